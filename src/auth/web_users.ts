@@ -1,0 +1,74 @@
+// Web UI / JSON API users in the store. The admin account exists from the first start; its password is
+// the provisioned one (--admin-password) or "admin", and must be changed at first login either way.
+
+import type { DatabaseSync } from "node:sqlite";
+import { hashPassword, verifyPassword } from "./password_hash.ts";
+
+export const defaultAdminPassword = "admin";
+
+export interface WebUser {
+  name: string;
+  /** Set while the password is the default or a provisioned one: the UI forces a change first. */
+  mustChangePassword: boolean;
+}
+
+interface WebUserRow {
+  name: string;
+  password_hash: string;
+  must_change_password: number;
+}
+
+export class WebUsers {
+  #generation = 0;
+
+  /** `db` is read at each call, so the users outlive a store restart. */
+  constructor(private readonly database: () => DatabaseSync, private readonly iterations?: number) {}
+
+  private get db(): DatabaseSync {
+    return this.database();
+  }
+
+  /** Creates the admin account on first start; an existing account is never touched. */
+  async ensureAdmin(provisionedPassword?: string): Promise<"created" | "exists"> {
+    if (this.#row("admin")) return "exists";
+    const hash = await hashPassword(provisionedPassword ?? defaultAdminPassword, this.iterations);
+    this.db.prepare(
+      "INSERT INTO web_user (name, password_hash, must_change_password, created_at) VALUES (?, ?, 1, ?)",
+    ).run("admin", hash, new Date().toISOString());
+    return "created";
+  }
+
+  /** The user when name and password match, else undefined. */
+  async authenticate(name: string, password: string): Promise<WebUser | undefined> {
+    const row = this.#row(name);
+    if (!row || !(await verifyPassword(password, row.password_hash))) return undefined;
+    return { name: row.name, mustChangePassword: row.must_change_password === 1 };
+  }
+
+  async setPassword(name: string, password: string, options: { mustChange?: boolean } = {}): Promise<void> {
+    const hash = await hashPassword(password, this.iterations);
+    const result = this.db.prepare(
+      "UPDATE web_user SET password_hash = ?, must_change_password = ? WHERE name = ?",
+    ).run(hash, options.mustChange ? 1 : 0, name);
+    if (result.changes === 0) throw new Error(`web user ${name} does not exist`);
+    this.#generation++;
+  }
+
+  /** Increases with every password change, so caches of verified logins know to forget. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  list(): WebUser[] {
+    const rows = this.db.prepare(
+      "SELECT name, password_hash, must_change_password FROM web_user ORDER BY name",
+    )
+      .all() as unknown as WebUserRow[];
+    return rows.map((r) => ({ name: r.name, mustChangePassword: r.must_change_password === 1 }));
+  }
+
+  #row(name: string): WebUserRow | undefined {
+    return this.db.prepare("SELECT name, password_hash, must_change_password FROM web_user WHERE name = ?")
+      .get(name) as WebUserRow | undefined;
+  }
+}

@@ -1,0 +1,146 @@
+// Levelled, structured logging: text on a terminal, JSON lines otherwise, and an in-memory ring of the
+// latest entries for the web UI. Log lines go to stderr so stdout stays parseable for start-up lines.
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFormat = "text" | "json";
+
+const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LogEntry {
+  /** Sequence number, increasing; lets a live view ask for "everything after N". */
+  seq: number;
+  time: string;
+  level: LogLevel;
+  /** The component that logged, e.g. `pbx-link`, `http`. */
+  source: string;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+export type LogSink = (line: string) => void;
+
+const encoder = new TextEncoder();
+const stderrSink: LogSink = (line) => {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  } catch {
+    // stderr closed (daemonised without a terminal): the ring still has the entry.
+  }
+};
+
+/** The ring of recent entries shared by every logger of one process, with live subscribers. */
+export class LogRing {
+  #entries: LogEntry[] = [];
+  #seq = 0;
+  #listeners = new Set<(entry: LogEntry) => void>();
+
+  constructor(readonly capacity = 1000) {}
+
+  add(entry: Omit<LogEntry, "seq">): LogEntry {
+    const full = { ...entry, seq: ++this.#seq };
+    this.#entries.push(full);
+    if (this.#entries.length > this.capacity) this.#entries.shift();
+    for (const listener of this.#listeners) listener(full);
+    return full;
+  }
+
+  /** Entries after `afterSeq`, oldest first, optionally at or above a level. */
+  entries(options: { afterSeq?: number; minLevel?: LogLevel } = {}): LogEntry[] {
+    const min = levelRank[options.minLevel ?? "debug"];
+    return this.#entries.filter((e) => e.seq > (options.afterSeq ?? 0) && levelRank[e.level] >= min);
+  }
+
+  subscribe(listener: (entry: LogEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: LogFormat;
+  ring?: LogRing;
+  sink?: LogSink;
+}
+
+/** Writes entries for one source; `child()` shares level, format, ring and sink. */
+export class Logger {
+  readonly ring: LogRing;
+  #config: { level: LogLevel; format: LogFormat; sink: LogSink };
+
+  constructor(readonly source: string, options: LoggerOptions = {}, shared?: Logger["config"]) {
+    this.ring = options.ring ?? new LogRing();
+    this.#config = shared ?? {
+      level: options.level ?? "info",
+      format: options.format ?? (Deno.stderr.isTerminal() ? "text" : "json"),
+      sink: options.sink ?? stderrSink,
+    };
+  }
+
+  /** The mutable configuration shared with children, so a settings change reaches every logger. */
+  get config(): { level: LogLevel; format: LogFormat; sink: LogSink } {
+    return this.#config;
+  }
+
+  child(source: string): Logger {
+    return new Logger(source, { ring: this.ring }, this.#config);
+  }
+
+  setLevel(level: LogLevel): void {
+    this.#config.level = level;
+  }
+
+  setFormat(format: LogFormat): void {
+    this.#config.format = format;
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.#write("debug", message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.#write("info", message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.#write("warn", message, fields);
+  }
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.#write("error", message, fields);
+  }
+
+  #write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    if (levelRank[level] < levelRank[this.#config.level]) return;
+    const entry = this.ring.add({
+      time: new Date().toISOString(),
+      level,
+      source: this.source,
+      message,
+      fields: fields && normaliseFields(fields),
+    });
+    this.#config.sink(this.#config.format === "json" ? formatJson(entry) : formatText(entry));
+  }
+}
+
+function normaliseFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = value instanceof Error ? `${value.name}: ${value.message}` : value;
+  }
+  return out;
+}
+
+function formatJson(entry: LogEntry): string {
+  const { seq: _seq, fields, ...rest } = entry;
+  return JSON.stringify({ ...rest, ...fields });
+}
+
+function formatText(entry: LogEntry): string {
+  const fields = entry.fields
+    ? " " + Object.entries(entry.fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ")
+    : "";
+  return `${entry.time} ${entry.level.toUpperCase().padEnd(5)} [${entry.source}] ${entry.message}${fields}`;
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === "string") return /\s/.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,154 @@
+// The running configuration: the settings file merged with command-line overrides, watched for edits.
+// A valid edit is applied and announced; an invalid one is logged and the running settings stay.
+
+import { dirname, resolve } from "node:path";
+import type { Logger } from "../log/logger.ts";
+import { type SectionName, type Settings, settingsSchema } from "./schema.ts";
+import { loadSettingsFile, renderSettings, SettingsError, writeFileAtomic } from "./settings_file.ts";
+
+/** A partial settings tree; command-line flags produce one. */
+export type SettingsOverrides = { [S in SectionName]?: Partial<Settings[S]> };
+
+export type SettingsListener = (next: Settings, previous: Settings, changed: SectionName[]) => void;
+
+export class LiveSettings {
+  #file: string;
+  #overrides: SettingsOverrides;
+  #log: Logger;
+  #fromFile: Settings;
+  #effective: Settings;
+  #listeners = new Set<SettingsListener>();
+  #watcher?: Deno.FsWatcher;
+  #lastError?: SettingsError;
+
+  private constructor(file: string, overrides: SettingsOverrides, log: Logger, fromFile: Settings) {
+    this.#file = file;
+    this.#overrides = overrides;
+    this.#log = log;
+    this.#fromFile = fromFile;
+    this.#effective = applyOverrides(fromFile, overrides);
+  }
+
+  /**
+   * Loads `file`, creating it with every default (and a comment per setting) when it does not exist.
+   * Throws SettingsError when the file is invalid: at start-up there are no old settings to keep.
+   */
+  static async open(file: string, overrides: SettingsOverrides, log: Logger): Promise<LiveSettings> {
+    let fromFile: Settings;
+    try {
+      fromFile = await loadSettingsFile(file);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      fromFile = settingsSchema.parse({});
+      await writeFileAtomic(file, renderSettings(fromFile));
+      log.info("settings file created with defaults", { file });
+    }
+    return new LiveSettings(file, overrides, log, fromFile);
+  }
+
+  get file(): string {
+    return this.#file;
+  }
+
+  /** The settings in force (file + overrides). */
+  current(): Settings {
+    return this.#effective;
+  }
+
+  /** The last refusal of an edited file, shown in status until a valid edit replaces it. */
+  lastError(): SettingsError | undefined {
+    return this.#lastError;
+  }
+
+  onChange(listener: SettingsListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads the file; applies it when valid, keeps the running settings when not. */
+  async reload(): Promise<boolean> {
+    let next: Settings;
+    try {
+      next = await loadSettingsFile(this.#file);
+    } catch (error) {
+      if (error instanceof SettingsError) {
+        this.#lastError = error;
+        this.#log.error("settings file refused; running settings kept", {
+          file: this.#file,
+          problems: error.problems,
+        });
+        return false;
+      }
+      this.#log.error("settings file unreadable; running settings kept", { file: this.#file, error });
+      return false;
+    }
+    this.#lastError = undefined;
+    this.#apply(next);
+    return true;
+  }
+
+  /** Saves new file settings atomically (keeping `.bak`) and applies them. */
+  async save(next: Settings): Promise<void> {
+    const checked = settingsSchema.parse(next);
+    await writeFileAtomic(this.#file, renderSettings(checked));
+    this.#apply(checked);
+  }
+
+  #apply(fromFile: Settings): void {
+    const previous = this.#effective;
+    this.#fromFile = fromFile;
+    this.#effective = applyOverrides(fromFile, this.#overrides);
+    const changed = changedSections(previous, this.#effective);
+    if (changed.length === 0) return;
+    this.#log.info("settings changed", { sections: changed });
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#effective, previous, changed);
+      } catch (error) {
+        this.#log.error("settings listener failed", { error });
+      }
+    }
+  }
+
+  /**
+   * Watches the file; edits are applied after they settle (editors write in several steps). The
+   * directory is watched, not the file, because editors and our own atomic save replace the file.
+   */
+  watch(settleMs = 200): void {
+    if (this.#watcher) return;
+    const target = resolve(this.#file);
+    const watcher = Deno.watchFs(dirname(target), { recursive: false });
+    this.#watcher = watcher;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.kind === "access" || !event.paths.some((p) => resolve(p) === target)) continue;
+          clearTimeout(timer);
+          timer = setTimeout(() => void this.reload(), settleMs);
+        }
+      } catch (error) {
+        this.#log.warn("settings watch ended", { error });
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+  }
+
+  unwatch(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}
+
+function applyOverrides(base: Settings, overrides: SettingsOverrides): Settings {
+  const merged = structuredClone(base) as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(overrides)) {
+    merged[section] = { ...merged[section], ...values };
+  }
+  return settingsSchema.parse(merged);
+}
+
+function changedSections(a: Settings, b: Settings): SectionName[] {
+  return (Object.keys(b) as SectionName[]).filter((s) => JSON.stringify(a[s]) !== JSON.stringify(b[s]));
+}

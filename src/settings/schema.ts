@@ -1,0 +1,157 @@
+// The one schema for the whole configuration: every setting with its default and a sentence for the
+// administrator (written as a comment into cstabox.yaml). Defaults follow ARCHITECTURE.md.
+
+import { z } from "zod";
+
+const port = (fallback: number, what: string) =>
+  z.number().int().min(0).max(65535).default(fallback).describe(`${what} (0 = any free port)`);
+
+const bindAddress = (what: string) =>
+  z.string().min(1).default("0.0.0.0").describe(`address ${what} listens on (0.0.0.0 = all interfaces)`);
+
+export const pbxSchema = z.object({
+  host: z.string().default("").describe(
+    "host name or IP address of the PBX CTI interface; empty = no PBX, cstabox runs the simulated PBX (demo)",
+  ),
+  port: z.number().int().min(1).max(65535).default(33333).describe("TCP port of the PBX CTI interface"),
+  livenessTimeoutSeconds: z.number().int().min(10).max(3600).default(300).describe(
+    "the link counts as lost when the PBX sends no SystemStatus for this long",
+  ),
+  reconnectMinSeconds: z.number().min(0.1).max(60).default(1).describe("first reconnect delay after a loss"),
+  reconnectMaxSeconds: z.number().min(1).max(3600).default(60).describe(
+    "reconnect delay ceiling; delays double up to it, with jitter",
+  ),
+  requestTimeoutSeconds: z.number().min(1).max(120).default(10).describe(
+    "a request the PBX has not answered in this time fails with an error to the application",
+  ),
+}).strict();
+
+export const demoSchema = z.object({
+  enabled: z.boolean().default(false).describe(
+    "run the built-in simulated PBX and connect to it (also implied when pbx.host is empty)",
+  ),
+  extensions: z.string().default("101-120").describe("extension range of the simulated PBX"),
+  trafficCallsPerMinute: z.number().min(0).max(6000).default(6).describe(
+    "random calls per minute the simulated PBX generates (0 = none)",
+  ),
+}).strict();
+
+export const cstaServerSchema = z.object({
+  bind: bindAddress("the CSTA server"),
+  tcpEnabled: z.boolean().default(true).describe("accept CSTA applications over plain TCP"),
+  tcpPort: port(33333, "CSTA TCP port, as on the PBX"),
+  tlsEnabled: z.boolean().default(true).describe("accept CSTA applications over TLS (login required)"),
+  tlsPort: port(33334, "CSTA TLS port"),
+  tcpLoginRequired: z.boolean().default(false).describe(
+    "require a CSTA user login on plain TCP too (off = PBX-compatible, no login)",
+  ),
+}).strict();
+
+export const tlsSchema = z.object({
+  certFile: z.string().default("").describe(
+    "PEM certificate (with chain) to use; empty = the certificate managed in the data directory",
+  ),
+  keyFile: z.string().default("").describe("PEM private key for certFile"),
+  expiryWarningDays: z.number().int().min(1).max(365).default(30).describe(
+    "warn this many days before the certificate expires",
+  ),
+}).strict();
+
+export const smdrSchema = z.object({
+  enabled: z.boolean().default(true).describe("produce SMDR call records"),
+  bind: bindAddress("the SMDR listener"),
+  localEnabled: z.boolean().default(true).describe("local mode: collectors connect to cstabox"),
+  localPort: port(2007, "SMDR local-mode port"),
+  allowedSources: z.array(z.string()).default([]).describe(
+    "collector source addresses allowed to connect (empty = any)",
+  ),
+  maxCollectors: z.number().int().min(1).max(100).default(10).describe("collectors connected at once"),
+  pushEnabled: z.boolean().default(false).describe("push mode: cstabox connects to one collector"),
+  pushHost: z.string().default("").describe("push-mode collector host"),
+  pushPort: z.number().int().min(0).max(65535).default(0).describe("push-mode collector port"),
+  paddingCharacter: z.string().length(1).default("0").describe("character that pads number fields"),
+  historySize: z.number().int().min(10).max(3000).default(500).describe(
+    "records replayed to a collector when it connects",
+  ),
+  backlogLimit: z.number().int().min(0).default(0).describe(
+    "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
+  ),
+}).strict();
+
+export const webSchema = z.object({
+  bind: bindAddress("the web UI"),
+  httpPort: port(8080, "web UI HTTP port"),
+  httpsPort: port(8443, "web UI HTTPS port"),
+  sessionIdleMinutes: z.number().int().min(1).max(1440).default(30).describe(
+    "web sessions end after this much inactivity",
+  ),
+}).strict();
+
+export const limitsSchema = z.object({
+  ctiApplications: z.number().int().min(0).max(1000).default(1000).describe(
+    "CTI applications connected at once",
+  ),
+  cdrApplications: z.number().int().min(0).max(1).default(1).describe("CDR applications (one owner)"),
+  hotelApplications: z.number().int().min(0).max(1).default(1).describe("hotel applications (one owner)"),
+  maxFrameBytes: z.number().int().min(256).max(65535).default(65535).describe(
+    "largest CSTA frame accepted from an application or the PBX",
+  ),
+  requestsInFlightPerApplication: z.number().int().min(1).max(10000).default(256).describe(
+    "requests one application may have outstanding at the PBX",
+  ),
+  outboundQueueBytes: z.number().int().min(4096).default(4 * 1024 * 1024).describe(
+    "bytes queued for one slow application before it is disconnected",
+  ),
+  drainTimeoutSeconds: z.number().min(1).max(600).default(30).describe(
+    "an application that does not read its queued data for this long is disconnected",
+  ),
+  loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe(
+    "failed logins allowed per source address and minute",
+  ),
+}).strict();
+
+export const licensingSchema = z.object({
+  expiryWarningDays: z.number().int().min(1).max(365).default(14).describe(
+    "warn this many days before the trial or a licence key expires",
+  ),
+}).strict();
+
+export const logSchema = z.object({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info").describe("lowest level written"),
+  format: z.enum(["auto", "text", "json"]).default("auto").describe(
+    "auto = text on a terminal, JSON lines otherwise",
+  ),
+}).strict();
+
+export const settingsSchema = z.object({
+  pbx: pbxSchema.prefault({}).describe("the PBX CTI link"),
+  demo: demoSchema.prefault({}).describe("the built-in simulated PBX"),
+  cstaServer: cstaServerSchema.prefault({}).describe("the CSTA server applications connect to"),
+  tls: tlsSchema.prefault({}).describe("the certificate for CSTA over TLS and HTTPS"),
+  smdr: smdrSchema.prefault({}).describe("real-time SMDR call records"),
+  web: webSchema.prefault({}).describe("the web UI and JSON API"),
+  limits: limitsSchema.prefault({}).describe("limits that protect the appliance and the PBX"),
+  licensing: licensingSchema.prefault({}).describe("licences"),
+  log: logSchema.prefault({}).describe("logging"),
+}).strict();
+
+/** The complete, validated configuration. Sections may be left out of the file: `{}` takes every default. */
+export type Settings = z.infer<typeof settingsSchema>;
+
+export type SectionName = keyof Settings;
+
+/** Every setting at its default. */
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
+
+/** The fields of one section schema, looking through its `prefault` wrapper. */
+export function sectionShape(schema: z.ZodType): Record<string, z.ZodType> {
+  let current: z.ZodType = schema;
+  while (!(current instanceof z.ZodObject)) {
+    const inner = (current as unknown as { def: { innerType?: z.ZodType } }).def.innerType;
+    if (!inner) throw new Error("settings section is not an object schema");
+    current = inner;
+  }
+  return current.shape as Record<string, z.ZodType>;
+}

@@ -1,0 +1,161 @@
+// Reads and writes cstabox.yaml: parse with positions so every refusal names file, line, column and
+// field; write atomically (temp file, fsync, rename) keeping one `.bak`.
+
+import { isMap, isScalar, LineCounter, parseDocument, stringify } from "yaml";
+import type { Document } from "yaml";
+import { z } from "zod";
+import { sectionShape, type Settings, settingsSchema } from "./schema.ts";
+
+/** One reason a settings file was refused, with where it is in the file when that is known. */
+export interface SettingsProblem {
+  /** Dotted field path, e.g. `pbx.port`; empty for a YAML syntax error. */
+  field: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** The settings file could not be used; nothing of it was applied. */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+  constructor(readonly file: string, readonly problems: SettingsProblem[]) {
+    super(`${file}: ${problems.map(formatProblem).join("; ")}`);
+  }
+}
+
+function formatProblem(p: SettingsProblem): string {
+  const where = p.line ? `line ${p.line}, column ${p.column}` : "";
+  const field = p.field ? `${p.field}: ` : "";
+  return [where, `${field}${p.message}`].filter(Boolean).join(": ");
+}
+
+/** Parses YAML text into validated settings, or throws SettingsError with every problem located. */
+export function parseSettings(text: string, file: string): Settings {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new SettingsError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { field: "", message: e.message.split("\n")[0], line: pos.line, column: pos.col };
+      }),
+    );
+  }
+  const raw = doc.toJS() ?? {};
+  const result = settingsSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new SettingsError(file, result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter)));
+}
+
+function locateIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): SettingsProblem {
+  const path = issue.path.map(String);
+  // For an unknown key zod points at the object; point at the key itself.
+  const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+  const field = [...path, ...keys.slice(0, 1)].join(".");
+  const offset = nodeOffset(doc, path, keys[0]);
+  const pos = offset === undefined ? undefined : lines.linePos(offset);
+  return { field, message: issue.message, line: pos?.line, column: pos?.col };
+}
+
+function nodeOffset(doc: Document, path: string[], key?: string): number | undefined {
+  if (key !== undefined) {
+    const parent = path.length ? doc.getIn(path, true) : doc.contents;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      const keyNode = pair?.key as { range?: [number, number, number] } | undefined;
+      if (keyNode?.range) return keyNode.range[0];
+    }
+  }
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return node.range[0];
+  }
+  return undefined;
+}
+
+/** Reads and validates a settings file. */
+export async function loadSettingsFile(file: string): Promise<Settings> {
+  return parseSettings(await Deno.readTextFile(file), file);
+}
+
+/**
+ * Renders settings as YAML with the schema's description above every section and setting, so an
+ * administrator can read and edit the file without the manual.
+ */
+export function renderSettings(settings: Settings): string {
+  const out: string[] = [
+    "# cstabox settings. Every setting is listed with its current value; remove one to use its default.",
+    "# The file is watched: a valid change is applied at once, an invalid one is logged and ignored.",
+    "",
+  ];
+  for (const [name, sectionSchema] of Object.entries(settingsSchema.shape)) {
+    out.push(`# ${sectionSchema.description ?? name}`, `${name}:`);
+    const shape = sectionShape(sectionSchema);
+    const values = settings[name as keyof Settings] as Record<string, unknown>;
+    for (const [key, field] of Object.entries(shape)) {
+      const description = (field as z.ZodType).description;
+      if (description) out.push(`  # ${description}`);
+      out.push(`  ${stringify({ [key]: values[key] }, { lineWidth: 0 }).trimEnd()}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/**
+ * Writes `text` to `file` so that a reader sees either the old or the new content, never a mix:
+ * temp file in the same directory, fsync, keep the old file as `.bak`, rename over.
+ */
+export async function writeFileAtomic(
+  file: string,
+  text: string,
+  options: {
+    mode?: number;
+    /** Runs after the temp file is written and synced, before anything is replaced (fault injection). */
+    beforeReplace?: (tempPath: string) => void | Promise<void>;
+  } = {},
+): Promise<void> {
+  const temp = `${file}.tmp-${crypto.randomUUID()}`;
+  const handle = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+  try {
+    await writeAll(handle, new TextEncoder().encode(text));
+    await handle.sync();
+    handle.close();
+    await options.beforeReplace?.(temp);
+  } catch (error) {
+    try {
+      handle.close();
+    } catch {
+      // already closed
+    }
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  try {
+    await Deno.copyFile(file, `${file}.bak`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+  }
+  await Deno.rename(temp, file);
+}
+
+async function writeAll(handle: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await handle.write(bytes.subarray(written));
+}
+
+/** Validates settings and saves them atomically with comments; refuses invalid settings unchanged. */
+export async function saveSettingsFile(file: string, settings: Settings): Promise<void> {
+  const checked = settingsSchema.safeParse(settings);
+  if (!checked.success) {
+    throw new SettingsError(
+      file,
+      checked.error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message })),
+    );
+  }
+  await writeFileAtomic(file, renderSettings(checked.data));
+}

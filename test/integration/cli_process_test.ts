@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCstabox, startCstabox } from "../support/cstabox_process.ts";
+
+const loopbackArgs = [
+  "--bind",
+  "127.0.0.1",
+  "--http-port",
+  "0",
+  "--https-port",
+  "0",
+  "--csta-port",
+  "0",
+  "--csta-tls-port",
+  "0",
+  "--smdr-port",
+  "0",
+];
+
+Deno.test("started from another directory, cstabox prints its listeners and ready, serves /healthz and exits 0 on SIGTERM", async () => {
+  const cwd = await Deno.makeTempDir();
+  const proc = await startCstabox(["--data-dir", "data", ...loopbackArgs], { cwd });
+  try {
+    assert.match(proc.lines.join("\n"), /^cstabox listening http 127\.0\.0\.1:\d+$/m);
+    assert.equal(proc.lines.at(-1), "cstabox ready");
+    const res = await fetch(`http://127.0.0.1:${proc.port("http")}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).status, "ok");
+    // The data directory is relative to the working directory, not to the program.
+    assert.ok((await Deno.stat(join(cwd, "data", "cstabox.yaml"))).isFile);
+    assert.ok((await Deno.stat(join(cwd, "data", "cstabox.db"))).isFile);
+  } finally {
+    const started = Date.now();
+    assert.equal(await proc.stop("SIGTERM"), 0);
+    assert.ok(Date.now() - started < 5000, "stopped within 5 s");
+  }
+});
+
+Deno.test("SIGINT stops cstabox with exit code 0 as well", async () => {
+  const proc = await startCstabox(["--data-dir", await Deno.makeTempDir(), ...loopbackArgs]);
+  assert.equal(await proc.stop("SIGINT"), 0);
+});
+
+Deno.test("a settings file with a wrong type is refused at start with field path and line", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "cstabox.yaml"), 'pbx: {port: "abc"}\n');
+  const result = await runCstabox(["--data-dir", dir, ...loopbackArgs]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /settings refused: .*cstabox\.yaml: line 1, column 13: pbx\.port: /);
+});
+
+Deno.test("a running instance whose settings file becomes invalid keeps serving with the old settings", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "cstabox.yaml");
+  const proc = await startCstabox(["--data-dir", dir, ...loopbackArgs, "--admin-password", "pw"]);
+  try {
+    const base = `http://127.0.0.1:${proc.port("http")}`;
+    const original = await Deno.readTextFile(file);
+    await Deno.writeTextFile(file, original.replace("  port: 33333", "  port: abc"));
+    const auth = { authorization: `Basic ${btoa("admin:pw")}` };
+    let status: { settingsProblem: string | null; services: Record<string, { state: string }> } | undefined;
+    for (let i = 0; i < 100; i++) {
+      status = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+      if (status?.settingsProblem) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(status?.settingsProblem ?? "", /pbx\.port/);
+    assert.equal(status?.services.http.state, "running");
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  } finally {
+    assert.equal(await proc.stop(), 0);
+  }
+});
+
+Deno.test("--version and --help print and exit 0; an unknown flag exits 2 with usage", async () => {
+  const version = await runCstabox(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^cstabox \d+\.\d+\.\d+\n$/);
+  const help = await runCstabox(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--admin-password PW/);
+  const bad = await runCstabox(["--frobnicate"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Usage: cstabox/);
+});

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Logger } from "../../../src/log/logger.ts";
+import { LiveSettings } from "../../../src/settings/live_settings.ts";
+
+const quietLog = () => new Logger("test", { sink: () => {}, format: "json" });
+
+async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("a missing settings file is created with every default", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  const live = await LiveSettings.open(file, {}, quietLog());
+  assert.equal(live.current().pbx.port, 33333);
+  assert.match(await Deno.readTextFile(file), /# TCP port of the PBX CTI interface\n  port: 33333/);
+});
+
+Deno.test("command-line overrides win over the file and survive a reload", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await Deno.writeTextFile(file, "web:\n  httpPort: 9000\n  httpsPort: 9443\n");
+  const live = await LiveSettings.open(file, { web: { httpPort: 0 } }, quietLog());
+  assert.equal(live.current().web.httpPort, 0);
+  assert.equal(live.current().web.httpsPort, 9443);
+  await Deno.writeTextFile(file, "web:\n  httpPort: 9001\n  httpsPort: 9444\n");
+  assert.equal(await live.reload(), true);
+  assert.equal(live.current().web.httpPort, 0);
+  assert.equal(live.current().web.httpsPort, 9444);
+});
+
+Deno.test("an edited file that becomes invalid is refused and the running settings stay", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await Deno.writeTextFile(file, "pbx:\n  host: pbx.local\n");
+  const live = await LiveSettings.open(file, {}, quietLog());
+  await Deno.writeTextFile(file, "pbx:\n  host: pbx.local\n  port: abc\n");
+  assert.equal(await live.reload(), false);
+  assert.equal(live.current().pbx.host, "pbx.local");
+  assert.equal(live.current().pbx.port, 33333);
+  assert.match(live.lastError()?.message ?? "", /line 3, column 9: pbx\.port/);
+});
+
+Deno.test("a watched file's valid edit is applied and listeners hear which sections changed", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await Deno.writeTextFile(file, "pbx:\n  host: a\n");
+  const live = await LiveSettings.open(file, {}, quietLog());
+  const heard: string[][] = [];
+  live.onChange((_next, _prev, changed) => heard.push(changed));
+  live.watch(50);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    await Deno.writeTextFile(file, "pbx:\n  host: b\n");
+    await waitFor(() => live.current().pbx.host === "b");
+    assert.deepEqual(heard.at(-1), ["pbx"]);
+  } finally {
+    live.unwatch();
+  }
+});

@@ -1,0 +1,173 @@
+// One connection's outbound queue: frames queued in the same event-loop turn go out as one write, the
+// queue is bounded in bytes and in how long a write may stall, and a reader that falls behind is cut
+// off without anyone else waiting for it. Write errors are caught here: in Deno an unhandled rejected
+// write ends the whole process.
+
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/** Why a writer gave up on its connection; the owner closes the connection and counts it. */
+export type WriterFailure =
+  | { kind: "queueFull"; queuedBytes: number; limit: number }
+  | { kind: "drainTimeout"; stalledMs: number }
+  | { kind: "writeError"; error: unknown };
+
+export interface QueuedWriterOptions {
+  /** Bytes that may wait for the peer before it counts as not reading. */
+  maxQueuedBytes: number;
+  /** How long one write may stay incomplete (peer not reading) before giving up. */
+  drainTimeoutMs: number;
+  /** Called once, when the writer gives up; later enqueues are dropped. */
+  onFailure: (failure: WriterFailure) => void;
+  clock?: Clock;
+}
+
+export class QueuedWriter {
+  #sink: ByteSink;
+  #options: QueuedWriterOptions;
+  #clock: Clock;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #inFlightBytes = 0;
+  #flushScheduled = false;
+  #writing = false;
+  #failed = false;
+  #drainTimer?: TimerHandle;
+  #idle?: PromiseWithResolvers<void>;
+  #bytesWritten = 0;
+
+  constructor(sink: ByteSink, options: QueuedWriterOptions) {
+    this.#sink = sink;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Bytes waiting or being written. */
+  get queuedBytes(): number {
+    return this.#pendingBytes + this.#inFlightBytes;
+  }
+
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  /** Queues bytes for the peer; false when the writer has given up (the bytes are dropped). */
+  enqueue(bytes: Uint8Array): boolean {
+    if (this.#failed) return false;
+    if (this.queuedBytes + bytes.length > this.#options.maxQueuedBytes) {
+      this.#fail({
+        kind: "queueFull",
+        queuedBytes: this.queuedBytes + bytes.length,
+        limit: this.#options.maxQueuedBytes,
+      });
+      return false;
+    }
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+    if (!this.#flushScheduled && !this.#writing) {
+      this.#flushScheduled = true;
+      // Everything queued during this turn (one PBX frame fanned out, several frames of one read)
+      // leaves in one write.
+      queueMicrotask(() => this.#flush());
+    }
+    return true;
+  }
+
+  /** Resolves when everything queued so far has been written (or the writer failed). */
+  drained(): Promise<void> {
+    if (this.queuedBytes === 0 || this.#failed) return Promise.resolve();
+    this.#idle ??= Promise.withResolvers<void>();
+    return this.#idle.promise;
+  }
+
+  /** Stops the writer without reporting a failure (the connection is closing anyway). */
+  close(): void {
+    this.#failed = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#stopDrainTimer();
+    this.#resolveIdle();
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    while (!this.#failed && this.#pending.length > 0) {
+      const chunk = join(this.#pending, this.#pendingBytes);
+      this.#pending = [];
+      this.#inFlightBytes = chunk.length;
+      this.#pendingBytes = 0;
+      this.#writing = true;
+      this.#startDrainTimer();
+      try {
+        let offset = 0;
+        while (offset < chunk.length && !this.#failed) {
+          offset += await this.#sink.write(chunk.subarray(offset));
+          this.#inFlightBytes = chunk.length - offset;
+        }
+        this.#bytesWritten += offset;
+      } catch (error) {
+        this.#fail({ kind: "writeError", error });
+      } finally {
+        this.#writing = false;
+        this.#inFlightBytes = 0;
+        this.#stopDrainTimer();
+      }
+    }
+    if (this.queuedBytes === 0) this.#resolveIdle();
+  }
+
+  #startDrainTimer(): void {
+    const started = this.#clock.now();
+    this.#drainTimer = this.#clock.setTimeout(() => {
+      this.#fail({ kind: "drainTimeout", stalledMs: this.#clock.now() - started });
+    }, this.#options.drainTimeoutMs);
+  }
+
+  #stopDrainTimer(): void {
+    if (this.#drainTimer !== undefined) this.#clock.clearTimeout(this.#drainTimer);
+    this.#drainTimer = undefined;
+  }
+
+  #fail(failure: WriterFailure): void {
+    if (this.#failed) return;
+    this.close();
+    this.#options.onFailure(failure);
+  }
+
+  #resolveIdle(): void {
+    this.#idle?.resolve();
+    this.#idle = undefined;
+  }
+}
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Plain words for a writer failure, for logs and status. */
+export function describeWriterFailure(failure: WriterFailure): string {
+  switch (failure.kind) {
+    case "queueFull":
+      return `not reading: ${failure.queuedBytes} bytes queued, limit ${failure.limit}`;
+    case "drainTimeout":
+      return `not reading: a write stalled for ${Math.round(failure.stalledMs / 1000)} s`;
+    case "writeError":
+      return `write failed: ${
+        failure.error instanceof Error ? failure.error.message : String(failure.error)
+      }`;
+  }
+}

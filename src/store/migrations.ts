@@ -2,7 +2,11 @@
 
 import type { Migration } from "./migration.ts";
 import { coreMigration } from "./migrations/0001_core.ts";
+import { linesMigration } from "./migrations/0002_lines.ts";
+import { licensingMigration } from "./migrations/0003_licensing.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
+  linesMigration,
+  licensingMigration,
 ];

@@ -1,0 +1,169 @@
+// The lines table: create, read, update, delete, and transactions so that an import or a sync applies
+// whole or not at all.
+
+import type { DatabaseSync } from "node:sqlite";
+import { type Clock, systemClock } from "../clock.ts";
+import {
+  checkDeviceNumber,
+  checkLineName,
+  checkLineNumber,
+  compareLineNumbers,
+  type Line,
+  LINE_KINDS,
+  type LineKind,
+  LineValueError,
+} from "./line.ts";
+
+/** What a caller gives to create a line; everything but the number has a default. */
+export interface LineInput {
+  number: string;
+  name?: string;
+  kind?: LineKind;
+  deviceNumber?: number | null;
+  enabled?: boolean;
+  missingFromPbx?: boolean;
+}
+
+/** The fields of a line that may change; the number is the identity and does not. */
+export type LinePatch = Partial<Omit<Line, "number">>;
+
+/** A repository operation was refused: the line does not exist, or exists already. */
+export class LineStoreError extends Error {
+  override readonly name = "LineStoreError";
+  constructor(readonly code: "not-found" | "duplicate", readonly number: string, message: string) {
+    super(message);
+  }
+}
+
+/** Builds a complete, checked line from input; throws `LineValueError` naming the bad field. */
+export function lineFromInput(input: LineInput): Line {
+  const kind = input.kind ?? "extension";
+  if (!LINE_KINDS.includes(kind)) throw new LineValueError("kind", `unknown line kind "${kind}"`);
+  return {
+    number: checkLineNumber(input.number),
+    name: checkLineName(input.name ?? ""),
+    kind,
+    deviceNumber: checkDeviceNumber(input.deviceNumber ?? null),
+    enabled: input.enabled ?? true,
+    missingFromPbx: input.missingFromPbx ?? false,
+  };
+}
+
+interface LineRow {
+  number: string;
+  name: string;
+  kind: LineKind;
+  device_number: number | null;
+  enabled: number;
+  missing_from_pbx: number;
+}
+
+function lineFromRow(row: LineRow): Line {
+  return {
+    number: row.number,
+    name: row.name,
+    kind: row.kind,
+    deviceNumber: row.device_number,
+    enabled: row.enabled === 1,
+    missingFromPbx: row.missing_from_pbx === 1,
+  };
+}
+
+const COLUMNS = "number, name, kind, device_number, enabled, missing_from_pbx";
+
+/** The lines kept in the store. All writes check their values; reads return lines in number order. */
+export class LineRepository {
+  #depth = 0;
+
+  constructor(readonly db: DatabaseSync, private readonly clock: Clock = systemClock) {}
+
+  /** Every line, ordered as an administrator reads numbers (99 before 100). */
+  list(): Line[] {
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM line`).all() as unknown as LineRow[];
+    return rows.map(lineFromRow).sort((a, b) => compareLineNumbers(a.number, b.number));
+  }
+
+  get(number: string): Line | undefined {
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM line WHERE number = ?`).get(number) as
+      | LineRow
+      | undefined;
+    return row ? lineFromRow(row) : undefined;
+  }
+
+  count(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM line").get() as { n: number }).n;
+  }
+
+  /** Adds a new line; a line with the same number is a `duplicate` error. */
+  create(input: LineInput): Line {
+    const line = lineFromInput(input);
+    if (this.get(line.number)) {
+      throw new LineStoreError("duplicate", line.number, `line ${line.number} exists already`);
+    }
+    this.#write(line);
+    return line;
+  }
+
+  /** Changes some fields of an existing line; an unknown number is a `not-found` error. */
+  update(number: string, patch: LinePatch): Line {
+    const current = this.get(number);
+    if (!current) throw new LineStoreError("not-found", number, `line ${number} does not exist`);
+    const line = lineFromInput({ ...current, ...patch, number: current.number });
+    this.#write(line);
+    return line;
+  }
+
+  /** Writes a line whether or not it exists (used by import and sync, which decided beforehand). */
+  put(input: LineInput): Line {
+    const line = lineFromInput(input);
+    this.#write(line);
+    return line;
+  }
+
+  /** Deletes a line; returns whether it existed. */
+  remove(number: string): boolean {
+    return Number(this.db.prepare("DELETE FROM line WHERE number = ?").run(number).changes) > 0;
+  }
+
+  /** Deletes every line (used by a replacing import inside its transaction). */
+  removeAll(): void {
+    this.db.exec("DELETE FROM line");
+  }
+
+  /**
+   * Runs `fn` in one transaction: its writes commit together or, when it throws, not at all. Nested calls
+   * join the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.#depth > 0) return fn();
+    this.db.exec("BEGIN IMMEDIATE");
+    this.#depth++;
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #write(line: Line): void {
+    this.db.prepare(
+      `INSERT INTO line (${COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+         device_number = excluded.device_number, enabled = excluded.enabled,
+         missing_from_pbx = excluded.missing_from_pbx, updated_at = excluded.updated_at`,
+    ).run(
+      line.number,
+      line.name,
+      line.kind,
+      line.deviceNumber,
+      line.enabled ? 1 : 0,
+      line.missingFromPbx ? 1 : 0,
+      new Date(this.clock.now()).toISOString(),
+    );
+  }
+}

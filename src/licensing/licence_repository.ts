@@ -10,7 +10,12 @@ export interface StoredLicenceKey {
 
 /** Reads and writes licence keys and the trial start; it verifies nothing, that is `Licensing`'s job. */
 export class LicenceRepository {
-  constructor(readonly db: DatabaseSync) {}
+  /** `database` is asked for the connection at each use, so the repository can exist before the store opens. */
+  constructor(private readonly database: () => DatabaseSync) {}
+
+  get db(): DatabaseSync {
+    return this.database();
+  }
 
   /**
    * The trial start, written at the first call and never changed afterwards (the store outlives settings

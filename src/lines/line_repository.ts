@@ -75,7 +75,15 @@ const COLUMNS = "number, name, kind, device_number, enabled, missing_from_pbx";
 export class LineRepository {
   #depth = 0;
 
-  constructor(readonly db: DatabaseSync, private readonly clock: Clock = systemClock) {}
+  /**
+   * `database` is asked for the connection at each use (as the store service hands it out), so the
+   * repository can be built before the store has opened.
+   */
+  constructor(private readonly database: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
+
+  get db(): DatabaseSync {
+    return this.database();
+  }
 
   /** Every line, ordered as an administrator reads numbers (99 before 100). */
   list(): Line[] {

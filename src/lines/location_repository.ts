@@ -18,7 +18,12 @@ interface LocationRow {
 
 /** Location and extension ranges as stored; a store that has none yet answers with the defaults. */
 export class LocationRepository {
-  constructor(readonly db: DatabaseSync, private readonly clock: Clock = systemClock) {}
+  /** `database` is asked for the connection at each use, so the repository can exist before the store opens. */
+  constructor(private readonly database: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
+
+  get db(): DatabaseSync {
+    return this.database();
+  }
 
   location(): Location {
     const row = this.db.prepare("SELECT * FROM location WHERE id = 1").get() as LocationRow | undefined;

@@ -16,19 +16,22 @@ import type { NumberRuleRepository } from "./number_rule_repository.ts";
 export class NumberRuleBook {
   #compiled = new Map<NumberRuleList, CompiledNumberRule[]>();
 
+  /** Reads nothing yet: each list is loaded and compiled at its first use, once the store is open. */
+  constructor(private readonly repository: NumberRuleRepository) {}
+
   /**
-   * Loads and compiles the stored lists. A stored rule that no longer compiles (e.g. after a limit was
-   * tightened) throws `NumberRuleError` here, at start, rather than misbehaving later.
+   * Loads and compiles every stored list now (call at start). A stored rule that no longer compiles, e.g.
+   * after a limit was tightened, throws `NumberRuleError` here rather than misbehaving later.
    */
-  constructor(private readonly repository: NumberRuleRepository) {
+  load(): void {
     for (const list of NUMBER_RULE_LISTS) {
-      this.#compiled.set(list, compileNumberRules(list, repository.load(list)));
+      this.#compiled.set(list, compileNumberRules(list, this.repository.load(list)));
     }
   }
 
   /** The rules of a list as saved. */
   rules(list: NumberRuleList): NumberRule[] {
-    return this.#compiled.get(list)!.map((compiled) => ({ ...compiled.rule }));
+    return this.#list(list).map((compiled) => ({ ...compiled.rule }));
   }
 
   /** Compiles and stores a list; throws `NumberRuleError` and keeps the old list if a rule is bad. */
@@ -40,7 +43,7 @@ export class NumberRuleBook {
 
   /** Runs a number through the saved list. */
   check(list: NumberRuleList, number: string): NumberRuleCheck {
-    return checkNumberRules(this.#compiled.get(list)!, number);
+    return checkNumberRules(this.#list(list), number);
   }
 
   /** Runs a number through rules not yet saved (the "Check" field of the rule editor). */
@@ -52,5 +55,14 @@ export class NumberRuleBook {
   apply(list: NumberRuleList, number: string): string | null {
     const check = this.check(list, number);
     return check.suppressed ? null : check.result;
+  }
+
+  #list(list: NumberRuleList): CompiledNumberRule[] {
+    let compiled = this.#compiled.get(list);
+    if (!compiled) {
+      compiled = compileNumberRules(list, this.repository.load(list));
+      this.#compiled.set(list, compiled);
+    }
+    return compiled;
   }
 }

@@ -11,7 +11,12 @@ interface NumberRuleRow {
 
 /** Reads and replaces the stored rule lists; it stores what it is given, compiling is the caller's job. */
 export class NumberRuleRepository {
-  constructor(readonly db: DatabaseSync) {}
+  /** `database` is asked for the connection at each use, so the repository can exist before the store opens. */
+  constructor(private readonly database: () => DatabaseSync) {}
+
+  get db(): DatabaseSync {
+    return this.database();
+  }
 
   /** The rules of one list, in order. */
   load(list: NumberRuleList): NumberRule[] {

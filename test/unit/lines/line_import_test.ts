@@ -8,7 +8,7 @@ import { openTempDatabase } from "./temp_database.ts";
 Deno.test("an import with one bad row reports that row and changes nothing", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "Old name" });
     const before = lines.list();
     const result = importLineText(lines, "101,New name\n102,Second\n1O3,Typo with letter O\n104\n", "merge");
@@ -25,7 +25,7 @@ Deno.test("an import with one bad row reports that row and changes nothing", asy
 Deno.test("merge adds new numbers, renames where a name is given and keeps the rest", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "Keep", kind: "group", deviceNumber: 7 });
     lines.create({ number: "102", name: "Rename me" });
     lines.create({ number: "109", name: "Not in file" });
@@ -46,7 +46,7 @@ Deno.test("merge adds new numbers, renames where a name is given and keeps the r
 Deno.test("replace makes the store hold exactly the file, keeping kind and device number of lines that stay", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "Named", kind: "trunk", deviceNumber: 7 });
     lines.create({ number: "109" });
     const result = importLineText(lines, "101\n103,New\n", "replace");
@@ -68,7 +68,7 @@ Deno.test("replace makes the store hold exactly the file, keeping kind and devic
 Deno.test("export then import into an empty store then export again is identity (property)", async () => {
   const temp = await openTempDatabase();
   try {
-    const source = new LineRepository(temp.db);
+    const source = new LineRepository(() => temp.db);
     const target = new LineRepository(temp.reopen());
     const name = fc.string({ unit: fc.constantFrom(..."abc äöü-,#'1 "), maxLength: 64 }).map((s) => s.trim());
     fc.assert(

@@ -6,7 +6,7 @@ import { openTempDatabase } from "./temp_database.ts";
 Deno.test("a created line is read back with its defaults and survives reopening the store", async () => {
   const temp = await openTempDatabase();
   try {
-    new LineRepository(temp.db).create({ number: "101", name: "Reception", deviceNumber: 65 });
+    new LineRepository(() => temp.db).create({ number: "101", name: "Reception", deviceNumber: 65 });
     const reopened = new LineRepository(temp.reopen());
     assert.deepEqual(reopened.get("101"), {
       number: "101",
@@ -24,7 +24,7 @@ Deno.test("a created line is read back with its defaults and survives reopening 
 Deno.test("creating a number that exists is a duplicate error and keeps the first line", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "A" });
     assert.throws(
       () => lines.create({ number: "101", name: "B" }),
@@ -39,7 +39,7 @@ Deno.test("creating a number that exists is a duplicate error and keeps the firs
 Deno.test("update changes only the given fields and refuses unknown numbers", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "A", kind: "group" });
     assert.deepEqual(lines.update("101", { enabled: false }), {
       number: "101",
@@ -61,7 +61,7 @@ Deno.test("update changes only the given fields and refuses unknown numbers", as
 Deno.test("bad values are refused naming the field", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     const fieldOf = (fn: () => unknown) => {
       try {
         fn();
@@ -86,7 +86,7 @@ Deno.test("bad values are refused naming the field", async () => {
 Deno.test("lines list in numbering order: shorter numbers first", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     for (const number of ["1000", "200", "99", "100", "*1"]) lines.create({ number });
     assert.deepEqual(lines.list().map((line) => line.number), ["*1", "99", "100", "200", "1000"]);
   } finally {
@@ -97,7 +97,7 @@ Deno.test("lines list in numbering order: shorter numbers first", async () => {
 Deno.test("a transaction that throws leaves no write behind", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     assert.throws(() =>
       lines.transaction(() => {
         lines.create({ number: "101" });

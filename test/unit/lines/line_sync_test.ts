@@ -78,7 +78,7 @@ Deno.test("a line offered again after being flagged missing has its flag cleared
 Deno.test("applying a load adds the PBX's lines and a second load reports no changes", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     const first = planLineSync(lines.list(), offered, []);
     assert.deepEqual(applyLineSync(lines, first, { removals: "flag" }), {
       added: ["101", "102", "601", "5000"],
@@ -97,7 +97,7 @@ Deno.test("applying a load adds the PBX's lines and a second load reports no cha
 Deno.test("removals are flagged or deleted as asked", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
     lines.create({ number: "198", missingFromPbx: true });
     lines.create({ number: "199" });
     const plan = planLineSync(lines.list(), [], []);

@@ -16,7 +16,7 @@ const berlin = {
 Deno.test("a new store answers with the default location and no ranges", async () => {
   const temp = await openTempDatabase();
   try {
-    const locations = new LocationRepository(temp.db);
+    const locations = new LocationRepository(() => temp.db);
     assert.deepEqual(locations.location(), DEFAULT_LOCATION);
     assert.deepEqual(locations.extensionRanges(), []);
   } finally {
@@ -27,8 +27,8 @@ Deno.test("a new store answers with the default location and no ranges", async (
 Deno.test("a saved location and saved ranges survive reopening the store", async () => {
   const temp = await openTempDatabase();
   try {
-    new LocationRepository(temp.db).saveLocation({ ...berlin, areaCode: " 30 " });
-    new LocationRepository(temp.db).saveExtensionRanges("100-199;200-249");
+    new LocationRepository(() => temp.db).saveLocation({ ...berlin, areaCode: " 30 " });
+    new LocationRepository(() => temp.db).saveExtensionRanges("100-199;200-249");
     const reopened = new LocationRepository(temp.reopen());
     assert.deepEqual(reopened.location(), berlin);
     assert.equal(reopened.extensionRangesText(), "100-199, 200-249");
@@ -40,7 +40,7 @@ Deno.test("a saved location and saved ranges survive reopening the store", async
 Deno.test("a bad location is refused naming the field, and the stored one stays", async () => {
   const temp = await openTempDatabase();
   try {
-    const locations = new LocationRepository(temp.db);
+    const locations = new LocationRepository(() => temp.db);
     locations.saveLocation(berlin);
     const cases: [Record<string, unknown>, string][] = [
       [{ countryCode: "4a" }, "countryCode"],

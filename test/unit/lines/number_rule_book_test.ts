@@ -7,7 +7,7 @@ import { openTempDatabase } from "./temp_database.ts";
 Deno.test("saved lists are kept apart, survive reopening and are applied in their order", async () => {
   const temp = await openTempDatabase();
   try {
-    const book = new NumberRuleBook(new NumberRuleRepository(temp.db));
+    const book = new NumberRuleBook(new NumberRuleRepository(() => temp.db));
     book.save("incoming", [{ pattern: "^0(.*)", regex: true, replacement: "\\1" }]);
     book.save("dialling", [
       { pattern: "^[0-9][0-9][0-9]$", regex: true, replacement: "" },
@@ -28,7 +28,7 @@ Deno.test("saved lists are kept apart, survive reopening and are applied in thei
 Deno.test("a list with a bad rule is refused and the list in force stays, in memory and in the store", async () => {
   const temp = await openTempDatabase();
   try {
-    const book = new NumberRuleBook(new NumberRuleRepository(temp.db));
+    const book = new NumberRuleBook(new NumberRuleRepository(() => temp.db));
     book.save("outgoing", [{ pattern: "^0(.*)", regex: true, replacement: "\\1" }]);
     assert.throws(
       () =>
@@ -52,7 +52,7 @@ Deno.test("a list with a bad rule is refused and the list in force stays, in mem
 Deno.test("unsaved rules can be checked without touching the saved list", async () => {
   const temp = await openTempDatabase();
   try {
-    const book = new NumberRuleBook(new NumberRuleRepository(temp.db));
+    const book = new NumberRuleBook(new NumberRuleRepository(() => temp.db));
     const check = book.checkUnsaved(
       "incoming",
       [{ pattern: "^80(.*)", regex: true, replacement: "0\\1" }],
@@ -60,6 +60,24 @@ Deno.test("unsaved rules can be checked without touching the saved list", async 
     );
     assert.deepEqual(check, { number: "80301", matched: 0, result: "0301", suppressed: false });
     assert.deepEqual(book.rules("incoming"), []);
+  } finally {
+    await temp.close();
+  }
+});
+
+Deno.test("a stored rule that no longer compiles is reported when the book loads", async () => {
+  const temp = await openTempDatabase();
+  try {
+    new NumberRuleRepository(() => temp.db).replace("incoming", [{
+      pattern: "^(0+)+$",
+      regex: true,
+      replacement: "",
+    }]);
+    const book = new NumberRuleBook(new NumberRuleRepository(() => temp.db));
+    assert.throws(
+      () => book.load(),
+      (error) => error instanceof NumberRuleError && error.list === "incoming",
+    );
   } finally {
     await temp.close();
   }

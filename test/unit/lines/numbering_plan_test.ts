@@ -7,8 +7,8 @@ import { openTempDatabase } from "./temp_database.ts";
 Deno.test("the numbering plan reads location, ranges and lines from the store as they are now", async () => {
   const temp = await openTempDatabase();
   try {
-    const lines = new LineRepository(temp.db);
-    const locations = new LocationRepository(temp.db);
+    const lines = new LineRepository(() => temp.db);
+    const locations = new LocationRepository(() => temp.db);
     const plan = new NumberingPlan(locations, lines);
     lines.create({ number: "555" });
     assert.equal(plan.isInternal("555"), true);

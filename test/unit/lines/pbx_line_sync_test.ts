@@ -15,8 +15,8 @@ const offered: OfferedDevice[] = [
 async function setup() {
   const temp = await openTempDatabase();
   const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
-  const lines = new LineRepository(temp.db, clock);
-  const locations = new LocationRepository(temp.db, clock);
+  const lines = new LineRepository(() => temp.db, clock);
+  const locations = new LocationRepository(() => temp.db, clock);
   return { temp, lines, locations, sync: new PbxLineSync(lines, locations, () => ({}), clock) };
 }
 

@@ -6,8 +6,8 @@ import { openDatabase } from "../../../src/store/database.ts";
 export interface TempDatabase {
   db: DatabaseSync;
   path: string;
-  /** Opens the same file again, as a restart of the appliance would. */
-  reopen(): DatabaseSync;
+  /** Opens the same file again, as a restart of the appliance would; returns it as repositories take it. */
+  reopen(): () => DatabaseSync;
   close(): Promise<void>;
 }
 
@@ -21,7 +21,7 @@ export async function openTempDatabase(): Promise<TempDatabase> {
     reopen() {
       const db = openDatabase(path);
       opened.push(db);
-      return db;
+      return () => db;
     },
     async close() {
       for (const db of opened) if (db.isOpen) db.close();

@@ -1,0 +1,419 @@
+// The one upstream connection to the PBX: connect, associate in the Panasonic form, answer SystemStatus,
+// watch liveness, reconnect with back-off, and carry requests with their own invoke IDs and timeouts.
+// It knows nothing about applications; the Switchboard decides what frames mean to them.
+
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import { decodeAcse, encodeRlre, encodeRlrq, panasonicAarq } from "../csta/acse.ts";
+import { CstaDecodeError } from "../csta/decode_error.ts";
+import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
+import { Opcode } from "../csta/opcodes.ts";
+import { type ApduPeek, type InvokePeek, peekApdu } from "../csta/peek.ts";
+import { readHeader, TlvHeader } from "../csta/tlv.ts";
+import { replaceInvokeId } from "../csta/rewrite.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import { noDataAnswer, SystemStatusValue } from "../switchboard/local_answers.ts";
+import type { Logger } from "../log/logger.ts";
+import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import type { Service, ServiceStatus } from "../service.ts";
+import { Backoff } from "./backoff.ts";
+import { InvokeIdAllocator } from "./invoke_ids.ts";
+import type { Upstream, UpstreamOutcome } from "./upstream.ts";
+
+export type LinkState = "disconnected" | "connecting" | "associating" | "ready";
+
+export interface PbxLinkSettings {
+  host: string;
+  port: number;
+  livenessTimeoutSeconds: number;
+  reconnectMinSeconds: number;
+  reconnectMaxSeconds: number;
+  requestTimeoutSeconds: number;
+  maxFrameBytes: number;
+}
+
+export interface PbxLinkEvents {
+  /** The association is up (after AARE accepted); the Switchboard re-creates monitors here. */
+  onReady(): void;
+  /** The association is gone; pending requests have already been answered with `linkDown`. */
+  onLost(reason: string): void;
+  /** Every frame the link does not handle itself: events, PBX invokes, SystemStatus other than normal. */
+  onFrame(apdu: Uint8Array, peek: ApduPeek): void;
+}
+
+export interface PbxLinkOptions {
+  settings: () => PbxLinkSettings;
+  events: PbxLinkEvents;
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+  connect?: (host: string, port: number) => Promise<Deno.Conn>;
+  /** Bytes queued towards the PBX before the link counts as stalled. */
+  maxQueuedBytes?: number;
+}
+
+interface Pending {
+  resolve: (outcome: UpstreamOutcome) => void;
+  timer: TimerHandle;
+}
+
+export class PbxLink implements Service, Upstream {
+  readonly name = "pbx-link";
+  #options: PbxLinkOptions;
+  #clock: Clock;
+  #lifecycle = new Lifecycle();
+  #state: LinkState = "disconnected";
+  #stateSince = new Date().toISOString();
+  #running = false;
+  #conn?: Deno.Conn;
+  #writer?: QueuedWriter;
+  #ids = new InvokeIdAllocator();
+  #pending = new Map<number, Pending>();
+  #backoff: Backoff;
+  #livenessTimer?: TimerHandle;
+  #reconnectTimer?: TimerHandle;
+  #wake?: () => void;
+  #loop?: Promise<void>;
+  #counters = {
+    connects: 0,
+    reconnects: 0,
+    framesIn: 0,
+    framesOut: 0,
+    requests: 0,
+    timeouts: 0,
+    systemStatusReceived: 0,
+  };
+  #lastError?: { message: string; at: string };
+  #lastSystemStatusAt?: string;
+  #nextRetryAt?: string;
+
+  constructor(options: PbxLinkOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const s = options.settings();
+    this.#backoff = new Backoff({
+      minMs: s.reconnectMinSeconds * 1000,
+      maxMs: s.reconnectMaxSeconds * 1000,
+      random: options.random,
+    });
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  get ready(): boolean {
+    return this.#state === "ready";
+  }
+
+  /** Starts the connect loop; never fails because the PBX is away. */
+  start(): Promise<void> {
+    this.#running = true;
+    this.#lifecycle.set("degraded", "connecting to the PBX");
+    this.#loop = this.#run();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    this.#wake?.();
+    const conn = this.#conn;
+    if (conn && this.#state === "ready") {
+      // A graceful release, so the PBX frees its one CTI association at once. §2.5 [D]
+      this.#writer?.enqueue(encodeFrame(encodeRlrq()));
+      await Promise.race([this.#writer?.drained(), delay(500)]);
+    }
+    this.#closeConnection("stopped");
+    await this.#loop;
+    this.#lifecycle.set("stopped");
+  }
+
+  /**
+   * Sends an invoke to the PBX under a fresh upstream invoke ID and resolves with its answer (result,
+   * error or reject, still carrying the upstream ID), or why there is none. Never rejects.
+   */
+  request(invoke: Uint8Array, timeoutMs?: number): Promise<UpstreamOutcome> {
+    if (!this.ready || !this.#writer) return Promise.resolve({ kind: "linkDown" });
+    const id = this.#ids.allocate();
+    if (id === undefined) return Promise.resolve({ kind: "busy" });
+    const apdu = replaceInvokeId(invoke, id);
+    this.#counters.requests++;
+    return new Promise((resolve) => {
+      const timeout = timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
+      const timer = this.#clock.setTimeout(() => {
+        this.#pending.delete(id);
+        this.#ids.release(id);
+        this.#counters.timeouts++;
+        this.#options.log.warn("PBX did not answer a request in time", { invokeId: id, timeoutMs: timeout });
+        resolve({ kind: "timeout" });
+      }, timeout);
+      this.#pending.set(id, { resolve, timer });
+      this.#send(apdu);
+    });
+  }
+
+  /** Sends a frame that needs no answer, or answers a PBX invoke (it already carries the PBX's ID). */
+  send(apdu: Uint8Array): boolean {
+    if (!this.#writer || this.#state === "disconnected" || this.#state === "connecting") return false;
+    return this.#send(apdu);
+  }
+
+  status(): ServiceStatus {
+    const s = this.#options.settings();
+    return this.#lifecycle.snapshot({
+      details: {
+        state: this.#state,
+        since: this.#stateSince,
+        host: s.host,
+        port: s.port,
+        lastError: this.#lastError ?? null,
+        lastSystemStatusAt: this.#lastSystemStatusAt ?? null,
+        nextRetryAt: this.#state === "disconnected" ? this.#nextRetryAt ?? null : null,
+        backoffAttempts: this.#backoff.attempts,
+        requestsInFlight: this.#pending.size,
+        ...this.#counters,
+      },
+    });
+  }
+
+  #send(apdu: Uint8Array): boolean {
+    const writer = this.#writer;
+    if (!writer) return false;
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(apdu, this.#options.settings().maxFrameBytes);
+    } catch (error) {
+      this.#options.log.error("frame not sent to the PBX", { error });
+      return false;
+    }
+    this.#counters.framesOut++;
+    return writer.enqueue(frame);
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const outcome = await this.#connectOnce();
+      if (!this.#running) break;
+      if (outcome === "associated") this.#backoff.reset();
+      const wait = this.#backoff.next();
+      this.#nextRetryAt = new Date(this.#clock.now() + wait).toISOString();
+      this.#options.log.info("reconnecting to the PBX", { inMs: wait, attempt: this.#backoff.attempts });
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        this.#reconnectTimer = this.#clock.setTimeout(resolve, wait);
+      });
+      this.#wake = undefined;
+      this.#counters.reconnects++;
+    }
+  }
+
+  /** One connection's life: connect, associate, read until it ends. */
+  async #connectOnce(): Promise<"associated" | "failed"> {
+    const s = this.#options.settings();
+    this.#setState("connecting");
+    let conn: Deno.Conn;
+    try {
+      conn = await (this.#options.connect ?? defaultConnect)(s.host, s.port);
+    } catch (error) {
+      this.#recordError(`cannot connect to ${s.host}:${s.port}: ${messageOf(error)}`);
+      this.#setState("disconnected");
+      return "failed";
+    }
+    if (!this.#running) {
+      conn.close();
+      return "failed";
+    }
+    this.#counters.connects++;
+    this.#conn = conn;
+    this.#writer = new QueuedWriter(conn, {
+      maxQueuedBytes: this.#options.maxQueuedBytes ?? 16 * 1024 * 1024,
+      drainTimeoutMs: s.requestTimeoutSeconds * 1000,
+      onFailure: (failure) => this.#closeConnection(`PBX link stalled: ${describeWriterFailure(failure)}`),
+    });
+    this.#setState("associating");
+    this.#send(panasonicAarq());
+    this.#armLiveness(s.requestTimeoutSeconds * 1000, "no AARE from the PBX");
+    let associated = false;
+    const reassembler = new FrameReassembler({ maxFrameSize: s.maxFrameBytes });
+    const buffer = new Uint8Array(64 * 1024);
+    let endReason = "the PBX closed the connection";
+    try {
+      for (;;) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        reassembler.push(buffer.subarray(0, n), (apdu) => {
+          const handled = this.#onApdu(apdu);
+          if (handled === "associated") associated = true;
+        });
+        if (this.#conn !== conn) break;
+      }
+    } catch (error) {
+      endReason = error instanceof CstaDecodeError
+        ? `malformed frame from the PBX: ${error.message}`
+        : `connection error: ${messageOf(error)}`;
+    }
+    if (this.#conn === conn) this.#closeConnection(endReason);
+    return associated ? "associated" : "failed";
+  }
+
+  /** Handles one APDU from the PBX; tells the read loop when the association came up. */
+  #onApdu(apdu: Uint8Array): "associated" | undefined {
+    this.#counters.framesIn++;
+    const peek = peekApdu(apdu);
+    if (peek instanceof CstaDecodeError) {
+      this.#options.log.warn("undecodable frame from the PBX ignored", { error: peek.message });
+      return;
+    }
+    switch (peek.kind) {
+      case "aare":
+        return this.#onAare(apdu);
+      case "rlrq":
+        // The PBX ends the association: confirm, then treat the link as lost. §2.5 [?]
+        this.#send(encodeRlre());
+        this.#closeConnection("the PBX released the association");
+        return;
+      case "rlre":
+      case "abrt":
+        this.#closeConnection(`the PBX ended the association (${peek.kind.toUpperCase()})`);
+        return;
+      case "aarq":
+        this.#options.log.warn("AARQ from the PBX ignored");
+        return;
+      case "invoke":
+        if (peek.opcode === Opcode.systemStatus) return void this.#onSystemStatus(apdu, peek);
+        this.#options.events.onFrame(apdu, peek);
+        return;
+      default: {
+        const pending = peek.invokeId === null ? undefined : this.#pending.get(peek.invokeId);
+        if (!pending || peek.invokeId === null) {
+          this.#options.log.debug("answer to no pending request ignored", {
+            kind: peek.kind,
+            invokeId: peek.invokeId,
+          });
+          return;
+        }
+        this.#pending.delete(peek.invokeId);
+        this.#ids.release(peek.invokeId);
+        this.#clock.clearTimeout(pending.timer);
+        pending.resolve({ kind: "answer", apdu, peek });
+      }
+    }
+  }
+
+  #onAare(apdu: Uint8Array): "associated" | undefined {
+    if (this.#state !== "associating") return;
+    const refusal = aareRefusal(apdu);
+    if (refusal) {
+      this.#closeConnection(`the PBX refused the association: ${refusal}`);
+      return;
+    }
+    this.#setState("ready");
+    this.#lifecycle.set("running");
+    this.#lastError = undefined;
+    this.#armLiveness(this.#options.settings().livenessTimeoutSeconds * 1000, "no SystemStatus from the PBX");
+    this.#options.log.info("PBX association ready", { host: this.#options.settings().host });
+    this.#options.events.onReady();
+    return "associated";
+  }
+
+  /** SystemStatus is the PBX's heartbeat: answer it, and pass on anything but normal. §9 [C-pbx] */
+  #onSystemStatus(apdu: Uint8Array, peek: InvokePeek): void {
+    this.#counters.systemStatusReceived++;
+    this.#lastSystemStatusAt = new Date(this.#clock.now()).toISOString();
+    this.#send(noDataAnswer(peek.invokeId, Opcode.systemStatus));
+    if (this.#state === "ready") {
+      this.#armLiveness(
+        this.#options.settings().livenessTimeoutSeconds * 1000,
+        "no SystemStatus from the PBX",
+      );
+    }
+    if (systemStatusOf(apdu, peek) !== SystemStatusValue.normal) this.#options.events.onFrame(apdu, peek);
+  }
+
+  #armLiveness(ms: number, reason: string): void {
+    this.#clock.clearTimeout(this.#livenessTimer);
+    this.#livenessTimer = this.#clock.setTimeout(
+      () => this.#closeConnection(`${reason} for ${ms / 1000} s`),
+      ms,
+    );
+  }
+
+  /** Ends the current connection (if any): fails pending requests, reports the loss once. */
+  #closeConnection(reason: string): void {
+    const conn = this.#conn;
+    if (!conn) return;
+    const wasReady = this.#state === "ready";
+    this.#conn = undefined;
+    this.#writer?.close();
+    this.#writer = undefined;
+    this.#clock.clearTimeout(this.#livenessTimer);
+    try {
+      conn.close();
+    } catch {
+      // already closed by the peer
+    }
+    for (const [id, pending] of this.#pending) {
+      this.#clock.clearTimeout(pending.timer);
+      pending.resolve({ kind: "linkDown" });
+      this.#pending.delete(id);
+    }
+    this.#ids.releaseAll();
+    if (reason !== "stopped") this.#recordError(reason);
+    this.#setState("disconnected");
+    if (this.#running) this.#lifecycle.set("degraded", `PBX link down: ${reason}`);
+    if (wasReady) {
+      this.#options.log.warn("PBX link lost", { reason });
+      this.#options.events.onLost(reason);
+    }
+  }
+
+  #setState(state: LinkState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#stateSince = new Date(this.#clock.now()).toISOString();
+  }
+
+  #recordError(message: string): void {
+    this.#lastError = { message, at: new Date(this.#clock.now()).toISOString() };
+    this.#options.log.warn("PBX link problem", { reason: message });
+  }
+}
+
+/** Why an AARE is not an acceptance, or undefined when it is. §2.1, §2.3 */
+function aareRefusal(apdu: Uint8Array): string | undefined {
+  try {
+    const aare = decodeAcse(apdu);
+    if (aare.kind !== "aare") return "not an AARE";
+    if (aare.result === "accepted") return undefined;
+    const diagnostic = aare.resultSourceDiagnostic;
+    return `${aare.result}${diagnostic ? ` (${diagnostic.kind}: ${diagnostic.value})` : ""}`;
+  } catch (error) {
+    return `unreadable AARE: ${messageOf(error)}`;
+  }
+}
+
+/** The systemStatus value of a SystemStatus invoke `30 { [04 registerId] 0A status … }`. §9 [C-std] */
+function systemStatusOf(apdu: Uint8Array, peek: InvokePeek): number | undefined {
+  if (peek.argumentStart === null) return undefined;
+  const outer = new TlvHeader();
+  const end = peek.argumentEnd!;
+  if (readHeader(apdu, peek.argumentStart, end, outer) || outer.length < 0) return undefined;
+  const child = new TlvHeader();
+  for (let offset = outer.contentStart; offset < outer.end; offset = child.end) {
+    if (readHeader(apdu, offset, outer.end, child) || child.length < 0) return undefined;
+    if (child.firstByte === 0x0a && child.length === 1) return apdu[child.contentStart];
+  }
+  return undefined;
+}
+
+function defaultConnect(host: string, port: number): Promise<Deno.Conn> {
+  return Deno.connect({ hostname: host, port });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

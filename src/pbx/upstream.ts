@@ -1,0 +1,19 @@
+// The PBX side as the Switchboard sees it: send an invoke and get its answer, or why there is none.
+
+import type { ApduPeek } from "../csta/peek.ts";
+
+/** How a request sent to the PBX ended. */
+export type UpstreamOutcome =
+  | { kind: "answer"; apdu: Uint8Array; peek: ApduPeek }
+  | { kind: "timeout" }
+  | { kind: "linkDown" }
+  /** All 32767 upstream invoke IDs are in flight. */
+  | { kind: "busy" };
+
+export interface Upstream {
+  readonly ready: boolean;
+  /** Sends an invoke under a fresh upstream invoke ID; the answer still carries that ID. Never rejects. */
+  request(invoke: Uint8Array, timeoutMs?: number): Promise<UpstreamOutcome>;
+  /** Sends a frame that needs no answer, or answers a PBX invoke under the PBX's own ID. */
+  send(apdu: Uint8Array): boolean;
+}

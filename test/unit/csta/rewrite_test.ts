@@ -6,7 +6,8 @@ import fc from "fast-check";
 import * as asn1js from "asn1js";
 import { CstaDecodeError, CstaEncodeError } from "../../../src/csta/decode_error.ts";
 import { type InvokePeek, peekApdu, type ReturnResultPeek } from "../../../src/csta/peek.ts";
-import { replaceCrossRefId, replaceInvokeId } from "../../../src/csta/rewrite.ts";
+import { replaceCrossRefId, replaceInvokeId, rewriteApdu } from "../../../src/csta/rewrite.ts";
+import { encodeFrame } from "../../../src/csta/framing.ts";
 import { bytesHex, exampleApdu, hexBytes, protocolExample } from "../../fixtures/protocol_examples.ts";
 
 // An independent minimal BER builder, so the properties do not test the rewriter against its own helpers.
@@ -290,6 +291,39 @@ Deno.test("on random MonitorStart results, both rewrites give exactly the result
       const p = peekApdu(out) as ReturnResultPeek;
       assert.deepEqual([p.kind, p.invokeId, p.opcode], ["returnResult", newId, 71]);
       assert.deepEqual(p.crossRef?.id, newCrossRef);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("rewriteApdu changes both fields of the §14.6 event in one framed copy", () => {
+  const out = rewriteApdu(delivered(), { invokeId: 300, crossRef: hexBytes("AB CD") }, { framed: true });
+  assert.equal(bytesHex(out.subarray(0, 16)), "00 50 A1 4E 02 02 01 2C 02 01 15 30 45 55 02 AB");
+  assert.deepEqual(out.subarray(17), delivered().subarray(16));
+  assert.deepEqual(rewriteApdu(delivered(), {}), delivered(), "no change is a plain copy");
+  assert.deepEqual(rewriteApdu(delivered(), {}, { framed: true }), encodeFrame(delivered()));
+});
+
+Deno.test("rewriteApdu refuses a framed result above 65535 bytes with CstaEncodeError", () => {
+  const big = Uint8Array.from(
+    tlv(0xa1, [0x02, 0x01, 0x05, 0x02, 0x01, 0x15, ...tlv(0x30, tlv(0x55, new Array(65500).fill(1)))]),
+  );
+  assert.equal(rewriteApdu(big, { invokeId: 6 }, { framed: true }).length, big.length + 2);
+  assert.throws(
+    () => rewriteApdu(big, { crossRef: new Uint8Array(65600) }, { framed: true }),
+    CstaEncodeError,
+  );
+  // 100 more content octets, and the 55, 30 and A1 lengths each grow from 82 xx xx to 83 xx xx xx.
+  assert.equal(rewriteApdu(big, { crossRef: new Uint8Array(65600) }).length, big.length + 103);
+});
+
+Deno.test("on random events, one framed rewriteApdu equals both rewrites and encodeFrame in turn (property)", () => {
+  fc.assert(
+    fc.property(anyEvent, anyInvokeId, anyCrossRef, (spec, newId, newCrossRef) => {
+      const apdu = buildEvent(spec);
+      const combined = rewriteApdu(apdu, { invokeId: newId, crossRef: newCrossRef }, { framed: true });
+      assert.deepEqual(combined, encodeFrame(replaceCrossRefId(replaceInvokeId(apdu, newId), newCrossRef)));
+      assert.deepEqual(combined.subarray(2), buildEvent({ ...spec, invokeId: newId, crossRef: newCrossRef }));
     }),
     { numRuns: 300 },
   );

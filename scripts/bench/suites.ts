@@ -1,0 +1,24 @@
+// The list of benchmark suites `deno task bench` knows. A suite is a module `<name>_bench.ts` exporting
+// `run(report)`; add a line here to make a new one runnable (and selectable with `--suite <name>`).
+
+import type { BenchReport } from "./report.ts";
+
+/** What a suite module exports. */
+export interface BenchSuiteModule {
+  run(report: BenchReport): Promise<void>;
+}
+
+/** One registered suite; loaded only when it runs. */
+export interface BenchSuite {
+  name: string;
+  description: string;
+  load(): Promise<BenchSuiteModule>;
+}
+
+export const SUITES: readonly BenchSuite[] = [
+  {
+    name: "csta_codec",
+    description: "hot-path peek and rewrites vs asn1js.fromBER on the §14.6 Delivered event",
+    load: () => import("./csta_codec_bench.ts"),
+  },
+];

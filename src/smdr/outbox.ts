@@ -1,0 +1,200 @@
+// The durable SMDR outbox: every record is committed here before anyone is sent it, numbered by an
+// increasing position. Keeps the replay history for local collectors and the push target's backlog
+// (everything after its acknowledged position), and counts what a backlog cap drops.
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type Clock, systemClock } from "../clock.ts";
+
+/** A record as stored: its position (increasing, never reused), when it was stored, and its 162 characters. */
+export interface StoredRecord {
+  position: number;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  record: string;
+}
+
+const PUSH_CURSOR = "push_acknowledged";
+const PUSH_DROPPED = "push_dropped";
+
+interface Statements {
+  db: DatabaseSync;
+  insert: StatementSync;
+  countDay: StatementSync;
+  after: StatementSync;
+  latest: StatementSync;
+  last: StatementSync;
+  getState: StatementSync;
+  setState: StatementSync;
+  prune: StatementSync;
+  day: StatementSync;
+  count: StatementSync;
+}
+
+export class Outbox {
+  #sql?: Statements;
+  /** Cached highest position, valid for `#sql.db`. */
+  #last = 0;
+
+  constructor(private readonly db: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
+
+  /** Stores one record and commits it (with the day's count) before returning its position. */
+  append(record: string): StoredRecord {
+    const sql = this.#statements();
+    const createdAt = this.clock.now();
+    sql.db.exec("BEGIN IMMEDIATE");
+    try {
+      const row = sql.insert.get(createdAt, record) as { position: number };
+      sql.countDay.run(localDay(createdAt));
+      sql.db.exec("COMMIT");
+      this.#last = Number(row.position);
+      return { position: this.#last, createdAt, record };
+    } catch (error) {
+      sql.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Up to `limit` records after `position`, oldest first. */
+  after(position: number, limit: number): StoredRecord[] {
+    return (this.#statements().after.all(position, limit) as unknown as StoredRecord[]).map(plain);
+  }
+
+  /** The latest `limit` records, oldest first. */
+  latest(limit: number): StoredRecord[] {
+    return (this.#statements().latest.all(limit) as unknown as StoredRecord[]).map(plain).reverse();
+  }
+
+  /** The position of the newest record ever stored (0 before the first). */
+  lastPosition(): number {
+    this.#statements();
+    return this.#last;
+  }
+
+  /** Records kept in the store. */
+  storedCount(): number {
+    return (this.#statements().count.get() as { n: number }).n;
+  }
+
+  /**
+   * The push target's acknowledged position: every record up to it counts as delivered (or dropped).
+   * `null` while push mode is off, so the outbox holds no backlog for nobody.
+   */
+  pushCursor(): number | null {
+    return this.#state(PUSH_CURSOR);
+  }
+
+  /** Sets the cursor outright: on enabling push mode (to the newest record) or disabling it (null). */
+  setPushCursor(position: number | null): void {
+    this.#statements().setState.run(PUSH_CURSOR, position);
+  }
+
+  /** Moves the cursor forward to `position` (never back); true when it moved. */
+  acknowledge(position: number): boolean {
+    const cursor = this.pushCursor();
+    if (cursor === null || position <= cursor) return false;
+    this.setPushCursor(Math.min(position, this.lastPosition()));
+    return true;
+  }
+
+  /** Records the push target has not acknowledged yet (0 while push mode is off). */
+  backlog(): number {
+    const cursor = this.pushCursor();
+    return cursor === null ? 0 : this.lastPosition() - cursor;
+  }
+
+  /** Records dropped from the push backlog by the cap, over the life of the store. */
+  dropped(): number {
+    return this.#state(PUSH_DROPPED) ?? 0;
+  }
+
+  /**
+   * Keeps the backlog at `limit` records (0 = no cap) by moving the cursor past the oldest undelivered
+   * records, and counts them in `dropped()`. Returns how many were dropped now.
+   */
+  capBacklog(limit: number): number {
+    const cursor = this.pushCursor();
+    if (cursor === null || limit <= 0) return 0;
+    const excess = this.lastPosition() - cursor - limit;
+    if (excess <= 0) return 0;
+    const sql = this.#statements();
+    sql.db.exec("BEGIN IMMEDIATE");
+    try {
+      sql.setState.run(PUSH_CURSOR, cursor + excess);
+      sql.setState.run(PUSH_DROPPED, this.dropped() + excess);
+      sql.db.exec("COMMIT");
+    } catch (error) {
+      sql.db.exec("ROLLBACK");
+      throw error;
+    }
+    return excess;
+  }
+
+  /**
+   * Deletes records that are both older than the newest `historySize` and acknowledged by the push
+   * target (when push mode is on). Returns how many were deleted.
+   */
+  prune(historySize: number): number {
+    const cursor = this.pushCursor();
+    const outsideHistory = this.lastPosition() - historySize;
+    const bound = cursor === null ? outsideHistory : Math.min(outsideHistory, cursor);
+    if (bound <= 0) return 0;
+    return Number(this.#statements().prune.run(bound).changes);
+  }
+
+  /** Records stored on a local calendar day (`YYYY-MM-DD`), kept after the records themselves are pruned. */
+  recordsOn(day: string): number {
+    const row = this.#statements().day.get(day) as { records: number } | undefined;
+    return row?.records ?? 0;
+  }
+
+  /** Records stored today (local time of the appliance). */
+  recordsToday(): number {
+    return this.recordsOn(localDay(this.clock.now()));
+  }
+
+  #state(key: string): number | null {
+    const row = this.#statements().getState.get(key) as { value: number | null } | undefined;
+    return row?.value ?? null;
+  }
+
+  #statements(): Statements {
+    const db = this.db();
+    if (this.#sql?.db === db) return this.#sql;
+    this.#sql = {
+      db,
+      insert: db.prepare("INSERT INTO smdr_record (created_at, record) VALUES (?, ?) RETURNING position"),
+      countDay: db.prepare(
+        "INSERT INTO smdr_day (day, records) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET records = records + 1",
+      ),
+      after: db.prepare(
+        "SELECT position, created_at AS createdAt, record FROM smdr_record WHERE position > ? ORDER BY position LIMIT ?",
+      ),
+      latest: db.prepare(
+        "SELECT position, created_at AS createdAt, record FROM smdr_record ORDER BY position DESC LIMIT ?",
+      ),
+      last: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'smdr_record'"),
+      getState: db.prepare("SELECT value FROM smdr_state WHERE key = ?"),
+      setState: db.prepare(
+        "INSERT INTO smdr_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
+      prune: db.prepare("DELETE FROM smdr_record WHERE position <= ?"),
+      day: db.prepare("SELECT records FROM smdr_day WHERE day = ?"),
+      count: db.prepare("SELECT COUNT(*) AS n FROM smdr_record"),
+    };
+    const last = this.#sql.last.get() as { seq: number } | undefined;
+    this.#last = Number(last?.seq ?? 0);
+    return this.#sql;
+  }
+}
+
+function plain(row: StoredRecord): StoredRecord {
+  return { position: Number(row.position), createdAt: Number(row.createdAt), record: row.record };
+}
+
+/** The local calendar day of a time, `YYYY-MM-DD`. */
+export function localDay(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${
+    String(d.getDate()).padStart(2, "0")
+  }`;
+}

@@ -1,0 +1,181 @@
+// JSON API of the line store, mounted at /api/lines: CRUD, text import and export, and loading the lines
+// the PBX offers with a preview of what would change.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { LINE_KINDS, LineValueError } from "../../lines/line.ts";
+import { importLineText } from "../../lines/line_import.ts";
+import { type LineRepository, LineStoreError } from "../../lines/line_repository.ts";
+import { formatLineText } from "../../lines/line_text.ts";
+import type { OfferedDevice } from "../../lines/line_sync.ts";
+import type { PbxLineSync } from "../../lines/pbx_line_sync.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+import { readBoundedText, readJsonBody } from "./json_body.ts";
+
+export interface LinesApiDependencies {
+  lines: LineRepository;
+  sync: PbxLineSync;
+  /**
+   * Asks the PBX for its devices (the PBX link provides it once wired). Used by sync requests that do not
+   * carry an `offered` list themselves.
+   */
+  queryPbxDevices?: () => Promise<OfferedDevice[]>;
+}
+
+/** Largest text import read, in bytes. */
+export const LINE_IMPORT_MAX_BYTES = 1_000_000;
+
+const kind = z.enum(LINE_KINDS as [string, ...string[]]) as z.ZodType<OfferedDevice["kind"]>;
+const deviceNumber = z.number().int().min(0).nullable();
+
+const createSchema = z.strictObject({
+  number: z.string(),
+  name: z.string().optional(),
+  kind: kind.optional(),
+  deviceNumber: deviceNumber.optional(),
+  enabled: z.boolean().optional(),
+});
+
+const updateSchema = z.strictObject({
+  name: z.string().optional(),
+  kind: kind.optional(),
+  deviceNumber: deviceNumber.optional(),
+  enabled: z.boolean().optional(),
+  missingFromPbx: z.boolean().optional(),
+});
+
+const offeredSchema = z.array(
+  z.strictObject({
+    number: z.string(),
+    deviceNumber: deviceNumber.optional(),
+    kind,
+    name: z.string().optional(),
+  }),
+).max(10_000);
+
+const previewSchema = z.strictObject({
+  offered: offeredSchema.optional(),
+  readNames: z.boolean().optional(),
+});
+
+const applySchema = previewSchema.extend({ removals: z.enum(["flag", "delete"]) });
+
+/** Builds the /api/lines sub-app. */
+export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get("/", (c) => c.json({ lines: deps.lines.list() }));
+
+  app.get("/export", (c) => {
+    c.header("Content-Disposition", 'attachment; filename="lines.txt"');
+    return c.text(formatLineText(deps.lines.list()), 200, { "Content-Type": "text/plain; charset=utf-8" });
+  });
+
+  app.post("/import", async (c) => {
+    const mode = c.req.query("mode") ?? "merge";
+    if (mode !== "merge" && mode !== "replace") {
+      return apiError(c, 400, "invalid_request", "mode: merge or replace", { field: "mode" });
+    }
+    const text = await readBoundedText(c, LINE_IMPORT_MAX_BYTES);
+    if (text === undefined) {
+      return apiError(c, 413, "body_too_large", `the import is larger than ${LINE_IMPORT_MAX_BYTES} bytes`);
+    }
+    const result = importLineText(deps.lines, text, mode);
+    if (result.ok) {
+      return c.json({
+        added: result.added,
+        changed: result.changed,
+        unchanged: result.unchanged,
+        removed: result.removed,
+      });
+    }
+    const count = result.rows.length;
+    return c.json({
+      error: {
+        code: "import_rejected",
+        message: `${count} row${count === 1 ? "" : "s"} refused; nothing was imported`,
+        rows: result.rows,
+      },
+    }, 422);
+  });
+
+  app.post("/sync/preview", async (c) => {
+    const body = await readJsonBody(c, previewSchema);
+    if (!body.ok) return body.response;
+    const offered = await offeredDevices(deps, body.data.offered);
+    if (!offered.ok) return apiError(c, 503, "pbx_query_unavailable", offered.message);
+    return c.json(deps.sync.preview(offered.devices, { readNames: body.data.readNames }));
+  });
+
+  app.post("/sync/apply", async (c) => {
+    const body = await readJsonBody(c, applySchema);
+    if (!body.ok) return body.response;
+    const offered = await offeredDevices(deps, body.data.offered);
+    if (!offered.ok) return apiError(c, 503, "pbx_query_unavailable", offered.message);
+    return c.json(deps.sync.apply(offered.devices, body.data.removals, { readNames: body.data.readNames }));
+  });
+
+  app.get("/:number", (c) => {
+    const line = deps.lines.get(c.req.param("number"));
+    return line ? c.json(line) : notFound(c, c.req.param("number"));
+  });
+
+  app.post("/", async (c) => {
+    const body = await readJsonBody(c, createSchema);
+    if (!body.ok) return body.response;
+    return lineWrite(c, () => c.json(deps.lines.create(body.data), 201));
+  });
+
+  app.put("/:number", async (c) => {
+    const body = await readJsonBody(c, updateSchema);
+    if (!body.ok) return body.response;
+    return lineWrite(c, () => c.json(deps.lines.update(c.req.param("number"), body.data)));
+  });
+
+  app.delete("/:number", (c) => {
+    const number = c.req.param("number");
+    return deps.lines.remove(number) ? c.body(null, 204) : notFound(c, number);
+  });
+
+  return app;
+}
+
+async function offeredDevices(
+  deps: LinesApiDependencies,
+  given: OfferedDevice[] | undefined,
+): Promise<{ ok: true; devices: OfferedDevice[] } | { ok: false; message: string }> {
+  if (given) return { ok: true, devices: given };
+  if (!deps.queryPbxDevices) {
+    return { ok: false, message: "the PBX cannot be asked for its devices; send the offered list" };
+  }
+  try {
+    return { ok: true, devices: await deps.queryPbxDevices() };
+  } catch (error) {
+    return {
+      ok: false,
+      message: `the PBX did not answer the device query: ${error instanceof Error ? error.message : error}`,
+    };
+  }
+}
+
+function notFound(c: Parameters<typeof apiError>[0], number: string): Response {
+  return apiError(c, 404, "not_found", `line ${number} does not exist`);
+}
+
+/** Runs a repository write and answers its refusals: a bad value 400, unknown 404, duplicate 409. */
+function lineWrite(c: Parameters<typeof apiError>[0], write: () => Response): Response {
+  try {
+    return write();
+  } catch (error) {
+    if (error instanceof LineValueError) {
+      return apiError(c, 400, "invalid_value", error.message, { field: error.field });
+    }
+    if (error instanceof LineStoreError) {
+      return error.code === "not-found"
+        ? apiError(c, 404, "not_found", error.message)
+        : apiError(c, 409, "duplicate", error.message, { field: "number" });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+// JSON API of the location, mounted at /api/location: the location and its access codes, the extension
+// ranges, and the conversion of a number into every form.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { ExtensionRangeError } from "../../lines/extension_ranges.ts";
+import { locationSchema } from "../../lines/location.ts";
+import type { LocationRepository } from "../../lines/location_repository.ts";
+import { PhoneNumberError } from "../../lines/number_forms.ts";
+import type { NumberingPlan } from "../../lines/numbering_plan.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+export interface LocationApiDependencies {
+  locations: LocationRepository;
+  numbering: NumberingPlan;
+}
+
+const rangesSchema = z.strictObject({ text: z.string().max(10_000) });
+const convertSchema = z.strictObject({
+  number: z.string().max(100),
+  withOutsideLineAccess: z.boolean().optional(),
+});
+
+/** Builds the /api/location sub-app. */
+export function createLocationApi(deps: LocationApiDependencies): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get("/", (c) => c.json(deps.locations.location()));
+
+  app.put("/", async (c) => {
+    const body = await readJsonBody(c, locationSchema);
+    if (!body.ok) return body.response;
+    return c.json(deps.locations.saveLocation(body.data));
+  });
+
+  app.get(
+    "/extension-ranges",
+    (c) => c.json({ text: deps.locations.extensionRangesText(), ranges: deps.locations.extensionRanges() }),
+  );
+
+  app.put("/extension-ranges", async (c) => {
+    const body = await readJsonBody(c, rangesSchema);
+    if (!body.ok) return body.response;
+    try {
+      deps.locations.saveExtensionRanges(body.data.text);
+    } catch (error) {
+      if (!(error instanceof ExtensionRangeError)) throw error;
+      return apiError(c, 400, "invalid_value", error.message, { field: "text" });
+    }
+    return c.json({ text: deps.locations.extensionRangesText(), ranges: deps.locations.extensionRanges() });
+  });
+
+  app.post("/convert", async (c) => {
+    const body = await readJsonBody(c, convertSchema);
+    if (!body.ok) return body.response;
+    try {
+      const { number, forms } = deps.numbering.convert(body.data.number, {
+        withOutsideLineAccess: body.data.withOutsideLineAccess,
+      });
+      return c.json({ input: body.data.number, kind: number.kind, number, forms });
+    } catch (error) {
+      if (!(error instanceof PhoneNumberError)) throw error;
+      return apiError(c, 400, "invalid_value", error.message, { field: "number" });
+    }
+  });
+
+  return app;
+}

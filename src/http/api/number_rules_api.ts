@@ -1,0 +1,91 @@
+// JSON API of the number rules, mounted at /api/number-rules: the three lists, each saved whole, and a
+// check of a number against a saved list or against rules not yet saved.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { NUMBER_RULE_LISTS, NumberRuleError, type NumberRuleList } from "../../lines/number_rule.ts";
+import type { NumberRuleBook } from "../../lines/number_rule_book.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+export interface NumberRulesApiDependencies {
+  rules: NumberRuleBook;
+}
+
+const listSchema = z.enum(NUMBER_RULE_LISTS as [NumberRuleList, ...NumberRuleList[]]);
+const ruleSchema = z.strictObject({
+  pattern: z.string(),
+  regex: z.boolean().default(true),
+  replacement: z.string(),
+});
+const saveSchema = z.strictObject({ rules: z.array(ruleSchema).max(1000) });
+const checkSchema = z.strictObject({
+  list: listSchema,
+  number: z.string().max(1000),
+  /** Rules to check instead of the saved list (the rule editor's check before saving). */
+  rules: z.array(ruleSchema).max(1000).optional(),
+});
+
+/** Builds the /api/number-rules sub-app. */
+export function createNumberRulesApi(deps: NumberRulesApiDependencies): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get(
+    "/",
+    (c) => c.json(Object.fromEntries(NUMBER_RULE_LISTS.map((list) => [list, deps.rules.rules(list)]))),
+  );
+
+  app.post("/check", async (c) => {
+    const body = await readJsonBody(c, checkSchema);
+    if (!body.ok) return body.response;
+    const { list, number, rules } = body.data;
+    return ruleWork(c, () => {
+      const check = rules ? deps.rules.checkUnsaved(list, rules, number) : deps.rules.check(list, number);
+      const used = rules ?? deps.rules.rules(list);
+      return c.json({ list, ...check, rule: check.matched === null ? null : used[check.matched] });
+    });
+  });
+
+  app.get("/:list", (c) => {
+    const list = listSchema.safeParse(c.req.param("list"));
+    if (!list.success) return unknownList(c, c.req.param("list"));
+    return c.json({ list: list.data, rules: deps.rules.rules(list.data) });
+  });
+
+  app.put("/:list", async (c) => {
+    const list = listSchema.safeParse(c.req.param("list"));
+    if (!list.success) return unknownList(c, c.req.param("list"));
+    const body = await readJsonBody(c, saveSchema);
+    if (!body.ok) return body.response;
+    return ruleWork(c, () => {
+      deps.rules.save(list.data, body.data.rules);
+      return c.json({ list: list.data, rules: deps.rules.rules(list.data) });
+    });
+  });
+
+  return app;
+}
+
+function unknownList(c: Parameters<typeof apiError>[0], list: string): Response {
+  return apiError(
+    c,
+    404,
+    "not_found",
+    `no number rule list "${list}"; the lists are ${NUMBER_RULE_LISTS.join(", ")}`,
+  );
+}
+
+/** Answers a refused rule with 422, naming the list, the rule position and the field. */
+function ruleWork(c: Parameters<typeof apiError>[0], work: () => Response): Response {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof NumberRuleError)) throw error;
+    const field = error.field === "rules" ? "rules" : `rules[${error.index}].${error.field}`;
+    return apiError(c, 422, "invalid_rule", error.message, {
+      field,
+      details: { list: error.list, index: error.index, reason: error.reason },
+    });
+  }
+}

@@ -1,0 +1,188 @@
+// One application's connection: the ACSE handshake with optional login, then frames to and from the
+// Switchboard through a bounded writer. Whatever the application does, only this connection suffers.
+
+import type { CstaUsers } from "../auth/csta_users.ts";
+import type { LoginThrottle } from "../auth/login_throttle.ts";
+import {
+  type AarqApdu,
+  decodeAcse,
+  encodeAareRejected,
+  encodeRlre,
+  panasonicAareAccepted,
+} from "../csta/acse.ts";
+import { CstaDecodeError } from "../csta/decode_error.ts";
+import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
+import { peekApdu } from "../csta/peek.ts";
+import type { Logger } from "../log/logger.ts";
+import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import type { Session, Transport } from "../switchboard/session.ts";
+import type { Switchboard } from "../switchboard/switchboard.ts";
+
+/** Application contexts accepted: Panasonic's (ECMA-218 arc, §2.2 [C-pbx]) and the ECMA-285 ones. */
+const ACCEPTED_CONTEXTS = ["1.3.12.0.218", "1.3.12.0.285"];
+
+export interface ConnectionContext {
+  transport: Exclude<Transport, "internal">;
+  switchboard: Switchboard;
+  users: CstaUsers;
+  throttle: LoginThrottle;
+  log: Logger;
+  loginRequired: boolean;
+  maxFrameBytes: number;
+  outboundQueueBytes: number;
+  drainTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  /** Counts outcomes for the listener's status. */
+  count: (what: "loginFailed" | "refused" | "droppedSlow" | "closedMalformed") => void;
+}
+
+/** Serves one accepted connection until it ends; never throws. */
+export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext): Promise<void> {
+  const remoteAddr = conn.remoteAddr as Deno.NetAddr;
+  const remote = `${remoteAddr.hostname}:${remoteAddr.port}`;
+  let session: Session | undefined;
+  let closed = false;
+  let closeReason = "the application closed the connection";
+
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    closeReason = reason;
+    writer.close();
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+  };
+  const writer = new QueuedWriter(conn, {
+    maxQueuedBytes: ctx.outboundQueueBytes,
+    drainTimeoutMs: ctx.drainTimeoutMs,
+    onFailure: (failure) => {
+      if (failure.kind !== "writeError") ctx.count("droppedSlow");
+      ctx.log.warn("application disconnected", { remote, reason: describeWriterFailure(failure) });
+      close(describeWriterFailure(failure));
+    },
+  });
+  const send = (apdu: Uint8Array) => writer.enqueue(encodeFrame(apdu));
+
+  const handshakeTimer = setTimeout(() => close("no AARQ within the handshake time"), ctx.handshakeTimeoutMs);
+  let handshaking: Promise<void> | undefined;
+
+  const onApdu = (apdu: Uint8Array) => {
+    if (closed) return;
+    if (session) return onAssociatedApdu(apdu, session);
+    if (handshaking) return; // frames before the AARE are not expected; ignore them
+    const copy = apdu.slice();
+    handshaking = associate(copy).finally(() => clearTimeout(handshakeTimer));
+  };
+
+  const associate = async (apdu: Uint8Array) => {
+    let aarq: AarqApdu;
+    try {
+      const decoded = decodeAcse(apdu);
+      if (decoded.kind !== "aarq") return close(`expected an AARQ, got ${decoded.kind.toUpperCase()}`);
+      aarq = decoded;
+    } catch (error) {
+      return close(`unreadable AARQ: ${error instanceof Error ? error.message : error}`);
+    }
+    const context = aarq.applicationContextName;
+    if (context && !ACCEPTED_CONTEXTS.some((c) => context === c || context.startsWith(`${c}.`))) {
+      send(encodeAareRejected({ kind: "acseServiceUser", value: "applicationContextNameNotSupported" }));
+      await writer.drained();
+      return close(`application context ${context} not supported`);
+    }
+    // Without a required login the server behaves like the PBX and ignores any credentials. §2.4
+    const user = ctx.loginRequired ? aarq.credentials?.name : undefined;
+    if (ctx.loginRequired) {
+      const refusal = await checkLogin(aarq, remoteAddr.hostname, ctx);
+      if (refusal) {
+        ctx.count("loginFailed");
+        ctx.log.warn("CSTA login refused", { remote, user: user ?? null, reason: refusal });
+        // authentication-failure (13), as derived in §2.3 [D]
+        send(encodeAareRejected({ kind: "acseServiceUser", value: "authenticationFailure" }));
+        await writer.drained();
+        return close(`login refused: ${refusal}`);
+      }
+    }
+    if (closed) return;
+    const attached = ctx.switchboard.attach(
+      { transport: ctx.transport, remote, user, seatKind: "application" },
+      { deliver: send, close, queuedBytes: () => writer.queuedBytes },
+    );
+    if ("refused" in attached) {
+      ctx.count("refused");
+      ctx.log.warn("application refused", { remote, reason: attached.refused });
+      send(encodeAareRejected({ kind: "acseServiceUser", value: "noReasonGiven" }, "rejectedTransient"));
+      await writer.drained();
+      return close(attached.refused);
+    }
+    session = attached;
+    // The PBX's own AARE bytes, then SystemStatus like the PBX. §2.3 [C-pbx], §13 point 10
+    send(panasonicAareAccepted());
+    ctx.switchboard.greet(attached);
+  };
+
+  const onAssociatedApdu = (apdu: Uint8Array, current: Session) => {
+    const first = apdu[0];
+    if (first === 0x62) {
+      // RLRQ: confirm and end, as a PBX would. §2.5 [D]
+      send(encodeRlre());
+      void writer.drained().then(() => close("the application released the association"));
+      return;
+    }
+    if (first === 0x64) return close("the application aborted the association");
+    if (first === 0x60 || first === 0x61 || first === 0x63) {
+      const peek = peekApdu(apdu);
+      ctx.log.debug("ACSE APDU inside an association ignored", {
+        remote,
+        kind: "kind" in peek ? peek.kind : "?",
+      });
+      return;
+    }
+    ctx.switchboard.fromApplication(current, apdu);
+  };
+
+  const reassembler = new FrameReassembler({ maxFrameSize: ctx.maxFrameBytes });
+  const buffer = new Uint8Array(64 * 1024);
+  try {
+    while (!closed) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      reassembler.push(buffer.subarray(0, n), onApdu);
+    }
+  } catch (error) {
+    if (error instanceof CstaDecodeError) {
+      ctx.count("closedMalformed");
+      closeReason = `broken framing: ${error.message}`;
+      ctx.log.warn("application disconnected", { remote, reason: closeReason });
+    } else if (!closed) {
+      closeReason = `connection error: ${error instanceof Error ? error.message : error}`;
+    }
+  } finally {
+    clearTimeout(handshakeTimer);
+    await handshaking;
+    close(closeReason);
+    if (session) ctx.switchboard.detach(session, closeReason);
+  }
+}
+
+async function checkLogin(
+  aarq: AarqApdu,
+  address: string,
+  ctx: ConnectionContext,
+): Promise<string | undefined> {
+  if (ctx.throttle.blocked(address)) return "too many failed logins from this address; try again in a minute";
+  const name = aarq.credentials?.name;
+  const password = aarq.credentials?.password;
+  if (name === undefined || password === undefined) {
+    ctx.throttle.recordFailure(address);
+    return "no user name and password in the AARQ";
+  }
+  if (!(await ctx.users.verify(name, password))) {
+    ctx.throttle.recordFailure(address);
+    return "wrong user name or password";
+  }
+  ctx.throttle.recordSuccess(address);
+  return undefined;
+}

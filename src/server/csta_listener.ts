@@ -1,0 +1,125 @@
+// A CSTA listener (plain TCP or TLS) as a service: accepts applications and serves each connection on
+// its own, so a failure to bind is reported for this listener alone.
+
+import type { CstaUsers } from "../auth/csta_users.ts";
+import type { LoginThrottle } from "../auth/login_throttle.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
+import type { Switchboard } from "../switchboard/switchboard.ts";
+import { type ConnectionContext, serveApplication } from "./application_connection.ts";
+
+export interface CstaListenerLimits {
+  maxFrameBytes: number;
+  outboundQueueBytes: number;
+  drainTimeoutSeconds: number;
+}
+
+export interface CstaListenerOptions {
+  name: string;
+  transport: "tcp" | "tls";
+  /** Opens the listening socket with the current settings (TLS: with the current certificate). */
+  listen: () => Deno.Listener | Promise<Deno.Listener>;
+  switchboard: Switchboard;
+  users: CstaUsers;
+  throttle: LoginThrottle;
+  loginRequired: () => boolean;
+  limits: () => CstaListenerLimits;
+  log: Logger;
+  onListen?: (listener: ListenerInfo) => void;
+  handshakeTimeoutMs?: number;
+}
+
+export class CstaListener implements Service {
+  readonly name: string;
+  #options: CstaListenerOptions;
+  #lifecycle = new Lifecycle();
+  #listener?: Deno.Listener;
+  #info?: ListenerInfo;
+  #connections = new Set<Deno.Conn>();
+  #served = new Set<Promise<void>>();
+  #acceptLoop?: Promise<void>;
+  #counters = { accepted: 0, loginFailed: 0, refused: 0, droppedSlow: 0, closedMalformed: 0 };
+
+  constructor(options: CstaListenerOptions) {
+    this.name = options.name;
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    this.#lifecycle.set("starting");
+    const listener = await this.#options.listen();
+    this.#listener = listener;
+    const addr = listener.addr as Deno.NetAddr;
+    this.#info = { name: this.name, hostname: addr.hostname, port: addr.port };
+    this.#lifecycle.set("running");
+    this.#options.onListen?.(this.#info);
+    this.#acceptLoop = this.#accept(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.#lifecycle.set("stopping");
+    try {
+      this.#listener?.close();
+    } catch {
+      // already closed
+    }
+    this.#listener = undefined;
+    for (const conn of this.#connections) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    await this.#acceptLoop;
+    await Promise.all(this.#served);
+    this.#lifecycle.set("stopped");
+  }
+
+  status(): ServiceStatus {
+    return this.#lifecycle.snapshot({
+      listeners: this.#info && this.#listener ? [this.#info] : [],
+      details: { transport: this.#options.transport, connections: this.#connections.size, ...this.#counters },
+    });
+  }
+
+  async #accept(listener: Deno.Listener): Promise<void> {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#listener !== listener) return; // closed by stop()
+        if (error instanceof Deno.errors.BadResource) return;
+        // A failed TLS handshake or a reset during accept concerns that peer only.
+        this.#options.log.debug("accept failed", { error });
+        continue;
+      }
+      this.#counters.accepted++;
+      this.#connections.add(conn);
+      const served = serveApplication(conn, this.#context()).finally(() => {
+        this.#connections.delete(conn);
+        this.#served.delete(served);
+      });
+      this.#served.add(served);
+    }
+  }
+
+  #context(): ConnectionContext {
+    const limits = this.#options.limits();
+    return {
+      transport: this.#options.transport,
+      switchboard: this.#options.switchboard,
+      users: this.#options.users,
+      throttle: this.#options.throttle,
+      log: this.#options.log,
+      loginRequired: this.#options.loginRequired(),
+      maxFrameBytes: limits.maxFrameBytes,
+      outboundQueueBytes: limits.outboundQueueBytes,
+      drainTimeoutMs: limits.drainTimeoutSeconds * 1000,
+      handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
+      count: (what) => this.#counters[what]++,
+    };
+  }
+}

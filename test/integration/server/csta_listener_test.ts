@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { CstaUsers } from "../../../src/auth/csta_users.ts";
+import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+import { encodeLoginAarq, panasonicAarq } from "../../../src/csta/acse.ts";
+import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
+import { Opcode } from "../../../src/csta/opcodes.ts";
+import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
+import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
+import { Logger } from "../../../src/log/logger.ts";
+import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
+import { CstaListener } from "../../../src/server/csta_listener.ts";
+import { openDatabase } from "../../../src/store/database.ts";
+import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
+import { Switchboard } from "../../../src/switchboard/switchboard.ts";
+import { selfSignedForLocalhost } from "../../support/openssl_certificate.ts";
+import { hex, RawCstaPeer, toHex } from "../../support/raw_csta_peer.ts";
+
+/** Answers every request at once with a result; MonitorStart gets crossRef 00000001. */
+class InstantPbx implements Upstream {
+  ready = true;
+  #id = 1;
+  request(invoke: Uint8Array): Promise<UpstreamOutcome> {
+    const opcode = (peekApdu(invoke) as { opcode: number }).opcode;
+    const value = opcode === Opcode.monitorStart ? constructed(0x30, [tlv(0x55, hex("00000001"))]) : NO_DATA;
+    const apdu = encodeReturnResult(this.#id++, { opcode, value });
+    return Promise.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
+  }
+  send(): boolean {
+    return true;
+  }
+}
+
+const AARE_ACCEPTED = hex(
+  "61 2F 80 02 07 80 A1 07 06 05 2B 0C 00 81 5A A2 03 02 01 00 A3 05 A1 03 02 01 01 BE 14 28 12 06 07 2B 0C 00 82 1D 81 48 A0 07 A0 05 03 03 00 08 00",
+);
+const AARE_BAD_LOGIN = hex(
+  "61 19 80 02 07 80 A1 07 06 05 2B 0C 00 81 5A A2 03 02 01 01 A3 05 A1 03 02 01 0D",
+);
+const SYSTEM_STATUS_NORMAL_ID_1 = hex("A1 0C 02 01 01 02 02 00 D3 30 03 0A 01 02");
+
+interface Harness {
+  board: Switchboard;
+  tcp: CstaListener;
+  tls: CstaListener;
+  caCerts: string[];
+  close(): Promise<void>;
+}
+
+async function harness(
+  options: { ctiApplications?: number; queueBytes?: number; loginsPerMinute?: number } = {},
+): Promise<Harness> {
+  const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
+  const users = new CstaUsers(() => db, 1000);
+  await users.ensureDefault();
+  const log = new Logger("test", { sink: () => {} });
+  const board = new Switchboard({
+    upstream: new InstantPbx(),
+    log,
+    directory: new DeviceDirectory(),
+    limits: () => ({
+      ctiApplications: options.ctiApplications ?? 1000,
+      requestsInFlightPerApplication: 64,
+      malformedFramesBeforeClose: 10,
+    }),
+  });
+  const cert = await selfSignedForLocalhost();
+  const throttle = new LoginThrottle(() => options.loginsPerMinute ?? 10);
+  const common = {
+    switchboard: board,
+    users,
+    throttle,
+    log,
+    limits: () => ({
+      maxFrameBytes: 65535,
+      outboundQueueBytes: options.queueBytes ?? 1 << 20,
+      drainTimeoutSeconds: 5,
+    }),
+  };
+  const tcp = new CstaListener({
+    ...common,
+    name: "csta-tcp",
+    transport: "tcp",
+    listen: () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+    loginRequired: () => false,
+  });
+  const tls = new CstaListener({
+    ...common,
+    name: "csta-tls",
+    transport: "tls",
+    listen: () => Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: cert.certPem, key: cert.keyPem }),
+    loginRequired: () => true,
+  });
+  await tcp.start();
+  await tls.start();
+  return {
+    board,
+    tcp,
+    tls,
+    caCerts: [cert.certPem],
+    async close() {
+      await tcp.stop();
+      await tls.stop();
+      db.close();
+    },
+  };
+}
+
+const portOf = (listener: CstaListener) => listener.status().listeners![0].port;
+
+Deno.test("plain TCP without login gets the Panasonic AARE bytes, then SystemStatus(normal) with invoke ID 1", async () => {
+  const h = await harness();
+  const app = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    await app.send(panasonicAarq());
+    const [aare, status] = await app.waitFor(2);
+    assert.equal(toHex(aare), toHex(AARE_ACCEPTED));
+    assert.equal(toHex(status), toHex(SYSTEM_STATUS_NORMAL_ID_1));
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("TLS with a wrong password is refused with diagnostic 13; with the right one it works", async () => {
+  const h = await harness();
+  const wrong = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+  const right = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+  try {
+    await wrong.send(encodeLoginAarq("admin", "guess"));
+    const [refusal] = await wrong.waitFor(1);
+    assert.equal(toHex(refusal), toHex(AARE_BAD_LOGIN));
+    await wrong.waitClosed();
+
+    await right.send(encodeLoginAarq("admin", "admin"));
+    const [aare] = await right.waitFor(2);
+    assert.equal(toHex(aare), toHex(AARE_ACCEPTED));
+    assert.equal(h.board.sessions()[0].info.user, "admin");
+    assert.equal(h.board.sessions()[0].info.transport, "tls");
+  } finally {
+    wrong.close();
+    right.close();
+    await h.close();
+  }
+});
+
+Deno.test("TLS without credentials is refused; the Panasonic AARQ alone is not enough there", async () => {
+  const h = await harness();
+  const app = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+  try {
+    await app.send(panasonicAarq());
+    const [refusal] = await app.waitFor(1);
+    assert.equal(toHex(refusal), toHex(AARE_BAD_LOGIN));
+    await app.waitClosed();
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("after too many failed logins from an address even the right password is refused for a while", async () => {
+  const h = await harness({ loginsPerMinute: 2 });
+  try {
+    for (const password of ["a", "b", "admin"]) {
+      const app = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+      await app.send(encodeLoginAarq("admin", password));
+      const [answer] = await app.waitFor(1);
+      assert.equal(toHex(answer), toHex(AARE_BAD_LOGIN), `password ${password}`);
+      app.close();
+    }
+    assert.equal(h.tls.status().details?.loginFailed, 3);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("past the CTI application limit a new application is refused (rejected-transient) and the others stay", async () => {
+  const h = await harness({ ctiApplications: 1 });
+  const first = await RawCstaPeer.connect(portOf(h.tcp));
+  const second = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    await first.send(panasonicAarq());
+    await first.waitFor(2);
+    await second.send(panasonicAarq());
+    const [refusal] = await second.waitFor(1);
+    assert.equal(refusal[0], 0x61);
+    assert.match(toHex(refusal), /A2 03 02 01 02/, "result rejected-transient (2)");
+    await second.waitClosed();
+    assert.equal(h.board.sessions().length, 1);
+    assert.equal(h.tcp.status().details?.refused, 1);
+  } finally {
+    first.close();
+    second.close();
+    await h.close();
+  }
+});
+
+Deno.test("10,000 garbage frames from one application close it and leave another untouched", async () => {
+  const h = await harness();
+  const bad = await RawCstaPeer.connect(portOf(h.tcp));
+  const good = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    for (const app of [bad, good]) {
+      await app.send(panasonicAarq());
+      await app.waitFor(2);
+    }
+    const garbage = new Uint8Array(10_000 * 6);
+    for (let i = 0; i < 10_000; i++) garbage.set([0x00, 0x04, 0xa1, 0x05, 0x02, i & 0xff], i * 6);
+    await bad.sendBytes(garbage).catch(() => {}); // the server may close mid-way
+    await bad.waitClosed();
+    await good.send(encodeInvoke(5, Opcode.systemStatus, hex("30 03 0A 01 02")));
+    const answers = await good.waitFor(3);
+    assert.equal(toHex(answers[2]), toHex(hex("A2 0B 02 01 05 30 06 02 02 00 D3 05 00")));
+    assert.equal(h.board.sessions().length, 1);
+  } finally {
+    bad.close();
+    good.close();
+    await h.close();
+  }
+});
+
+Deno.test("an application that stops reading is disconnected at its queue limit while another receives every event", async () => {
+  const h = await harness({ queueBytes: 256 * 1024 });
+  const stalled = await RawCstaPeer.connect(portOf(h.tcp));
+  const reader = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    for (const app of [stalled, reader]) {
+      await app.send(panasonicAarq());
+      await app.waitFor(2);
+      await app.send(encodeInvoke(2, Opcode.monitorStart, hex("30 05 30 03 80 01 31")));
+      await app.waitFor(3);
+    }
+    // The stalled peer stops reading: its kernel buffers fill, then its queue at cstabox.
+    stalled.stopReading();
+    const event = encodeInvoke(
+      1,
+      Opcode.cSTAEventReport,
+      constructed(0x30, [tlv(0x55, hex("00000001")), tlv(0x04, new Uint8Array(1000))]),
+    );
+    const total = 10_000;
+    for (let sent = 0; sent < total;) {
+      for (let i = 0; i < 50; i++, sent++) h.board.fromPbx(event, peekApdu(event) as ApduPeek);
+      await reader.waitFor(3 + sent, 10_000);
+    }
+    assert.equal(reader.received.length, 3 + total);
+    assert.equal(h.board.sessions().length, 1, "the stalled application was disconnected");
+    assert.equal(h.tcp.status().details?.droppedSlow, 1);
+  } finally {
+    stalled.close();
+    reader.close();
+    await h.close();
+  }
+});
+
+Deno.test("RLRQ from an application is answered with RLRE and the association ends", async () => {
+  const h = await harness();
+  const app = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    await app.send(panasonicAarq());
+    await app.waitFor(2);
+    await app.send(hex("62 03 80 01 00"));
+    const answers = await app.waitFor(3);
+    assert.equal(toHex(answers[2]), "63 03 80 01 00");
+    await app.waitClosed();
+    assert.equal(h.board.sessions().length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});

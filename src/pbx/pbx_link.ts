@@ -295,7 +295,9 @@ export class PbxLink implements Service, Upstream {
         this.#pending.delete(peek.invokeId);
         this.#ids.release(peek.invokeId);
         this.#clock.clearTimeout(pending.timer);
-        pending.resolve({ kind: "answer", apdu, peek });
+        // The frame is a view of the read buffer; the answer is used after this turn, so copy it.
+        const copy = apdu.slice();
+        pending.resolve({ kind: "answer", apdu: copy, peek: peekApdu(copy) as ApduPeek });
       }
     }
   }

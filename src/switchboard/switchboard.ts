@@ -421,10 +421,12 @@ export class Switchboard {
       // One CDR application at a time, answered as estos does. §10, §13 point 8
       return session.port.deliver(failureAnswer(peek.invokeId, exclusiveServiceTakenFailure));
     }
+    // Kept to re-register after a reconnect; copied now because `apdu` is a view of a read buffer.
+    const startInvoke = apdu.slice();
     this.#forward(session, apdu, peek, (result, answer) => {
       this.#cdr = {
         session,
-        startInvoke: apdu.slice(),
+        startInvoke,
         pbxCrossRef: firstOctetString(resultValue(result, answer)),
       };
       this.#log.info("CDR owner set", { session: session.id });

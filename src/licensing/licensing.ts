@@ -61,7 +61,7 @@ export type AddLicenceKeyResult =
   | { ok: true; licence: LicenceInForce }
   | { ok: false; reason: LicenceKeyReason; message: string };
 
-/** Where a refusal or a key problem is reported; the composition root passes the appliance log. */
+/** Where key problems (refused or no longer verifying keys) are reported; the appliance log in production. */
 export interface LicensingLog {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
@@ -93,7 +93,9 @@ export class Licensing implements Service {
 
   constructor(private readonly options: LicensingOptions) {
     this.#since = options.clock.now();
-    this.#pool = new SeatPool(() => this.#limit(), () => options.clock.now());
+    this.#pool = new SeatPool(() => this.#limit(), () => options.clock.now(), (refusal) => {
+      this.#lastRefusal = refusal;
+    });
   }
 
   async start(): Promise<void> {
@@ -121,22 +123,21 @@ export class Licensing implements Service {
     };
   }
 
+  /**
+   * The seat pool to hand to the Switchboard and the line API. Its refusals show in `licenceStatus()`;
+   * whoever turns a refusal into a CSTA error or an API answer logs it.
+   */
+  get pool(): SeatPool {
+    return this.#pool;
+  }
+
   /** Takes a licence for a device unless it holds one already; see `SeatPool.acquire`. */
   acquire(
     deviceKey: string,
     holderId: string,
     kind: SeatHolderKind = "application",
   ): SeatGrant | SeatRefusal {
-    const outcome = this.#pool.acquire(deviceKey, holderId, kind);
-    if (!outcome.ok) {
-      this.#lastRefusal = outcome;
-      this.options.log?.warn(`monitor refused: ${outcome.message}`, {
-        device: deviceKey,
-        holder: holderId,
-        reason: outcome.reason,
-      });
-    }
-    return outcome;
+    return this.#pool.acquire(deviceKey, holderId, kind);
   }
 
   release(deviceKey: string, holderId: string): { released: boolean; seatFreed: boolean } {

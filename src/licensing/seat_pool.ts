@@ -41,7 +41,17 @@ export class SeatPool {
   #holders = new Map<string, Map<string, SeatHolderKind>>();
   #seated = new Set<string>();
 
-  constructor(private readonly limit: () => SeatLimit, private readonly now: () => number = Date.now) {}
+  /**
+   * @param limit how many seats may be taken now (asked only when a device needs a new seat)
+   * @param now clock for the refusal time
+   * @param onRefusal told of every refusal (licensing keeps the last one for its status); the caller that
+   *   maps the refusal to a CSTA error logs it
+   */
+  constructor(
+    private readonly limit: () => SeatLimit,
+    private readonly now: () => number = Date.now,
+    private readonly onRefusal: (refusal: SeatRefusal) => void = () => {},
+  ) {}
 
   /**
    * Records that `holderId` monitors `deviceKey` (the same key for the same device, whoever asks). A device
@@ -57,7 +67,10 @@ export class SeatPool {
     const needsSeat = kind !== "call-tracking" && !this.#seated.has(deviceKey);
     if (needsSeat) {
       const refusal = this.#refusal(deviceKey, holderId);
-      if (refusal) return refusal;
+      if (refusal) {
+        this.onRefusal(refusal);
+        return refusal;
+      }
       this.#seated.add(deviceKey);
     }
     if (holders) holders.set(holderId, kind);

@@ -79,3 +79,16 @@ Deno.test("without a licence limit the refusal carries the limit's reason; the C
   assert.equal(!refusal.ok && refusal.reason, "trial-ended");
   assert.deepEqual(SEAT_REFUSAL_FAILURE, { category: "subscribedResourceAvailability", value: 2 });
 });
+
+Deno.test("every refusal is told to the refusal listener, grants are not", () => {
+  const told: string[] = [];
+  const pool = new SeatPool(
+    () => ({ ok: true, lines: 1 }),
+    () => 0,
+    (refusal) => told.push(refusal.deviceKey),
+  );
+  pool.acquire("101", "app-1");
+  pool.acquire("102", "app-1");
+  pool.acquire("103", "app-1");
+  assert.deepEqual(told, ["102", "103"]);
+});

@@ -112,8 +112,9 @@ export class Outbox {
    * records, and counts them in `dropped()`. Returns how many were dropped now.
    */
   capBacklog(limit: number): number {
+    if (limit <= 0) return 0;
     const cursor = this.pushCursor();
-    if (cursor === null || limit <= 0) return 0;
+    if (cursor === null) return 0;
     const excess = this.lastPosition() - cursor - limit;
     if (excess <= 0) return 0;
     const sql = this.#statements();

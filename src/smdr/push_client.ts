@@ -1,0 +1,372 @@
+// Push mode: cstabox connects to one collector and sends it the backlog in order, then new records. A
+// record counts as delivered once it was written to a connection that then stayed healthy for the
+// settle time; only then does the acknowledged position in the store move (see docs/smdr.md).
+
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import { describeError } from "../service_registry.ts";
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff.ts";
+import { RECORD_LINE_END } from "./record.ts";
+
+/** What the push client reads from and acknowledges into: the outbox. */
+export interface PushSource {
+  /** Up to `limit` records after `position`, oldest first. */
+  after(position: number, limit: number): { position: number; record: string }[];
+  /** The acknowledged position (null when push mode is off). */
+  pushCursor(): number | null;
+  /** Moves the acknowledged position forward. */
+  acknowledge(position: number): boolean;
+  /** Records not acknowledged yet. */
+  backlog(): number;
+}
+
+export type PushConnectionState = "disconnected" | "connecting" | "connected";
+
+export interface PushStatus {
+  target: string;
+  state: PushConnectionState;
+  /** ISO time of the last state change. */
+  since: string;
+  /** Why the last connection failed or ended, in plain words. */
+  lastError: string | null;
+  /** The wait before the next attempt, while disconnected. */
+  retryInMs: number | null;
+  nextAttemptAt: string | null;
+  /** Consecutive failed attempts. */
+  attempts: number;
+  /** Records written on the current connection. */
+  sentOnConnection: number;
+}
+
+export interface PushClientOptions {
+  host: string;
+  port: number;
+  source: PushSource;
+  log: Logger;
+  clock?: Clock;
+  /** Returns a number in [0, 1); drives the backoff jitter. */
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  /** How long a connection must stay healthy after a write before its records count as delivered. */
+  settleMs?: number;
+  connectTimeoutMs?: number;
+  /** Bytes that may wait for the collector before it counts as not reading. */
+  queueBytes?: number;
+  drainTimeoutMs?: number;
+  /** Records read from the store and written at once while catching up. */
+  batchRecords?: number;
+  /** Opens the connection; Deno.connect by default. */
+  connect?: (host: string, port: number) => Promise<Deno.Conn>;
+}
+
+const encoder = new TextEncoder();
+
+export class PushClient {
+  #o: Required<Omit<PushClientOptions, "host" | "port" | "source" | "log">>;
+  #host: string;
+  #port: number;
+  #source: PushSource;
+  #log: Logger;
+  #stopping = false;
+  #run?: Promise<void>;
+  #wake?: PromiseWithResolvers<void>;
+  #status: PushStatus;
+  /** Set while a connection is open; the settle timer acknowledges through it. */
+  #live?: LiveConnection;
+
+  constructor(options: PushClientOptions) {
+    this.#host = options.host;
+    this.#port = options.port;
+    this.#source = options.source;
+    this.#log = options.log;
+    this.#o = {
+      clock: options.clock ?? systemClock,
+      random: options.random ?? Math.random,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      settleMs: options.settleMs ?? 1_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      queueBytes: options.queueBytes ?? 1024 * 1024,
+      drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
+      batchRecords: options.batchRecords ?? 256,
+      connect: options.connect ?? ((hostname, port) => Deno.connect({ hostname, port })),
+    };
+    this.#status = {
+      target: formatTarget(this.#host, this.#port),
+      state: "disconnected",
+      since: this.#isoNow(),
+      lastError: null,
+      retryInMs: null,
+      nextAttemptAt: null,
+      attempts: 0,
+      sentOnConnection: 0,
+    };
+  }
+
+  /** Starts connecting; runs until `stop()`. */
+  start(): void {
+    this.#stopping = false;
+    this.#run ??= this.#loop().finally(() => (this.#run = undefined));
+  }
+
+  /** A new record is in the store: send it if connected. */
+  wake(): void {
+    this.#wake?.resolve();
+  }
+
+  /**
+   * Stops sending and closes the connection. Records already written are given their settle time on a
+   * healthy connection first (bounded by the settle time), so a restart does not repeat them.
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    const run = this.#run;
+    if (!run) return;
+    // A collector that does not read would hold a pending write for the whole drain timeout.
+    let timer: TimerHandle | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = this.#o.clock.setTimeout(() => resolve("late"), this.#o.settleMs + 1_000);
+    });
+    if (await Promise.race([run, late]) === "late") this.#live?.close();
+    this.#o.clock.clearTimeout(timer);
+    await run;
+  }
+
+  status(): PushStatus {
+    return { ...this.#status, sentOnConnection: this.#live?.sent ?? 0 };
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      this.#setState("connecting");
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#connect();
+      } catch (error) {
+        if (this.#stopping) break;
+        this.#failed(describeError(error));
+        await this.#pause(backoffDelay(this.#status.attempts - 1, this.#o.backoff, this.#o.random));
+        continue;
+      }
+      if (this.#stopping) {
+        closeQuietly(conn);
+        break;
+      }
+      this.#status.attempts = 0;
+      this.#status.retryInMs = null;
+      this.#status.nextAttemptAt = null;
+      this.#setState("connected");
+      const ended = await this.#serve(conn);
+      if (this.#stopping) break;
+      this.#failed(ended);
+      await this.#pause(backoffDelay(0, this.#o.backoff, this.#o.random));
+    }
+    this.#setState("disconnected");
+  }
+
+  async #connect(): Promise<Deno.Conn> {
+    let timer: TimerHandle | undefined;
+    const attempt = this.#o.connect(this.#host, this.#port);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.#o.clock.setTimeout(
+        () => reject(new Error(`no answer within ${this.#o.connectTimeoutMs / 1000} s`)),
+        this.#o.connectTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([attempt, timeout]);
+    } catch (error) {
+      attempt.then(closeQuietly, () => {}); // a late connection is not used
+      throw error;
+    } finally {
+      this.#o.clock.clearTimeout(timer);
+    }
+  }
+
+  /** Sends until the connection breaks or the client stops; returns why the connection ended. */
+  async #serve(conn: Deno.Conn): Promise<string> {
+    const live = new LiveConnection(conn, this.#o, this.#source, () => this.wake());
+    this.#live = live;
+    this.#log.info("SMDR push connected", { target: this.#status.target, backlog: this.#source.backlog() });
+    try {
+      let sentThrough = this.#source.pushCursor() ?? 0;
+      while (!this.#stopping && !live.broken) {
+        // A backlog cap may have moved the cursor past what this connection sent.
+        sentThrough = Math.max(sentThrough, this.#source.pushCursor() ?? 0);
+        const batch = this.#source.after(sentThrough, this.#o.batchRecords);
+        if (batch.length === 0) {
+          await this.#idle();
+          continue;
+        }
+        const bytes = encoder.encode(batch.map((r) => r.record + RECORD_LINE_END).join(""));
+        live.writer.enqueue(bytes);
+        await live.writer.drained();
+        if (live.writer.failed || live.broken) break;
+        sentThrough = batch[batch.length - 1].position;
+        live.written(sentThrough, batch.length);
+      }
+      if (!live.broken) await live.settleAll();
+      return live.endReason ?? "closed";
+    } finally {
+      live.close();
+      this.#live = undefined;
+    }
+  }
+
+  /** Waits for a new record, a broken connection or stop. */
+  async #idle(): Promise<void> {
+    this.#wake = Promise.withResolvers<void>();
+    await this.#wake.promise;
+    this.#wake = undefined;
+  }
+
+  /** Waits `ms` on the injected clock, or less when stopped. */
+  async #pause(ms: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#status.retryInMs = ms;
+    this.#status.nextAttemptAt = new Date(this.#o.clock.now() + ms).toISOString();
+    let elapsed = false;
+    const handle = this.#o.clock.setTimeout(() => {
+      elapsed = true;
+      this.#wake?.resolve();
+    }, ms);
+    // New records also resolve the wake promise; keep waiting until the delay is over or we stop.
+    while (!this.#stopping && !elapsed) {
+      this.#wake = Promise.withResolvers<void>();
+      await this.#wake.promise;
+    }
+    this.#o.clock.clearTimeout(handle);
+    this.#wake = undefined;
+  }
+
+  #failed(reason: string): void {
+    const repeated = reason === this.#status.lastError;
+    this.#status.attempts++;
+    this.#status.lastError = reason;
+    this.#setState("disconnected");
+    // The first failure, and every change of reason, is worth a line; repeats of the same are not.
+    if (!repeated) this.#log.warn("SMDR push collector unreachable", { target: this.#status.target, reason });
+  }
+
+  #setState(state: PushConnectionState): void {
+    if (this.#status.state !== state) {
+      this.#status.state = state;
+      this.#status.since = this.#isoNow();
+    }
+  }
+
+  #isoNow(): string {
+    return new Date(this.#o.clock.now()).toISOString();
+  }
+}
+
+/** One open push connection: its writer, a reader that notices the end, and the pending acknowledgements. */
+class LiveConnection {
+  readonly writer: QueuedWriter;
+  broken = false;
+  endReason?: string;
+  sent = 0;
+  #pending: { position: number; at: number }[] = [];
+  #timer?: TimerHandle;
+  #settled?: PromiseWithResolvers<void>;
+
+  constructor(
+    private readonly conn: Deno.Conn,
+    private readonly o: { clock: Clock; settleMs: number; queueBytes: number; drainTimeoutMs: number },
+    private readonly source: PushSource,
+    private readonly onBroken: () => void,
+  ) {
+    this.writer = new QueuedWriter(conn, {
+      maxQueuedBytes: o.queueBytes,
+      drainTimeoutMs: o.drainTimeoutMs,
+      clock: o.clock,
+      onFailure: (failure) => this.#break(describeWriterFailure(failure)),
+    });
+    void this.#read();
+  }
+
+  /** Records through `position` were written; they count as delivered after the settle time. */
+  written(position: number, count: number): void {
+    this.sent += count;
+    this.#pending.push({ position, at: this.o.clock.now() });
+    this.#schedule();
+  }
+
+  /** Resolves when every written record is acknowledged, or the connection broke. */
+  settleAll(): Promise<void> {
+    if (this.#pending.length === 0 || this.broken) return Promise.resolve();
+    this.#settled ??= Promise.withResolvers<void>();
+    return this.#settled.promise;
+  }
+
+  close(): void {
+    this.broken = true;
+    this.#pending = [];
+    if (this.#timer !== undefined) this.o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.writer.close();
+    closeQuietly(this.conn);
+    this.#settled?.resolve();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#pending.length === 0) return;
+    const due = this.#pending[0].at + this.o.settleMs - this.o.clock.now();
+    this.#timer = this.o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#acknowledgeSettled();
+    }, Math.max(0, due));
+  }
+
+  #acknowledgeSettled(): void {
+    if (this.broken) return;
+    const now = this.o.clock.now();
+    let through: number | undefined;
+    while (this.#pending.length > 0 && this.#pending[0].at + this.o.settleMs <= now) {
+      through = this.#pending.shift()!.position;
+    }
+    if (through !== undefined) this.source.acknowledge(through);
+    if (this.#pending.length === 0) {
+      this.#settled?.resolve();
+      this.#settled = undefined;
+    }
+    this.#schedule();
+  }
+
+  async #read(): Promise<void> {
+    const buffer = new Uint8Array(1024);
+    try {
+      while ((await this.conn.read(buffer)) !== null) {
+        // A collector has nothing to say; reading notices the end of the connection at once.
+      }
+      this.#break("closed by the collector");
+    } catch (error) {
+      this.#break(`connection lost: ${describeError(error)}`);
+    }
+  }
+
+  #break(reason: string): void {
+    if (this.broken) return;
+    this.endReason = reason;
+    this.broken = true;
+    // Written but not settled: not acknowledged, so the next connection sends them again.
+    this.#pending = [];
+    if (this.#timer !== undefined) this.o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#settled?.resolve();
+    this.onBroken();
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // closed already
+  }
+}
+
+function formatTarget(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

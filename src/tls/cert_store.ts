@@ -641,9 +641,9 @@ export class CertStore implements Service {
 
   #scheduleCheck(): void {
     this.#timer = this.#clock.setTimeout(() => {
+      this.#checkExpiry();
       this.#serialized(() => this.#regenerateIfSelfSignedExpired())
-        .catch((error) => this.#log.error("self-signed renewal failed", { error: (error as Error).message }))
-        .finally(() => this.#checkExpiry());
+        .catch((error) => this.#log.error("self-signed renewal failed", { error: (error as Error).message }));
       this.#scheduleCheck();
     }, this.#options.checkIntervalMs ?? defaults.checkIntervalMs);
   }

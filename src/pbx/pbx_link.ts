@@ -215,8 +215,10 @@ export class PbxLink implements Service, Upstream {
     try {
       conn = await (this.#options.connect ?? defaultConnect)(s.host, s.port);
     } catch (error) {
-      this.#recordError(`cannot connect to ${s.host}:${s.port}: ${messageOf(error)}`);
+      const reason = `cannot connect to ${s.host}:${s.port}: ${messageOf(error)}`;
+      this.#recordError(reason);
       this.#setState("disconnected");
+      this.#lifecycle.set("degraded", `PBX link down: ${reason}`);
       return "failed";
     }
     if (!this.#running) {
@@ -270,7 +272,7 @@ export class PbxLink implements Service, Upstream {
       case "rlrq":
         // The PBX ends the association: confirm, then treat the link as lost. §2.5 [?]
         this.#send(encodeRlre());
-        this.#closeConnection("the PBX released the association");
+        this.#closeAfterFlush("the PBX released the association");
         return;
       case "rlre":
       case "abrt":
@@ -338,6 +340,15 @@ export class PbxLink implements Service, Upstream {
       () => this.#closeConnection(`${reason} for ${ms / 1000} s`),
       ms,
     );
+  }
+
+  /** Lets the last frames (an RLRE) reach the PBX, bounded to a second, then ends the connection. */
+  #closeAfterFlush(reason: string): void {
+    const conn = this.#conn;
+    const drained = this.#writer?.drained() ?? Promise.resolve();
+    void Promise.race([drained, delay(1000)]).then(() => {
+      if (this.#conn === conn) this.#closeConnection(reason);
+    });
   }
 
   /** Ends the current connection (if any): fails pending requests, reports the loss once. */

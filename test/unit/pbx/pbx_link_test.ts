@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../../src/clock.ts";
+import { encodeAareRejected, panasonicAareAccepted } from "../../../src/csta/acse.ts";
+import { encodeFrame, FrameReassembler } from "../../../src/csta/framing.ts";
+import { Opcode } from "../../../src/csta/opcodes.ts";
+import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
+import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
+import { Logger } from "../../../src/log/logger.ts";
+import { PbxLink, type PbxLinkSettings } from "../../../src/pbx/pbx_link.ts";
+
+const hex = (text: string) => Uint8Array.from(text.replace(/\s+/g, "").match(/../g)!, (b) => parseInt(b, 16));
+const toHex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(" ");
+
+/** One side of an in-memory connection: what the link writes is parsed into APDUs for the test. */
+class FakePbxConn {
+  fromLink: Uint8Array[] = [];
+  closed = false;
+  #toLink: Uint8Array[] = [];
+  #wake?: () => void;
+  #reassembler = new FrameReassembler();
+  readonly remoteAddr = { transport: "tcp", hostname: "pbx", port: 33333 };
+  readonly localAddr = { transport: "tcp", hostname: "box", port: 40000 };
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    return new Promise((resolve) => {
+      const attempt = () => {
+        if (this.closed) return resolve(null);
+        const next = this.#toLink.shift();
+        if (!next) {
+          this.#wake = attempt;
+          return;
+        }
+        buffer.set(next);
+        resolve(next.length);
+      };
+      attempt();
+    });
+  }
+  write(bytes: Uint8Array): Promise<number> {
+    this.#reassembler.push(bytes, (apdu) => this.fromLink.push(apdu.slice()));
+    return Promise.resolve(bytes.length);
+  }
+  close(): void {
+    this.closed = true;
+    this.#wake?.();
+  }
+  /** The PBX sends an APDU. */
+  send(apdu: Uint8Array): void {
+    this.#toLink.push(encodeFrame(apdu));
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+const settings: PbxLinkSettings = {
+  host: "pbx",
+  port: 33333,
+  livenessTimeoutSeconds: 300,
+  reconnectMinSeconds: 1,
+  reconnectMaxSeconds: 60,
+  requestTimeoutSeconds: 10,
+  maxFrameBytes: 65535,
+};
+
+const tick = async (times = 5) => {
+  for (let i = 0; i < times; i++) await new Promise((r) => setTimeout(r, 0));
+};
+
+function setup(connectBehaviour?: () => Promise<Deno.Conn>) {
+  const clock = new ManualClock();
+  const conns: FakePbxConn[] = [];
+  const journal: string[] = [];
+  const frames: ApduPeek[] = [];
+  const link = new PbxLink({
+    settings: () => settings,
+    log: new Logger("test", { sink: () => {} }),
+    clock,
+    random: () => 0.999999,
+    connect: connectBehaviour ?? (() => {
+      const conn = new FakePbxConn();
+      conns.push(conn);
+      return Promise.resolve(conn as unknown as Deno.Conn);
+    }),
+    events: {
+      onReady: () => journal.push("ready"),
+      onLost: (reason) => journal.push(`lost: ${reason}`),
+      onFrame: (_apdu, peek) => frames.push(peek),
+    },
+  });
+  return { clock, conns, journal, frames, link };
+}
+
+async function associate(conn: FakePbxConn) {
+  await tick();
+  conn.send(panasonicAareAccepted());
+  conn.send(hex("A1 0C 02 01 01 02 02 00 D3 30 03 0A 01 02"));
+  await tick();
+}
+
+Deno.test("the link opens with the Panasonic AARQ and answers the PBX's SystemStatus with its own invoke ID", async () => {
+  const { conns, journal, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  assert.equal(
+    toHex(conns[0].fromLink[0]),
+    "60 23 80 02 07 80 A1 07 06 05 2B 0C 00 81 5A BE 14 28 12 06 07 2B 0C 00 82 1D 81 48 A0 07 A0 05 03 03 00 08 00",
+  );
+  assert.equal(toHex(conns[0].fromLink[1]), "A2 0B 02 01 01 30 06 02 02 00 D3 05 00");
+  assert.deepEqual(journal, ["ready"]);
+  assert.equal(link.state, "ready");
+  await link.stop();
+  assert.equal(toHex(conns[0].fromLink.at(-1)!), "62 03 80 01 00", "stop releases the association");
+});
+
+Deno.test("no SystemStatus for the liveness time means the link is lost, and it reconnects after the back-off", async () => {
+  const { clock, conns, journal, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  clock.advance(299_000);
+  conns[0].send(hex("A1 0C 02 01 02 02 02 00 D3 30 03 0A 01 02"));
+  await tick();
+  clock.advance(299_000);
+  assert.equal(link.state, "ready", "each SystemStatus restarts the liveness timer");
+  clock.advance(1_000);
+  await tick();
+  assert.match(journal.at(-1)!, /^lost: no SystemStatus from the PBX for 300 s/);
+  assert.equal(conns[0].closed, true);
+  assert.equal(conns.length, 1);
+  clock.advance(1_000);
+  await tick();
+  assert.equal(conns.length, 2, "reconnected after 1 s");
+  await associate(conns[1]);
+  assert.deepEqual(journal.filter((j) => j === "ready").length, 2);
+  await link.stop();
+});
+
+Deno.test("a refused association is reported with its diagnostic and retried with growing delays", async () => {
+  const { clock, conns, link } = setup();
+  await link.start();
+  await tick();
+  conns[0].send(encodeAareRejected({ kind: "acseServiceUser", value: "authenticationFailure" }));
+  await tick();
+  const details = link.status().details as { lastError: { message: string }; state: string };
+  assert.match(
+    details.lastError.message,
+    /refused the association: rejectedPermanent \(acseServiceUser: authenticationFailure\)/,
+  );
+  assert.equal(details.state, "disconnected");
+  clock.advance(1_000);
+  await tick();
+  assert.equal(conns.length, 2);
+  conns[1].close();
+  await tick();
+  clock.advance(1_999);
+  await tick();
+  assert.equal(conns.length, 2, "the second delay is 2 s");
+  clock.advance(1);
+  await tick();
+  assert.equal(conns.length, 3);
+  await link.stop();
+});
+
+Deno.test("a PBX that cannot be reached never stops the link; it keeps trying", async () => {
+  let attempts = 0;
+  const { clock, link } = setup(() => {
+    attempts++;
+    return Promise.reject(new Deno.errors.ConnectionRefused("connection refused"));
+  });
+  await link.start();
+  for (let i = 0; i < 10; i++) {
+    await tick();
+    clock.advance(60_000);
+  }
+  await tick();
+  assert.ok(attempts >= 10);
+  const status = link.status();
+  assert.equal(status.state, "degraded");
+  assert.match(status.reason!, /PBX link down: cannot connect to pbx:33333: connection refused/);
+  await link.stop();
+});
+
+Deno.test("requests get upstream invoke IDs, their answers, and a timeout when the PBX stays silent", async () => {
+  const { clock, conns, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  const first = link.request(encodeInvoke(77, Opcode.answerCall, hex("30 00")));
+  const second = link.request(encodeInvoke(77, Opcode.holdCall, hex("30 00")));
+  await tick();
+  const sent = conns[0].fromLink.slice(2).map((apdu) =>
+    peekApdu(apdu) as { invokeId: number; opcode: number }
+  );
+  assert.deepEqual(sent.map((p) => [p.invokeId, p.opcode]), [[1, Opcode.answerCall], [2, Opcode.holdCall]]);
+  conns[0].send(encodeReturnResult(1, { opcode: Opcode.answerCall, value: NO_DATA }));
+  const answer = await first;
+  assert.equal(answer.kind, "answer");
+  clock.advance(10_000);
+  assert.deepEqual(await second, { kind: "timeout" });
+  await link.stop();
+});
+
+Deno.test("RLRQ from the PBX is confirmed with RLRE and counts as a loss; pending requests end with linkDown", async () => {
+  const { conns, journal, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  const pending = link.request(encodeInvoke(1, Opcode.clearCall, hex("30 00")));
+  await tick();
+  conns[0].send(hex("62 03 80 01 00"));
+  await tick();
+  assert.deepEqual(await pending, { kind: "linkDown" });
+  assert.equal(journal.at(-1), "lost: the PBX released the association");
+  assert.ok(conns[0].fromLink.some((apdu) => toHex(apdu) === "63 03 80 01 00"));
+  await link.stop();
+});
+
+Deno.test("events and SystemStatus other than normal are passed on; normal heartbeats are not", async () => {
+  const { conns, frames, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  conns[0].send(hex("A1 0C 02 01 05 02 02 00 D3 30 03 0A 01 04"));
+  conns[0].send(hex("A1 10 02 01 06 02 01 15 30 08 55 04 00 00 00 01 A0 00"));
+  await tick();
+  assert.deepEqual(frames.map((f) => (f as { opcode: number }).opcode), [
+    Opcode.systemStatus,
+    Opcode.cSTAEventReport,
+  ]);
+  await link.stop();
+});

@@ -1,0 +1,262 @@
+// JSON API of the TLS certificate, mounted at /api/tls: status, import (PEM or PKCS#12, as JSON or as a
+// multipart upload), CSR and its signed certificate, a new self-signed certificate, rollback.
+// Answers never contain a private key; refusals list every reason: {error: {code, message, reasons}}.
+
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import type { CertStore, ImportOutcome } from "../../tls/cert_store.ts";
+import { keyAlgorithmChoices } from "../../tls/key_generation.ts";
+import { type Problem, TlsRefusedError } from "../../tls/problems.ts";
+import type { HttpEnv } from "../context.ts";
+import { fieldPath, readBoundedText } from "./json_body.ts";
+
+/** The error body of every /api/tls answer that is not a success. */
+export interface TlsApiErrorBody {
+  error: { code: string; message: string; reasons: Problem<string>[]; warnings?: Problem[]; field?: string };
+}
+
+const pemText = z.string().min(1, "required");
+const pemImportSchema = z.strictObject({
+  certificate: pemText,
+  chain: z.string().optional(),
+  key: pemText,
+  passphrase: z.string().optional(),
+});
+const pkcs12ImportSchema = z.strictObject({
+  pkcs12: z.string().min(1, "required (base64 of the .p12/.pfx file)"),
+  password: z.string().default(""),
+});
+const shortText = z.string().max(128).optional();
+const csrSchema = z.strictObject({
+  subject: z.strictObject({
+    commonName: z.string().min(1, "required").max(64),
+    organization: shortText,
+    organizationalUnit: shortText,
+    locality: shortText,
+    state: shortText,
+    country: z.string().regex(/^[A-Z]{2}$/, "two capital letters (ISO 3166), e.g. DE").optional(),
+    email: shortText,
+  }),
+  dnsNames: z.array(z.string().max(253)).max(100).default([]),
+  ipAddresses: z.array(z.string().max(45)).max(100).default([]),
+  keyAlgorithm: z.enum(keyAlgorithmChoices).optional(),
+});
+const signedCertificateSchema = z.strictObject({ certificate: pemText, chain: z.string().optional() });
+
+type Body<T> = { ok: true; data: T } | { ok: false; response: Response };
+
+/** Builds the /api/tls sub-app over `store`. Authentication is the mounting app's business. */
+export function createTlsApi(store: CertStore): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  // Room for certificate + chain + key, or a base64 PKCS#12, each up to the store's own limit.
+  const maxBody = store.maxUploadBytes * 4 + 4096;
+
+  app.get("/status", (c) => c.json(store.overview()));
+
+  app.get("/certificate", (c) =>
+    c.body(store.current().fullChainPem, 200, {
+      "content-type": "application/x-pem-file",
+      "content-disposition": 'attachment; filename="cstabox.crt"',
+    }));
+
+  app.post("/import/pem", async (c) => {
+    const body = await readBody(c, pemImportSchema, maxBody);
+    if (!body.ok) return body.response;
+    return outcomeResponse(c, await store.importPem(body.data));
+  });
+
+  app.post("/import/pkcs12", async (c) => {
+    const body = await readBody(c, pkcs12ImportSchema, maxBody, ["pkcs12"]);
+    if (!body.ok) return body.response;
+    const data = decodeBase64(body.data.pkcs12);
+    if (!data) {
+      return invalid(
+        c,
+        "pkcs12: not base64 (send the file as base64 in JSON, or as a multipart upload)",
+        "pkcs12",
+      );
+    }
+    return outcomeResponse(c, await store.importPkcs12({ data, password: body.data.password }));
+  });
+
+  app.post("/csr", async (c) => {
+    const body = await readBody(c, csrSchema, maxBody);
+    if (!body.ok) return body.response;
+    try {
+      const { csrPem, summary } = await store.createCsr(body.data);
+      if ((c.req.header("accept") ?? "").includes("application/json")) {
+        return c.json({ csrPem, summary }, 201);
+      }
+      return csrDownload(c, csrPem, 201);
+    } catch (error) {
+      if (error instanceof TlsRefusedError) {
+        return errorResponse(c, 400, "invalid_request", error.message, error.reasons);
+      }
+      throw error;
+    }
+  });
+
+  app.get("/csr", (c) => {
+    const pending = store.overview().pendingCsr;
+    if (!pending) return errorResponse(c, 404, "no_pending_csr", "there is no pending CSR", []);
+    return csrDownload(c, pending.csrPem, 200);
+  });
+
+  app.post("/csr/certificate", async (c) => {
+    const body = await readBody(c, signedCertificateSchema, maxBody);
+    if (!body.ok) return body.response;
+    return outcomeResponse(c, await store.acceptSignedCertificate(body.data));
+  });
+
+  app.post("/generate-self-signed", async (c) => outcomeResponse(c, await store.generateSelfSigned()));
+
+  app.post("/rollback", async (c) => outcomeResponse(c, await store.rollback()));
+
+  return app;
+}
+
+function csrDownload(c: Context, csrPem: string, status: 200 | 201): Response {
+  return c.body(csrPem, status, {
+    "content-type": "application/pkcs10",
+    "content-disposition": 'attachment; filename="cstabox.csr"',
+  });
+}
+
+/** Success: 200 with the new status. Refusal: 422, or 409 when the state does not allow the action. */
+function outcomeResponse(c: Context, outcome: ImportOutcome): Response {
+  if (outcome.ok) return c.json({ certificate: outcome.certificate, warnings: outcome.warnings }, 200);
+  const codes = outcome.reasons.map((r) => r.code);
+  if (codes.length === 1 && (codes[0] === "no_pending_csr" || codes[0] === "no_previous")) {
+    return errorResponse(c, 409, codes[0], outcome.reasons[0].message, outcome.reasons);
+  }
+  if (codes.length === 1 && codes[0] === "too_large") {
+    return errorResponse(c, 413, "too_large", outcome.reasons[0].message, outcome.reasons);
+  }
+  const count = outcome.reasons.length;
+  const message = `certificate refused (${count} reason${count === 1 ? "" : "s"}); nothing was changed`;
+  return errorResponse(c, 422, "certificate_refused", message, outcome.reasons, outcome.warnings);
+}
+
+function errorResponse(
+  c: Context,
+  status: 400 | 404 | 409 | 413 | 415 | 422,
+  code: string,
+  message: string,
+  reasons: Problem<string>[],
+  warnings?: Problem[],
+  field?: string,
+): Response {
+  const error: TlsApiErrorBody["error"] = { code, message, reasons };
+  if (warnings && warnings.length > 0) error.warnings = warnings;
+  if (field) error.field = field;
+  return c.json({ error } satisfies TlsApiErrorBody, status);
+}
+
+function invalid(c: Context, message: string, field?: string): Response {
+  return errorResponse(
+    c,
+    400,
+    "invalid_request",
+    message,
+    [{ code: "invalid_field", message }],
+    undefined,
+    field,
+  );
+}
+
+/**
+ * The body as JSON, or as multipart/form-data where each field is text or an uploaded file. Fields
+ * named in `binaryFields` are read as bytes and passed on as base64, so one schema serves both forms.
+ */
+async function readBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  maxBytes: number,
+  binaryFields: string[] = [],
+): Promise<Body<z.output<S>>> {
+  const type = c.req.header("content-type") ?? "";
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > maxBytes) return { ok: false, response: tooLarge(c, maxBytes) };
+  let value: unknown;
+  if (type.startsWith("multipart/form-data")) {
+    const form = await c.req.formData().catch(() => undefined);
+    if (!form) return { ok: false, response: invalid(c, "the multipart body cannot be read") };
+    const fields: Record<string, unknown> = {};
+    let size = 0;
+    for (const [name, entry] of form.entries()) {
+      if (typeof entry === "string") {
+        fields[name] = entry;
+        size += entry.length;
+      } else {
+        const bytes = new Uint8Array(await entry.arrayBuffer());
+        size += bytes.length;
+        fields[name] = binaryFields.includes(name) ? encodeBase64(bytes) : new TextDecoder().decode(bytes);
+      }
+    }
+    if (size > maxBytes) return { ok: false, response: tooLarge(c, maxBytes) };
+    value = fields;
+  } else if (type.startsWith("application/json") || type === "") {
+    const text = await readBoundedText(c, maxBytes);
+    if (text === undefined) return { ok: false, response: tooLarge(c, maxBytes) };
+    try {
+      value = text === "" ? {} : JSON.parse(text);
+    } catch {
+      return { ok: false, response: errorResponse(c, 400, "invalid_json", "the body is not JSON", []) };
+    }
+  } else {
+    return {
+      ok: false,
+      response: errorResponse(
+        c,
+        415,
+        "unsupported_media_type",
+        "send application/json or multipart/form-data",
+        [],
+      ),
+    };
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const reasons = parsed.error.issues.map((issue) => {
+    const field = fieldPath(issue.path);
+    return { code: "invalid_field", message: field ? `${field}: ${issue.message}` : issue.message };
+  });
+  const first = parsed.error.issues[0];
+  return {
+    ok: false,
+    response: errorResponse(
+      c,
+      400,
+      "invalid_request",
+      reasons[0].message,
+      reasons,
+      undefined,
+      fieldPath(first.path) || undefined,
+    ),
+  };
+}
+
+function tooLarge(c: Context, maxBytes: number): Response {
+  return errorResponse(c, 413, "too_large", `the body is larger than ${maxBytes} bytes`, []);
+}
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
+  try {
+    const binary = atob(clean);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

@@ -73,3 +73,11 @@ export const noDataResult: Codec<NoDataResult> = {
   },
   encode: (value) => (value.extensions ? extensions.encode(value.extensions) : NULL_ELEMENT.slice()),
 };
+
+const PRIVATE_DATA_TAGS = [0x04, 0x24, ...Array.from({ length: 31 }, (_, n) => contextTag(n))];
+
+/**
+ * CSTAPrivateData as a raw element: an OCTET STRING, or vendor data put in place of the NULL
+ * (Panasonic: KmeSpecificPrivateData `A4 …`/`A6 …` directly, §5.4 [C-pbx]). Never re-encoded.
+ */
+export const cstaPrivateData: Codec<Uint8Array> = raw("CSTAPrivateData", ...PRIVATE_DATA_TAGS);

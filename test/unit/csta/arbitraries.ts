@@ -145,3 +145,25 @@ export const extensionsBytes: fc.Arbitrary<Uint8Array> = octets(6).map((content)
 export const foreignElement: fc.Arbitrary<Uint8Array> = octets(3).map((content) =>
   Uint8Array.of(0xdf, 0x40, content.length, ...content)
 );
+
+/** A record with the given required and optional fields (optional ones omitted or present). */
+export function rec<
+  R extends Record<string, fc.Arbitrary<unknown>>,
+  O extends Record<string, fc.Arbitrary<unknown>>,
+>(
+  required: R,
+  optional: O = {} as O,
+): fc.Arbitrary<
+  & { [K in keyof R]: R[K] extends fc.Arbitrary<infer T> ? T : never }
+  & { [K in keyof O]?: O[K] extends fc.Arbitrary<infer T> ? T : never }
+> {
+  const model = { ...required, ...optional } as Record<string, fc.Arbitrary<unknown>>;
+  // deno-lint-ignore no-explicit-any
+  return fc.record(model, { requiredKeys: Object.keys(required) as any, noNullPrototype: true }) as any;
+}
+
+/** A raw `[n]` element (constructed, holding an OCTET STRING), as kept for structures cstabox does not read. */
+export const rawContext = (n: number): fc.Arbitrary<Uint8Array> =>
+  octets(4).map((content) => Uint8Array.of(0xa0 | n, content.length + 2, 0x04, content.length, ...content));
+
+export const bool: fc.Arbitrary<boolean> = fc.boolean();

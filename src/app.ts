@@ -2,16 +2,39 @@
 // order and stops them in reverse. Nothing else in cstabox constructs services.
 
 import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import denoJson from "../deno.json" with { type: "json" };
+import { CstaUsers } from "./auth/csta_users.ts";
+import { LoginThrottle } from "./auth/login_throttle.ts";
 import { WebUsers } from "./auth/web_users.ts";
+import { systemClock } from "./clock.ts";
+import { createLicencesApi } from "./http/api/licences_api.ts";
+import { createLinesApi } from "./http/api/lines_api.ts";
+import { createLocationApi } from "./http/api/location_api.ts";
+import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
 import { createHttpApp } from "./http/app.ts";
 import { HttpService } from "./http/http_service.ts";
+import { LicenceRepository } from "./licensing/licence_repository.ts";
+import { Licensing } from "./licensing/licensing.ts";
+import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
+import { LineRepository } from "./lines/line_repository.ts";
+import { LocationRepository } from "./lines/location_repository.ts";
+import { NumberRuleBook } from "./lines/number_rule_book.ts";
+import { NumberRuleRepository } from "./lines/number_rule_repository.ts";
+import { NumberingPlan } from "./lines/numbering_plan.ts";
+import { PbxLineSync } from "./lines/pbx_line_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
+import { PbxLink } from "./pbx/pbx_link.ts";
+import { CstaListener } from "./server/csta_listener.ts";
 import type { ListenerInfo, ServiceStatus } from "./service.ts";
 import { ServiceRegistry } from "./service_registry.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
 import type { SectionName, Settings } from "./settings/schema.ts";
 import { StoreService } from "./store/store_service.ts";
+import { DeviceDirectory } from "./switchboard/device_directory.ts";
+import { Switchboard } from "./switchboard/switchboard.ts";
+import { CertStore } from "./tls/cert_store.ts";
+import { HotSwapTlsListener } from "./tls/tls_listener.ts";
 
 export const version: string = denoJson.version;
 
@@ -32,6 +55,8 @@ export interface AppOptions {
 /** Which services restart when a settings section changes. */
 const restartOn: Partial<Record<SectionName, string[]>> = {
   web: ["http"],
+  pbx: ["pbx-link"],
+  cstaServer: ["csta-tcp", "csta-tls"],
 };
 
 export class App {
@@ -39,41 +64,142 @@ export class App {
   readonly settings: LiveSettings;
   readonly registry: ServiceRegistry;
   readonly startedAt = new Date().toISOString();
+  readonly switchboard: Switchboard;
+  readonly pbxLink: PbxLink;
   readonly #announce: (line: string) => void;
   readonly #listeners: ListenerInfo[] = [];
+  readonly #options: AppOptions;
 
-  private constructor(options: AppOptions, log: Logger, settings: LiveSettings) {
+  private constructor(options: AppOptions, log: Logger, settings: LiveSettings, licenceKey: CryptoKey) {
+    this.#options = options;
     this.log = log;
     this.settings = settings;
     this.#announce = options.announce ?? ((line) => console.log(line));
     this.registry = new ServiceRegistry(log.child("services"));
+    const current = () => settings.current();
 
-    const store = new StoreService(join(options.dataDir, "cstabox.db"), async (db) => {
-      const created = await new WebUsers(() => db).ensureAdmin(options.adminPassword);
-      if (created === "created") {
-        log.info("admin web user created; its password must be changed at first login", {
-          provisioned: options.adminPassword !== undefined,
-        });
-      }
+    // ---- store and what lives in it --------------------------------------------------------------
+    const store = new StoreService(join(options.dataDir, "cstabox.db"), (db) => this.#provision(db));
+    const database = () => store.db;
+    const webUsers = new WebUsers(database);
+    const cstaUsers = new CstaUsers(database);
+    const lines = new LineRepository(database);
+    const locations = new LocationRepository(database);
+    const numbering = new NumberingPlan(locations, lines);
+    const rules = new NumberRuleBook(new NumberRuleRepository(database));
+    const lineSync = new PbxLineSync(lines, locations);
+    const licensing = new Licensing({
+      repository: new LicenceRepository(database),
+      publicKey: licenceKey,
+      clock: systemClock,
+      log: log.child("licensing"),
     });
-    const users = new WebUsers(() => store.db);
+    const certificates = new CertStore({
+      dataDir: options.dataDir,
+      configuredNames: current().tls.names,
+      warningDays: current().tls.expiryWarningDays,
+      log: log.child("tls"),
+    });
+
+    // ---- the CSTA multiplexer --------------------------------------------------------------------
+    const directory = new DeviceDirectory();
+    // The link and the Switchboard call each other; the link's events only fire after start().
+    let board: Switchboard | undefined;
+    this.pbxLink = new PbxLink({
+      log: log.child("pbx-link"),
+      settings: () => ({ ...current().pbx, maxFrameBytes: current().limits.maxFrameBytes }),
+      events: {
+        onReady: () => void board?.pbxReady(),
+        onLost: (reason) => board?.pbxLost(reason),
+        onFrame: (apdu, peek) => board?.fromPbx(apdu, peek),
+      },
+    });
+    const switchboard = new Switchboard({
+      upstream: this.pbxLink,
+      log: log.child("switchboard"),
+      directory,
+      seats: licensing.pool,
+      limits: () => ({
+        ctiApplications: current().limits.ctiApplications,
+        requestsInFlightPerApplication: current().limits.requestsInFlightPerApplication,
+        malformedFramesBeforeClose: current().limits.malformedFramesBeforeClose,
+      }),
+    });
+    board = switchboard;
+    this.switchboard = switchboard;
+    const throttle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
+    const listenerCommon = {
+      switchboard,
+      users: cstaUsers,
+      throttle,
+      log: log.child("csta-server"),
+      limits: () => current().limits,
+      onListen: (listener: ListenerInfo) => this.#listening(listener),
+    };
+    let cstaTls: HotSwapTlsListener | undefined;
+    certificates.onChange((pair) =>
+      cstaTls?.setCertificate({ certPem: pair.fullChainPem, keyPem: pair.keyPem })
+    );
+
     this.registry.add(store);
+    this.registry.add(licensing, { dependsOn: ["store"] });
+    this.registry.add(certificates);
+    this.registry.add(this.pbxLink);
+    this.registry.add(
+      new CstaListener({
+        ...listenerCommon,
+        name: "csta-tcp",
+        transport: "tcp",
+        listen: () =>
+          Deno.listen({ hostname: current().cstaServer.bind, port: current().cstaServer.tcpPort }),
+        loginRequired: () => current().cstaServer.tcpLoginRequired,
+      }),
+      { dependsOn: ["store"] },
+    );
+    this.registry.add(
+      new CstaListener({
+        ...listenerCommon,
+        name: "csta-tls",
+        transport: "tls",
+        listen: async () => {
+          const pair = certificates.current();
+          cstaTls = await HotSwapTlsListener.listen({
+            hostname: current().cstaServer.bind,
+            port: current().cstaServer.tlsPort,
+            certPem: pair.fullChainPem,
+            keyPem: pair.keyPem,
+          });
+          return cstaTls;
+        },
+        loginRequired: () => true,
+      }),
+      { dependsOn: ["store", "tls"] },
+    );
+
+    // ---- web ----------------------------------------------------------------------------------------
     this.registry.add(
       new HttpService({
         log: log.child("http"),
-        address: () => ({ hostname: settings.current().web.bind, port: settings.current().web.httpPort }),
+        address: () => ({ hostname: current().web.bind, port: current().web.httpPort }),
         onListen: (listener) => this.#listening(listener),
         app: () =>
           createHttpApp({
             log: log.child("http"),
-            users,
+            users: webUsers,
             status: {
               version,
               startedAt: this.startedAt,
               mode: () => this.mode(),
               services: () => this.registry.status(),
               settingsProblem: () => settings.lastError()?.message,
+              sections: () => ({ multiplexer: switchboard.status() }),
             },
+            apis: [
+              { path: "lines", app: createLinesApi({ lines, sync: lineSync }) },
+              { path: "location", app: createLocationApi({ locations, numbering }) },
+              { path: "number-rules", app: createNumberRulesApi({ rules }) },
+              { path: "licences", app: createLicencesApi({ licensing }) },
+            ],
           }),
       }),
     );
@@ -90,7 +216,7 @@ export class App {
     const file = options.configFile ?? join(options.dataDir, "cstabox.yaml");
     const settings = await LiveSettings.open(file, options.overrides ?? {}, bootLog.child("settings"));
     applyLogSettings(bootLog, settings.current(), options.log);
-    return new App(options, bootLog, settings);
+    return new App(options, bootLog, settings, await vendorPublicKey());
   }
 
   /** `demo` when cstabox runs its own simulated PBX: asked for, or no PBX configured. */
@@ -122,6 +248,21 @@ export class App {
 
   status(): Record<string, ServiceStatus> {
     return this.registry.status();
+  }
+
+  /** First-start accounts, run once the database is open. */
+  async #provision(db: DatabaseSync): Promise<void> {
+    const created = await new WebUsers(() => db).ensureAdmin(this.#options.adminPassword);
+    if (created === "created") {
+      this.log.info("admin web user created; its password must be changed at first login", {
+        provisioned: this.#options.adminPassword !== undefined,
+      });
+    }
+    if (await new CstaUsers(() => db).ensureDefault()) {
+      this.log.warn(
+        "CSTA user admin/admin created; change its password before opening the TLS port to others",
+      );
+    }
   }
 
   #listening(listener: ListenerInfo): void {

@@ -18,6 +18,8 @@ export interface StatusSource {
   services: () => Record<string, ServiceStatus>;
   /** The last refusal of an edited settings file, if the running settings are older than the file. */
   settingsProblem: () => string | undefined;
+  /** Live figures of parts that are not services themselves (the multiplexer's applications, monitors). */
+  sections?: () => Record<string, unknown>;
 }
 
 export interface HttpAppOptions {
@@ -54,6 +56,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       mode: options.status.mode(),
       settingsProblem: options.status.settingsProblem() ?? null,
       services: options.status.services(),
+      ...options.status.sections?.(),
     }));
   for (const mounted of options.apis ?? []) api.route(`/${mounted.path}`, mounted.app);
   app.route("/api", api);

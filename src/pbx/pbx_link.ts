@@ -210,6 +210,12 @@ export class PbxLink implements Service, Upstream {
   /** One connection's life: connect, associate, read until it ends. */
   async #connectOnce(): Promise<"associated" | "failed"> {
     const s = this.#options.settings();
+    if (s.host === "") {
+      // Never guess a host: an empty one would reach this box itself.
+      this.#recordError("no PBX configured (pbx.host is empty)");
+      this.#lifecycle.set("degraded", "no PBX configured (pbx.host is empty)");
+      return "failed";
+    }
     this.#setState("connecting");
     let conn: Deno.Conn;
     try {
@@ -387,8 +393,9 @@ export class PbxLink implements Service, Upstream {
   }
 
   #recordError(message: string): void {
+    // The same problem on every retry is logged once; status keeps the time of the latest.
+    if (this.#lastError?.message !== message) this.#options.log.warn("PBX link problem", { reason: message });
     this.#lastError = { message, at: new Date(this.#clock.now()).toISOString() };
-    this.#options.log.warn("PBX link problem", { reason: message });
   }
 }
 

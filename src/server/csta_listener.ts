@@ -15,11 +15,18 @@ export interface CstaListenerLimits {
   drainTimeoutSeconds: number;
 }
 
+/** What the listener needs of a socket listener: `Deno.Listener`, `Deno.TlsListener` or the hot-swap one. */
+export interface AcceptingListener {
+  readonly addr: Deno.Addr;
+  accept(): Promise<Deno.Conn>;
+  close(): void;
+}
+
 export interface CstaListenerOptions {
   name: string;
   transport: "tcp" | "tls";
   /** Opens the listening socket with the current settings (TLS: with the current certificate). */
-  listen: () => Deno.Listener | Promise<Deno.Listener>;
+  listen: () => AcceptingListener | Promise<AcceptingListener>;
   switchboard: Switchboard;
   users: CstaUsers;
   throttle: LoginThrottle;
@@ -34,7 +41,7 @@ export class CstaListener implements Service {
   readonly name: string;
   #options: CstaListenerOptions;
   #lifecycle = new Lifecycle();
-  #listener?: Deno.Listener;
+  #listener?: AcceptingListener;
   #info?: ListenerInfo;
   #connections = new Set<Deno.Conn>();
   #served = new Set<Promise<void>>();
@@ -84,7 +91,7 @@ export class CstaListener implements Service {
     });
   }
 
-  async #accept(listener: Deno.Listener): Promise<void> {
+  async #accept(listener: AcceptingListener): Promise<void> {
     for (;;) {
       let conn: Deno.Conn;
       try {

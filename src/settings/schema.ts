@@ -48,10 +48,9 @@ export const cstaServerSchema = z.object({
 }).strict();
 
 export const tlsSchema = z.object({
-  certFile: z.string().default("").describe(
-    "PEM certificate (with chain) to use; empty = the certificate managed in the data directory",
+  names: z.array(z.string().min(1)).default([]).describe(
+    "extra host names or addresses clients use for this appliance; added to a generated certificate and to the name check",
   ),
-  keyFile: z.string().default("").describe("PEM private key for certFile"),
   expiryWarningDays: z.number().int().min(1).max(365).default(30).describe(
     "warn this many days before the certificate expires",
   ),
@@ -104,6 +103,9 @@ export const limitsSchema = z.object({
   ),
   drainTimeoutSeconds: z.number().min(1).max(600).default(30).describe(
     "an application that does not read its queued data for this long is disconnected",
+  ),
+  malformedFramesBeforeClose: z.number().int().min(1).max(100000).default(10).describe(
+    "malformed frames in a row after which an application is disconnected (each one gets a ROSE Reject)",
   ),
   loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe(
     "failed logins allowed per source address and minute",

@@ -4,11 +4,13 @@ import type { Migration } from "./migration.ts";
 import { coreMigration } from "./migrations/0001_core.ts";
 import { linesMigration } from "./migrations/0002_lines.ts";
 import { licensingMigration } from "./migrations/0003_licensing.ts";
+import { cstaUsersMigration } from "./migrations/0004_csta_users.ts";
 import { smdrMigration } from "./migrations/0005_smdr.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
   linesMigration,
   licensingMigration,
+  cstaUsersMigration,
   smdrMigration,
 ];

@@ -165,7 +165,8 @@ async function checkChain(
   const last = certs[certs.length - 1];
   if (last.selfIssued) {
     await checkSignature(last, last, certs.length - 1, refusals, ref(certs, certs.length - 1));
-  } else if (certs.length === 1 || !certs.some((c) => c.subject === last.issuer)) {
+  } else if (certs.length === 1) {
+    // With intermediates given, a missing root is normal (clients have it); without any, say so.
     warnings.push(warning(
       "issuer_not_included",
       `the issuing CA "${last.issuer}" is not included; fine when clients already trust it (a company root CA), otherwise add the intermediate certificates`,

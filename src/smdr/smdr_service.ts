@@ -141,10 +141,20 @@ export class SmdrService implements Service {
   submit(event: SmdrEvent): SubmitResult {
     const settings = this.#settings;
     if (!settings.enabled) return { ok: false, reason: "disabled", message: "SMDR is off (smdr.enabled)" };
+    let resolved: SmdrEvent;
     let record: string;
     try {
       checkSmdrEvent(event);
-      record = formatRecord(this.#resolve(event), { padding: settings.paddingCharacter });
+    } catch (error) {
+      return this.#lose("invalid", error, event);
+    }
+    try {
+      resolved = this.#resolve(event);
+    } catch (error) {
+      return this.#lose("store", error, event);
+    }
+    try {
+      record = formatRecord(resolved, { padding: settings.paddingCharacter });
     } catch (error) {
       return this.#lose("invalid", error, event);
     }

@@ -140,6 +140,8 @@ export class CertStore implements Service {
   #since = new Date().toISOString();
   #names: { at: number; names: string[] } | undefined;
   #lastLevel: StatusLevel | undefined;
+  #previousSummary: CertificateSummary | undefined;
+  #pendingCsr: PendingCsrStatus | undefined;
 
   constructor(options: CertStoreOptions) {
     this.#options = options;
@@ -206,9 +208,6 @@ export class CertStore implements Service {
       startupProblem: this.#startupProblem,
     };
   }
-
-  #previousSummary: CertificateSummary | undefined;
-  #pendingCsr: PendingCsrStatus | undefined;
 
   certificateStatus(): CertificateStatus {
     if (!this.#installed) throw new Error("CertStore: not started");

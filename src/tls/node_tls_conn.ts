@@ -99,6 +99,9 @@ export class NodeTlsConn implements Deno.TlsConn {
   }
 
   closeWrite(): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) {
+      return Promise.reject(new Deno.errors.NotConnected("connection closed"));
+    }
     return new Promise((resolve) => this.#socket.end(() => resolve()));
   }
 

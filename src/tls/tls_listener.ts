@@ -21,7 +21,10 @@ export interface HotSwapTlsListenerOptions {
   maxPendingAccepts?: number;
   /** ALPN protocols offered, if any. */
   alpnProtocols?: string[];
-  /** Told about each failed handshake (wrong protocol, client refused the certificate, timeout). */
+  /**
+   * Told about each failed handshake (wrong protocol, client refused the certificate, timeout), and
+   * about errors of the listening socket itself after it opened (then `remote` has an empty hostname).
+   */
   onHandshakeError?: (error: Error, remote: { hostname: string; port: number }) => void;
 }
 

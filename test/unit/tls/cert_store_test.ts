@@ -132,10 +132,12 @@ Deno.test("a CSR request with a bad country, a bad name and no SAN is refused wi
 
 Deno.test("status warns 30 days before expiry and reports an expired certificate as an error", async () => {
   const w = await OpensslWorkspace.create();
+  // The certificates first: openssl stamps notBefore with the current second, which must not lie
+  // ahead of the manual clock.
+  const { intermediate, leaf } = await w.chain({ days: 40 });
   const clock = new ManualClock(Date.now());
   const fixture = await startStore({ clock });
   try {
-    const { intermediate, leaf } = await w.chain({ days: 40 });
     const imported = await fixture.store.importPem({
       certificate: leaf.certPem,
       chain: intermediate.certPem,

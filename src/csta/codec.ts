@@ -346,8 +346,15 @@ export function sequence<F extends Fields>(
     return out as SequenceValue<F>;
   };
 
+  const known = new Set([...names, "unknownFields"]);
   const encodeContent = (value: SequenceValue<F>): Uint8Array => {
     const record = value as Record<string, unknown>;
+    for (const key in record) {
+      // A misspelt or misplaced field would otherwise vanish silently from the frame.
+      if (!known.has(key) && record[key] !== undefined) {
+        throw new CstaEncodeError(what, `unknown field "${key}"`);
+      }
+    }
     const unknown = (record.unknownFields ?? []) as UnknownField[];
     const parts: Uint8Array[] = [];
     const placed = new Set<UnknownField>();

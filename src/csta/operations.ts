@@ -51,6 +51,7 @@ import {
   setForwardingArgument,
 } from "./device_features.ts";
 import { escapeArgument } from "./escape.ts";
+import { eventReportArgument } from "./event_report.ts";
 import { noDataResult } from "./extensions.ts";
 import {
   changeMonitorFilterArgument,
@@ -110,6 +111,7 @@ export const operations = {
   retrieveCall: op(Opcode.retrieveCall, retrieveCallArgument, noDataResult),
   transferCall: op(Opcode.transferCall, transferCallArgument, transferCallResult),
   singleStepConf: op(Opcode.singleStepConf, singleStepConferenceCallArgument, singleStepConferenceCallResult),
+  cSTAEventReport: op(Opcode.cSTAEventReport, eventReportArgument, null),
   singleStepTrans: op(Opcode.singleStepTrans, singleStepTransferCallArgument, singleStepTransferCallResult),
   escape: op(Opcode.escape, escapeArgument, noDataResult),
   monitorStart: op(Opcode.monitorStart, monitorStartArgument, monitorStartResult),

@@ -111,3 +111,9 @@ Deno.test("a SEQUENCE keeps unknown elements at their place and reports missing 
   assert.throws(() => decodeValue(codec, hexBytes("30 03 DF 40 00")), /Test\.a: mandatory component missing/);
   assert.throws(() => codec.encode({ b: 1 } as never), CstaEncodeError);
 });
+
+Deno.test("encoding refuses a field the SEQUENCE does not declare instead of dropping it", () => {
+  const codec = sequence("Test", { a: req(integer) });
+  assert.throws(() => codec.encode({ a: 1, b: 2 } as never), /unknown field "b"/);
+  assert.equal(bytesHex(codec.encode({ a: 1, b: undefined } as never)), "30 03 02 01 01");
+});

@@ -285,6 +285,18 @@ const ARGUMENTS: { [N in OperationName]: fc.Arbitrary<unknown> } = {
     reason: eventCause,
     ...ext,
   }),
+  cSTAEventReport: rec({
+    crossRefIdentifier: octets(),
+    event: fc.oneof(
+      rec({
+        kind: fc.constant("held" as const),
+        heldConnection: conn,
+        holdingDevice: arb.partyDeviceId,
+        cause: eventCause,
+      }),
+      rawContext(3).map((raw) => ({ kind: "unknown" as const, category: 3, tag: 3, raw })),
+    ),
+  }),
   escape: rec({
     privateData: fc.oneof(octets().map((c) => Uint8Array.of(0x04, c.length, ...c)), rawContext(4)),
   }, {

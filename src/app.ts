@@ -12,8 +12,10 @@ import { createLicencesApi } from "./http/api/licences_api.ts";
 import { createLinesApi } from "./http/api/lines_api.ts";
 import { createLocationApi } from "./http/api/location_api.ts";
 import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
+import { createTlsApi } from "./http/api/tls_api.ts";
 import { createHttpApp } from "./http/app.ts";
 import { HttpService } from "./http/http_service.ts";
+import { HttpsService } from "./http/https_service.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
 import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
@@ -54,7 +56,7 @@ export interface AppOptions {
 
 /** Which services restart when a settings section changes. */
 const restartOn: Partial<Record<SectionName, string[]>> = {
-  web: ["http"],
+  web: ["http", "https"],
   pbx: ["pbx-link"],
   cstaServer: ["csta-tcp", "csta-tls"],
 };
@@ -177,31 +179,44 @@ export class App {
     );
 
     // ---- web ----------------------------------------------------------------------------------------
+    const webApp = () =>
+      createHttpApp({
+        log: log.child("http"),
+        users: webUsers,
+        status: {
+          version,
+          startedAt: this.startedAt,
+          mode: () => this.mode(),
+          services: () => this.registry.status(),
+          settingsProblem: () => settings.lastError()?.message,
+          sections: () => ({ multiplexer: switchboard.status() }),
+        },
+        apis: [
+          { path: "lines", app: createLinesApi({ lines, sync: lineSync }) },
+          { path: "location", app: createLocationApi({ locations, numbering }) },
+          { path: "number-rules", app: createNumberRulesApi({ rules }) },
+          { path: "licences", app: createLicencesApi({ licensing }) },
+          { path: "tls", app: createTlsApi(certificates) },
+        ],
+      });
     this.registry.add(
       new HttpService({
         log: log.child("http"),
         address: () => ({ hostname: current().web.bind, port: current().web.httpPort }),
         onListen: (listener) => this.#listening(listener),
-        app: () =>
-          createHttpApp({
-            log: log.child("http"),
-            users: webUsers,
-            status: {
-              version,
-              startedAt: this.startedAt,
-              mode: () => this.mode(),
-              services: () => this.registry.status(),
-              settingsProblem: () => settings.lastError()?.message,
-              sections: () => ({ multiplexer: switchboard.status() }),
-            },
-            apis: [
-              { path: "lines", app: createLinesApi({ lines, sync: lineSync }) },
-              { path: "location", app: createLocationApi({ locations, numbering }) },
-              { path: "number-rules", app: createNumberRulesApi({ rules }) },
-              { path: "licences", app: createLicencesApi({ licensing }) },
-            ],
-          }),
+        app: webApp,
       }),
+    );
+    this.registry.add(
+      new HttpsService({
+        log: log.child("https"),
+        address: () => ({ hostname: current().web.bind, port: current().web.httpsPort }),
+        onListen: (listener) => this.#listening(listener),
+        app: webApp,
+        certificate: () => certificates.current(),
+        onCertificateChange: (listener) => certificates.onChange(listener),
+      }),
+      { dependsOn: ["tls"] },
     );
   }
 

@@ -21,4 +21,5 @@ export const SUITES: readonly BenchSuite[] = [
     description: "hot-path peek and rewrites vs asn1js.fromBER on the §14.6 Delivered event",
     load: () => import("./csta_codec_bench.ts"),
   },
+  { name: "smdr", description: "SMDR records to 10 collectors + CPU", load: () => import("./smdr_bench.ts") },
 ];

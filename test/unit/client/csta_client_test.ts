@@ -293,6 +293,9 @@ Deno.test("EventReports arrive in order with their crossRef and name; past the b
   assert.deepEqual(events.map((e) => e.invokeId), [2, 3, 4]);
   assert.deepEqual(events.map((e) => e.name), ["established", "established", "established"]);
   assert.equal(bytesHex(events[0].crossRef), "00 00 00 02");
+  // Not a real Established (fields missing): the name and bytes stay, with the reason it did not decode.
+  assert.equal(events[0].event, undefined);
+  assert.match(events[0].decodeError?.message ?? "", /established/);
   assert.equal(client.stats().eventsReceived, 5);
   await client.close();
 });
@@ -304,6 +307,9 @@ Deno.test("the §14.6 Delivered event is passed on with crossRef 00000001 and na
   board.deliver(DELIVERED);
   const { value } = await client.events().next();
   assert.equal(value?.name, "delivered");
+  assert.ok(value.event?.kind === "delivered");
+  assert.equal(value.event.cause, "newCall");
+  assert.equal(value.event.localConnectionInfo, "alerting");
   assert.equal(bytesHex(value!.crossRef), "00 00 00 01");
   assert.equal(bytesHex(value!.apdu), bytesHex(DELIVERED));
   assert.equal(board.sent.length, before);

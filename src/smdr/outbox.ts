@@ -27,7 +27,7 @@ interface Statements {
   setState: StatementSync;
   prune: StatementSync;
   day: StatementSync;
-  count: StatementSync;
+  first: StatementSync;
 }
 
 export class Outbox {
@@ -70,9 +70,10 @@ export class Outbox {
     return this.#last;
   }
 
-  /** Records kept in the store. */
+  /** Records kept in the store (positions are contiguous and pruning removes the oldest, so no scan). */
   storedCount(): number {
-    return (this.#statements().count.get() as { n: number }).n;
+    const row = this.#statements().first.get() as { first: number | null };
+    return row.first === null ? 0 : this.lastPosition() - Number(row.first) + 1;
   }
 
   /**
@@ -180,7 +181,7 @@ export class Outbox {
       ),
       prune: db.prepare("DELETE FROM smdr_record WHERE position <= ?"),
       day: db.prepare("SELECT records FROM smdr_day WHERE day = ?"),
-      count: db.prepare("SELECT COUNT(*) AS n FROM smdr_record"),
+      first: db.prepare("SELECT MIN(position) AS first FROM smdr_record"),
     };
     const last = this.#sql.last.get() as { seq: number } | undefined;
     this.#last = Number(last?.seq ?? 0);

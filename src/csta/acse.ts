@@ -294,6 +294,23 @@ function preflight(bytes: Uint8Array, baseOffset: number, what: string): void {
 }
 
 /**
+ * asn1js on pre-checked bytes. It still throws on some contents (a UniversalString whose length is not a
+ * multiple of 4 raises a RangeError), so its exceptions become decode errors here, at the library boundary.
+ */
+function parseWithAsn1js(apdu: Uint8Array, baseOffset: number, what: string) {
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(apdu, ASN1JS_LIMITS);
+  } catch (error) {
+    throw new CstaDecodeError(what, baseOffset, `asn1js: ${error instanceof Error ? error.message : error}`);
+  }
+  if (parsed.offset === -1) {
+    throw new CstaDecodeError(what, baseOffset, parsed.result.error || "malformed BER");
+  }
+  return parsed;
+}
+
+/**
  * Decodes an ACSE APDU (`60`..`64`). Unknown fields are kept raw; `baseOffset` is added to error offsets.
  * Every failure is a {@link CstaDecodeError}.
  */
@@ -303,10 +320,7 @@ export function decodeAcse(apdu: Uint8Array, baseOffset = 0): AcseApdu {
   const what = kind === undefined ? "ACSE APDU" : kind.toUpperCase();
   if (kind === undefined) throw new CstaDecodeError(what, baseOffset, "not an ACSE APDU tag");
   preflight(apdu, baseOffset, what);
-  const parsed = asn1js.fromBER(apdu, ASN1JS_LIMITS);
-  if (parsed.offset === -1) {
-    throw new CstaDecodeError(what, baseOffset, parsed.result.error || "malformed BER");
-  }
+  const parsed = parseWithAsn1js(apdu, baseOffset, what);
   const reader = new AcseReader(apdu, baseOffset, what);
   const fields = reader.children(parsed.result, what);
   switch (kind) {

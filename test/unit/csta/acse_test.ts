@@ -173,3 +173,7 @@ Deno.test("encodeAare refuses a malformed application context name", () => {
     /not a dotted OID/,
   );
 });
+
+Deno.test("contents asn1js throws on (a UniversalString of 1 octet) become a CstaDecodeError", () => {
+  assert.throws(() => decodeAcse(hexBytes("62 03 1C 01 00")), CstaDecodeError);
+});

@@ -69,6 +69,8 @@ export class PushClient {
   #source: PushSource;
   #log: Logger;
   #stopping = false;
+  /** Abandons the connect attempt in progress; called by `stop()`. */
+  #abortConnect?: () => void;
   #run?: Promise<void>;
   #wake?: PromiseWithResolvers<void>;
   #status: PushStatus;
@@ -120,6 +122,7 @@ export class PushClient {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#abortConnect?.();
     this.wake();
     const run = this.#run;
     if (!run) return;
@@ -174,13 +177,18 @@ export class PushClient {
         this.#o.connectTimeoutMs,
       );
     });
+    const stopped = new Promise<never>((
+      _,
+      reject,
+    ) => (this.#abortConnect = () => reject(new Error("stopped"))));
     try {
-      return await Promise.race([attempt, timeout]);
+      return await Promise.race([attempt, timeout, stopped]);
     } catch (error) {
       attempt.then(closeQuietly, () => {}); // a late connection is not used
       throw error;
     } finally {
       this.#o.clock.clearTimeout(timer);
+      this.#abortConnect = undefined;
     }
   }
 

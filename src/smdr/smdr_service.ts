@@ -91,7 +91,7 @@ export class SmdrService implements Service {
   }
 
   async stop(): Promise<void> {
-    if (this.#lifecycle.state === "stopped") return;
+    if (this.#lifecycle.state === "stopped" && !this.#local && !this.#push) return;
     this.#lifecycle.set("stopping");
     await this.#stopParts();
     this.#lifecycle.set("stopped");
@@ -376,7 +376,13 @@ export class SmdrService implements Service {
 
   async #startWith(settings: SmdrSettings): Promise<void> {
     this.#lifecycle.set("starting");
-    const allowList = checkSettings(settings);
+    let allowList: AllowList;
+    try {
+      allowList = checkSettings(settings);
+    } catch (error) {
+      this.#lifecycle.set("failed", describeError(error));
+      throw error;
+    }
     this.#settings = settings;
     if (!settings.enabled) {
       this.#lifecycle.set("stopped", "SMDR is off (smdr.enabled)");
@@ -389,6 +395,7 @@ export class SmdrService implements Service {
       if (settings.pushEnabled) this.#startPush(settings);
     } catch (error) {
       await this.#stopParts();
+      this.#lifecycle.set("failed", describeError(error));
       throw error;
     }
     this.#lifecycle.set("running");

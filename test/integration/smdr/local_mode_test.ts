@@ -212,3 +212,32 @@ Deno.test("reconfigure moves the listener to a new port and drops collectors the
   again.close();
   await smdr.close();
 });
+
+Deno.test("a taken local port fails the start with the reason, and records made meanwhile are kept", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const store = await openTempStore();
+  const settings: SmdrSettings = {
+    ...defaultSettings().smdr,
+    bind: "127.0.0.1",
+    localPort: port,
+    pushEnabled: false,
+  };
+  const service = new SmdrService({
+    settings: () => settings,
+    db: () => store.db,
+    log: new Logger("smdr", { sink: () => {} }),
+  });
+  await assert.rejects(service.start(), Deno.errors.AddrInUse);
+  assert.equal(service.status().state, "failed");
+  assert.match(service.status().reason!, /address already in use/);
+  assert.ok(service.submit({ ...base, callSerial: 1 }).ok);
+  taken.close();
+  await service.start();
+  const collector = await connectCollector(port);
+  await collector.waitFor(1);
+  assert.equal(serialOf(collector.lines[0]), 1);
+  collector.close();
+  await service.stop();
+  await store.close();
+});

@@ -201,3 +201,12 @@ Deno.test("push: a connect attempt that hangs is given up after the connect time
   assert.match(client.status().lastError!, /no answer within 10 s/);
   await client.stop();
 });
+
+Deno.test("push: stop abandons a connect attempt in progress instead of waiting for its timeout", async () => {
+  const { client } = setup(() => new Promise<Deno.Conn>(() => {}));
+  client.start();
+  await turn();
+  assert.equal(client.status().state, "connecting");
+  await client.stop(); // the manual clock never moves: only abandoning the attempt lets this return
+  assert.equal(client.status().state, "disconnected");
+});

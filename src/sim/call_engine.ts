@@ -179,6 +179,13 @@ export class CallEngine {
     return [...conns.values()].map((c) => ({ callId: c.callId, device: c.device, state: c.state }));
   }
 
+  /** The connections of a call, in the order the parties joined; empty when the call does not exist. */
+  callConnections(callId: number): DeviceConnection[] {
+    const call = this.#calls.get(callId);
+    if (!call) return [];
+    return [...call.connections.values()].map((c) => ({ callId, device: c.device, state: c.state }));
+  }
+
   /** The state of a connection, or undefined when it does not exist. */
   stateOf(ref: ConnRef): LiveState | undefined {
     return this.#calls.get(ref.callId)?.connections.get(ref.device)?.state;
@@ -432,13 +439,16 @@ export class CallEngine {
       const conn = this.#conn(ref);
       if (!conn) return operationError("invalidConnectionID");
       if (conn.state !== "connected" || !this.plan.extension(ref.device)) return stateError("noActiveCall");
-      if (!this.#isRoutable(digits) || digits === ref.device) return operationError("invalidDestination");
       const call = this.#calls.get(ref.callId)!;
+      if (!this.#isRoutable(digits) || call.connections.has(digits)) {
+        return operationError("invalidDestination");
+      }
       const others = [...call.connections.keys()].filter((d) => d !== ref.device);
-      if (others.length === 0) return stateError("noActiveCall");
+      // Only a party that is talking can be handed on; a call still ringing elsewhere is deflected instead.
+      const waiting = others.find((d) => call.connections.get(d)!.state === "connected");
+      if (waiting === undefined) return stateError("noActiveCall");
       const observers = [...call.connections.keys()];
       const cleared = [this.#removeConn(call, ref.device)];
-      const waiting = others.find((d) => call.connections.get(d)!.state === "connected") ?? others[0];
       const transferredTo = this.#partyForDigits(digits);
       call.calling = this.#subjectOf(call, waiting);
       call.called = transferredTo;
@@ -512,11 +522,14 @@ export class CallEngine {
     return this.#op(() => {
       const conn = this.#conn(ref);
       if (!conn) return operationError("invalidConnectionID");
-      if (conn.state !== "alerting" || !this.plan.extension(ref.device)) {
+      const call = this.#calls.get(ref.callId)!;
+      // A call-back recall has nobody waiting on it, so there is nothing to deflect.
+      if (conn.state !== "alerting" || !this.plan.extension(ref.device) || call.connections.size < 2) {
         return stateError("invalidConnectionState");
       }
-      if (!this.#isRoutable(digits) || digits === ref.device) return operationError("invalidDestination");
-      const call = this.#calls.get(ref.callId)!;
+      if (!this.#isRoutable(digits) || call.connections.has(digits)) {
+        return operationError("invalidDestination");
+      }
       this.#divertRinging(call, ref.device, digits, "redirected", 0);
       return ok(undefined);
     });
@@ -529,7 +542,10 @@ export class CallEngine {
       if (this.#hasActiveOrRinging(picker)) return stateError("invalidDeviceState");
       const ringing = this.plan.pickupPartners(picker)
         .flatMap((e) => [...(this.#byDevice.get(e.number)?.values() ?? [])])
-        .filter((c) => c.state === "alerting" && !this.#calls.get(c.callId)!.recall)
+        .filter((c) => {
+          const call = this.#calls.get(c.callId)!;
+          return c.state === "alerting" && !call.recall && !call.connections.has(picker);
+        })
         .sort((a, b) => a.since - b.since)[0];
       if (!ringing) return stateError("noCallToAnswer");
       return ok(this.#pickup(this.#calls.get(ringing.callId)!, ringing.device, picker));
@@ -544,8 +560,11 @@ export class CallEngine {
       if (!conn || conn.state !== "alerting" || !this.plan.extension(ref.device) || ref.device === picker) {
         return stateError("noCallToAnswer");
       }
-      if (this.#hasActiveOrRinging(picker)) return stateError("invalidDeviceState");
-      return ok(this.#pickup(this.#calls.get(ref.callId)!, ref.device, picker));
+      const call = this.#calls.get(ref.callId)!;
+      if (this.#hasActiveOrRinging(picker) || call.connections.has(picker) || call.recall) {
+        return stateError("invalidDeviceState");
+      }
+      return ok(this.#pickup(call, ref.device, picker));
     });
   }
 
@@ -628,6 +647,7 @@ export class CallEngine {
       );
       if (!active) return stateError("invalidCalledDeviceState");
       const joined = this.#calls.get(active.callId)!;
+      if (joined.connections.has(ref.device)) return stateError("invalidCalledDeviceState");
       if (joined.connections.size + 1 > this.#maxConferenceParties) {
         return resourceError("conferenceMemberLimitExceeded");
       }
@@ -651,7 +671,9 @@ export class CallEngine {
         observers,
         [change.oldConnection!],
       );
-      this.#forgetCall(failed);
+      // The failed call may still hold others (a camp-on ringing, a joined party): they settle as usual.
+      if (failed.connections.size === 0) this.#forgetCall(failed);
+      else this.#afterPartyLeft(failed, "normalClearing");
       return ok(change.newConnection);
     });
   }
@@ -817,7 +839,7 @@ export class CallEngine {
       const call = this.#calls.get(conn.callId)!;
       const remote = conn.remote!;
       const cleared = this.#removeConn(call, trunk);
-      const waiting = call.pending?.waiting ?? [...call.connections.keys()][0];
+      const waiting = this.#waitingParty(call);
       this.#fail(call, waiting, remote, "busy", [trunk], [cleared]);
       return ok(undefined);
     });
@@ -879,7 +901,7 @@ export class CallEngine {
         call,
         member,
         {
-          waiting: call.pending?.waiting ?? [...call.connections.keys()][0],
+          waiting: this.#waitingParty(call, group),
           cause: "distributed",
           lastRedirection: call.pending?.lastRedirection,
           hops: call.pending?.hops ?? 0,
@@ -1146,8 +1168,7 @@ export class CallEngine {
   #answer(call: Call, conn: Connection): void {
     this.#clearConnTimer(conn);
     this.#setState(conn, "connected");
-    const waiting = call.pending?.waiting;
-    if (waiting !== undefined) this.#ensureConnected(call, waiting);
+    if (call.pending) this.#ensureConnected(call, this.#waitingParty(call, conn.device));
     call.answeredAt ??= this.#clock.now();
     const ref = { callId: call.id, device: conn.device };
     this.#emit(
@@ -1234,7 +1255,9 @@ export class CallEngine {
     cleared: ConnRef[] = [],
   ): void {
     const conn = call.connections.get(waiting);
-    if (conn) this.#setState(conn, "fail");
+    // Only a talking (or dialling) party hears the failure; one that holds the call, or whose own phone
+    // rings with it, keeps that state and meets the failure when it comes back.
+    if (conn && (conn.state === "connected" || conn.state === "initiated")) this.#setState(conn, "fail");
     call.failure = { party: failing, device: failing.kind === "device" ? failing.number : undefined, cause };
     call.pending = undefined;
     this.#emit(
@@ -1287,7 +1310,7 @@ export class CallEngine {
     hops: number,
   ): void {
     const observers = [...call.connections.keys()];
-    const waiting = call.pending?.waiting ?? observers.find((d) => d !== from)!;
+    const waiting = this.#waitingParty(call, from);
     const lastRedirection = call.pending?.lastRedirection;
     const ref = this.#removeConn(call, from);
     this.#emitDiverted(call, ref, destination, cause, lastRedirection, observers);
@@ -1338,7 +1361,9 @@ export class CallEngine {
     if (!conn) return operationError("invalidConnectionID");
     if (!this.plan.extension(ref.device)) return operationError("requestIncompatibleWithObject");
     const failure = this.#calls.get(ref.callId)!.failure;
-    if (conn.state !== "fail" || failure?.cause !== "busy" || !failure.device) {
+    if (
+      conn.state !== "fail" || failure?.cause !== "busy" || !failure.device || failure.device === ref.device
+    ) {
       return stateError("invalidConnectionState");
     }
     if (!this.plan.extension(failure.device)) return stateError("invalidCalledDeviceState");
@@ -1509,6 +1534,17 @@ export class CallEngine {
     if (this.plan.device(trunk)?.kind !== "trunk") return undefined;
     const conns = this.#byDevice.get(trunk);
     return conns ? [...conns.values()][0] : undefined;
+  }
+
+  /**
+   * The party a call being routed waits for: the one routing started from while it is still on the call,
+   * else a talking party other than `except` (a transfer may have taken the original one away).
+   */
+  #waitingParty(call: Call, except?: DeviceKey): DeviceKey {
+    const pending = call.pending?.waiting;
+    if (pending !== undefined && pending !== except && call.connections.has(pending)) return pending;
+    const parties = [...call.connections.values()].filter((c) => c.device !== except && c.state !== "queued");
+    return (parties.find((c) => c.state === "connected") ?? parties[0])?.device ?? except ?? "";
   }
 
   #hasActive(device: DeviceKey): boolean {

@@ -1,0 +1,261 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { ManualClock } from "../../../src/clock.ts";
+import { CallEngine, type DeviceConnection } from "../../../src/sim/call_engine.ts";
+import { connectionsNamed, connKey, type EngineFact } from "../../../src/sim/call_facts.ts";
+import { FORWARDING_TYPES } from "../../../src/sim/device_features.ts";
+import { DevicePlan } from "../../../src/sim/device_plan.ts";
+
+const OPS = [
+  "makeCall",
+  "answer",
+  "clearConnection",
+  "clearCall",
+  "hold",
+  "retrieve",
+  "consult",
+  "alternate",
+  "reconnect",
+  "transfer",
+  "conference",
+  "singleStepTransfer",
+  "singleStepConference",
+  "deflect",
+  "groupPickup",
+  "directedPickup",
+  "generateDigits",
+  "offHook",
+  "dialDigits",
+  "callBack",
+  "campOn",
+  "intrude",
+  "setForwarding",
+  "setDnd",
+  "incoming",
+  "networkAlert",
+  "networkAnswer",
+  "networkBusy",
+  "networkRelease",
+  "wait",
+] as const;
+
+const command = fc.record({
+  op: fc.constantFrom(...OPS),
+  a: fc.nat(1000),
+  b: fc.nat(1000),
+  c: fc.nat(1000),
+  flag: fc.boolean(),
+});
+type Command = { op: (typeof OPS)[number]; a: number; b: number; c: number; flag: boolean };
+
+/** Applies one random command, choosing devices, numbers and connections from the current state. */
+function apply(engine: CallEngine, clock: ManualClock, cmd: Command): void {
+  const plan = engine.plan;
+  const extensions = plan.extensions().map((e) => e.number);
+  const trunks = plan.trunks().map((t) => t.number);
+  const numbers = [...extensions, "600", "0301234567", "0891234", "999", "10"];
+  const conns: DeviceConnection[] = engine.snapshot().flatMap((call) =>
+    call.connections.map((c) => ({ callId: call.callId, device: c.device, state: c.state }))
+  );
+  const ext = (n: number) => extensions[n % extensions.length];
+  const num = (n: number) => numbers[n % numbers.length];
+  const trunk = (n: number) => trunks[n % trunks.length];
+  // Mostly pick a connection in the state the service needs, sometimes any (to exercise refusals).
+  const conn = (n: number, ...states: string[]) => {
+    const fitting = conns.filter((c) => states.includes(c.state));
+    const pool = fitting.length > 0 && n % 5 !== 0 ? fitting : conns;
+    return pool.length > 0 ? pool[n % pool.length] : { callId: 0, device: "101" };
+  };
+  // A held connection and another of the same device, for alternate/transfer/conference/reconnect.
+  const pair = (n: number, m: number): [DeviceConnection, DeviceConnection] => {
+    const held = conn(n, "hold") as DeviceConnection;
+    const others = conns.filter((x) => x.device === held.device && x.callId !== held.callId);
+    return [held, others.length > 0 && m % 5 !== 0 ? others[m % others.length] : conn(m) as DeviceConnection];
+  };
+  const { a, b, c } = cmd;
+  switch (cmd.op) {
+    case "makeCall":
+      return void engine.makeCall(ext(a), num(b));
+    case "answer":
+      return void engine.answerCall(conn(a, "alerting"));
+    case "clearConnection":
+      return void engine.clearConnection(conn(a, "connected", "alerting", "fail", "hold", "queued"));
+    case "clearCall":
+      return void engine.clearCall(conn(a, "connected"));
+    case "hold":
+      return void engine.holdCall(conn(a, "connected"));
+    case "retrieve":
+      return void engine.retrieveCall(conn(a, "hold"));
+    case "consult":
+      return void engine.consultationCall(conn(a, "connected"), num(b));
+    case "alternate":
+      return void engine.alternateCall(...pair(a, b));
+    case "reconnect":
+      return void engine.reconnectCall(pair(a, b)[1], pair(a, b)[0]);
+    case "transfer":
+      return void engine.transferCall(...pair(a, b));
+    case "conference":
+      return void engine.conferenceCall(...pair(a, b));
+    case "singleStepTransfer":
+      return void engine.singleStepTransfer(conn(a, "connected"), num(b));
+    case "singleStepConference":
+      return void engine.singleStepConference(conn(a, "connected"), ext(b), cmd.flag ? "silent" : "active");
+    case "deflect":
+      return void engine.deflectCall(conn(a, "alerting"), num(b));
+    case "groupPickup":
+      return void engine.groupPickup(ext(a));
+    case "directedPickup":
+      return void engine.directedPickup(conn(a, "alerting"), ext(b));
+    case "generateDigits":
+      return void engine.generateDigits(conn(a, "connected"), "12#");
+    case "offHook":
+      return void engine.offHook(ext(a));
+    case "dialDigits":
+      return void engine.dialDigits(conn(a, "initiated"), num(b));
+    case "callBack":
+      return void engine.callBack(conn(a, "fail"));
+    case "campOn":
+      return void engine.campOn(conn(a, "fail"));
+    case "intrude":
+      return void engine.intrudeCall(conn(a, "fail"));
+    case "setForwarding":
+      return void engine.setForwarding(
+        ext(a),
+        FORWARDING_TYPES[c % FORWARDING_TYPES.length],
+        cmd.flag,
+        num(b),
+        5000,
+      );
+    case "setDnd":
+      return void engine.setDoNotDisturb(ext(a), cmd.flag);
+    case "incoming":
+      return void engine.incomingCall({
+        cli: cmd.flag ? "0301234567" : undefined,
+        ddi: plan.ddiTable()[b % plan.ddiTable().length][0],
+      });
+    case "networkAlert":
+      return void engine.networkAlert(trunk(a));
+    case "networkAnswer":
+      return void engine.networkAnswer(trunk(a));
+    case "networkBusy":
+      return void engine.networkBusy(trunk(a));
+    case "networkRelease":
+      return void engine.networkRelease(trunk(a));
+    case "wait":
+      return clock.advance((a % 40) * 1000);
+  }
+}
+
+/** Checks every fact as it is reported; throws on the first broken invariant. */
+function watchInvariants(engine: CallEngine): { errors: string[]; factLive: Set<string> } {
+  const errors: string[] = [];
+  let liveBefore = new Set<string>();
+  const factLive = new Set<string>();
+  const liveNow = () => {
+    const live = new Set<string>();
+    for (const call of engine.snapshot()) {
+      for (const c of call.connections) live.add(connKey({ callId: call.callId, device: c.device }));
+    }
+    return live;
+  };
+  engine.subscribe((fact: EngineFact) => {
+    if (fact.kind !== "event") return;
+    const liveAfter = liveNow();
+    const cleared = new Set(fact.cleared.map(connKey));
+    for (const ref of connectionsNamed(fact.event)) {
+      const key = connKey(ref);
+      if (!liveBefore.has(key) && !liveAfter.has(key) && !cleared.has(key)) {
+        errors.push(`${fact.event.type} names ${key}, which is not a connection`);
+      }
+    }
+    for (const key of cleared) {
+      if (liveAfter.has(key)) errors.push(`${fact.event.type} clears ${key}, which still exists`);
+      factLive.delete(key);
+    }
+    for (const ref of connectionsNamed(fact.event)) {
+      const key = connKey(ref);
+      if (!cleared.has(key) && liveAfter.has(key)) factLive.add(key);
+    }
+    for (const key of factLive) {
+      if (!liveAfter.has(key)) {
+        errors.push(`${key} was never reported cleared but is gone after ${fact.event.type}`);
+      }
+    }
+    if (fact.callId !== undefined) {
+      for (const observer of fact.observers) {
+        const actual = engine.stateOf({ callId: fact.callId, device: observer.device }) ?? "null";
+        if (observer.localState !== actual) {
+          errors.push(
+            `${fact.event.type} tells ${observer.device} it is ${observer.localState}, but it is ${actual}`,
+          );
+        }
+      }
+    }
+    liveBefore = liveAfter;
+  });
+  return { errors, factLive };
+}
+
+function checkStructure(engine: CallEngine): void {
+  const byCall = new Map<string, string>();
+  for (const call of engine.snapshot()) {
+    assert.ok(call.connections.length > 0, `call ${call.callId} has no connection`);
+    for (const c of call.connections) byCall.set(connKey({ callId: call.callId, device: c.device }), c.state);
+  }
+  const devices = engine.plan.devices().map((d) => d.number);
+  let listed = 0;
+  for (const device of devices) {
+    for (const c of engine.connectionsOf(device)) {
+      listed++;
+      assert.equal(byCall.get(connKey(c)), c.state, `connection ${connKey(c)} belongs to its call`);
+    }
+  }
+  assert.equal(listed, byCall.size, "every connection belongs to exactly one call and one device");
+  for (const device of engine.plan.devices()) {
+    const conns = engine.connectionsOf(device.number);
+    const active = conns.filter((c) =>
+      c.state === "connected" || c.state === "initiated" || c.state === "fail"
+    );
+    assert.ok(active.length <= 1, `${device.number} talks in one call at a time`);
+    if (device.kind === "trunk") assert.ok(conns.length <= 1, `CO line ${device.number} carries one call`);
+  }
+}
+
+function tearDown(engine: CallEngine, clock: ManualClock): void {
+  for (let round = 0; round < 50 && engine.callCount > 0; round++) {
+    for (const call of engine.snapshot()) {
+      const [first] = call.connections;
+      if (first) engine.clearCall({ callId: call.callId, device: first.device });
+    }
+    clock.advance(120_000);
+  }
+}
+
+Deno.test("random service sequences keep calls consistent and every call ends with all connections cleared", () => {
+  fc.assert(
+    fc.property(fc.array(command, { minLength: 20, maxLength: 80 }), (commands) => {
+      const plan = DevicePlan.build({
+        extensions: "101-106",
+        trunks: 2,
+        pickupGroupSize: 3,
+        groups: [{ number: "600", name: "G", members: ["101", "102"], queueLimit: 2 }],
+      });
+      const clock = new ManualClock();
+      const engine = new CallEngine({ plan, clock, maxConferenceParties: 4, noAnswerMs: 7000 });
+      const { errors, factLive } = watchInvariants(engine);
+      for (const cmd of commands) {
+        apply(engine, clock, cmd);
+        assert.deepEqual(errors, []);
+        checkStructure(engine);
+      }
+      tearDown(engine, clock);
+      assert.deepEqual(errors, []);
+      assert.equal(engine.callCount, 0, "no call is left");
+      assert.deepEqual([...factLive], [], "the events cleared every connection they reported");
+      for (const device of plan.devices()) {
+        assert.ok(engine.isIdle(device.number), `${device.number} is idle`);
+      }
+    }),
+    { numRuns: 1000, seed: 20260101 },
+  );
+});

@@ -2,7 +2,9 @@
 // against asn1js.fromBER of the same §14.6 Delivered event, all measured side by side in one run.
 
 import * as asn1js from "asn1js";
+import { decodeApdu } from "../../src/csta/apdu.ts";
 import { CstaDecodeError } from "../../src/csta/decode_error.ts";
+import { decodeEventReport } from "../../src/csta/event_report.ts";
 import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
 import { peekApdu } from "../../src/csta/peek.ts";
 import { replaceCrossRefId, replaceInvokeId, rewriteApdu } from "../../src/csta/rewrite.ts";
@@ -52,6 +54,7 @@ export const CODEC_CASES: readonly CodecCase[] = [
     name: "forward to a subscriber: two rewrites + encodeFrame",
     run: () => encodeFrame(replaceCrossRefId(replaceInvokeId(EVENT, sameSizeId()), CROSS_REF)),
   },
+  { name: "full typed decode of the Delivered EventReport", run: () => typedDelivered() },
   {
     name: `FrameReassembler, ${CHUNK_FRAMES} frames per read`,
     framesPerCall: CHUNK_FRAMES,
@@ -63,6 +66,12 @@ export const CODEC_CASES: readonly CodecCase[] = [
   },
 ];
 
+/** decodeApdu then decodeEventReport: every field of the event as typed values (§14.6). */
+function typedDelivered() {
+  const apdu = decodeApdu(EVENT);
+  return apdu.kind === "invoke" && apdu.argument ? decodeEventReport(apdu.argument) : undefined;
+}
+
 /** Proves each case does the real work on this event before it is timed (no error paths measured). */
 function checkCasesWork(): void {
   const decoded = asn1js.fromBER(EVENT);
@@ -72,6 +81,10 @@ function checkCasesWork(): void {
   const peek = peekApdu(EVENT);
   if (peek instanceof CstaDecodeError || peek.kind !== "invoke" || peek.crossRef === null) {
     throw new Error(`peekApdu did not read the event: ${peek}`);
+  }
+  const typed = typedDelivered();
+  if (typed?.event.kind !== "delivered" || typed.event.cause !== "newCall") {
+    throw new Error(`typed decode did not read the Delivered event: ${JSON.stringify(typed?.event.kind)}`);
   }
   const forwarded = peekApdu(replaceCrossRefId(replaceInvokeId(EVENT, 300), CROSS_REF));
   if (forwarded instanceof CstaDecodeError || forwarded.kind !== "invoke" || forwarded.invokeId !== 300) {

@@ -448,16 +448,25 @@ export class CstaClient {
       this.#state = "releasing";
       this.#release = Promise.withResolvers<void>();
       // A graceful release, so the switch frees the association at once. §2.5 [D]
+      let reason = "closed by the client";
       if (this.#transport.send(encodeRlrq()).ok) {
         let timer: TimerHandle;
-        const waited = new Promise<void>((resolve) => {
-          timer = this.#clock.setTimeout(resolve, this.#releaseTimeoutMs);
+        const waited = new Promise<"unanswered">((resolve) => {
+          timer = this.#clock.setTimeout(() => resolve("unanswered"), this.#releaseTimeoutMs);
         });
-        await Promise.race([this.#release.promise, waited]);
+        const outcome = await Promise.race([this.#release.promise, waited]);
         this.#clock.clearTimeout(timer!);
+        if (outcome === "unanswered") {
+          reason = `closed by the client (no RLRE within ${this.#releaseTimeoutMs} ms)`;
+        }
       }
+      return this.#finishClose(reason);
     }
-    this.#shutdown("closed by the client", true);
+    return this.#finishClose("closed by the client");
+  }
+
+  async #finishClose(reason: string): Promise<void> {
+    this.#shutdown(reason, true);
     await this.#transport.finished;
   }
 

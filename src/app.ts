@@ -12,6 +12,7 @@ import { createLicencesApi } from "./http/api/licences_api.ts";
 import { createLinesApi } from "./http/api/lines_api.ts";
 import { createLocationApi } from "./http/api/location_api.ts";
 import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
+import { createSmdrApi } from "./http/api/smdr_api.ts";
 import { createTlsApi } from "./http/api/tls_api.ts";
 import { createHttpApp } from "./http/app.ts";
 import { HttpService } from "./http/http_service.ts";
@@ -32,6 +33,7 @@ import type { ListenerInfo, ServiceStatus } from "./service.ts";
 import { ServiceRegistry } from "./service_registry.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
 import type { SectionName, Settings } from "./settings/schema.ts";
+import { SmdrService } from "./smdr/smdr_service.ts";
 import { StoreService } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
@@ -68,6 +70,7 @@ export class App {
   readonly startedAt = new Date().toISOString();
   readonly switchboard: Switchboard;
   readonly pbxLink: PbxLink;
+  readonly smdr: SmdrService;
   readonly #announce: (line: string) => void;
   readonly #listeners: ListenerInfo[] = [];
   readonly #options: AppOptions;
@@ -178,6 +181,18 @@ export class App {
       { dependsOn: ["store", "tls"] },
     );
 
+    // ---- SMDR ---------------------------------------------------------------------------------------
+    const smdr = new SmdrService({
+      settings: () => current().smdr,
+      db: database,
+      log: log.child("smdr"),
+      rewriteNumber: (list, number) => rules.apply(list, number),
+      drainTimeoutMs: current().limits.drainTimeoutSeconds * 1000,
+      onListen: (listener) => this.#listening(listener),
+    });
+    this.smdr = smdr;
+    this.registry.add(smdr, { dependsOn: ["store"] });
+
     // ---- web ----------------------------------------------------------------------------------------
     const webApp = () =>
       createHttpApp({
@@ -197,6 +212,7 @@ export class App {
           { path: "number-rules", app: createNumberRulesApi({ rules }) },
           { path: "licences", app: createLicencesApi({ licensing }) },
           { path: "tls", app: createTlsApi(certificates) },
+          { path: "smdr", app: createSmdrApi(smdr) },
         ],
       });
     this.registry.add(
@@ -280,6 +296,19 @@ export class App {
     }
   }
 
+  /** SMDR changes apply in place (collectors stay where they can); a refused change keeps the old one. */
+  async #reconfigureSmdr(next: Settings): Promise<void> {
+    if (this.smdr.status().state !== "running") {
+      await this.registry.restart("smdr");
+      return;
+    }
+    try {
+      await this.smdr.reconfigure(next.smdr);
+    } catch (error) {
+      this.log.error("SMDR settings not applied; the running SMDR settings stay", { error });
+    }
+  }
+
   #listening(listener: ListenerInfo): void {
     const index = this.#listeners.findIndex((l) => l.name === listener.name);
     if (index >= 0) this.#listeners.splice(index, 1);
@@ -289,6 +318,7 @@ export class App {
 
   async #onSettingsChanged(next: Settings, changed: SectionName[]): Promise<void> {
     if (changed.includes("log")) applyLogSettings(this.log, next);
+    if (changed.includes("smdr")) await this.#reconfigureSmdr(next);
     const services = new Set(changed.flatMap((section) => restartOn[section] ?? []));
     for (const name of services) {
       const status = await this.registry.restart(name);

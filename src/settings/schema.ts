@@ -72,6 +72,12 @@ export const smdrSchema = z.object({
   historySize: z.number().int().min(10).max(3000).default(500).describe(
     "records replayed to a collector when it connects",
   ),
+  collectorQueueBytes: z.number().int().min(16 * 1024).default(1024 * 1024).describe(
+    "bytes queued for one collector before it is cut off (raised to hold the replay history twice)",
+  ),
+  pushSettleSeconds: z.number().min(0).max(60).default(1).describe(
+    "a pushed record counts as delivered once its connection stayed healthy this long after the write",
+  ),
   backlogLimit: z.number().int().min(0).default(0).describe(
     "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
   ),

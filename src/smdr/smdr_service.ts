@@ -327,7 +327,7 @@ export class SmdrService implements Service {
       port: settings.localPort,
       allowList,
       maxCollectors: settings.maxCollectors,
-      queueBytes: Math.max(this.#o.queueBytes ?? 1024 * 1024, 2 * historyBytes),
+      queueBytes: Math.max(this.#o.queueBytes ?? settings.collectorQueueBytes, 2 * historyBytes),
       drainTimeoutMs: this.#o.drainTimeoutMs ?? 30_000,
       history: () => this.#historyBytes(),
       recordBytes: RECORD_WIRE_BYTES,
@@ -365,9 +365,9 @@ export class SmdrService implements Service {
       clock: this.#clock,
       random: this.#o.random,
       backoff: this.#o.push?.backoff,
-      settleMs: this.#o.push?.settleMs,
+      settleMs: this.#o.push?.settleMs ?? settings.pushSettleSeconds * 1000,
       connectTimeoutMs: this.#o.push?.connectTimeoutMs,
-      queueBytes: this.#o.queueBytes,
+      queueBytes: this.#o.queueBytes ?? settings.collectorQueueBytes,
       drainTimeoutMs: this.#o.drainTimeoutMs,
     });
     this.#capBacklog();

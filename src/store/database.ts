@@ -31,7 +31,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DatabaseS
   const db = new DatabaseSync(path);
   try {
     db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
+    // FULL: a committed SMDR record or setting survives a power cut, not only a crash. The appliance
+    // writes little, so the extra fsync per commit is affordable.
+    db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
     db.exec("PRAGMA busy_timeout = 5000");
     migrate(db, options.migrations ?? defaultMigrations);

@@ -1,5 +1,6 @@
-// Panasonic KmeSpecificPrivateData (§5.4, §11): the GetSystemData device-list escape, its answer and the
-// segmented systemDataLinkedReply escapes the PBX sends back, plus kmeAdditionalData (CDR condition code).
+// Panasonic KmeSpecificPrivateData (§5.4, §11): the GetSystemData device-list escape, its answer, the
+// segmented systemDataLinkedReply escapes the PBX sends back, and kmeAdditionalData (CDR condition code).
+
 // Tags come from reverse-engineered production code (LinTcMon); every CHOICE level is an explicit wrapper.
 
 import { BerReader, TagClass, tagKey } from "./ber_reader.ts";

@@ -47,6 +47,8 @@ Deno.test("lines are created, read, changed and deleted through the API", async 
     assert.equal((await changed.json()).kind, "group");
     assert.equal((await (await call("GET", "/api/lines/101")).json()).enabled, false);
     assert.equal((await (await call("GET", "/api/lines")).json()).lines.length, 1);
+    await call("POST", "/api/lines", { number: "*1#2" });
+    assert.equal((await (await call("GET", "/api/lines/*1%232")).json()).number, "*1#2");
     assert.equal((await call("DELETE", "/api/lines/101")).status, 204);
     assert.equal((await call("DELETE", "/api/lines/101")).status, 404);
   } finally {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { encodeLoginAarq } from "../../src/csta/acse.ts";
 import { Opcode } from "../../src/csta/opcodes.ts";
 import { encodeInvoke } from "../../src/csta/rose.ts";
-import { startCstabox } from "../support/cstabox_process.ts";
+import { loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
 import { selfSignedForLocalhost } from "../support/openssl_certificate.ts";
 import { hex, RawCstaPeer, toHex } from "../support/raw_csta_peer.ts";
 
@@ -24,18 +24,7 @@ Deno.test("a certificate imported through the API is served to new TLS connectio
   const proc = await startCstabox([
     "--data-dir",
     await Deno.makeTempDir(),
-    "--bind",
-    "127.0.0.1",
-    "--http-port",
-    "0",
-    "--https-port",
-    "0",
-    "--csta-port",
-    "0",
-    "--csta-tls-port",
-    "0",
-    "--smdr-port",
-    "0",
+    ...loopbackFlags,
     "--admin-password",
     "pw",
   ]);

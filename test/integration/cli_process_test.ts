@@ -1,25 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCstabox, startCstabox } from "../support/cstabox_process.ts";
-
-const loopbackArgs = [
-  "--bind",
-  "127.0.0.1",
-  "--http-port",
-  "0",
-  "--https-port",
-  "0",
-  "--csta-port",
-  "0",
-  "--csta-tls-port",
-  "0",
-  "--smdr-port",
-  "0",
-];
+import { loopbackFlags, runCstabox, startCstabox } from "../support/cstabox_process.ts";
 
 Deno.test("started from another directory, cstabox prints its listeners and ready, serves /healthz and exits 0 on SIGTERM", async () => {
   const cwd = await Deno.makeTempDir();
-  const proc = await startCstabox(["--data-dir", "data", ...loopbackArgs], { cwd });
+  const proc = await startCstabox(["--data-dir", "data", ...loopbackFlags], { cwd });
   try {
     assert.match(proc.lines.join("\n"), /^cstabox listening http 127\.0\.0\.1:\d+$/m);
     assert.equal(proc.lines.at(-1), "cstabox ready");
@@ -37,14 +22,14 @@ Deno.test("started from another directory, cstabox prints its listeners and read
 });
 
 Deno.test("SIGINT stops cstabox with exit code 0 as well", async () => {
-  const proc = await startCstabox(["--data-dir", await Deno.makeTempDir(), ...loopbackArgs]);
+  const proc = await startCstabox(["--data-dir", await Deno.makeTempDir(), ...loopbackFlags]);
   assert.equal(await proc.stop("SIGINT"), 0);
 });
 
 Deno.test("a settings file with a wrong type is refused at start with field path and line", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "cstabox.yaml"), 'pbx: {port: "abc"}\n');
-  const result = await runCstabox(["--data-dir", dir, ...loopbackArgs]);
+  const result = await runCstabox(["--data-dir", dir, ...loopbackFlags]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /settings refused: .*cstabox\.yaml: line 1, column 13: pbx\.port: /);
 });
@@ -52,7 +37,7 @@ Deno.test("a settings file with a wrong type is refused at start with field path
 Deno.test("a running instance whose settings file becomes invalid keeps serving with the old settings", async () => {
   const dir = await Deno.makeTempDir();
   const file = join(dir, "cstabox.yaml");
-  const proc = await startCstabox(["--data-dir", dir, ...loopbackArgs, "--admin-password", "pw"]);
+  const proc = await startCstabox(["--data-dir", dir, ...loopbackFlags, "--admin-password", "pw"]);
   try {
     const base = `http://127.0.0.1:${proc.port("http")}`;
     const original = await Deno.readTextFile(file);

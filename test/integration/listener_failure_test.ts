@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startCstabox } from "../support/cstabox_process.ts";
+import { loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
 
 Deno.test("a CSTA port taken by another program fails that listener alone, with the reason in /healthz", async () => {
   const squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -7,18 +7,9 @@ Deno.test("a CSTA port taken by another program fails that listener alone, with 
   const proc = await startCstabox([
     "--data-dir",
     await Deno.makeTempDir(),
-    "--bind",
-    "127.0.0.1",
-    "--http-port",
-    "0",
-    "--https-port",
-    "0",
+    ...loopbackFlags,
     "--csta-port",
     String(taken),
-    "--csta-tls-port",
-    "0",
-    "--smdr-port",
-    "0",
   ]);
   try {
     assert.ok(proc.lines.some((l) => /^cstabox failed csta-tcp .*in use/.test(l)), proc.lines.join("\n"));

@@ -3,6 +3,22 @@
 
 import { fileURLToPath } from "node:url";
 
+/** Flags that keep every listener on loopback with a free port; later flags override earlier ones. */
+export const loopbackFlags: readonly string[] = [
+  "--bind",
+  "127.0.0.1",
+  "--http-port",
+  "0",
+  "--https-port",
+  "0",
+  "--csta-port",
+  "0",
+  "--csta-tls-port",
+  "0",
+  "--smdr-port",
+  "0",
+];
+
 export const entryPoint = fileURLToPath(new URL("../../mod.ts", import.meta.url));
 
 export interface CstaboxProcess {

@@ -254,12 +254,26 @@ export class CstaClient {
   }
 
   /**
-   * Calls `listener` whenever the switch reports a SystemStatus different from the last one (the first
-   * one included). Returns a function that removes the listener.
+   * Calls `listener` with the current SystemStatus at once when one is known (the switch sends it right
+   * after the AARE, often before `connect` resolves), then whenever the switch reports a different one.
+   * Returns a function that removes the listener.
    */
   onSystemStatus(listener: (status: SystemStatusValue, previous?: SystemStatusValue) => void): () => void {
     this.#statusListeners.add(listener);
+    if (this.#systemStatus !== undefined) this.#notify(listener, this.#systemStatus, undefined);
     return () => this.#statusListeners.delete(listener);
+  }
+
+  #notify(
+    listener: (status: SystemStatusValue, previous?: SystemStatusValue) => void,
+    status: SystemStatusValue,
+    previous: SystemStatusValue | undefined,
+  ): void {
+    try {
+      listener(status, previous);
+    } catch (error) {
+      this.#onError(error, "SystemStatus listener");
+    }
   }
 
   stats(): CstaClientStats {
@@ -661,13 +675,7 @@ export class CstaClient {
     const previous = this.#systemStatus;
     this.#systemStatus = status;
     if (previous === status) return;
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(status, previous);
-      } catch (error) {
-        this.#onError(error, "SystemStatus listener");
-      }
-    }
+    for (const listener of this.#statusListeners) this.#notify(listener, status, previous);
   }
 
   #onOtherInvoke(apdu: Uint8Array, peek: InvokePeek): void {

@@ -81,6 +81,16 @@ Deno.test("SystemStatus listeners hear each change once while every SystemStatus
   await client.close();
 });
 
+Deno.test("a SystemStatus listener added after the status is known hears it at once", async () => {
+  const { client } = open();
+  await settle();
+  const heard: unknown[] = [];
+  const remove = client.onSystemStatus((status, previous) => heard.push([status, previous]));
+  assert.deepEqual(heard, [["normal", undefined]]);
+  remove();
+  await client.close();
+});
+
 Deno.test("invoke by name and by opcode resolves with the typed MonitorStart result", async () => {
   const { board, client } = open();
   board.script = (apdu) =>

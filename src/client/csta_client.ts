@@ -184,11 +184,15 @@ export class CstaClient {
   #closeInfo?: CloseInfo;
   #counters = { invokesAnswered: 0, unmatchedAnswers: 0, malformedFrames: 0, eventsMalformed: 0 };
 
-  private constructor(transport: ClientTransport, options: CstaClientCommonOptions, state: CstaClientState) {
+  private constructor(
+    transport: ClientTransport,
+    options: CstaClientCommonOptions & { releaseTimeoutMs?: number },
+    state: CstaClientState,
+  ) {
     this.#transport = transport;
     this.#clock = options.clock ?? systemClock;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#releaseTimeoutMs = (options as CstaClientOptions).releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS;
+    this.#releaseTimeoutMs = options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS;
     this.#invokeHandler = options.onInvoke;
     this.#onError = options.onError ?? ((error, context) => console.error(`CstaClient: ${context}:`, error));
     this.#events = new EventStream(options.eventBufferSize ?? DEFAULT_EVENT_BUFFER);

@@ -79,13 +79,18 @@ export function readChangeMonitorFilter(argument: Uint8Array): ChangeFilterReque
       );
     }
     const crossRef = argument.slice(xref.contentStart, xref.end);
-    if (xref.end >= end || argument[xref.end] !== 0xa0) return { crossRef, filter: {} };
+    // ECMA-285 types requestedFilterList as an untagged MonitorFilter (`30`); PROTOCOL.md §8.2 shows the
+    // `A0` of MonitorStart. Both are accepted; the answer uses the ECMA form.
+    const tag = xref.end < end ? argument[xref.end] : undefined;
+    if (tag !== 0x30 && tag !== 0xa0) return { crossRef, filter: {} };
     const filter = header(argument, xref.end, end, "ChangeMonitorFilter requestedFilterList");
     if (filter.length < 0) {
       throw new CstaDecodeError("ChangeMonitorFilter requestedFilterList", filter.start, "indefinite length");
     }
     const filterElement = argument.slice(filter.start, filter.end);
-    return { crossRef, filterElement, filter: decodeValue(requestedFilter, filterElement, filter.start) };
+    const decoded = decodeValue(tag === 0x30 ? monitorFilter : requestedFilter, filterElement, filter.start);
+    filterElement[0] = 0x30;
+    return { crossRef, filterElement, filter: decoded };
   } catch (error) {
     if (error instanceof CstaDecodeError) return error;
     throw error;

@@ -19,10 +19,6 @@ export interface Subscription {
   readonly monitor: Monitor;
   /** What the application asked to suppress; events it suppresses are not sent to it. */
   filter: MonitorFilter;
-  /** The requested filter's bytes (`A0 …`) echoed as actualmonitorFilter, or undefined. */
-  filterBytes?: Uint8Array;
-  /** Whether this subscription holds a licence seat (in-process call tracking does not). */
-  readonly licensed: boolean;
 }
 
 export interface Monitor {
@@ -101,8 +97,6 @@ export class MonitorTable {
     monitor: Monitor,
     sessionId: number,
     filter: MonitorFilter,
-    filterBytes: Uint8Array | undefined,
-    licensed: boolean,
   ): Subscription {
     const appXref = this.#allocateAppXref();
     const subscription: Subscription = {
@@ -111,8 +105,6 @@ export class MonitorTable {
       sessionId,
       monitor,
       filter,
-      filterBytes,
-      licensed,
     };
     monitor.subscribers.set(subscription.appXrefKey, subscription);
     this.#byAppXref.set(subscription.appXrefKey, subscription);

@@ -337,13 +337,7 @@ export class Switchboard {
 
   #admit(monitor: Monitor, start: WaitingStart): void {
     if (start.session.closed) return this.#releaseSeat(start.session, monitor.key);
-    const subscription = this.#monitors.subscribe(
-      monitor,
-      start.session.id,
-      start.filter,
-      start.filterElement,
-      start.session.info.seatKind !== "call-tracking",
-    );
+    const subscription = this.#monitors.subscribe(monitor, start.session.id, start.filter);
     start.session.subscriptions.add(subscription);
     start.session.port.deliver(monitorStartAnswer(start.invokeId, subscription.appXref, start.filterElement));
   }
@@ -390,7 +384,6 @@ export class Switchboard {
     }
     // The PBX monitor is shared and unfiltered; the filter is applied here. §13 point 3
     subscription.filter = request.filter;
-    subscription.filterBytes = request.filterElement;
     session.port.deliver(changeMonitorFilterAnswer(peek.invokeId, request.filterElement));
   }
 

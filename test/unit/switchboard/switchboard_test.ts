@@ -342,3 +342,38 @@ Deno.test("SystemStatus from an application is answered locally and never reache
   assert.equal(pbx.requests.length, 0);
   assert.deepEqual(a.port.delivered[0], concatBytes([hex("A2 0B 02 01 09 30 06 02 02 00 D3 05 00")]));
 });
+
+Deno.test("ChangeMonitorFilter in the ECMA form (30) or the A0 form changes what one application receives", async () => {
+  const { pbx, board, connect } = setup();
+  const a = connect("a");
+  a.send(monitorStart(1, deviceByNumber("201")));
+  pbx.answer(0, pbxXrefResult(hex("00000001")));
+  await flush();
+  const xref = crossRefOf(a.port.take()[0]);
+  const event = delivered(9, hex("00000001"));
+  for (const filterTag of ["30", "A0"]) {
+    // suppress delivered (callControl bit 3), then report everything again
+    a.send(
+      encodeInvoke(
+        2,
+        Opcode.changeMonitorFilter,
+        constructed(0x30, [tlv(0x55, xref), hex(`${filterTag} 04 80 02 04 10`)]),
+      ),
+    );
+    const [answer] = a.port.take();
+    assert.equal(answer.kind, "returnResult");
+    board.fromPbx(event, peekApdu(event) as ApduPeek);
+    assert.equal(a.port.delivered.length, 0, `suppressed after the ${filterTag} form`);
+    a.send(
+      encodeInvoke(
+        3,
+        Opcode.changeMonitorFilter,
+        constructed(0x30, [tlv(0x55, xref), hex(`${filterTag} 00`)]),
+      ),
+    );
+    a.port.take();
+    board.fromPbx(event, peekApdu(event) as ApduPeek);
+    assert.equal(a.port.take().length, 1);
+  }
+  assert.equal(pbx.requests.length, 1, "filters never reach the PBX");
+});

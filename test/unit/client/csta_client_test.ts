@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   CstaAssociationError,
   CstaClosedError,
@@ -131,6 +132,31 @@ Deno.test("invoke IDs run from 1 to 32767, then wrap to 1 and skip IDs still in 
   assert.equal(client.stats().requestsInFlight, 2);
   await client.close();
   await assert.rejects(Promise.all(stuck), CstaClosedError);
+});
+
+Deno.test("property: answers in any order reach the requests they belong to", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 40 }).chain((n) =>
+        fc.shuffledSubarray([...Array(n).keys()], { minLength: n })
+      ),
+      async (order) => {
+        const { board, client } = open();
+        const held: Uint8Array[] = [];
+        board.script = (apdu) => void (apdu[0] === 0xa1 && held.push(apdu)); // invokes only
+        const results = order.map(() => client.invokeRaw(203));
+        // Each answer carries its request's invoke ID as a marker in the result value.
+        for (const index of order) {
+          const id = invokeIdOf(held[index]);
+          board.deliver(encodeReturnResult(id, { opcode: 203, value: tlv(0x02, Uint8Array.of(id)) }));
+        }
+        const values = await Promise.all(results);
+        values.forEach((result, index) => assert.equal(result.value![2], invokeIdOf(held[index])));
+        await client.close();
+      },
+    ),
+    { numRuns: 100 },
+  );
 });
 
 Deno.test("a request nobody answers rejects with CstaTimeoutError; its late answer is counted, not delivered", async () => {

@@ -1115,6 +1115,7 @@ export class CallEngine {
     const trunk = this.#freeTrunk();
     if (!trunk) return this.#fail(call, route.waiting, remote, "trunksBusy", extra);
     this.#ensureConnected(call, route.waiting);
+    if (route.lastRedirection) call.lastRedirection = route.lastRedirection;
     call.trunk ??= trunk;
     call.network = { ...call.network, associatedCalledDevice: devicePartyOf(trunk) };
     const conn = this.#addConn(call, trunk, "initiated");

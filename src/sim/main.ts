@@ -1,0 +1,50 @@
+// `deno task sim`: runs the simulated Panasonic PBX standalone and prints where it listens.
+
+import { Logger } from "../log/logger.ts";
+import { DevicePlanError } from "./device_plan.ts";
+import { parseSimCli, simUsage, SimUsageError } from "./sim_cli.ts";
+import { SimulatorService } from "./sim_service.ts";
+
+async function main(args: string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseSimCli(args);
+  } catch (error) {
+    if (error instanceof SimUsageError) {
+      console.error(`cstabox-sim: ${error.message}\n\n${simUsage}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (cli.help) {
+    console.log(simUsage);
+    return 0;
+  }
+  const logger = new Logger("simulator");
+  let sim: SimulatorService;
+  try {
+    sim = new SimulatorService({ ...cli.options, logger });
+  } catch (error) {
+    if (error instanceof DevicePlanError) {
+      console.error(`cstabox-sim: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    await sim.start();
+  } catch (error) {
+    console.error(`cstabox-sim: cannot listen: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+  console.log(`cstabox-sim listening ${sim.hostname}:${sim.port}`);
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await stopped.promise;
+  await sim.stop();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

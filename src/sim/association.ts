@@ -187,7 +187,7 @@ export class Association {
   #onFirstApdu(apdu: Uint8Array): void {
     let aarq;
     try {
-      aarq = decodeAcse(apdu);
+      aarq = decodeApdu(apdu);
     } catch (error) {
       if (!(error instanceof CstaDecodeError)) throw error;
       return this.drop(`malformed first APDU: ${error.message}`);

@@ -168,7 +168,12 @@ export class WireHarness {
   #onSent(apdu: Uint8Array): void {
     this.sent.push(apdu);
     if (!this.#autoAnswer || apdu[0] !== 0xa1) return;
-    const decoded = decodeApdu(apdu);
+    let decoded;
+    try {
+      decoded = decodeApdu(apdu);
+    } catch {
+      return; // the malformed frame of fault injection
+    }
     if (decoded.kind !== "invoke") return;
     // A client answers SystemStatus (§9) and CDR reports (§10); queue it so the simulator is not re-entered.
     if (decoded.opcode === 211 || decoded.opcode === 361) {

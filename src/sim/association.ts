@@ -4,7 +4,6 @@
 
 import type { Clock, TimerHandle } from "../clock.ts";
 import {
-  decodeAcse,
   encodeAareRejected,
   encodeAbrt,
   encodeRlre,

@@ -167,9 +167,12 @@ export class TrafficGenerator {
   }
 
   #inboundCall(): boolean {
-    const ddis = this.#engine.plan.ddiTable();
+    const plan = this.#engine.plan;
+    const ddis = plan.ddiTable();
     if (ddis.length === 0) return false;
-    const [ddi] = this.#dice.pick(ddis);
+    // Many outside callers dial a main number, which rings a group (and may queue there).
+    const groupDdis = ddis.filter(([, destination]) => plan.device(destination)?.kind === "group");
+    const [ddi] = this.#dice.pick(groupDdis.length > 0 && this.#dice.chance(0.3) ? groupDdis : ddis);
     const cli = this.#dice.chance(0.05)
       ? "restricted" as const
       : `0${this.#dice.between(2, 9)}${this.#dice.digits(8)}`;

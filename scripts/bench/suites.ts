@@ -22,4 +22,5 @@ export const SUITES: readonly BenchSuite[] = [
     load: () => import("./csta_codec_bench.ts"),
   },
   { name: "smdr", description: "SMDR records to 10 collectors + CPU", load: () => import("./smdr_bench.ts") },
+  { name: "sim", description: "simulator at 100 calls/s, CPU", load: () => import("./sim_bench.ts") },
 ];

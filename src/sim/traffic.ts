@@ -72,6 +72,7 @@ export class TrafficGenerator {
   readonly #transferOnAnswer = new Set<DeviceKey>();
   #unsubscribe?: () => void;
   #running = false;
+  #nextArrivalAt?: number;
 
   constructor(engine: CallEngine, clock: Clock, options: TrafficOptions) {
     if (!(options.callsPerMinute > 0) || !Number.isFinite(options.callsPerMinute)) {
@@ -115,6 +116,7 @@ export class TrafficGenerator {
     this.#timers.clear();
     this.#talkTimers.clear();
     this.#transferOnAnswer.clear();
+    this.#nextArrivalAt = undefined;
   }
 
   #later(ms: number, action: () => void): void {
@@ -125,11 +127,23 @@ export class TrafficGenerator {
     this.#timers.add(handle);
   }
 
+  /** Arrivals follow an absolute timeline of exponential gaps (Poisson arrivals at the given rate). */
   #scheduleArrival(): void {
-    this.#later(this.#dice.exponential(60_000 / this.#o.callsPerMinute), () => {
-      this.#newCall();
+    const now = this.#clock.now();
+    this.#nextArrivalAt ??= now + this.#gap();
+    this.#later(this.#nextArrivalAt - now, () => {
+      // A late timer starts every call that is due, so timer granularity (about 1 ms per timer in Deno)
+      // does not lower the rate.
+      for (let due = 0; due < 10_000 && this.#nextArrivalAt! <= this.#clock.now(); due++) {
+        this.#newCall();
+        this.#nextArrivalAt! += this.#gap();
+      }
       this.#scheduleArrival();
     });
+  }
+
+  #gap(): number {
+    return this.#dice.exponential(60_000 / this.#o.callsPerMinute);
   }
 
   #newCall(): void {

@@ -372,3 +372,25 @@ Deno.test("dropping the link sends the configured release APDU; a malformed fram
   assert.throws(() => decodeApdu(w.sent.at(-1)!));
   assert.equal(spacedHex(w.sent.at(-1)!), "A1 10 02 01 07 02 01");
 });
+
+Deno.test("call control accepts ConnectionIDs whose device is given by deviceNumber", () => {
+  const w = new WireHarness();
+  w.associate();
+  w.must("makeCall", { callingDevice: dialingNumber("101"), calledDirectoryNumber: dialingNumber("102") });
+  const ringing = w.engine.connectionsOf("102")[0];
+  const byNumber = {
+    callID: Uint8Array.of(0, ringing.callId),
+    deviceID: { kind: "staticID" as const, value: deviceNumber(w.plan.device("102")!.deviceNumber) },
+  };
+  w.must("answerCall", { callToBeAnswered: byNumber });
+  assert.equal(w.engine.stateOf(ringing), "connected");
+  assert.deepEqual(
+    w.request("clearConnection", {
+      connectionToBeCleared: { callID: Uint8Array.of(0, 99), deviceID: byNumber.deviceID },
+    }),
+    {
+      ok: false,
+      failure: { kind: "operation", value: "invalidConnectionID" },
+    },
+  );
+});

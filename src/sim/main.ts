@@ -3,6 +3,7 @@
 import { Logger } from "../log/logger.ts";
 import { DevicePlanError } from "./device_plan.ts";
 import { parseSimCli, simUsage, SimUsageError } from "./sim_cli.ts";
+import { runConsoleCommand } from "./sim_console.ts";
 import { SimulatorService } from "./sim_service.ts";
 
 async function main(args: string[]): Promise<number> {
@@ -38,6 +39,7 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`cstabox-sim listening ${sim.hostname}:${sim.port}`);
+  readConsole(sim);
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
@@ -45,6 +47,31 @@ async function main(args: string[]): Promise<number> {
   await stopped.promise;
   await sim.stop();
   return 0;
+}
+
+/** Reads commands from standard input (when there is one) for fault injection; see `help`. */
+async function readConsole(sim: SimulatorService): Promise<void> {
+  try {
+    const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+    let buffered = "";
+    for await (const chunk of lines) {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let reply: string;
+        try {
+          reply = runConsoleCommand(sim, line);
+        } catch (error) {
+          reply = `error: ${error instanceof Error ? error.message : error}`;
+        }
+        if (reply) console.log(reply);
+      }
+    }
+  } catch {
+    // No usable standard input (daemonised): the console is simply off.
+  }
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

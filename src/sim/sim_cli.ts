@@ -29,7 +29,8 @@ Usage: deno task sim [options]
   --duplicate-monitors P   refuse | allow a second MonitorStart for one device (default refuse)
   --help                   print this help and exit
 
-Prints "cstabox-sim listening HOST:PORT" once listening; SIGINT/SIGTERM stop it.`;
+Prints "cstabox-sim listening HOST:PORT" once listening; SIGINT/SIGTERM stop it. While it runs, commands on
+standard input inject faults: drop, hang, resume, slow MS, malformed, traffic N|off, scenario NAME, status.`;
 
 /** A flag had a value the simulator cannot use. */
 export class SimUsageError extends Error {

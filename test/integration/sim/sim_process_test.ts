@@ -42,9 +42,11 @@ Deno.test("deno task sim's entry point prints where it listens, serves a CstaCli
       "--trunks",
       "2",
     ],
+    stdin: "piped",
     stdout: "piped",
     stderr: "null",
   }).spawn();
+  const stdin = child.stdin.getWriter();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
     const [, host, port] = await waitForLine(reader, /^cstabox-sim listening (127\.0\.0\.1):(\d+)$/m, 30_000);
@@ -55,6 +57,8 @@ Deno.test("deno task sim's entry point prints where it listens, serves a CstaCli
       assert.equal(crossRef.length, 4);
       const { callingDevice } = await client.makeCall("201", "202");
       assert.equal(callingDevice.deviceID?.kind, "staticID");
+      await stdin.write(new TextEncoder().encode("status\n"));
+      await waitForLine(reader, /"associated":true,.*"calls":1,"monitors":1,"devices":34/, 10_000);
     } finally {
       await client.close();
     }
@@ -62,6 +66,7 @@ Deno.test("deno task sim's entry point prints where it listens, serves a CstaCli
     const status = await child.status;
     assert.equal(status.code, 0);
   } finally {
+    await stdin.close().catch(() => {});
     reader.releaseLock();
     await child.stdout.cancel().catch(() => {});
     try {

@@ -1,0 +1,1004 @@
+// The call model: CSTA events in (§8.4), calls keyed by callID out, and for calls over a trunk the SMDR
+// call events the issue defines. Pure: no I/O, time comes with each event; see docs/calls.md.
+
+import type { ConnectionID } from "../csta/connection_id.ts";
+import type { LocalConnectionStateName } from "../csta/connection_state.ts";
+import type { Named } from "../csta/named_values.ts";
+import { connectionDevice } from "../csta/connection_id.ts";
+import { CstaDecodeError } from "../csta/decode_error.ts";
+import type { PartyDeviceID, RedirectionDeviceID } from "../csta/device_id.ts";
+import type { CstaEvent, EventFields } from "../csta/event_report.ts";
+import { callId as smdrCallId } from "../smdr/record.ts";
+import type { SmdrDirection, SmdrEvent, SmdrEventType } from "../smdr/smdr_event.ts";
+import { accountCodeText, decodeCallInformation, isCallInformation } from "./call_information_event.ts";
+import type { CallView, ConnectionStateName } from "./call_view.ts";
+import {
+  isInternalParty,
+  isOutsideParty,
+  type Party,
+  type PartyDirectory,
+  partyOfDevice,
+  partyOfField,
+} from "./party.ts";
+
+/** Options of a {@link CallModel}. */
+export interface CallModelOptions {
+  directory: PartyDirectory;
+  /**
+   * The outside-line access code (location setting). Stripped from the dialled number of outbound calls
+   * when the number starts with it, as a call logger wants the number called, not the trunk code.
+   */
+  outsideLineAccess?: () => string;
+  /** Serial numbers for the SMDR call ID; any non-negative integers, the record keeps 8 digits. */
+  nextSerial?: () => number;
+}
+
+/** What one snapshot of a monitored device said (SnapshotDevice, §7): its calls and its own state in each. */
+export interface DeviceSnapshot {
+  /** The monitored device's number. */
+  device: string;
+  calls: { connection: ConnectionID; state?: ConnectionStateName }[];
+}
+
+/** Counters for the status page. */
+export interface CallModelCounters {
+  /** Events applied (duplicates included). */
+  events: number;
+  /** Reports of an event already applied from another monitor, skipped. */
+  duplicates: number;
+  /** Events about no call the model could key (no callID) or of a kind that means nothing to it. */
+  ignored: number;
+  /** CallInformation events whose bytes did not decode. */
+  undecodable: number;
+}
+
+interface Connection {
+  party: Party;
+  state: ConnectionStateName;
+  since: number;
+}
+
+/** What makes a call an SMDR call: its direction and the identity every record of it carries. */
+interface TrunkIdentity {
+  direction: SmdrDirection;
+  callStart: Date;
+  serial: number;
+  records: number;
+  /** DISCONNECTED was written: the call makes no more records. */
+  ended: boolean;
+}
+
+interface Call {
+  readonly key: string;
+  readonly callId: Uint8Array;
+  readonly firstSeen: number;
+  lastEventAt: number;
+  connections: Map<string, Connection>;
+  /** The internal device that started the call (ServiceInitiated, Originated). */
+  originator?: string;
+  trunk?: string;
+  /** The outside party on the calling side (the caller of an inbound call). */
+  callingOutside?: Party;
+  /** The outside party on the called side (the number an outbound call dialled). */
+  calledOutside?: Party;
+  ddi?: string;
+  accountCode?: string;
+  smdr?: TrunkIdentity;
+  answered: boolean;
+  /** The extension the call is at now; kept after it left, for DISCONNECTED. */
+  extension?: string;
+  /** First seen in a snapshot: its start was missed, so only explicit evidence makes it a trunk call. */
+  fromSnapshot: boolean;
+  /** The direction the associated devices told before the call could be made an SMDR call. */
+  pendingHint?: SmdrDirection;
+  lastFingerprint?: string;
+}
+
+/** A connection named by an event: the call it belongs to and the party at its end. */
+interface ConnectionRef {
+  key: string;
+  callId: Uint8Array;
+  party?: Party;
+}
+
+/** Where the trunk of a call was learned, which says which way the call goes. */
+type DirectionHint = SmdrDirection | undefined;
+
+/**
+ * Calls keyed by the PBX's callID, built from the EventReports of every monitored device, and the SMDR
+ * events of calls that use a trunk. Feed it with {@link apply}; each report of an event at several
+ * monitors is applied once (state changes are idempotent, other events are recognised by content).
+ */
+export class CallModel {
+  readonly counters: CallModelCounters = { events: 0, duplicates: 0, ignored: 0, undecodable: 0 };
+  readonly #directory: PartyDirectory;
+  readonly #outsideLineAccess: () => string;
+  readonly #nextSerial: () => number;
+  readonly #calls = new Map<string, Call>();
+  #version = 0;
+  /** Set by whatever changes the model while one event or snapshot is applied. */
+  #changed = false;
+
+  constructor(options: CallModelOptions) {
+    this.#directory = options.directory;
+    this.#outsideLineAccess = options.outsideLineAccess ?? (() => "");
+    let serial = 0;
+    this.#nextSerial = options.nextSerial ?? (() => ++serial);
+  }
+
+  /** Increases whenever the model changed; the live view compares it to know when to refresh. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Calls in progress. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /**
+   * Applies one event, as reported at the monitored device `observer` (its number, when known), and
+   * returns the SMDR events it produced, in order.
+   */
+  apply(event: CstaEvent, at: Date, observer?: string): SmdrEvent[] {
+    this.counters.events++;
+    const out: SmdrEvent[] = [];
+    this.#changed = false;
+    const observerParty = observer === undefined ? undefined : this.#partyOfNumber(observer);
+    const handled = this.#dispatch(event, at.getTime(), at, observerParty, out);
+    if (!handled) this.counters.ignored++;
+    if (this.#changed || out.length > 0) this.#version++;
+    return out;
+  }
+
+  /**
+   * Brings the model in line with snapshots of every monitored device (after a PBX reconnect): calls no
+   * snapshot lists have ended (DISCONNECTED), connections take the states the snapshots report, with the
+   * records those changes mean. Calls the model did not know appear in the live view.
+   */
+  reconcile(snapshots: readonly DeviceSnapshot[], at: Date): SmdrEvent[] {
+    const out: SmdrEvent[] = [];
+    const now = at.getTime();
+    const seen = new Map<string, { callId: Uint8Array; parties: Map<string, Connection> }>();
+    const snapped = new Set(snapshots.map((s) => s.device));
+    for (const snapshot of snapshots) {
+      for (const entry of snapshot.calls) {
+        const ref = this.#ref(entry.connection);
+        if (!ref) continue;
+        const party = ref.party ?? this.#partyOfNumber(snapshot.device);
+        const found = seen.get(ref.key) ?? { callId: ref.callId, parties: new Map() };
+        found.parties.set(party.number, { party, state: entry.state ?? "connected", since: now });
+        seen.set(ref.key, found);
+      }
+    }
+    for (const call of [...this.#calls.values()]) {
+      const found = seen.get(call.key);
+      if (!found) {
+        this.#end(call, at, out);
+        continue;
+      }
+      const hadOutside = this.#hasOutside(call);
+      for (const number of [...call.connections.keys()]) {
+        if (snapped.has(number) && !found.parties.has(number)) call.connections.delete(number);
+      }
+      for (const { party, state } of found.parties.values()) this.#observeState(call, party, state, at, out);
+      if (hadOutside && !this.#hasOutside(call)) this.#record(call, "DISCONNECTED", at, out);
+      if (!this.#hasInternal(call)) this.#end(call, at, out);
+    }
+    for (const [key, found] of seen) {
+      if (this.#calls.has(key)) continue;
+      const call = this.#newCall(key, found.callId, now);
+      call.fromSnapshot = true;
+      for (const connection of found.parties.values()) {
+        call.connections.set(connection.party.number, connection);
+      }
+    }
+    this.#version++;
+    return out;
+  }
+
+  /** Ends calls that heard no event for `idleMs` (events lost for good); returns their DISCONNECTED. */
+  expireIdle(at: Date, idleMs: number): SmdrEvent[] {
+    const out: SmdrEvent[] = [];
+    for (const call of [...this.#calls.values()]) {
+      if (at.getTime() - call.lastEventAt >= idleMs) this.#end(call, at, out);
+    }
+    if (out.length > 0) this.#version++;
+    return out;
+  }
+
+  /** The calls in progress, oldest first. */
+  calls(): CallView[] {
+    return [...this.#calls.values()].map((call) => this.#view(call));
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------------
+
+  #dispatch(event: CstaEvent, now: number, at: Date, observer: Party | undefined, out: SmdrEvent[]): boolean {
+    switch (event.kind) {
+      case "serviceInitiated":
+        return this.#single(event.initiatedConnection, event, now, (call, party) => {
+          this.#learnOriginator(call, party ?? this.#party(event.initiatingDevice));
+          if (party) this.#setState(call, party, "initiated", now);
+        });
+      case "originated":
+        return this.#single(event.originatedConnection, event, now, (call, party) => {
+          const originator = party ?? this.#party(event.callingDevice);
+          this.#learnOriginator(call, originator);
+          this.#learnParties(call, { called: event.calledDevice, observer });
+          if (originator && isInternalParty(originator)) this.#setState(call, originator, "connected", now);
+        });
+      case "networkReached":
+        return this.#single(event.outboundConnection, event, now, (call, party) => {
+          const trunk = this.#party(event.networkInterfaceUsed);
+          this.#learnParties(call, {
+            calling: event.callingDevice,
+            called: event.calledDevice,
+            associatedCalling: event.associatedCallingDevice,
+            observer,
+          });
+          if (trunk?.kind === "trunk") this.#learnTrunk(call, trunk);
+          const outbound = party ?? trunk;
+          if (outbound) this.#setState(call, outbound, "initiated", now);
+          this.#promote(call, at, "OUT");
+        });
+      case "delivered":
+        return this.#single(
+          event.connection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { ...event, observer });
+            this.#alerting(call, party ?? this.#party(event.alertingDevice), at, out);
+          },
+          at,
+          out,
+        );
+      case "established":
+        return this.#single(
+          event.establishedConnection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { ...event, observer });
+            this.#connected(call, party ?? this.#party(event.answeringDevice), at, out);
+          },
+          at,
+          out,
+        );
+      case "held":
+        return this.#single(
+          event.heldConnection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { observer });
+            const holder = party ?? this.#party(event.holdingDevice);
+            if (!holder || !this.#setState(call, holder, "hold", now)) return;
+            this.#promote(call, at);
+            this.#record(call, "HOLD", at, out, this.#extensionOf(call, holder));
+          },
+          at,
+          out,
+        );
+      case "retrieved":
+        return this.#single(
+          event.retrievedConnection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { observer });
+            const retriever = party ?? this.#party(event.retrievingDevice);
+            if (!retriever || !this.#setState(call, retriever, "connected", now)) return;
+            this.#promote(call, at);
+            if (isInternalParty(retriever)) call.extension = retriever.number;
+            this.#record(call, "CONNECTED", at, out, this.#extensionOf(call, retriever));
+          },
+          at,
+          out,
+        );
+      case "queued":
+        return this.#single(
+          event.queuedConnection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { ...event, observer });
+            const queue = party ?? this.#party(event.queue);
+            if (!queue || !this.#setState(call, queue, "queued", now)) return;
+            this.#promote(call, at);
+            call.extension = queue.number;
+            this.#record(call, "QUEUED", at, out, queue.number);
+          },
+          at,
+          out,
+        );
+      case "failed":
+        return this.#single(event.failedConnection, event, now, (call, party) => {
+          this.#learnParties(call, { ...event, observer });
+          const failing = party ?? this.#party(event.failingDevice);
+          if (failing) this.#setState(call, failing, "fail", now);
+          this.#promote(call, at);
+        });
+      case "diverted":
+        return this.#single(
+          event.connection,
+          event,
+          now,
+          (call, party) => {
+            this.#learnParties(call, { ...event, observer });
+            this.#diverted(call, party ?? this.#party(event.divertingDevice), event, at, out);
+          },
+          at,
+          out,
+        );
+      case "connectionCleared":
+        return this.#connectionCleared(event, now, at, out);
+      case "callCleared": {
+        const ref = this.#ref(event.clearedCall);
+        const call = ref && this.#calls.get(ref.key);
+        if (!call) return ref !== undefined;
+        this.#end(call, at, out);
+        this.#changed = true;
+        return true;
+      }
+      case "transferred":
+        return this.#transferred(event, now, at, observer, out);
+      case "conferenced":
+        return this.#conferenced(event, now, at, observer, out);
+      case "unknown":
+        if (!isCallInformation(event)) return false;
+        return this.#callInformation(event, now, at, observer, out);
+      default:
+        // Device features (forwarding, do not disturb) are no call events.
+        return false;
+    }
+  }
+
+  /**
+   * The common frame of an event about one connection: find or create its call, skip a report already
+   * applied from another monitor, run the handler, then write CALLMODIFIED when the account code, caller
+   * number or contact name changed on a call that has records already.
+   */
+  #single(
+    connection: ConnectionID,
+    event: CstaEvent,
+    now: number,
+    handle: (call: Call, party: Party | undefined) => void,
+    at?: Date,
+    out?: SmdrEvent[],
+  ): boolean {
+    const ref = this.#ref(connection);
+    if (!ref) return false;
+    const call = this.#calls.get(ref.key) ?? this.#newCall(ref.key, ref.callId, now);
+    if (this.#isDuplicate(call, event)) return true;
+    call.lastEventAt = now;
+    this.#changed = true;
+    const modifiable = at && out ? this.#modifiable(call) : undefined;
+    handle(call, ref.party);
+    if (at && out && modifiable !== undefined) this.#checkModified(call, modifiable, at, out);
+    return true;
+  }
+
+  // ---- event handlers ---------------------------------------------------------------------------
+
+  #alerting(call: Call, party: Party | undefined, at: Date, out: SmdrEvent[]): void {
+    if (!party) return;
+    const changed = this.#setState(call, party, "alerting", at.getTime());
+    if (isOutsideParty(party)) {
+      // The far end of an outbound call rings.
+      this.#promote(call, at, call.originator !== undefined ? "OUT" : undefined);
+      if (changed && call.smdr?.direction === "OUT") this.#record(call, "RINGING", at, out);
+      return;
+    }
+    if (party.kind !== "group") this.#leaveQueue(call);
+    this.#promote(call, at);
+    if (!changed) return;
+    call.extension = party.number;
+    this.#record(call, "RINGING", at, out, party.number);
+  }
+
+  #connected(call: Call, party: Party | undefined, at: Date, out: SmdrEvent[]): void {
+    if (!party) return;
+    const changed = this.#setState(call, party, "connected", at.getTime());
+    if (isOutsideParty(party)) {
+      // The far end of an outbound call answers; on an inbound call the trunk side says nothing new.
+      this.#promote(call, at, call.originator !== undefined ? "OUT" : undefined);
+      if (!changed || call.smdr?.direction !== "OUT") return;
+      this.#record(call, this.#connectEvent(call), at, out);
+      return;
+    }
+    this.#leaveQueue(call);
+    this.#promote(call, at);
+    if (!changed) return;
+    call.extension = party.number;
+    const type = this.#connectEvent(call);
+    this.#record(call, type, at, out, party.number);
+  }
+
+  /** ANSWERED for the call's first connect, CONNECTED for every later one. */
+  #connectEvent(call: Call): SmdrEventType {
+    const first = !call.answered;
+    call.answered = true;
+    return first ? "ANSWERED" : "CONNECTED";
+  }
+
+  #diverted(
+    call: Call,
+    from: Party | undefined,
+    event: EventFields<"diverted">,
+    at: Date,
+    out: SmdrEvent[],
+  ): void {
+    if (from) call.connections.delete(from.number);
+    const to = this.#party(event.newDestination);
+    this.#promote(call, at);
+    const source = from && isInternalParty(from) ? from.number : undefined;
+    // Forwarded outside the PBX: no extension to name, the source says where it left.
+    const extension = to && isInternalParty(to) ? to.number : "";
+    if (extension !== "") call.extension = extension;
+    this.#record(call, "DIVERTED", at, out, extension, source);
+  }
+
+  #connectionCleared(
+    event: EventFields<"connectionCleared">,
+    now: number,
+    at: Date,
+    out: SmdrEvent[],
+  ): boolean {
+    const ref = this.#ref(event.droppedConnection);
+    if (!ref) return false;
+    // A connection of a call the model does not know (or no longer knows) changes nothing.
+    const call = this.#calls.get(ref.key);
+    if (!call) return true;
+    if (this.#isDuplicate(call, { kind: "connectionCleared", ...event })) return true;
+    call.lastEventAt = now;
+    this.#changed = true;
+    const party = ref.party ?? this.#party(event.releasingDevice);
+    if (party) {
+      call.connections.delete(party.number);
+      if (call.extension === party.number) call.extension = this.#presentExtension(call) ?? call.extension;
+      // The outside party left a trunk call: for SMDR the call is over, whoever stays on internally.
+      if (isOutsideParty(party) && !this.#hasOutside(call)) this.#record(call, "DISCONNECTED", at, out);
+    }
+    if (!this.#hasInternal(call)) this.#end(call, at, out);
+    return true;
+  }
+
+  #transferred(
+    event: EventFields<"transferred">,
+    now: number,
+    at: Date,
+    observer: Party | undefined,
+    out: SmdrEvent[],
+  ): boolean {
+    const primary = this.#ref(event.primaryOldCall);
+    const secondary = event.secondaryOldCall ? this.#ref(event.secondaryOldCall) : undefined;
+    const resultRef = this.#resultingCall(event.transferredConnections, primary ?? secondary);
+    if (!resultRef) return false;
+    const transferring = this.#party(event.transferringDevice) ?? primary?.party;
+    const merge = this.#merge(
+      resultRef,
+      [primary, secondary],
+      { kind: "transferred", ...event },
+      now,
+      at,
+      out,
+    );
+    if (!merge) return true;
+    const { call, sources, before } = merge;
+    const hadTransferring = transferring !== undefined &&
+      sources.some((source) => source.connections.has(transferring.number));
+    for (const source of sources) if (transferring) source.connections.delete(transferring.number);
+    const placed = this.#placeConnections(call, sources, event.transferredConnections, observer, event, now);
+    const moved = placed.filter((c) => !before.has(c.party.number));
+    this.#learnParties(call, { observer });
+    this.#promote(call, at);
+    if (!call.smdr || call.smdr.ended) return true;
+    const target = this.#party(event.transferredToDevice);
+    const newExtension = target && isInternalParty(target)
+      ? target.number
+      : moved.find((c) => isInternalParty(c.party))?.party.number;
+    if (hadTransferring || moved.length > 0) {
+      const source = transferring && isInternalParty(transferring) ? transferring.number : undefined;
+      this.#record(call, "TRANSFERRED", at, out, newExtension ?? "", source);
+      if (newExtension !== undefined) call.extension = newExtension;
+    }
+    // The moved parties ring or talk on the transferred call now (transfer to ringing, §8.4 Transferred).
+    for (const connection of moved) {
+      if (!isInternalParty(connection.party)) continue;
+      if (connection.state === "alerting") {
+        this.#record(call, "RINGING", at, out, connection.party.number);
+      } else if (connection.state === "connected") {
+        this.#record(call, this.#connectEvent(call), at, out, connection.party.number);
+      }
+    }
+    if (!this.#hasInternal(call) && !this.#hasOutside(call)) this.#end(call, at, out);
+    return true;
+  }
+
+  #conferenced(
+    event: EventFields<"conferenced">,
+    now: number,
+    at: Date,
+    observer: Party | undefined,
+    out: SmdrEvent[],
+  ): boolean {
+    const primary = this.#ref(event.primaryOldCall);
+    const secondary = event.secondaryOldCall ? this.#ref(event.secondaryOldCall) : undefined;
+    const resultRef = this.#resultingCall(event.conferenceConnections, primary ?? secondary);
+    if (!resultRef) return false;
+    const merge = this.#merge(
+      resultRef,
+      [primary, secondary],
+      { kind: "conferenced", ...event },
+      now,
+      at,
+      out,
+    );
+    if (!merge) return true;
+    const { call, sources, before } = merge;
+    const conferencing = this.#party(event.conferencingDevice);
+    // The conferencing device is the one that takes its held call back into the conference.
+    this.#placeConnections(call, sources, event.conferenceConnections, observer, event, now, "connected");
+    if (conferencing && isInternalParty(conferencing) && call.connections.has(conferencing.number)) {
+      this.#setState(call, conferencing, "connected", now);
+    }
+    this.#learnParties(call, { observer });
+    this.#promote(call, at);
+    for (const connection of call.connections.values()) {
+      if (!isInternalParty(connection.party) || connection.state !== "connected") continue;
+      if (before.get(connection.party.number) === "connected") continue;
+      this.#record(call, this.#connectEvent(call), at, out, connection.party.number);
+    }
+    return true;
+  }
+
+  #callInformation(
+    event: Extract<CstaEvent, { kind: "unknown" }>,
+    now: number,
+    at: Date,
+    observer: Party | undefined,
+    out: SmdrEvent[],
+  ): boolean {
+    let info;
+    try {
+      info = decodeCallInformation(event);
+    } catch (error) {
+      if (!(error instanceof CstaDecodeError)) throw error;
+      this.counters.undecodable++;
+      return true;
+    }
+    return this.#single(
+      info.connection,
+      event,
+      now,
+      (call) => {
+        this.#learnParties(call, { calling: info.callingDevice, observer });
+        if (info.accountInfo !== undefined) {
+          const code = accountCodeText(info.accountInfo);
+          call.accountCode = code === "" ? undefined : code;
+        }
+        this.#promote(call, at);
+      },
+      at,
+      out,
+    );
+  }
+
+  // ---- merging calls (transfer, conference) -----------------------------------------------------
+
+  /** The callID the parties are on after a transfer or conference: that of the first listed connection. */
+  #resultingCall(
+    list: EventFields<"transferred">["transferredConnections"],
+    fallback: ConnectionRef | undefined,
+  ): ConnectionRef | undefined {
+    for (const entry of list) {
+      const ref = entry.newConnection ? this.#ref(entry.newConnection) : undefined;
+      if (ref) return ref;
+    }
+    return fallback;
+  }
+
+  /**
+   * Finds or creates the resulting call and collects the old calls merged into it. The resulting call keeps
+   * the SMDR identity of the old trunk call (the primary one if both were); an old trunk call whose identity
+   * does not go on ends with DISCONNECTED. Returns undefined for a report already applied.
+   */
+  #merge(
+    resultRef: ConnectionRef,
+    oldRefs: (ConnectionRef | undefined)[],
+    event: CstaEvent,
+    now: number,
+    at: Date,
+    out: SmdrEvent[],
+  ): { call: Call; sources: Call[]; before: Map<string, ConnectionStateName> } | undefined {
+    const existing = this.#calls.get(resultRef.key);
+    if (existing && this.#isDuplicate(existing, event)) return undefined;
+    const olds = oldRefs.filter((r): r is ConnectionRef => r !== undefined)
+      .map((r) => this.#calls.get(r.key))
+      .filter((c): c is Call => c !== undefined);
+    const uniqueOlds = [...new Set(olds)];
+    const call = existing ?? this.#newCall(resultRef.key, resultRef.callId, now);
+    if (!existing) call.lastFingerprint = fingerprint(event);
+    call.lastEventAt = now;
+    this.#changed = true;
+    const heir = [call, ...uniqueOlds].find((c) => c.smdr !== undefined && !c.smdr.ended);
+    for (const old of uniqueOlds) {
+      if (old === call) continue;
+      if (old.smdr && !old.smdr.ended && old !== heir) this.#record(old, "DISCONNECTED", at, out);
+    }
+    // What was on the call whose identity goes on: parties not among them joined the trunk call.
+    const before = new Map([...(heir ?? call).connections].map(([number, c]) => [number, c.state]));
+    if (heir && heir !== call) this.#inherit(call, heir);
+    for (const old of uniqueOlds) if (old !== call) this.#calls.delete(old.key);
+    return { call, sources: [call, ...uniqueOlds.filter((c) => c !== call)], before };
+  }
+
+  /** The resulting call takes over an old call's trunk identity and what the records show. */
+  #inherit(call: Call, heir: Call): void {
+    call.smdr = heir.smdr;
+    call.trunk = heir.trunk;
+    call.callingOutside = heir.callingOutside;
+    call.calledOutside = heir.calledOutside;
+    call.ddi = heir.ddi;
+    call.accountCode = heir.accountCode ?? call.accountCode;
+    call.answered = heir.answered;
+    call.originator = heir.originator ?? call.originator;
+    call.extension = heir.extension ?? call.extension;
+    call.fromSnapshot = false;
+  }
+
+  /**
+   * Puts the listed connections on the resulting call with the state each had before (or, for the
+   * reporting device, the state the report gives). Returns the connections placed.
+   */
+  #placeConnections(
+    call: Call,
+    sources: Call[],
+    list: EventFields<"transferred">["transferredConnections"],
+    observer: Party | undefined,
+    event: { localConnectionInfo?: Named<LocalConnectionStateName> },
+    now: number,
+    forceState?: ConnectionStateName,
+  ): Connection[] {
+    const placed: Connection[] = [];
+    for (const entry of list) {
+      const newRef = entry.newConnection ? this.#ref(entry.newConnection) : undefined;
+      const oldRef = entry.oldConnection ? this.#ref(entry.oldConnection) : undefined;
+      const endpoint = entry.endpoint?.kind === "deviceID"
+        ? partyOfDevice(entry.endpoint.value, this.#directory)
+        : undefined;
+      const party = newRef?.party ?? oldRef?.party ?? endpoint;
+      if (!party) continue;
+      const from = oldRef ? sources.find((s) => s.key === oldRef.key) : undefined;
+      const previous = from?.connections.get(party.number) ?? call.connections.get(party.number);
+      const reported = observer?.number === party.number ? liveState(event.localConnectionInfo) : undefined;
+      let state: ConnectionStateName = reported ?? previous?.state ?? "connected";
+      if (forceState && state === "hold") state = forceState;
+      const connection: Connection = {
+        party,
+        state,
+        since: previous && previous.state === state ? previous.since : now,
+      };
+      if (from && from !== call) from.connections.delete(party.number);
+      call.connections.set(party.number, connection);
+      placed.push(connection);
+    }
+    return placed;
+  }
+
+  // ---- learning what the call is -----------------------------------------------------------------
+
+  #learnOriginator(call: Call, party: Party | undefined): void {
+    if (party && isInternalParty(party) && call.originator === undefined && !call.callingOutside) {
+      call.originator = party.number;
+    }
+  }
+
+  /**
+   * Takes what an event says about the call's parties: the outside caller and called number, the DDI,
+   * and the trunk (from the associated devices or the reporting monitor).
+   */
+  #learnParties(call: Call, fields: {
+    callingDevice?: PartyDeviceID;
+    calling?: PartyDeviceID;
+    calledDevice?: PartyDeviceID;
+    called?: PartyDeviceID;
+    networkCallingDevice?: PartyDeviceID;
+    networkCalledDevice?: PartyDeviceID;
+    associatedCallingDevice?: PartyDeviceID;
+    associatedCalling?: PartyDeviceID;
+    associatedCalledDevice?: PartyDeviceID;
+    observer?: Party;
+  }): void {
+    const calling = this.#party(fields.calling ?? fields.callingDevice);
+    const called = this.#party(fields.called ?? fields.calledDevice);
+    const associatedCalling = this.#party(fields.associatedCalling ?? fields.associatedCallingDevice);
+    const associatedCalled = this.#party(fields.associatedCalledDevice);
+    if (calling?.kind === "external") call.callingOutside = mergeParty(call.callingOutside, calling);
+    else if (calling && isInternalParty(calling) && !call.callingOutside && call.originator === undefined) {
+      call.originator = calling.number;
+    }
+    if (!call.callingOutside) {
+      const network = this.#party(fields.networkCallingDevice);
+      if (network?.kind === "external") call.callingOutside = network;
+      else if (associatedCalling?.kind === "external") call.callingOutside = associatedCalling;
+    }
+    if (called?.kind === "external") call.calledOutside = mergeParty(call.calledOutside, called);
+    // The dialled-in number: networkCalledDevice as the simulator and LinTcMon's reading of Panasonic give
+    // it, else an associatedCalledDevice that is no trunk (§17 [?]).
+    if (call.ddi === undefined) {
+      const network = this.#party(fields.networkCalledDevice);
+      if (network && network.kind !== "trunk") call.ddi = network.number;
+      else if (associatedCalled?.kind === "external") call.ddi = associatedCalled.number;
+    }
+    if (associatedCalling?.kind === "trunk") this.#learnTrunk(call, associatedCalling, "IN");
+    if (associatedCalled?.kind === "trunk") this.#learnTrunk(call, associatedCalled, "OUT");
+    if (fields.observer?.kind === "trunk") this.#learnTrunk(call, fields.observer);
+  }
+
+  /** The call uses this trunk: remembered, and present as a connection until it is cleared. */
+  #learnTrunk(call: Call, trunk: Party, hint?: DirectionHint): void {
+    if (call.trunk === undefined) call.trunk = trunk.number;
+    if (!call.connections.has(trunk.number) && trunk.number === call.trunk) {
+      call.connections.set(trunk.number, { party: trunk, state: "connected", since: call.lastEventAt });
+    }
+    if (hint) call.pendingHint = hint;
+  }
+
+  /**
+   * Makes the call an SMDR call once it is known to use a trunk or to come from outside. Direction: what
+   * the evidence says (NetworkReached, associated devices), else OUT when an internal device started it.
+   */
+  #promote(call: Call, at: Date, hint?: DirectionHint): void {
+    if (call.smdr) return;
+    let direction = hint ?? call.pendingHint;
+    if (!direction && !call.fromSnapshot) {
+      if (call.trunk !== undefined) direction = call.originator !== undefined ? "OUT" : "IN";
+      else if (call.callingOutside && call.originator === undefined) direction = "IN";
+    }
+    if (!direction) return;
+    call.smdr = { direction, callStart: at, serial: this.#nextSerial(), records: 0, ended: false };
+    call.fromSnapshot = false;
+    if (direction === "OUT") call.extension ??= call.originator ?? this.#presentExtension(call);
+  }
+
+  // ---- records ----------------------------------------------------------------------------------
+
+  /** Writes one SMDR event for a trunk call that has not ended; nothing for other calls. */
+  #record(
+    call: Call,
+    type: SmdrEventType,
+    at: Date,
+    out: SmdrEvent[],
+    extension?: string,
+    sourceExtension?: string,
+  ): void {
+    const smdr = call.smdr;
+    if (!smdr || smdr.ended) return;
+    const event: SmdrEvent = {
+      event: type,
+      at,
+      direction: smdr.direction,
+      callStart: smdr.callStart,
+      callSerial: smdr.serial,
+      trunk: call.trunk ?? "",
+      extension: extension ?? call.extension ?? "",
+      callerNumber: this.#callerNumber(call) ?? "",
+    };
+    if (sourceExtension !== undefined) event.sourceExtension = sourceExtension;
+    if (smdr.direction === "IN" && call.ddi !== undefined) event.ddi = call.ddi;
+    if (call.accountCode !== undefined) event.accountCode = call.accountCode;
+    const name = this.#contactName(call);
+    if (name !== undefined) event.contactName = name;
+    smdr.records++;
+    if (type === "DISCONNECTED") smdr.ended = true;
+    out.push(event);
+  }
+
+  #callerNumber(call: Call): string | undefined {
+    if (call.smdr?.direction === "OUT") {
+      const dialled = call.calledOutside?.number;
+      const access = this.#outsideLineAccess();
+      if (dialled && access !== "" && dialled.length > access.length && dialled.startsWith(access)) {
+        return dialled.slice(access.length);
+      }
+      return dialled;
+    }
+    return call.callingOutside?.number;
+  }
+
+  #contactName(call: Call): string | undefined {
+    return call.smdr?.direction === "OUT" ? call.calledOutside?.name : call.callingOutside?.name;
+  }
+
+  /** The values a CALLMODIFIED is about, as one comparable string. */
+  #modifiable(call: Call): string {
+    return `${this.#callerNumber(call) ?? ""}\u0000${this.#contactName(call) ?? ""}\u0000${
+      call.accountCode ?? ""
+    }`;
+  }
+
+  #checkModified(call: Call, before: string, at: Date, out: SmdrEvent[]): void {
+    const smdr = call.smdr;
+    if (!smdr || smdr.ended) return;
+    // Only a call that has shown its details in a record can have them modified.
+    const shownBefore = smdr.records - out.filter((e) => e.callSerial === smdr.serial).length;
+    if (shownBefore <= 0 || this.#modifiable(call) === before) return;
+    this.#record(call, "CALLMODIFIED", at, out);
+  }
+
+  /** The call is over: DISCONNECTED for a trunk call that has not had it, and the call is forgotten. */
+  #end(call: Call, at: Date, out: SmdrEvent[]): void {
+    this.#record(call, "DISCONNECTED", at, out);
+    this.#calls.delete(call.key);
+  }
+
+  // ---- states and parties -----------------------------------------------------------------------
+
+  /** Sets a connection's state; returns whether it changed (a repeated report changes nothing). */
+  #setState(call: Call, party: Party, state: ConnectionStateName, now: number): boolean {
+    const existing = call.connections.get(party.number);
+    if (existing?.state === state) return false;
+    call.connections.set(party.number, { party: existing?.party ?? party, state, since: now });
+    return true;
+  }
+
+  /**
+   * A state a snapshot reports: applied like the event that would have led to it, so an answer or a hold
+   * that happened while the link was down still gets its record.
+   */
+  #observeState(call: Call, party: Party, state: ConnectionStateName, at: Date, out: SmdrEvent[]): void {
+    const previous = call.connections.get(party.number)?.state;
+    if (previous === state) return;
+    if (state === "alerting") return this.#alerting(call, party, at, out);
+    if (state === "connected" && previous !== "initiated" && previous !== "fail" && previous !== "hold") {
+      return this.#connected(call, party, at, out);
+    }
+    this.#setState(call, party, state, at.getTime());
+    if (state === "hold" && previous === "connected") {
+      this.#record(call, "HOLD", at, out, this.#extensionOf(call, party));
+    } else if (state === "connected" && previous === "hold") {
+      this.#record(call, "CONNECTED", at, out, this.#extensionOf(call, party));
+    } else if (state === "queued") {
+      this.#record(call, "QUEUED", at, out, party.number);
+    }
+  }
+
+  /** A call that rings at or is answered by an extension has left the group queue it waited in. */
+  #leaveQueue(call: Call): void {
+    for (const [number, connection] of call.connections) {
+      if (connection.state === "queued" && connection.party.kind === "group") call.connections.delete(number);
+    }
+  }
+
+  #hasInternal(call: Call): boolean {
+    for (const connection of call.connections.values()) if (isInternalParty(connection.party)) return true;
+    return false;
+  }
+
+  #hasOutside(call: Call): boolean {
+    for (const connection of call.connections.values()) if (isOutsideParty(connection.party)) return true;
+    return false;
+  }
+
+  /** An internal party still on the call, talking first, then holding, then ringing or waiting. */
+  #presentExtension(call: Call): string | undefined {
+    for (const state of ["connected", "hold", "alerting", "queued", "initiated", "fail"] as const) {
+      for (const connection of call.connections.values()) {
+        if (connection.state === state && isInternalParty(connection.party)) return connection.party.number;
+      }
+    }
+    return undefined;
+  }
+
+  /** The extension a record names for an action of `party`: itself when internal, else the call's. */
+  #extensionOf(call: Call, party: Party): string | undefined {
+    return isInternalParty(party) ? party.number : call.extension;
+  }
+
+  #party(field: PartyDeviceID | RedirectionDeviceID | undefined): Party | undefined {
+    return partyOfField(field, this.#directory);
+  }
+
+  #partyOfNumber(number: string): Party {
+    return { number, kind: this.#directory.kindOf(number) };
+  }
+
+  /** The call key (callID in hex) and party of a ConnectionID; undefined without a callID. */
+  #ref(connection: ConnectionID): ConnectionRef | undefined {
+    const callId = connection.callID;
+    if (!callId || callId.length === 0) return undefined;
+    const device = connectionDevice(connection);
+    return {
+      key: hex(callId),
+      callId,
+      party: device ? partyOfDevice(device, this.#directory) : undefined,
+    };
+  }
+
+  #newCall(key: string, callId: Uint8Array, now: number): Call {
+    const call: Call = {
+      key,
+      callId: callId.slice(),
+      firstSeen: now,
+      lastEventAt: now,
+      connections: new Map(),
+      answered: false,
+      fromSnapshot: false,
+    };
+    this.#calls.set(key, call);
+    return call;
+  }
+
+  /**
+   * Whether this report repeats the event last applied to the call (the same event reported at another
+   * monitored device; only the reporting device's own state differs). Assumes, as the PBX sends them, that
+   * the reports of one event arrive before the next event of the same call.
+   */
+  #isDuplicate(call: Call, event: CstaEvent): boolean {
+    const print = fingerprint(event);
+    if (call.lastFingerprint === print) {
+      this.counters.duplicates++;
+      return true;
+    }
+    call.lastFingerprint = print;
+    return false;
+  }
+
+  #view(call: Call): CallView {
+    const smdr = call.smdr;
+    return {
+      callId: call.key,
+      firstSeen: new Date(call.firstSeen).toISOString(),
+      direction: smdr?.direction ?? "internal",
+      smdrCallId: smdr ? smdrCallId(smdr.callStart, smdr.serial) : null,
+      trunk: call.trunk ?? null,
+      extension: call.extension ?? this.#presentExtension(call) ?? null,
+      callerNumber:
+        (smdr ? this.#callerNumber(call) : call.callingOutside?.number ?? call.calledOutside?.number) ??
+          null,
+      contactName: (smdr ? this.#contactName(call) : undefined) ?? null,
+      ddi: call.ddi ?? null,
+      accountCode: call.accountCode ?? null,
+      answered: call.answered,
+      connections: [...call.connections.values()].map((c) => ({
+        device: c.party.number,
+        kind: c.party.kind,
+        state: c.state,
+        since: new Date(c.since).toISOString(),
+      })),
+    };
+  }
+}
+
+/** The outside party's latest number; its name stays while the number does and no new name is given. */
+function mergeParty(known: Party | undefined, reported: Party): Party {
+  if (!known || known.number !== reported.number) return reported;
+  return reported.name !== undefined || known.name === undefined
+    ? reported
+    : { ...reported, name: known.name };
+}
+
+/** An event's content without the reporting device's own state, as a comparable string. */
+function fingerprint(event: CstaEvent): string {
+  return JSON.stringify(event, (key, value) => {
+    if (key === "localConnectionInfo") return undefined;
+    if (value instanceof Uint8Array) return hex(value);
+    return value;
+  });
+}
+
+/** A LocalConnectionState as a state a connection can be in; undefined for `null` and unknown numbers. */
+export function liveState(
+  value: Named<LocalConnectionStateName> | undefined,
+): ConnectionStateName | undefined {
+  return typeof value === "string" && value !== "null" ? value : undefined;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}

@@ -1,0 +1,42 @@
+// The call model's state as the rest of the appliance sees it: the live call view of the web UI and the
+// status page. Plain data, safe to serialise.
+
+import type { LocalConnectionStateName } from "../csta/connection_state.ts";
+import type { SmdrDirection } from "../smdr/smdr_event.ts";
+import type { PartyKind } from "./party.ts";
+
+/** A connection's state while it exists (LocalConnectionState without `null`, §8.4). */
+export type ConnectionStateName = Exclude<LocalConnectionStateName, "null">;
+
+/** One party of a call. */
+export interface ConnectionView {
+  /** The device's number (a line number, or an outside number). */
+  device: string;
+  kind: PartyKind;
+  state: ConnectionStateName;
+  /** When the connection entered this state (ISO 8601). */
+  since: string;
+}
+
+/** One call as the tracker sees it now. */
+export interface CallView {
+  /** The PBX's callID, hex. */
+  callId: string;
+  /** When cstabox first heard of the call (ISO 8601). */
+  firstSeen: string;
+  /** `IN`/`OUT` for calls over a trunk (SMDR calls), `internal` for the others. */
+  direction: SmdrDirection | "internal";
+  /** The SMDR call ID (`YYYYMMDDhhmmss` + 8 digits) of a trunk call; null for internal calls. */
+  smdrCallId: string | null;
+  trunk: string | null;
+  /** The extension the call is at now (ringing, talking, holding, queued at a group). */
+  extension: string | null;
+  /** The outside party: the caller of an inbound call, the dialled number of an outbound call. */
+  callerNumber: string | null;
+  /** The name the PBX gave for the outside party. */
+  contactName: string | null;
+  ddi: string | null;
+  accountCode: string | null;
+  answered: boolean;
+  connections: ConnectionView[];
+}

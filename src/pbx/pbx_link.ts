@@ -17,7 +17,7 @@ import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
 import { Backoff } from "./backoff.ts";
 import { InvokeIdAllocator } from "./invoke_ids.ts";
-import type { Upstream, UpstreamOutcome } from "./upstream.ts";
+import type { RequestOptions, Upstream, UpstreamOutcome } from "./upstream.ts";
 
 export type LinkState = "disconnected" | "connecting" | "associating" | "ready";
 
@@ -53,6 +53,7 @@ export interface PbxLinkOptions {
 
 interface Pending {
   resolve: (outcome: UpstreamOutcome) => void;
+  onAnswer?: RequestOptions["onAnswer"];
   timer: TimerHandle;
 }
 
@@ -68,7 +69,7 @@ export class PbxLink implements Service, Upstream {
   #writer?: QueuedWriter;
   #ids = new InvokeIdAllocator();
   #pending = new Map<number, Pending>();
-  #backoff: Backoff;
+  #backoff = new Backoff({ minMs: 1000, maxMs: 60_000 });
   #livenessTimer?: TimerHandle;
   #reconnectTimer?: TimerHandle;
   #wake?: () => void;
@@ -89,12 +90,6 @@ export class PbxLink implements Service, Upstream {
   constructor(options: PbxLinkOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    const s = options.settings();
-    this.#backoff = new Backoff({
-      minMs: s.reconnectMinSeconds * 1000,
-      maxMs: s.reconnectMaxSeconds * 1000,
-      random: options.random,
-    });
   }
 
   get state(): LinkState {
@@ -107,6 +102,13 @@ export class PbxLink implements Service, Upstream {
 
   /** Starts the connect loop; never fails because the PBX is away. */
   start(): Promise<void> {
+    // Settings are read here, not at construction, so a restart picks up changed back-off limits.
+    const s = this.#options.settings();
+    this.#backoff = new Backoff({
+      minMs: s.reconnectMinSeconds * 1000,
+      maxMs: s.reconnectMaxSeconds * 1000,
+      random: this.#options.random,
+    });
     this.#running = true;
     this.#lifecycle.set("degraded", "connecting to the PBX");
     this.#loop = this.#run();
@@ -132,14 +134,14 @@ export class PbxLink implements Service, Upstream {
    * Sends an invoke to the PBX under a fresh upstream invoke ID and resolves with its answer (result,
    * error or reject, still carrying the upstream ID), or why there is none. Never rejects.
    */
-  request(invoke: Uint8Array, timeoutMs?: number): Promise<UpstreamOutcome> {
+  request(invoke: Uint8Array, options: RequestOptions = {}): Promise<UpstreamOutcome> {
     if (!this.ready || !this.#writer) return Promise.resolve({ kind: "linkDown" });
     const id = this.#ids.allocate();
     if (id === undefined) return Promise.resolve({ kind: "busy" });
     const apdu = replaceInvokeId(invoke, id);
     this.#counters.requests++;
     return new Promise((resolve) => {
-      const timeout = timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
+      const timeout = options.timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
       const timer = this.#clock.setTimeout(() => {
         this.#pending.delete(id);
         this.#ids.release(id);
@@ -147,7 +149,7 @@ export class PbxLink implements Service, Upstream {
         this.#options.log.warn("PBX did not answer a request in time", { invokeId: id, timeoutMs: timeout });
         resolve({ kind: "timeout" });
       }, timeout);
-      this.#pending.set(id, { resolve, timer });
+      this.#pending.set(id, { resolve, timer, onAnswer: options.onAnswer });
       this.#send(apdu);
     });
   }
@@ -305,7 +307,13 @@ export class PbxLink implements Service, Upstream {
         this.#clock.clearTimeout(pending.timer);
         // The frame is a view of the read buffer; the answer is used after this turn, so copy it.
         const copy = apdu.slice();
-        pending.resolve({ kind: "answer", apdu: copy, peek: peekApdu(copy) as ApduPeek });
+        const answerPeek = peekApdu(copy) as ApduPeek;
+        try {
+          pending.onAnswer?.(copy, answerPeek);
+        } catch (error) {
+          this.#options.log.error("answer handler failed", { invokeId: peek.invokeId, error });
+        }
+        pending.resolve({ kind: "answer", apdu: copy, peek: answerPeek });
       }
     }
   }

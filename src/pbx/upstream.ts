@@ -10,10 +10,20 @@ export type UpstreamOutcome =
   /** All 32767 upstream invoke IDs are in flight. */
   | { kind: "busy" };
 
+export interface RequestOptions {
+  timeoutMs?: number;
+  /**
+   * Called with the answer as soon as its frame is read, before any later frame from the PBX is handled.
+   * Bookkeeping that later frames depend on (a new monitor's crossRef, a device list's serviceCrossRefID)
+   * belongs here: the promise settles only after frames read in the same chunk have been routed.
+   */
+  onAnswer?: (apdu: Uint8Array, peek: ApduPeek) => void;
+}
+
 export interface Upstream {
   readonly ready: boolean;
   /** Sends an invoke under a fresh upstream invoke ID; the answer still carries that ID. Never rejects. */
-  request(invoke: Uint8Array, timeoutMs?: number): Promise<UpstreamOutcome>;
+  request(invoke: Uint8Array, options?: RequestOptions): Promise<UpstreamOutcome>;
   /** Sends a frame that needs no answer, or answers a PBX invoke under the PBX's own ID. */
   send(apdu: Uint8Array): boolean;
 }

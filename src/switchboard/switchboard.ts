@@ -244,14 +244,29 @@ export class Switchboard {
       return session.port.deliver(tooManyRequestsReject(peek.invokeId));
     }
     session.requestsInFlight++;
-    void upstream.request(apdu).then((outcome) => {
+    void this.#request(apdu, (outcome) => {
       session.requestsInFlight--;
       if (session.closed) return;
-      const answer = this.#answerFor(peek.invokeId, outcome);
       if (outcome.kind === "answer" && outcome.peek.kind === "returnResult") {
         onResult?.(outcome.peek, outcome.apdu);
       }
-      session.port.deliver(answer);
+      session.port.deliver(this.#answerFor(peek.invokeId, outcome));
+    });
+  }
+
+  /**
+   * Sends an invoke to the PBX and calls `settle` exactly once: as soon as the answer is read, before
+   * any later frame from the PBX is routed (the answer may be followed at once by events under a new
+   * crossRef, or device-list segments), or with the timeout or link-down outcome.
+   */
+  #request(invoke: Uint8Array, settle: (outcome: UpstreamOutcome) => void): Promise<void> {
+    let settled = false;
+    const onAnswer = (apdu: Uint8Array, peek: ApduPeek) => {
+      settled = true;
+      settle({ kind: "answer", apdu, peek });
+    };
+    return this.#options.upstream.request(invoke, { onAnswer }).then((outcome) => {
+      if (!settled) settle(outcome);
     });
   }
 
@@ -312,9 +327,15 @@ export class Switchboard {
   }
 
   /** Starts (or re-starts) a monitor in the PBX and settles everyone waiting for it. */
-  async #startInPbx(monitor: Monitor): Promise<void> {
+  #startInPbx(monitor: Monitor): Promise<void> {
     monitor.state = "starting";
-    const outcome = await this.#options.upstream.request(monitorStartInvoke(0, monitor.deviceElement));
+    return this.#request(
+      monitorStartInvoke(0, monitor.deviceElement),
+      (outcome) => this.#settleStart(monitor, outcome),
+    );
+  }
+
+  #settleStart(monitor: Monitor, outcome: UpstreamOutcome): void {
     const waiting = this.#waiting.get(monitor) ?? [];
     this.#waiting.delete(monitor);
     const crossRef = outcome.kind === "answer" && outcome.peek.kind === "returnResult"
@@ -594,7 +615,7 @@ export class Switchboard {
     const cdr = this.#cdr;
     if (cdr?.startInvoke) {
       restarts.push(
-        this.#options.upstream.request(cdr.startInvoke).then((outcome) => {
+        this.#request(cdr.startInvoke, (outcome) => {
           if (outcome.kind === "answer" && outcome.peek.kind === "returnResult") {
             cdr.pbxCrossRef = firstOctetString(resultValue(outcome.peek, outcome.apdu));
           } else this.#log.warn("CDR could not be re-registered", { reason: describeOutcome(outcome) });
@@ -607,9 +628,15 @@ export class Switchboard {
     }
   }
 
-  async #restart(monitor: Monitor): Promise<void> {
+  #restart(monitor: Monitor): Promise<void> {
     monitor.state = "starting";
-    const outcome = await this.#options.upstream.request(monitorStartInvoke(0, monitor.deviceElement));
+    return this.#request(
+      monitorStartInvoke(0, monitor.deviceElement),
+      (outcome) => this.#settleRestart(monitor, outcome),
+    );
+  }
+
+  #settleRestart(monitor: Monitor, outcome: UpstreamOutcome): void {
     const crossRef = outcome.kind === "answer" && outcome.peek.kind === "returnResult"
       ? outcome.peek.crossRef
       : null;

@@ -6,7 +6,7 @@ import { encodeInvoke, encodeReturnResult, NO_DATA, type RoseApdu } from "../../
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import { SeatPool } from "../../../src/licensing/seat_pool.ts";
 import { Logger } from "../../../src/log/logger.ts";
-import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
+import type { RequestOptions, Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import type { Session, SessionPort } from "../../../src/switchboard/session.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
@@ -16,12 +16,12 @@ const hex = (text: string) => Uint8Array.from(text.replace(/\s+/g, "").match(/..
 /** A PBX stand-in: records what the Switchboard sends and lets the test answer. */
 class FakePbx implements Upstream {
   ready = true;
-  requests: { apdu: Uint8Array; resolve: (o: UpstreamOutcome) => void }[] = [];
+  requests: { apdu: Uint8Array; resolve: (o: UpstreamOutcome) => void; options?: RequestOptions }[] = [];
   sent: Uint8Array[] = [];
   #nextId = 100;
-  request(invoke: Uint8Array): Promise<UpstreamOutcome> {
+  request(invoke: Uint8Array, options?: RequestOptions): Promise<UpstreamOutcome> {
     if (!this.ready) return Promise.resolve({ kind: "linkDown" });
-    return new Promise((resolve) => this.requests.push({ apdu: invoke, resolve }));
+    return new Promise((resolve) => this.requests.push({ apdu: invoke, resolve, options }));
   }
   send(apdu: Uint8Array): boolean {
     this.sent.push(apdu);
@@ -33,6 +33,8 @@ class FakePbx implements Upstream {
     const opcode = (peekApdu(request.apdu) as { opcode: number }).opcode;
     const id = this.#nextId++;
     const apdu = encodeReturnResult(id, { opcode, value: value ?? NO_DATA });
+    // As the link does: the answer handler runs when the frame is read, the promise settles later.
+    request.options?.onAnswer?.(apdu, peekApdu(apdu) as ApduPeek);
     request.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
   }
   opcodes(): number[] {
@@ -376,4 +378,17 @@ Deno.test("ChangeMonitorFilter in the ECMA form (30) or the A0 form changes what
     assert.equal(a.port.take().length, 1);
   }
   assert.equal(pbx.requests.length, 1, "filters never reach the PBX");
+});
+
+Deno.test("events that follow a MonitorStart result in the same read reach the application", () => {
+  const { pbx, board, connect } = setup();
+  const a = connect("a");
+  a.send(monitorStart(1, deviceByNumber("101")));
+  // The answer is handled as its frame is read; the next frame (an event) is routed before any
+  // promise settles, exactly as the PBX link does for frames of one TCP read.
+  pbx.answer(0, pbxXrefResult(hex("00000009")));
+  const event = delivered(4, hex("00000009"));
+  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  const kinds = a.port.decoded().map((x) => x.kind);
+  assert.deepEqual(kinds, ["returnResult", "invoke"]);
 });

@@ -130,7 +130,10 @@ function normaliseFields(fields: Record<string, unknown>): Record<string, unknow
 
 function formatJson(entry: LogEntry): string {
   const { seq: _seq, fields, ...rest } = entry;
-  return JSON.stringify({ ...rest, ...fields });
+  const out: Record<string, unknown> = { ...rest };
+  // The entry's own keys (time, level, source, message) come first and win over fields of that name.
+  for (const [key, value] of Object.entries(fields ?? {})) if (!(key in out)) out[key] = value;
+  return JSON.stringify(out);
 }
 
 function formatText(entry: LogEntry): string {

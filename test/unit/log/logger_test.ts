@@ -35,3 +35,14 @@ Deno.test("the ring keeps the newest entries up to its capacity and filters by s
   assert.deepEqual(ring.entries({ afterSeq: last }).map((e) => e.message), ["bad"]);
   assert.deepEqual(ring.entries({ minLevel: "error" }).map((e) => e.message), ["bad"]);
 });
+
+Deno.test("a field named like an entry key never overwrites the entry's own source or message", () => {
+  const lines: string[] = [];
+  const log = new Logger("line-sync", { format: "json", sink: (l) => lines.push(l) });
+  log.info("read", { source: "switchingFunctionDevices", message: "other", devices: 3 });
+  const entry = JSON.parse(lines[0]);
+  assert.equal(entry.source, "line-sync");
+  assert.equal(entry.message, "read");
+  assert.equal(entry.devices, 3);
+  assert.deepEqual(Object.keys(entry).slice(0, 4), ["time", "level", "source", "message"]);
+});

@@ -25,6 +25,7 @@ import { LocationRepository } from "./lines/location_repository.ts";
 import { NumberRuleBook } from "./lines/number_rule_book.ts";
 import { NumberRuleRepository } from "./lines/number_rule_repository.ts";
 import { NumberingPlan } from "./lines/numbering_plan.ts";
+import { PbxDeviceSync } from "./lines/pbx_device_sync.ts";
 import { PbxLineSync } from "./lines/pbx_line_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
@@ -33,6 +34,7 @@ import type { ListenerInfo, ServiceStatus } from "./service.ts";
 import { ServiceRegistry } from "./service_registry.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
 import type { SectionName, Settings } from "./settings/schema.ts";
+import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
 import { StoreService } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
@@ -71,6 +73,8 @@ export class App {
   readonly switchboard: Switchboard;
   readonly pbxLink: PbxLink;
   readonly smdr: SmdrService;
+  /** The simulated PBX in demo mode. */
+  readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
   readonly #listeners: ListenerInfo[] = [];
   readonly #options: AppOptions;
@@ -107,12 +111,30 @@ export class App {
     });
 
     // ---- the CSTA multiplexer --------------------------------------------------------------------
+    // Demo mode: the built-in simulated PBX on loopback, with light random traffic, is the PBX.
+    const simulator = this.mode() === "demo"
+      ? new SimulatorService({
+        hostname: "127.0.0.1",
+        port: 0,
+        plan: { extensions: current().demo.extensions },
+        traffic: current().demo.trafficCallsPerMinute > 0
+          ? { callsPerMinute: current().demo.trafficCallsPerMinute }
+          : undefined,
+        logger: log.child("simulator"),
+      })
+      : undefined;
+    this.simulator = simulator;
+    // Read at each connect: a PBX configured later takes over from the simulator when the link restarts.
+    const pbxAddress = () =>
+      simulator && this.mode() === "demo"
+        ? { host: simulator.hostname, port: simulator.port }
+        : { host: current().pbx.host, port: current().pbx.port };
     const directory = new DeviceDirectory();
     // The link and the Switchboard call each other; the link's events only fire after start().
     let board: Switchboard | undefined;
     this.pbxLink = new PbxLink({
       log: log.child("pbx-link"),
-      settings: () => ({ ...current().pbx, maxFrameBytes: current().limits.maxFrameBytes }),
+      settings: () => ({ ...current().pbx, ...pbxAddress(), maxFrameBytes: current().limits.maxFrameBytes }),
       events: {
         onReady: () => void board?.pbxReady(),
         onLost: (reason) => board?.pbxLost(reason),
@@ -149,7 +171,8 @@ export class App {
     this.registry.add(store);
     this.registry.add(licensing, { dependsOn: ["store"] });
     this.registry.add(certificates);
-    this.registry.add(this.pbxLink);
+    if (simulator) this.registry.add(simulator);
+    this.registry.add(this.pbxLink, simulator ? { dependsOn: ["simulator"] } : {});
     this.registry.add(
       new CstaListener({
         ...listenerCommon,
@@ -181,6 +204,9 @@ export class App {
       { dependsOn: ["store", "tls"] },
     );
 
+    const deviceSync = new PbxDeviceSync({ switchboard, directory, lineSync, log: log.child("line-sync") });
+    this.registry.add(deviceSync, { dependsOn: ["store"] });
+
     // ---- SMDR ---------------------------------------------------------------------------------------
     const smdr = new SmdrService({
       settings: () => current().smdr,
@@ -207,7 +233,14 @@ export class App {
           sections: () => ({ multiplexer: switchboard.status() }),
         },
         apis: [
-          { path: "lines", app: createLinesApi({ lines, sync: lineSync }) },
+          {
+            path: "lines",
+            app: createLinesApi({
+              lines,
+              sync: lineSync,
+              queryPbxDevices: () => deviceSync.offeredDevices(),
+            }),
+          },
           { path: "location", app: createLocationApi({ locations, numbering }) },
           { path: "number-rules", app: createNumberRulesApi({ rules }) },
           { path: "licences", app: createLicencesApi({ licensing }) },

@@ -1,0 +1,148 @@
+// Keeps cstabox's view of the PBX's devices current: at every association it asks the PBX for its
+// device list, teaches the Switchboard which device number is which extension, loads the lines when the
+// store has none yet (as the estos driver does), and follows SwitchingFunctionDevicesChanged.
+
+import { CstaClient } from "../client/csta_client.ts";
+import type { SwitchboardAccess } from "../client/in_process_transport.ts";
+import type { IncomingInvoke } from "../client/incoming_invoke.ts";
+import { Opcode } from "../csta/opcodes.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
+import { type DeviceListOutcome, queryDeviceList, SegmentInbox } from "../pbx/device_list_query.ts";
+import type { Service, ServiceStatus } from "../service.ts";
+import type { DeviceDirectory } from "../switchboard/device_directory.ts";
+import type { LineSyncResult, OfferedDevice } from "./line_sync.ts";
+import type { PbxLineSync } from "./pbx_line_sync.ts";
+
+export interface PbxDeviceSyncOptions {
+  switchboard: SwitchboardAccess;
+  directory: DeviceDirectory;
+  lineSync: PbxLineSync;
+  log: Logger;
+  queryTimeoutMs?: number;
+}
+
+type Trigger = "association" | "devicesChanged" | "request";
+
+export class PbxDeviceSync implements Service {
+  readonly name = "line-sync";
+  #options: PbxDeviceSyncOptions;
+  #lifecycle = new Lifecycle();
+  #client?: CstaClient;
+  #inbox = new SegmentInbox();
+  #running?: Promise<DeviceListOutcome>;
+  #last?: { at: string; trigger: Trigger; source: string; devices: number; outcome: string };
+  #lastError?: { at: string; message: string };
+
+  constructor(options: PbxDeviceSyncOptions) {
+    this.#options = options;
+  }
+
+  start(): Promise<void> {
+    const client = CstaClient.inProcess(this.#options.switchboard, {
+      name: "line-sync",
+      seatKind: "call-tracking",
+      onInvoke: (invoke) => this.#onInvoke(invoke),
+      onError: (error, context) => this.#options.log.warn("line sync: client error", { context, error }),
+    });
+    this.#client = client;
+    // SystemStatus(normal) comes at attach when the link is up and after every re-association.
+    client.onSystemStatus((status, previous) => {
+      if (status === "normal" && previous !== "normal") void this.sync("association");
+    });
+    this.#lifecycle.set("running");
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close();
+    this.#lifecycle.set("stopped");
+  }
+
+  /** Queries the PBX now (one query at a time; a second caller shares the running one). */
+  query(): Promise<DeviceListOutcome> {
+    const client = this.#client;
+    if (!client) return Promise.reject(new Error("line sync is not running"));
+    this.#running ??= queryDeviceList(client, this.#inbox, this.#options.queryTimeoutMs).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** The devices as the lines API's "load from PBX" wants them. */
+  async offeredDevices(): Promise<OfferedDevice[]> {
+    const outcome = await this.query();
+    this.#learn(outcome.devices);
+    return outcome.devices;
+  }
+
+  /** Queries the PBX and applies what the trigger calls for; never throws. */
+  async sync(trigger: Trigger): Promise<void> {
+    try {
+      const outcome = await this.query();
+      this.#learn(outcome.devices);
+      const applied = this.#apply(trigger, outcome.devices);
+      this.#last = {
+        at: new Date().toISOString(),
+        trigger,
+        source: outcome.source,
+        devices: outcome.devices.length,
+        outcome: applied,
+      };
+      this.#lastError = undefined;
+      this.#lifecycle.set("running");
+      this.#options.log.info("PBX device list read", {
+        trigger,
+        via: outcome.source,
+        devices: outcome.devices.length,
+        applied,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#lastError = { at: new Date().toISOString(), message };
+      this.#lifecycle.set("degraded", `could not read the PBX's device list: ${message}`);
+      this.#options.log.warn("PBX device list not read", { trigger, error: message });
+    }
+  }
+
+  status(): ServiceStatus {
+    return this.#lifecycle.snapshot({
+      details: {
+        lastSync: this.#last ?? null,
+        lastError: this.#lastError ?? null,
+        knownDeviceNumbers: this.#options.directory.size,
+        lines: this.#options.lineSync.state(),
+      },
+    });
+  }
+
+  #apply(trigger: Trigger, devices: OfferedDevice[]): string {
+    const sync = this.#options.lineSync;
+    if (trigger === "devicesChanged") return `devices changed: ${describe(sync.onDevicesChanged(devices))}`;
+    if (trigger !== "association" || !sync.wantsAutoLoad()) return "device numbers learned";
+    const outcome = sync.autoLoad(devices);
+    return outcome.loaded
+      ? `first automatic load: ${describe(outcome.result)}`
+      : `no automatic load (${outcome.reason})`;
+  }
+
+  #learn(devices: OfferedDevice[]): void {
+    for (const device of devices) {
+      if (device.deviceNumber !== undefined && device.deviceNumber !== null) {
+        this.#options.directory.add(device.number, device.deviceNumber);
+      }
+    }
+  }
+
+  #onInvoke(invoke: IncomingInvoke) {
+    if (this.#inbox.offer(invoke)) return;
+    if (invoke.opcode === Opcode.swFunctionDevicesChanged) void this.sync("devicesChanged");
+  }
+}
+
+function describe(result: LineSyncResult): string {
+  const { added, changed, flagged, deleted } = result;
+  return `${added.length} added, ${changed.length} changed, ${flagged.length} flagged missing, ${deleted.length} deleted`;
+}

@@ -577,7 +577,13 @@ export class CstaClient {
       case "returnResult":
         return this.#onResult(apdu, peek);
       case "returnError":
+        return this.#onErrorOrReject(apdu, peek.invokeId);
       case "reject":
+        // A Reject of one of our answers carries the switch's invoke ID, not one of ours. §3 [C-std]
+        if (peek.problem === "returnResult" || peek.problem === "returnError") {
+          this.#counters.unmatchedAnswers++;
+          return;
+        }
         return this.#onErrorOrReject(apdu, peek.invokeId);
       default:
         return this.#onAcse(apdu, peek);

@@ -294,6 +294,15 @@ export class PbxLink implements Service, Upstream {
         this.#options.events.onFrame(apdu, peek);
         return;
       default: {
+        if (peek.kind === "reject" && (peek.problem === "returnResult" || peek.problem === "returnError")) {
+          // This Reject is about an answer we gave to one of the PBX's own invokes: its ID is in the
+          // PBX's ID space, not ours, and must not fail one of our requests. §3 [C-std]
+          this.#options.log.warn("the PBX rejected one of our answers", {
+            invokeId: peek.invokeId,
+            problem: `${peek.problem}/${peek.problemCode}`,
+          });
+          return;
+        }
         const pending = peek.invokeId === null ? undefined : this.#pending.get(peek.invokeId);
         if (!pending || peek.invokeId === null) {
           this.#options.log.debug("answer to no pending request ignored", {

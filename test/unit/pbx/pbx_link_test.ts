@@ -227,3 +227,20 @@ Deno.test("events and SystemStatus other than normal are passed on; normal heart
   ]);
   await link.stop();
 });
+
+Deno.test("a Reject of one of our answers (PBX ID space) never fails our own request with the same ID", async () => {
+  const { conns, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  const pending = link.request(encodeInvoke(9, Opcode.monitorStart, hex("30 05 30 03 80 01 31")));
+  await tick();
+  // Our request went out as invoke 1; the PBX now rejects "our ReturnResult to its invoke 1".
+  conns[0].send(hex("A4 06 02 01 01 82 01 01"));
+  conns[0].send(
+    encodeReturnResult(1, { opcode: Opcode.monitorStart, value: hex("30 06 55 04 00 00 00 07") }),
+  );
+  const outcome = await pending;
+  assert.equal(outcome.kind, "answer");
+  assert.equal((outcome as { peek: { kind: string } }).peek.kind, "returnResult");
+  await link.stop();
+});

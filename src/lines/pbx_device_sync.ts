@@ -4,7 +4,7 @@
 
 import { CstaClient } from "../client/csta_client.ts";
 import type { SwitchboardAccess } from "../client/in_process_transport.ts";
-import type { IncomingInvoke } from "../client/incoming_invoke.ts";
+import type { IncomingInvoke, InvokeReply } from "../client/incoming_invoke.ts";
 import { Opcode } from "../csta/opcodes.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
@@ -136,8 +136,10 @@ export class PbxDeviceSync implements Service {
     }
   }
 
-  #onInvoke(invoke: IncomingInvoke) {
-    if (this.#inbox.offer(invoke)) return;
+  #onInvoke(invoke: IncomingInvoke): InvokeReply | void {
+    // Whether the PBX wants KME linked replies answered is unknown (§11 [?]); the simulator's strict
+    // choice is that it does not and rejects an answer, so none is sent. 205 has no answer at all (§9).
+    if (this.#inbox.offer(invoke)) return invoke.opcode === Opcode.escape ? { kind: "none" } : undefined;
     if (invoke.opcode === Opcode.swFunctionDevicesChanged) void this.sync("devicesChanged");
   }
 }

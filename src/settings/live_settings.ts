@@ -146,7 +146,13 @@ function applyOverrides(base: Settings, overrides: SettingsOverrides): Settings 
   for (const [section, values] of Object.entries(overrides)) {
     merged[section] = { ...merged[section], ...values };
   }
-  return settingsSchema.parse(merged);
+  const result = settingsSchema.safeParse(merged);
+  if (result.success) return result.data;
+  // Only an override can make valid file settings invalid: name it as such.
+  throw new SettingsError(
+    "command-line options",
+    result.error.issues.map((issue) => ({ field: issue.path.map(String).join("."), message: issue.message })),
+  );
 }
 
 function changedSections(a: Settings, b: Settings): SectionName[] {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Logger } from "../../../src/log/logger.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
+import { SettingsError } from "../../../src/settings/settings_file.ts";
 
 const quietLog = () => new Logger("test", { sink: () => {}, format: "json" });
 
@@ -58,4 +59,14 @@ Deno.test("a watched file's valid edit is applied and listeners hear which secti
   } finally {
     live.unwatch();
   }
+});
+
+Deno.test("an override outside its range is refused as a settings problem naming the field", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await assert.rejects(
+    LiveSettings.open(file, { pbx: { reconnectMaxSeconds: 0.5 } }, quietLog()),
+    (error: unknown) =>
+      error instanceof SettingsError &&
+      /command-line options: pbx\.reconnectMaxSeconds: /.test(error.message),
+  );
 });

@@ -53,6 +53,23 @@ export type { ClientEvent } from "./src/client/client_event.ts";
 export type { IncomingInvoke, InvokeHandler, InvokeReply } from "./src/client/incoming_invoke.ts";
 export type { InProcessIdentity, SwitchboardAccess } from "./src/client/in_process_transport.ts";
 
+// The Panasonic PBX simulator (demo mode, tests, trying a CSTA application offline)
+export { type SimulatorOptions, SimulatorService } from "./src/sim/sim_service.ts";
+export { DevicePlan, DevicePlanError, type DevicePlanOptions } from "./src/sim/device_plan.ts";
+export { CallEngine, type EngineResult } from "./src/sim/call_engine.ts";
+export {
+  BUILTIN_SCENARIOS,
+  parseScenario,
+  runScenario,
+  type Scenario,
+  type ScenarioStep,
+} from "./src/sim/scenario.ts";
+export { TrafficGenerator, type TrafficOptions } from "./src/sim/traffic.ts";
+export type { SecondClientPolicy } from "./src/sim/sim_server.ts";
+export type { ReleaseStyle } from "./src/sim/faults.ts";
+export type { DuplicateMonitorPolicy } from "./src/sim/monitors.ts";
+export type { DeviceForm } from "./src/sim/device_addressing.ts";
+
 // The CSTA codec
 export { encodeFrame, FrameReassembler } from "./src/csta/framing.ts";
 export { type ApduPeek, peekApdu } from "./src/csta/peek.ts";

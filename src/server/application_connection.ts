@@ -31,6 +31,8 @@ export interface ConnectionContext {
   maxFrameBytes: number;
   outboundQueueBytes: number;
   drainTimeoutMs: number;
+  /** Frames for the application within this window leave in one write. */
+  coalesceMs: number;
   handshakeTimeoutMs: number;
   /** Counts outcomes for the listener's status. */
   count: (what: "loginFailed" | "refused" | "droppedSlow" | "closedMalformed") => void;
@@ -58,6 +60,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   const writer = new QueuedWriter(conn, {
     maxQueuedBytes: ctx.outboundQueueBytes,
     drainTimeoutMs: ctx.drainTimeoutMs,
+    coalesceMs: ctx.coalesceMs,
     onFailure: (failure) => {
       if (failure.kind !== "writeError") ctx.count("droppedSlow");
       ctx.log.warn("application disconnected", { remote, reason: describeWriterFailure(failure) });
@@ -108,7 +111,12 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
     if (closed) return;
     const attached = ctx.switchboard.attach(
       { transport: ctx.transport, remote, user, seatKind: "application" },
-      { deliver: send, close, queuedBytes: () => writer.queuedBytes },
+      {
+        deliver: send,
+        deliverFrame: (frame) => writer.enqueue(frame),
+        close,
+        queuedBytes: () => writer.queuedBytes,
+      },
     );
     if ("refused" in attached) {
       ctx.count("refused");
@@ -144,7 +152,8 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   };
 
   const reassembler = new FrameReassembler({ maxFrameSize: ctx.maxFrameBytes });
-  const buffer = new Uint8Array(64 * 1024);
+  // Applications send little (requests, answers); a small buffer keeps 1000 idle connections cheap.
+  const buffer = new Uint8Array(8 * 1024);
   try {
     while (!closed) {
       const n = await conn.read(buffer);

@@ -13,6 +13,7 @@ export interface CstaListenerLimits {
   maxFrameBytes: number;
   outboundQueueBytes: number;
   drainTimeoutSeconds: number;
+  writeCoalesceMs: number;
 }
 
 /** What the listener needs of a socket listener: `Deno.Listener`, `Deno.TlsListener` or the hot-swap one. */
@@ -125,6 +126,7 @@ export class CstaListener implements Service {
       maxFrameBytes: limits.maxFrameBytes,
       outboundQueueBytes: limits.outboundQueueBytes,
       drainTimeoutMs: limits.drainTimeoutSeconds * 1000,
+      coalesceMs: limits.writeCoalesceMs,
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
       count: (what) => this.#counters[what]++,
     };

@@ -107,6 +107,9 @@ export const limitsSchema = z.object({
   outboundQueueBytes: z.number().int().min(4096).default(4 * 1024 * 1024).describe(
     "bytes queued for one slow application before it is disconnected",
   ),
+  writeCoalesceMs: z.number().int().min(0).max(100).default(0).describe(
+    "frames for one application within this many ms leave in one write (0 = each event-loop turn); raise it for many applications",
+  ),
   drainTimeoutSeconds: z.number().min(1).max(600).default(30).describe(
     "an application that does not read its queued data for this long is disconnected",
   ),

@@ -22,6 +22,11 @@ export interface SessionInfo {
 export interface SessionPort {
   /** Queues one APDU (without frame header) for the peer. */
   deliver(apdu: Uint8Array): void;
+  /**
+   * Queues one APDU that already carries its 2-byte frame header: the event fan-out builds each copy
+   * framed in one allocation. Ports without it get the APDU through `deliver`.
+   */
+  deliverFrame?(frame: Uint8Array): void;
   /** Ends the session from the multiplexer's side (limit exceeded, garbage), with the reason. */
   close(reason: string): void;
   /** Bytes waiting to be written to the peer, for status. */
@@ -51,6 +56,12 @@ export class Session {
   /** The licence holder ID of this session in the seat pool. */
   get holderId(): string {
     return `session:${this.id}`;
+  }
+
+  /** Queues a framed APDU for the peer (see {@link SessionPort.deliverFrame}). */
+  deliverFrame(frame: Uint8Array): void {
+    if (this.port.deliverFrame) this.port.deliverFrame(frame);
+    else this.port.deliver(frame.subarray(2));
   }
 
   /** Invoke IDs for invokes the multiplexer sends the application: 1..32767, wrapping. */

@@ -6,7 +6,7 @@ import { CstaDecodeError } from "../csta/decode_error.ts";
 import { filterSuppresses, type MonitorFilter } from "../csta/monitor_filter.ts";
 import { Opcode } from "../csta/opcodes.ts";
 import { type ApduPeek, type InvokePeek, peekApdu, type ReturnResultPeek } from "../csta/peek.ts";
-import { replaceCrossRefId, replaceInvokeId } from "../csta/rewrite.ts";
+import { replaceCrossRefId, replaceInvokeId, rewriteApdu } from "../csta/rewrite.ts";
 import type { SeatPool, SeatRefusal } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
@@ -527,6 +527,7 @@ export class Switchboard {
       return;
     }
     const event = eventNameOf(apdu, peek);
+    let copies = 0;
     for (const subscription of monitor.subscribers.values()) {
       const session = this.#sessions.get(subscription.sessionId);
       if (!session) continue;
@@ -535,12 +536,16 @@ export class Switchboard {
         this.#counters.eventsFiltered++;
         continue;
       }
-      // Only the invoke ID and crossRef change; private data stays byte for byte. §13 points 2 and 5
-      const out = replaceCrossRefId(replaceInvokeId(apdu, session.nextInvokeId()), subscription.appXref);
+      // Only the invoke ID and crossRef change; private data stays byte for byte. One allocation per
+      // copy, frame header included. §13 points 2 and 5
+      const frame = rewriteApdu(apdu, { invokeId: session.nextInvokeId(), crossRef: subscription.appXref }, {
+        framed: true,
+      });
       session.counters.eventsSent++;
-      this.#eventsOut.add(this.#now());
-      session.port.deliver(out);
+      session.deliverFrame(frame);
+      copies++;
     }
+    this.#eventsOut.add(this.#now(), copies);
   }
 
   /** The PBX stopped a monitor itself: every subscriber hears it under its own crossRef. §6 ** */

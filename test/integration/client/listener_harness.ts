@@ -84,7 +84,12 @@ export async function startListeners(): Promise<ListenerHarness> {
     users,
     throttle: new LoginThrottle(() => 10),
     log,
-    limits: () => ({ maxFrameBytes: 65535, outboundQueueBytes: 1 << 20, drainTimeoutSeconds: 5 }),
+    limits: () => ({
+      maxFrameBytes: 65535,
+      outboundQueueBytes: 1 << 20,
+      drainTimeoutSeconds: 5,
+      writeCoalesceMs: 0,
+    }),
   };
   const tcp = new CstaListener({
     ...common,

@@ -75,6 +75,7 @@ async function harness(
       maxFrameBytes: 65535,
       outboundQueueBytes: options.queueBytes ?? 1 << 20,
       drainTimeoutSeconds: 5,
+      writeCoalesceMs: 0,
     }),
   };
   const tcp = new CstaListener({

@@ -23,4 +23,10 @@ export const SUITES: readonly BenchSuite[] = [
   },
   { name: "smdr", description: "SMDR records to 10 collectors + CPU", load: () => import("./smdr_bench.ts") },
   { name: "sim", description: "simulator at 100 calls/s, CPU", load: () => import("./sim_bench.ts") },
+  {
+    name: "multiplexer",
+    description:
+      "round trip direct / TCP relay / cstabox; fan-out to 1000 applications with latency, CPU, RSS",
+    load: () => import("./multiplexer_bench.ts"),
+  },
 ];

@@ -1,0 +1,443 @@
+// Suite multiplexer: (1) request round trip to the simulated PBX directly, through a plain TCP relay
+// (baseline) and through cstabox; (2) fan-out: 1000 applications monitoring the same 20 devices while the
+// PBX reports ~500 events/s: delivered events/s, delivery latency, and cstabox's CPU and RSS. cstabox
+// runs as its own process (the real entry point) so its CPU and memory are measured alone.
+
+import { fileURLToPath } from "node:url";
+import { CstaClient } from "../../src/client/csta_client.ts";
+import { panasonicAarq } from "../../src/csta/acse.ts";
+import { constructed, tlv } from "../../src/csta/ber_writer.ts";
+import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
+import { Opcode } from "../../src/csta/opcodes.ts";
+import { type InvokePeek, peekApdu } from "../../src/csta/peek.ts";
+import { encodeInvoke } from "../../src/csta/rose.ts";
+import { SimulatorService } from "../../src/sim/sim_service.ts";
+import type { BenchReport } from "./report.ts";
+
+const SUITE = "multiplexer";
+const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
+const entryPoint = fileURLToPath(new URL("../../mod.ts", import.meta.url));
+
+export async function run(report: BenchReport): Promise<void> {
+  const quick = report.quick;
+  const sim = new SimulatorService({ plan: { extensions: "101-140", trunks: 4 }, keepaliveSeconds: 0 });
+  await sim.start();
+  try {
+    await roundTrips(report, sim, quick ? 300 : 3000);
+    // Without a write window (the default) and with 10 ms: the window trades latency for write calls.
+    for (const coalesceMs of [0, 10]) {
+      await fanOut(
+        report,
+        sim,
+        quick ? { apps: 200, seconds: 5, coalesceMs } : { apps: 1000, seconds: 20, coalesceMs },
+      );
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+// ---- round trips ------------------------------------------------------------------------------------
+
+async function roundTrips(report: BenchReport, sim: SimulatorService, count: number): Promise<void> {
+  const direct = await measureRoundTrips(sim.port, count);
+  const relay = await TcpRelay.start(sim.port);
+  const relayed = await measureRoundTrips(relay.port, count);
+  await relay.stop();
+  const box = await CstaboxProcess.start(sim.port);
+  try {
+    await box.waitForPbx();
+    const multiplexed = await measureRoundTrips(box.cstaPort, count);
+    const rows: [string, number[]][] = [["direct to the PBX", direct], [
+      "plain TCP relay (baseline)",
+      relayed,
+    ], [
+      "through cstabox",
+      multiplexed,
+    ]];
+    const baseline = { p50: percentile(relayed, 50), p99: percentile(relayed, 99) };
+    for (const [name, samples] of rows) {
+      for (const p of [50, 99] as const) {
+        const value = percentile(samples, p);
+        report.add({
+          suite: SUITE,
+          case: `round trip p${p}, ${name}`,
+          value: value * 1000,
+          unit: "us",
+          ratioToBaseline: value / baseline[`p${p}`],
+        });
+      }
+    }
+    const added = percentile(multiplexed, 99) - percentile(direct, 99);
+    report.add({
+      suite: SUITE,
+      case: "round trip p99 added by cstabox (idle)",
+      value: added * 1000,
+      unit: "us",
+    });
+    report.check(SUITE, "p99 added latency at idle under 1 ms", added < 1, `${(added * 1000).toFixed(0)} us`);
+  } finally {
+    await box.stop();
+  }
+}
+
+async function measureRoundTrips(port: number, count: number): Promise<number[]> {
+  const client = await CstaClient.connect({ hostname: "127.0.0.1", port, requestTimeoutMs: 5000 });
+  try {
+    for (let i = 0; i < 50; i++) await client.invokeRaw(Opcode.requestSysStat, Uint8Array.of(0x30, 0x00));
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      await client.invokeRaw(Opcode.requestSysStat, Uint8Array.of(0x30, 0x00));
+      samples.push(performance.now() - started);
+    }
+    return samples;
+  } finally {
+    await client.close();
+  }
+}
+
+// ---- fan-out ----------------------------------------------------------------------------------------
+
+async function fanOut(
+  report: BenchReport,
+  sim: SimulatorService,
+  options: { apps: number; seconds: number; coalesceMs: number },
+): Promise<void> {
+  const box = await CstaboxProcess.start(sim.port, ["--log-level", "warn"], {
+    writeCoalesceMs: options.coalesceMs,
+  });
+  const label = (what: string) => `fan-out (${options.coalesceMs} ms window): ${what}`;
+  const apps: Receiver[] = [];
+  try {
+    await box.waitForPbx();
+    for (let i = 0; i < options.apps; i++) apps.push(await Receiver.connect(box.cstaPort, i < 10));
+    await Promise.all(apps.map((app) => app.monitorAll()));
+    const idle = box.usage();
+
+    // Calls between the 20 devices: each call gives several events at two monitored devices.
+    const actionAt = new Map<number, number>();
+    for (const probe of apps.filter((a) => a.probe)) probe.actionAt = actionAt;
+    const framesBefore = await box.framesFromPbx();
+    const targetEventsPerSecond = 500;
+    const started = performance.now();
+    const cpuBefore = box.usage();
+    let eventsSent = 0;
+    while (performance.now() - started < options.seconds * 1000) {
+      eventsSent += playCall(sim, actionAt);
+      const due = started + (eventsSent / targetEventsPerSecond) * 1000;
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+    const cpuAfter = box.usage();
+    const delivered = apps.reduce((sum, a) => sum + a.events, 0);
+    const latencies = apps.flatMap((a) => a.latencies);
+    const pbxFrames = (await box.framesFromPbx()) - framesBefore;
+    const cpuShare = (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / elapsed;
+    const dropped = apps.filter((a) => a.closed).length;
+
+    const row = (what: string, value: number, unit: string) =>
+      report.add({ suite: SUITE, case: label(what), value, unit });
+    row("applications connected", options.apps, "apps");
+    row("frames from the PBX", pbxFrames / elapsed, "frames/s");
+    row("events delivered", delivered / elapsed, "events/s");
+    row("events due (frames x applications)", (pbxFrames * options.apps) / elapsed, "events/s");
+    row("delivery latency p50", percentile(latencies, 50), "ms");
+    row("delivery latency p99", percentile(latencies, 99), "ms");
+    row("cstabox CPU", cpuShare * 100, "% of a core");
+    row("cstabox RSS idle (applications connected)", idle.rssMb, "MB");
+    row("cstabox RSS under load", cpuAfter.rssMb, "MB");
+    row("applications dropped", dropped, "apps");
+    if (!report.quick) {
+      const p99 = percentile(latencies, 99);
+      report.check(SUITE, label("p99 delivery latency under 10 ms"), p99 < 10, `${p99.toFixed(2)} ms`);
+      report.check(SUITE, label("RSS under 150 MB"), cpuAfter.rssMb < 150, `${cpuAfter.rssMb.toFixed(0)} MB`);
+      report.check(SUITE, label("no application dropped"), dropped === 0, `${dropped} dropped`);
+    }
+  } finally {
+    for (const app of apps) app.close();
+    await box.stop();
+  }
+}
+
+/** Plays one call between two of the 20 devices; returns how many EventReports it caused (estimate). */
+function playCall(sim: SimulatorService, actionAt: Map<number, number>): number {
+  const a = DEVICES[Math.floor(Math.random() * DEVICES.length)];
+  let b = DEVICES[Math.floor(Math.random() * DEVICES.length)];
+  if (a === b) b = DEVICES[(DEVICES.indexOf(a) + 1) % DEVICES.length];
+  if (!sim.engine.isIdle(a) || !sim.engine.isIdle(b)) return 1;
+  const made = sim.engine.makeCall(a, b);
+  if (!made.ok) return 1;
+  actionAt.set(made.value.callId, performance.now());
+  const ringing = sim.engine.connectionsOf(b).find((c) => c.callId === made.value.callId);
+  if (ringing) sim.engine.answerCall(ringing);
+  sim.engine.clearCall(made.value);
+  // originated, delivered x2, established x2, connectionCleared x2, callCleared x2 (approximately)
+  return 9;
+}
+
+/** One application: a raw socket that associates, monitors the 20 devices and counts EventReports. */
+class Receiver {
+  events = 0;
+  latencies: number[] = [];
+  closed = false;
+  actionAt?: Map<number, number>;
+  #received: Uint8Array[] = [];
+  #wake?: () => void;
+  #monitoring = false;
+
+  private constructor(private readonly conn: Deno.Conn, readonly probe: boolean) {
+    void this.#read();
+  }
+
+  static async connect(port: number, probe: boolean): Promise<Receiver> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const receiver = new Receiver(conn, probe);
+    await receiver.#write(encodeFrame(panasonicAarq()));
+    await receiver.#waitFrames(2); // AARE, SystemStatus
+    return receiver;
+  }
+
+  async monitorAll(): Promise<void> {
+    const frames = DEVICES.map((d, i) =>
+      encodeFrame(
+        encodeInvoke(
+          100 + i,
+          Opcode.monitorStart,
+          constructed(0x30, [constructed(0x30, [tlv(0x80, new TextEncoder().encode(d))])]),
+        ),
+      )
+    );
+    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let offset = 0;
+    for (const f of frames) {
+      all.set(f, offset);
+      offset += f.length;
+    }
+    await this.#write(all);
+    await this.#waitFrames(2 + DEVICES.length);
+    this.#received = [];
+    this.#monitoring = true;
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
+  }
+
+  async #waitFrames(count: number): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (this.#received.length < count) {
+      if (this.closed || Date.now() > until) {
+        throw new Error(`application got ${this.#received.length}/${count} frames`);
+      }
+      await new Promise<void>((r) => (this.#wake = r));
+    }
+  }
+
+  async #read(): Promise<void> {
+    const reassembler = new FrameReassembler();
+    const buffer = new Uint8Array(256 * 1024);
+    try {
+      for (;;) {
+        const n = await this.conn.read(buffer);
+        if (n === null) break;
+        reassembler.push(buffer.subarray(0, n), (apdu) => this.#onFrame(apdu));
+        this.#wake?.();
+      }
+    } catch {
+      // reset: counted as closed
+    }
+    this.closed = true;
+    this.#wake?.();
+  }
+
+  #onFrame(apdu: Uint8Array): void {
+    // After the set-up every frame is an EventReport; only probes look inside (the load generator must
+    // cost little next to cstabox on a 2-core machine).
+    if (this.#monitoring) {
+      this.events++;
+      if (!this.probe) return;
+    }
+    if (apdu[0] !== 0xa1) return void this.#received.push(apdu.slice());
+    const peek = peekApdu(apdu) as InvokePeek;
+    if (peek.opcode !== Opcode.cSTAEventReport) return void this.#received.push(apdu.slice());
+    if (!this.#monitoring) this.events++;
+    if (this.probe && this.actionAt) {
+      const callId = callIdOf(apdu, peek);
+      const at = callId === undefined ? undefined : this.actionAt.get(callId);
+      if (at !== undefined) this.latencies.push(performance.now() - at);
+    }
+  }
+}
+
+/** The 2-octet callID of the event's first ConnectionID (`6B { 30 { 80 02 xx xx …`), §5.2. */
+function callIdOf(apdu: Uint8Array, peek: InvokePeek): number | undefined {
+  if (!peek.crossRef) return undefined;
+  const start = apdu.indexOf(0x6b, peek.crossRef.end);
+  if (start < 0 || apdu[start + 2] !== 0x30 || apdu[start + 4] !== 0x80 || apdu[start + 5] !== 2) {
+    return undefined;
+  }
+  return (apdu[start + 6] << 8) | apdu[start + 7];
+}
+
+/** A byte-for-byte TCP relay to the PBX: the least any proxy must cost. */
+class TcpRelay {
+  #listener: Deno.Listener;
+  #conns: Deno.Conn[] = [];
+  private constructor(listener: Deno.Listener, private readonly target: number) {
+    this.#listener = listener;
+    void this.#accept();
+  }
+  static start(target: number): Promise<TcpRelay> {
+    return Promise.resolve(new TcpRelay(Deno.listen({ hostname: "127.0.0.1", port: 0 }), target));
+  }
+  get port(): number {
+    return (this.#listener.addr as Deno.NetAddr).port;
+  }
+  async #accept(): Promise<void> {
+    for await (const client of this.#listener) {
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: this.target });
+      this.#conns.push(client, upstream);
+      client.readable.pipeTo(upstream.writable).catch(() => {});
+      upstream.readable.pipeTo(client.writable).catch(() => {});
+    }
+  }
+  async stop(): Promise<void> {
+    this.#listener.close();
+    for (const c of this.#conns) {
+      try {
+        c.close();
+      } catch {
+        // closed by the pipe
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** cstabox as a child process pointed at the simulator, with its CPU and memory read from /proc. */
+class CstaboxProcess {
+  private constructor(
+    private readonly child: Deno.ChildProcess,
+    readonly cstaPort: number,
+    readonly httpPort: number,
+  ) {}
+
+  static async start(
+    simPort: number,
+    extra: string[] = [],
+    limits: { writeCoalesceMs?: number } = {},
+  ): Promise<CstaboxProcess> {
+    const dataDir = await Deno.makeTempDir();
+    if (limits.writeCoalesceMs !== undefined) {
+      await Deno.writeTextFile(
+        `${dataDir}/cstabox.yaml`,
+        `limits:\n  writeCoalesceMs: ${limits.writeCoalesceMs}\n`,
+      );
+    }
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--unstable-raw-imports",
+        entryPoint,
+        "--data-dir",
+        dataDir,
+        "--pbx",
+        `127.0.0.1:${simPort}`,
+        "--bind",
+        "127.0.0.1",
+        "--csta-port",
+        "0",
+        "--csta-tls-port",
+        "0",
+        "--http-port",
+        "0",
+        "--https-port",
+        "0",
+        "--smdr-port",
+        "0",
+        "--admin-password",
+        "bench",
+        ...extra,
+      ],
+      stdout: "piped",
+      stderr: "null",
+      stdin: "null",
+    }).spawn();
+    const lines: string[] = [];
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    while (!lines.includes("cstabox ready")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`cstabox exited: ${lines.join(" | ")}`);
+      buffered += value;
+      const parts = buffered.split("\n");
+      buffered = parts.pop()!;
+      lines.push(...parts);
+    }
+    reader.releaseLock();
+    child.stdout.cancel().catch(() => {});
+    const port = (name: string) =>
+      Number(lines.find((l) => l.startsWith(`cstabox listening ${name} `))!.split(":").pop());
+    return new CstaboxProcess(child, port("csta-tcp"), port("http"));
+  }
+
+  async waitForPbx(): Promise<void> {
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      const status = await this.#status();
+      if (status?.services?.["pbx-link"]?.state === "running") return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("cstabox did not associate with the simulator");
+  }
+
+  async framesFromPbx(): Promise<number> {
+    const status = await this.#status();
+    return status?.services?.["pbx-link"]?.details?.framesIn ?? 0;
+  }
+
+  usage(): { cpuSeconds: number; rssMb: number } {
+    const stat = Deno.readTextFileSync(`/proc/${this.child.pid}/stat`).split(") ")[1].split(" ");
+    const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100/s)
+    const rss = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${this.child.pid}/status`));
+    return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.child.kill("SIGTERM");
+    } catch {
+      // gone already
+    }
+    await this.child.status;
+  }
+
+  async #status() {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/status`, {
+        headers: { authorization: `Basic ${btoa("admin:bench")}` },
+      });
+      return await res.json();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

@@ -1,46 +1,116 @@
-// HTTP Basic authentication of web users for the JSON API, allowed over HTTPS or from loopback only
-// (a password must never cross the network in clear). Verified logins are cached briefly because the
-// password hash is deliberately slow.
+// Authentication of the JSON API: a browser session (with its CSRF token on state-changing requests), an
+// API token (`Authorization: Bearer`), or HTTP Basic of a web user. Tokens and Basic are accepted over
+// HTTPS or from loopback only (a secret must never cross the network in clear); failures are throttled
+// per address like web logins. Verified Basic logins are cached briefly because the hash is slow.
 
-import type { MiddlewareHandler } from "hono";
-import type { WebUsers } from "../auth/web_users.ts";
+import type { Context, MiddlewareHandler } from "hono";
+import type { LoginThrottle } from "../auth/login_throttle.ts";
+import { defaultAdminPassword, type WebUsers } from "../auth/web_users.ts";
 import { apiError } from "./api_errors.ts";
-import { type HttpEnv, isLoopback } from "./context.ts";
+import type { ApiTokens } from "./auth/api_tokens.ts";
+import { crossSiteReason, CSRF_HEADER, csrfTokenMatches } from "./auth/csrf.ts";
+import { readSessionCookie } from "./auth/session_cookie.ts";
+import type { SessionStore } from "./auth/session_store.ts";
+import { type HttpEnv, isLoopback, isStateChanging } from "./context.ts";
 
 export interface ApiAuthOptions {
   users: WebUsers;
+  /** Browser sessions of the web UI; without them only Basic and tokens are accepted. */
+  sessions?: SessionStore;
+  tokens?: ApiTokens;
+  /** Failed logins per address (shared with the login page); none = unthrottled (tests). */
+  throttle?: LoginThrottle;
   /** How long a verified Authorization header is trusted without re-hashing. */
   cacheMs?: number;
 }
 
-export function apiBasicAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
+export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
   const cacheMs = options.cacheMs ?? 60_000;
   const verified = new Map<string, { user: string; until: number; generation: number }>();
+
   return async (c, next) => {
+    if (isStateChanging(c.req.method)) {
+      const crossSite = crossSiteReason(c.req.raw.headers);
+      if (crossSite) return apiError(c, 403, "cross_site_request", crossSite);
+    }
+    const cookie = options.sessions ? readSessionCookie(c) : undefined;
+    if (cookie && options.sessions) {
+      const session = await options.sessions.find(cookie);
+      if (session) {
+        if (
+          isStateChanging(c.req.method) && !csrfTokenMatches(session.csrfToken, c.req.header(CSRF_HEADER))
+        ) {
+          return apiError(
+            c,
+            403,
+            "csrf_token_missing",
+            `send the page's CSRF token in the ${CSRF_HEADER} header`,
+          );
+        }
+        const user = options.users.list().find((u) => u.name === session.user);
+        if (!user) return apiError(c, 401, "unauthorized", "the session's user no longer exists");
+        if (user.mustChangePassword) {
+          return apiError(c, 403, "password_change_required", "change the password on /password first");
+        }
+        options.sessions.touch(session);
+        c.set("user", user.name);
+        c.set("authMethod", "session");
+        c.set("session", session);
+        return next();
+      }
+    }
+
     const header = c.req.header("authorization") ?? "";
-    if (!header.toLowerCase().startsWith("basic ")) {
-      c.header("WWW-Authenticate", 'Basic realm="cstabox", charset="UTF-8"');
-      return apiError(c, 401, "unauthorized", "authentication required");
+    const scheme = header.slice(0, header.indexOf(" ") + 1).toLowerCase();
+    if (scheme !== "basic " && scheme !== "bearer ") {
+      return unauthorized(c, "authentication required", !cookie);
     }
     if (!c.env.secure && !isLoopback(c.env.remoteAddress)) {
       return apiError(
         c,
         403,
         "insecure_transport",
-        "Basic authentication is accepted over HTTPS or from loopback only",
+        "passwords and tokens are accepted over HTTPS or from loopback only",
       );
     }
+    const address = c.env.remoteAddress;
+    if (options.throttle?.blocked(address)) {
+      return apiError(c, 429, "too_many_attempts", "too many failed logins from this address; wait a minute");
+    }
+
+    if (scheme === "bearer ") {
+      const user = options.tokens && (await options.tokens.verify(header.slice(7).trim()));
+      if (!user) {
+        options.throttle?.recordFailure(address);
+        return unauthorized(c, "unknown or revoked API token", true);
+      }
+      c.set("user", user);
+      c.set("authMethod", "token");
+      return next();
+    }
+
     const cached = verified.get(header);
     if (cached && cached.until > Date.now() && cached.generation === options.users.generation) {
       c.set("user", cached.user);
+      c.set("authMethod", "basic");
       return next();
     }
     const credentials = decodeBasic(header.slice(6).trim());
     const user = credentials && (await options.users.authenticate(credentials.name, credentials.password));
     if (!user) {
-      c.header("WWW-Authenticate", 'Basic realm="cstabox", charset="UTF-8"');
-      return apiError(c, 401, "unauthorized", "wrong user name or password");
+      options.throttle?.recordFailure(address);
+      return unauthorized(c, "wrong user name or password", true);
     }
+    // The well-known default password opens nothing until it is changed; a provisioned one serves scripts.
+    if (user.mustChangePassword && credentials.password === defaultAdminPassword) {
+      return apiError(
+        c,
+        403,
+        "default_password",
+        "the default password must be changed first: log in to the web UI",
+      );
+    }
+    options.throttle?.recordSuccess(address);
     if (verified.size > 1000) verified.clear();
     verified.set(header, {
       user: user.name,
@@ -48,8 +118,17 @@ export function apiBasicAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv
       generation: options.users.generation,
     });
     c.set("user", user.name);
+    c.set("authMethod", "basic");
     return next();
   };
+}
+
+/** 401; the Basic challenge only for callers that are not the web UI (it would open a browser dialog). */
+function unauthorized(c: Context<HttpEnv>, message: string, challenge: boolean): Response {
+  if (challenge && !c.req.header(CSRF_HEADER)) {
+    c.header("WWW-Authenticate", 'Basic realm="cstabox", charset="UTF-8"');
+  }
+  return apiError(c, 401, "unauthorized", message);
 }
 
 function decodeBasic(encoded: string): { name: string; password: string } | undefined {

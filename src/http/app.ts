@@ -1,26 +1,39 @@
-// The Hono application served on the HTTP and HTTPS ports: health, status and the JSON API. Services
-// contribute API sub-apps; http calls services, services never import http.
+// The Hono application served on the HTTP and HTTPS ports: health, the JSON API (services contribute
+// sub-apps), and, when the composition root passes the web UI's sources, the pages, login and the live
+// feed. http calls services; services never import http.
 
 import { Hono } from "hono";
 import type { WebUsers } from "../auth/web_users.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ServiceStatus } from "../service.ts";
 import { StoreUnavailableError } from "../store/store_service.ts";
-import { apiBasicAuth } from "./api_auth.ts";
+import { apiAuth } from "./api_auth.ts";
 import { apiError } from "./api_errors.ts";
+import { createCallsApi } from "./api/calls_api.ts";
+import { createCstaUsersApi } from "./api/csta_users_api.ts";
+import { createLogsApi } from "./api/logs_api.ts";
+import { createMultiplexerApi } from "./api/multiplexer_api.ts";
+import { createPbxApi } from "./api/pbx_api.ts";
+import { createSettingsApi } from "./api/settings_api.ts";
+import { createSystemApi } from "./api/system_api.ts";
+import { mountAssets } from "./assets.ts";
+import { ApiTokens } from "./auth/api_tokens.ts";
+import { mountLoginRoutes } from "./auth/login_routes.tsx";
+import { pageGuard } from "./auth/page_guard.ts";
+import { SessionStore } from "./auth/session_store.ts";
 import type { HttpEnv } from "./context.ts";
+import { httpsRedirect } from "./https_redirect.ts";
+import { InnerApi } from "./inner_api.ts";
+import { LiveRegions } from "./live/live_regions.ts";
+import { mountLiveRoutes } from "./live/live_routes.ts";
+import { RateHistory } from "./live/rate_history.ts";
+import { mountPages } from "./pages/pages.ts";
+import { probePbx } from "./pbx_probe.ts";
+import { securityHeaders } from "./security_headers.ts";
+import type { StatusSource } from "./status_source.ts";
+import { pageContext, type WebDeps } from "./web_deps.ts";
+import type { WebUiSources } from "./web_ui_sources.ts";
 
-export interface StatusSource {
-  version: string;
-  startedAt: string;
-  /** `demo` when the PBX is the built-in simulator. */
-  mode: () => "pbx" | "demo";
-  services: () => Record<string, ServiceStatus>;
-  /** The last refusal of an edited settings file, if the running settings are older than the file. */
-  settingsProblem: () => string | undefined;
-  /** Live figures of parts that are not services themselves (the multiplexer's applications, monitors). */
-  sections?: () => Record<string, unknown>;
-}
+export type { StatusSource } from "./status_source.ts";
 
 export interface HttpAppOptions {
   log: Logger;
@@ -28,10 +41,25 @@ export interface HttpAppOptions {
   users: WebUsers;
   /** API sub-apps mounted under `/api/<path>`, each behind authentication. */
   apis?: { path: string; app: Hono<HttpEnv> }[];
+  /** The web UI's sources; without them only /healthz and the JSON API (Basic authentication) are served. */
+  ui?: WebUiSources;
+  /** Aborted when the server stops: live streams end so the shutdown does not wait for them. */
+  closing?: AbortSignal;
 }
+
+/** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
+function isPagePath(path: string): boolean {
+  return !/^\/(api|static)\//.test(path) &&
+    !["/healthz", "/login", "/logout", "/password", "/live"].includes(path);
+}
+
+/** Largest backup a restore accepts. */
+const MAX_RESTORE_BYTES = 256 * 1024 * 1024;
 
 export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
+  app.use("*", securityHeaders());
+  app.use("*", httpsRedirect(() => options.status.services().https));
 
   app.get("/healthz", (c) => {
     const services = options.status.services();
@@ -46,10 +74,23 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     };
     return c.json(body, failed.length === 0 ? 200 : 503);
   });
+  mountAssets(app);
 
-  const api = new Hono<HttpEnv>();
-  api.use("*", apiBasicAuth({ users: options.users }));
-  api.get("/status", (c) =>
+  const ui = options.ui;
+  const sessions = ui &&
+    new SessionStore(ui.database, {
+      idleMinutes: () => ui.settings.current().web.sessionIdleMinutes,
+      now: ui.now,
+    });
+  const tokens = ui && new ApiTokens(ui.database, ui.now);
+
+  // The API routes without authentication: mounted behind it at /api, and called in process by the pages.
+  const routes = new Hono<HttpEnv>();
+  routes.use("*", async (c, next) => {
+    if (c.env.actingUser && !c.get("user")) c.set("user", c.env.actingUser);
+    await next();
+  });
+  routes.get("/status", (c) =>
     c.json({
       version: options.status.version,
       startedAt: options.status.startedAt,
@@ -58,8 +99,78 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       services: options.status.services(),
       ...options.status.sections?.(),
     }));
-  for (const mounted of options.apis ?? []) api.route(`/${mounted.path}`, mounted.app);
+  for (const mounted of options.apis ?? []) routes.route(`/${mounted.path}`, mounted.app);
+  if (ui && tokens) {
+    routes.route("/multiplexer", createMultiplexerApi({ multiplexer: ui.multiplexer, log: options.log }));
+    routes.route("/csta-users", createCstaUsersApi(ui.cstaUsers));
+    routes.route("/settings", createSettingsApi(ui.settings));
+    routes.route("/logs", createLogsApi(options.log.ring));
+    routes.route("/calls", createCallsApi(ui.calls));
+    routes.route(
+      "/pbx",
+      createPbxApi({
+        linkStatus: () => options.status.services()["pbx-link"],
+        settings: () => ui.settings.current(),
+        mode: () => options.status.mode(),
+        probe: ui.probePbx ?? ((target) => probePbx(target)),
+      }),
+    );
+    routes.route(
+      "/system",
+      createSystemApi({
+        system: ui.system,
+        status: options.status,
+        tokens,
+        log: options.log,
+        maxRestoreBytes: MAX_RESTORE_BYTES,
+        now: ui.now,
+      }),
+    );
+  }
+
+  const api = new Hono<HttpEnv>();
+  api.use("*", apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle }));
+  api.route("/", routes);
   app.route("/api", api);
+
+  if (ui && sessions && tokens) {
+    const rates = ui.rates ?? new RateHistory({
+      sample: () => {
+        const mux = ui.multiplexer.status();
+        return { eventsIn: mux.eventsInPerSecond, eventsOut: mux.eventsOutPerSecond };
+      },
+      now: ui.now,
+    }).start();
+    const deps: WebDeps = {
+      status: options.status,
+      ui,
+      users: options.users,
+      sessions,
+      tokens,
+      api: new InnerApi(routes),
+      log: options.log,
+      rates,
+      regions: new LiveRegions(),
+      now: ui.now ?? Date.now,
+      maxRestoreBytes: MAX_RESTORE_BYTES,
+    };
+    mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log });
+    const guard = pageGuard({
+      sessions,
+      users: options.users,
+      maxBodyBytes: (path) => path === "/system/restore" ? MAX_RESTORE_BYTES + 65536 : 16 * 1024 * 1024,
+    });
+    mountLiveRoutes(app, {
+      regions: deps.regions,
+      sessions,
+      users: options.users,
+      pageContext: (c) => pageContext(c, deps),
+      closing: options.closing,
+    });
+    // Every other path is a page: without a session it leads to the login page, never to a 404.
+    app.use("*", (c, next) => isPagePath(c.req.path) ? guard(c, next) : next());
+    mountPages(app, deps);
+  }
 
   // Sub-app notFound handlers do not apply once routes are merged; decide here for the whole app.
   app.notFound((c) =>
@@ -70,7 +181,10 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
 
   app.onError((error, c) => {
     if (error instanceof StoreUnavailableError) {
-      return apiError(c, 503, "store_unavailable", `${error.message}; see /healthz for the reason`);
+      if (c.req.path.startsWith("/api/")) {
+        return apiError(c, 503, "store_unavailable", `${error.message}; see /healthz for the reason`);
+      }
+      return c.text(`${error.message}; see /healthz for the reason`, 503);
     }
     options.log.error("request failed", { method: c.req.method, path: c.req.path, error });
     if (c.req.path.startsWith("/api/")) return apiError(c, 500, "internal_error", error.message);

@@ -7,8 +7,11 @@ import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { HttpEnv, RequestEnv } from "./context.ts";
 
 export interface HttpServiceOptions {
-  /** Built at each start, once the services it calls exist. */
-  app: () => Hono<HttpEnv>;
+  /**
+   * Built at each start, once the services it calls exist. `closing` is aborted when the service stops,
+   * before the server shuts down, so long-lived answers (live feeds) end instead of holding it up.
+   */
+  app: (closing: AbortSignal) => Hono<HttpEnv>;
   log: Logger;
   /** Read at every start, so a restart after a settings change picks up the new address. */
   address: () => { hostname: string; port: number };
@@ -22,6 +25,7 @@ export class HttpService implements Service {
   #server?: Deno.HttpServer<Deno.NetAddr>;
   #listener?: ListenerInfo;
   #requests = 0;
+  #closing?: AbortController;
 
   constructor(private readonly options: HttpServiceOptions) {}
 
@@ -29,7 +33,8 @@ export class HttpService implements Service {
     this.#lifecycle.set("starting");
     const { hostname, port } = this.options.address();
     const { log } = this.options;
-    const app = this.options.app();
+    this.#closing = new AbortController();
+    const app = this.options.app(this.#closing.signal);
     // Deno.serve throws synchronously when the address is taken: the registry records that reason.
     this.#server = Deno.serve({
       hostname,
@@ -52,6 +57,7 @@ export class HttpService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.#closing?.abort();
     const server = this.#server;
     this.#server = undefined;
     if (server) {

@@ -10,7 +10,8 @@ import { HotSwapHttpsServer } from "../tls/https_server.ts";
 import type { HttpEnv, RequestEnv } from "./context.ts";
 
 export interface HttpsServiceOptions {
-  app: () => Hono<HttpEnv>;
+  /** As for HttpService: built at each start; `closing` is aborted first when the service stops. */
+  app: (closing: AbortSignal) => Hono<HttpEnv>;
   log: Logger;
   address: () => { hostname: string; port: number };
   certificate: () => TlsPair;
@@ -26,6 +27,7 @@ export class HttpsService implements Service {
   #listener?: ListenerInfo;
   #unsubscribe?: () => void;
   #requests = 0;
+  #closing?: AbortController;
   #swaps = 0;
 
   constructor(private readonly options: HttpsServiceOptions) {}
@@ -34,7 +36,8 @@ export class HttpsService implements Service {
     this.#lifecycle.set("starting");
     const { hostname, port } = this.options.address();
     const pair = this.options.certificate();
-    const app = this.options.app();
+    this.#closing = new AbortController();
+    const app = this.options.app(this.#closing.signal);
     this.#server = HotSwapHttpsServer.start({
       hostname,
       port,
@@ -60,6 +63,7 @@ export class HttpsService implements Service {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#closing?.abort();
     const server = this.#server;
     this.#server = undefined;
     if (server) {

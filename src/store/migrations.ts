@@ -6,6 +6,7 @@ import { linesMigration } from "./migrations/0002_lines.ts";
 import { licensingMigration } from "./migrations/0003_licensing.ts";
 import { cstaUsersMigration } from "./migrations/0004_csta_users.ts";
 import { smdrMigration } from "./migrations/0005_smdr.ts";
+import { webSessionsMigration } from "./migrations/0006_web_sessions.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -13,4 +14,5 @@ export const migrations: readonly Migration[] = [
   licensingMigration,
   cstaUsersMigration,
   smdrMigration,
+  webSessionsMigration,
 ];

@@ -1,0 +1,55 @@
+// JSON API of the CSTA users (the logins applications give in their AARQ), mounted at /api/csta-users:
+// list, set a password (creating the user), remove. The last user cannot be removed: with none left the
+// appliance would re-create admin/admin at its next start.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import type { CstaUsers } from "../../auth/csta_users.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+/** Names an application can send as UTF-8 without surprises. */
+export const CSTA_USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+const nameSchema = z.string().regex(CSTA_USER_NAME, "1 to 64 letters, digits or . _ @ -");
+const passwordSchema = z.strictObject({
+  password: z.string().min(4, "at least 4 characters").max(128, "at most 128 characters"),
+});
+
+/** Builds the /api/csta-users sub-app. */
+export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get("/", (c) => c.json({ users: users.list() }));
+
+  app.put("/:name", async (c) => {
+    const name = nameSchema.safeParse(c.req.param("name"));
+    if (!name.success) {
+      return apiError(c, 400, "invalid_value", `name: ${name.error.issues[0].message}`, { field: "name" });
+    }
+    const body = await readJsonBody(c, passwordSchema);
+    if (!body.ok) return body.response;
+    const existed = users.list().some((u) => u.name === name.data);
+    await users.set(name.data, body.data.password);
+    return c.json({ user: users.list().find((u) => u.name === name.data) }, existed ? 200 : 201);
+  });
+
+  app.delete("/:name", (c) => {
+    const name = c.req.param("name");
+    const all = users.list();
+    if (!all.some((u) => u.name === name)) return apiError(c, 404, "not_found", `no CSTA user ${name}`);
+    if (all.length === 1) {
+      return apiError(
+        c,
+        409,
+        "last_user",
+        "the last CSTA user cannot be removed (with none, admin/admin would return at the next start); add another first",
+      );
+    }
+    users.remove(name);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,71 @@
+// JSON API of the PBX link, mounted at /api/pbx: its state and settings, and "test connection". While the
+// link to the configured PBX is up (or being set up) the test does not open a second connection: the PBX
+// takes one CTI client only, and what it does with a second one is unknown (PROTOCOL.md §13 [C-pbx/doc]).
+
+import { Hono } from "hono";
+import { z } from "zod";
+import type { ServiceStatus } from "../../service.ts";
+import type { Settings } from "../../settings/schema.ts";
+import type { HttpEnv } from "../context.ts";
+import type { PbxProbeReport, PbxProbeTarget } from "../pbx_probe.ts";
+import { readJsonBody } from "./json_body.ts";
+
+export interface PbxApiDependencies {
+  linkStatus: () => ServiceStatus | undefined;
+  settings: () => Settings;
+  mode: () => "pbx" | "demo";
+  probe: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
+}
+
+const testSchema = z.strictObject({
+  host: z.string().max(253).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+});
+
+/** The answer of a test that did not probe, because the link itself says how the PBX is. */
+export interface PbxTestAnswer extends PbxProbeReport {
+  /** False when the running link was reported instead of opening a test connection. */
+  probed: boolean;
+}
+
+/** Builds the /api/pbx sub-app. */
+export function createPbxApi(deps: PbxApiDependencies): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get(
+    "/",
+    (c) => c.json({ mode: deps.mode(), settings: deps.settings().pbx, link: deps.linkStatus() ?? null }),
+  );
+
+  app.post("/test", async (c) => {
+    const body = await readJsonBody(c, testSchema);
+    if (!body.ok) return body.response;
+    const configured = deps.settings().pbx;
+    const target = {
+      host: body.data.host?.trim() ?? configured.host,
+      port: body.data.port ?? configured.port,
+    };
+    const details = deps.linkStatus()?.details as { state?: string; since?: string } | undefined;
+    const sameAsLink = target.host === configured.host && target.port === configured.port;
+    const linkState = details?.state ?? "disconnected";
+    if (sameAsLink && target.host !== "" && linkState !== "disconnected") {
+      const name = `${target.host}:${target.port}`;
+      const answer: PbxTestAnswer = {
+        ok: linkState === "ready",
+        probed: false,
+        target: name,
+        summary: linkState === "ready"
+          ? `The link to ${name} is up (since ${
+            details?.since ?? "?"
+          }); no second connection was opened, because the PBX takes one CTI client only.`
+          : `The link is ${linkState} right now; try again in a moment.`,
+        steps: [],
+      };
+      return c.json(answer);
+    }
+    const report = await deps.probe(target);
+    return c.json({ ...report, probed: true } satisfies PbxTestAnswer);
+  });
+
+  return app;
+}

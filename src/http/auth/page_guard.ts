@@ -1,0 +1,80 @@
+// The gate in front of every page: a browser session is needed (else to the login page), the default or
+// provisioned password must have been changed (else to the password page), and a state-changing request
+// must come from this appliance's own page with the session's CSRF token.
+
+import type { Context, MiddlewareHandler } from "hono";
+import type { WebUsers } from "../../auth/web_users.ts";
+import { type HttpEnv, isStateChanging } from "../context.ts";
+import { crossSiteReason, CSRF_FIELD, CSRF_HEADER, csrfTokenMatches } from "./csrf.ts";
+import { readSessionCookie } from "./session_cookie.ts";
+import type { SessionStore } from "./session_store.ts";
+
+export interface PageGuardOptions {
+  sessions: SessionStore;
+  users: WebUsers;
+  /** True for the password page (and logout), which a user who must change the password may use. */
+  allowPasswordChangePending?: boolean;
+  /** Largest form body accepted, by path (uploads); default 16 MiB. */
+  maxBodyBytes?: (path: string) => number;
+}
+
+/** The path to come back to after login: local paths only, never another site. */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next;
+}
+
+export function pageGuard(options: PageGuardOptions): MiddlewareHandler<HttpEnv> {
+  return async (c, next) => {
+    const token = readSessionCookie(c);
+    const session = token ? await options.sessions.find(token) : undefined;
+    const user = session && options.users.list().find((u) => u.name === session.user);
+    if (!session || !user) {
+      if (!isStateChanging(c.req.method)) {
+        const url = new URL(c.req.url);
+        return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
+      }
+      return c.redirect("/login", 303);
+    }
+    if (user.mustChangePassword && !options.allowPasswordChangePending) return c.redirect("/password", 303);
+    if (isStateChanging(c.req.method)) {
+      const refusal = await stateChangeRefusal(c, session.csrfToken, options);
+      if (refusal) return refusal;
+    }
+    options.sessions.touch(session);
+    c.set("user", user.name);
+    c.set("authMethod", "session");
+    c.set("session", session);
+    return next();
+  };
+}
+
+async function stateChangeRefusal(
+  c: Context<HttpEnv>,
+  csrfToken: string,
+  options: PageGuardOptions,
+): Promise<Response | undefined> {
+  const crossSite = crossSiteReason(c.req.raw.headers);
+  if (crossSite) return refused(c, crossSite);
+  const limit = options.maxBodyBytes?.(c.req.path) ?? 16 * 1024 * 1024;
+  if (Number(c.req.header("content-length") ?? "0") > limit) {
+    return c.text(`The upload is larger than ${Math.round(limit / 1024 / 1024)} MiB.`, 413);
+  }
+  let presented = c.req.header(CSRF_HEADER);
+  if (!presented) {
+    const type = c.req.header("content-type") ?? "";
+    if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
+      const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+      const field = body[CSRF_FIELD];
+      presented = typeof field === "string" ? field : undefined;
+    }
+  }
+  if (!csrfTokenMatches(csrfToken, presented)) {
+    return refused(c, "the form was not sent by this session's page (missing or old CSRF token)");
+  }
+  return undefined;
+}
+
+function refused(c: Context<HttpEnv>, why: string): Response {
+  return c.text(`Refused: ${why}. Reload the page and try again.`, 403);
+}

@@ -1,0 +1,20 @@
+// What a new web password must be: long enough, and neither the old one, the user name nor the default.
+
+import { defaultAdminPassword } from "../../auth/web_users.ts";
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 200;
+
+/** Why `password` cannot be the new password, or undefined when it can. */
+export function newPasswordProblem(
+  password: string,
+  context: { user: string; current: string },
+): string | undefined {
+  if (password.length < PASSWORD_MIN_LENGTH) return `at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (password === context.current) return "must differ from the current password";
+  if (password.toLowerCase() === context.user.toLowerCase() || password === defaultAdminPassword) {
+    return "must not be the user name or the default password";
+  }
+  return undefined;
+}

@@ -1,0 +1,143 @@
+// Web UI sessions in the store, shared by the HTTP and HTTPS ports and kept across restarts: the cookie
+// carries a random token, the store its SHA-256; a session ends after the configured idle time.
+
+import type { DatabaseSync } from "node:sqlite";
+import { randomToken, sha256Hex } from "./secret_token.ts";
+
+/** One logged-in browser. `id` is the token's hash, never the token itself. */
+export interface WebSession {
+  id: string;
+  user: string;
+  /** Sent with every state-changing request (form field `_csrf` or header `X-CSRF-Token`). */
+  csrfToken: string;
+  createdAt: string;
+  lastSeenMs: number;
+  remote: string;
+}
+
+export interface SessionStoreOptions {
+  /** Minutes of inactivity after which a session ends (settings `web.sessionIdleMinutes`). */
+  idleMinutes: () => number;
+  now?: () => number;
+  /** Activity is written at most this often per session, so page loads do not each cost a commit. */
+  touchEveryMs?: number;
+}
+
+interface Row {
+  id_hash: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_ms: number;
+  remote: string;
+}
+
+export class SessionStore {
+  readonly #now: () => number;
+  readonly #touchEveryMs: number;
+
+  /** `database` is read at each call, so sessions outlive a store restart. */
+  constructor(private readonly database: () => DatabaseSync, private readonly options: SessionStoreOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#touchEveryMs = options.touchEveryMs ?? 15_000;
+  }
+
+  /** Starts a session for `user`; the returned token goes into the cookie and nowhere else. */
+  async create(user: string, remote: string): Promise<{ token: string; session: WebSession }> {
+    this.prune();
+    const token = randomToken();
+    const session: WebSession = {
+      id: await sha256Hex(token),
+      user,
+      csrfToken: randomToken(),
+      createdAt: new Date(this.#now()).toISOString(),
+      lastSeenMs: this.#now(),
+      remote,
+    };
+    this.database().prepare(
+      `INSERT INTO web_session (id_hash, user_name, csrf_token, created_at, last_seen_ms, remote)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(session.id, user, session.csrfToken, session.createdAt, session.lastSeenMs, remote);
+    return { token, session };
+  }
+
+  /** The live session for a cookie token, or undefined (unknown, or idle too long: then it is removed). */
+  async find(token: string): Promise<WebSession | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const id = await sha256Hex(token);
+    const row = this.database().prepare("SELECT * FROM web_session WHERE id_hash = ?").get(id) as
+      | Row
+      | undefined;
+    if (!row) return undefined;
+    if (this.#expired(row.last_seen_ms)) {
+      this.remove(id);
+      return undefined;
+    }
+    return fromRow(row);
+  }
+
+  /** Records activity (a request that was not a live feed); written at most every `touchEveryMs`. */
+  touch(session: WebSession): void {
+    const now = this.#now();
+    if (now - session.lastSeenMs < this.#touchEveryMs) return;
+    session.lastSeenMs = now;
+    this.database().prepare("UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?").run(now, session.id);
+  }
+
+  remove(id: string): void {
+    this.database().prepare("DELETE FROM web_session WHERE id_hash = ?").run(id);
+  }
+
+  /** Ends every session of `user` except `keep` (after a password change). Returns how many ended. */
+  removeForUser(user: string, keep?: string): number {
+    return Number(
+      this.database().prepare("DELETE FROM web_session WHERE user_name = ? AND id_hash != ?").run(
+        user,
+        keep ?? "",
+      ).changes,
+    );
+  }
+
+  /** A one-shot message shown on the next page of this session ("Saved."), then forgotten. */
+  setFlash(id: string, message: string): void {
+    this.database().prepare("UPDATE web_session SET flash = ? WHERE id_hash = ?").run(message, id);
+  }
+
+  takeFlash(id: string): string | undefined {
+    const row = this.database().prepare("SELECT flash FROM web_session WHERE id_hash = ?").get(id) as
+      | { flash: string | null }
+      | undefined;
+    if (!row?.flash) return undefined;
+    this.database().prepare("UPDATE web_session SET flash = NULL WHERE id_hash = ?").run(id);
+    return row.flash;
+  }
+
+  /** Sessions not yet idle too long. */
+  count(): number {
+    const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
+    const row = this.database().prepare("SELECT COUNT(*) AS n FROM web_session WHERE last_seen_ms > ?")
+      .get(cutoff) as { n: number };
+    return row.n;
+  }
+
+  /** Deletes sessions that have been idle too long. */
+  prune(): void {
+    const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
+    this.database().prepare("DELETE FROM web_session WHERE last_seen_ms <= ?").run(cutoff);
+  }
+
+  #expired(lastSeenMs: number): boolean {
+    return this.#now() - lastSeenMs >= this.options.idleMinutes() * 60_000;
+  }
+}
+
+function fromRow(row: Row): WebSession {
+  return {
+    id: row.id_hash,
+    user: row.user_name,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    lastSeenMs: row.last_seen_ms,
+    remote: row.remote,
+  };
+}

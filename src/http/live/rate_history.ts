@@ -1,0 +1,63 @@
+// Samples the multiplexer's event rates at a fixed interval and keeps the last minutes of them, for the
+// dashboard's chart. The sampling timer never keeps the process alive.
+
+export interface RatePoint {
+  /** Milliseconds since the epoch. */
+  at: number;
+  eventsIn: number;
+  eventsOut: number;
+}
+
+export interface RateHistoryOptions {
+  /** The current rates (events per second), e.g. from `Switchboard.status()`. */
+  sample: () => { eventsIn: number; eventsOut: number };
+  intervalMs?: number;
+  /** Points kept: with the defaults 120 × 5 s = the last 10 minutes. */
+  keep?: number;
+  now?: () => number;
+}
+
+export class RateHistory {
+  readonly intervalMs: number;
+  readonly keep: number;
+  #points: RatePoint[] = [];
+  #timer?: ReturnType<typeof setInterval>;
+  #options: RateHistoryOptions;
+
+  constructor(options: RateHistoryOptions) {
+    this.#options = options;
+    this.intervalMs = options.intervalMs ?? 5_000;
+    this.keep = options.keep ?? 120;
+  }
+
+  /** Starts sampling (idempotent). */
+  start(): this {
+    if (this.#timer !== undefined) return this;
+    const timer = setInterval(() => this.sampleNow(), this.intervalMs);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+    return this;
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Takes one sample now; a failing source is skipped (the chart shows a gap, not an error). */
+  sampleNow(): void {
+    let rates: { eventsIn: number; eventsOut: number };
+    try {
+      rates = this.#options.sample();
+    } catch {
+      return;
+    }
+    this.#points.push({ at: (this.#options.now ?? Date.now)(), ...rates });
+    if (this.#points.length > this.keep) this.#points.splice(0, this.#points.length - this.keep);
+  }
+
+  /** The kept points, oldest first. */
+  points(): readonly RatePoint[] {
+    return this.#points;
+  }
+}

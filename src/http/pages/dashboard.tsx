@@ -1,0 +1,320 @@
+// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
+// The dashboard: "is it working, and if not, why" at a glance. Every card is one live region, re-sent
+// whenever it changes: PBX link, CSTA server and applications, the event rate chart, monitors, SMDR,
+// certificate, licence, calls, and every failed service with its reason.
+
+import type { Hono } from "hono";
+import type { HttpEnv } from "../context.ts";
+import type { RatePoint } from "../live/rate_history.ts";
+import type { WebDeps } from "../web_deps.ts";
+import { Badge, Card, KeyValues, LiveRegion, stateLevel } from "./components.tsx";
+import { formatAge, formatRate, formatTime, plural, serviceTitle } from "./format.ts";
+import type { PageContext } from "./layout.tsx";
+import { renderPage } from "./render.tsx";
+import {
+  details,
+  licenceOf,
+  linkWords,
+  type ListenerDetails,
+  type PbxLinkDetails,
+  type SmdrDetails,
+  tlsOf,
+} from "./status_views.ts";
+
+export function mountDashboard(app: Hono<HttpEnv>, deps: WebDeps): void {
+  deps.regions.add("dashboard", ({ ctx }) => <DashboardCards deps={deps} ctx={ctx} />);
+  app.get("/", (c) =>
+    renderPage(c, deps, {
+      title: "Dashboard",
+      body: (ctx) => (
+        <LiveRegion name="dashboard">
+          <DashboardCards deps={deps} ctx={ctx} />
+        </LiveRegion>
+      ),
+    }));
+}
+
+function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
+  const { deps, ctx } = props;
+  const services = deps.status.services();
+  const mux = deps.ui.multiplexer.status();
+  const remote = mux.applications.filter((a) => a.transport !== "internal");
+  return (
+    <div class="grid">
+      <Attention deps={deps} />
+      <PbxCard deps={deps} ctx={ctx} />
+      <Card title="CSTA server" id="dash-csta">
+        <KeyValues
+          rows={[
+            ["TCP", listenerWords(services["csta-tcp"])],
+            ["TLS", listenerWords(services["csta-tls"])],
+            ["Applications", <span id="dash-app-count">{applicationsByClass(mux)}</span>],
+            [
+              "Monitors",
+              `${mux.monitors.length} (${mux.monitors.filter((m) => m.state === "active").length} active)`,
+            ],
+            [
+              "Events",
+              `${formatRate(mux.eventsInPerSecond)}/s from the PBX, ${
+                formatRate(mux.eventsOutPerSecond)
+              }/s to applications`,
+            ],
+          ]}
+        />
+        <ul class="plain" id="dash-applications">
+          {remote.slice(0, 8).map((a) => (
+            <li>
+              <a href="/applications">{a.remote}</a>{" "}
+              <span class="muted">
+                {a.transport.toUpperCase()}
+                {a.user ? ` · ${a.user}` : ""} · {plural(a.monitors, "monitor")}
+              </span>
+            </li>
+          ))}
+        </ul>
+        {remote.length > 8
+          ? (
+            <p>
+              <a href="/applications">all {remote.length} applications</a>
+            </p>
+          )
+          : null}
+      </Card>
+      <Card title="Events per second" id="dash-rates">
+        <RateChart points={deps.rates.points()} intervalMs={deps.rates.intervalMs} />
+      </Card>
+      <SmdrCard deps={deps} />
+      <CertificateCard deps={deps} />
+      <LicenceCard deps={deps} />
+      <CallsCard deps={deps} />
+      <p class="muted small">Updated {formatTime(ctx.now)} UTC</p>
+    </div>
+  );
+}
+
+/** Every failed or degraded service and other problems, in plain words; or that all is well. */
+function Attention(props: { deps: WebDeps }) {
+  const services = props.deps.status.services();
+  const problems: { title: string; reason: string; level: "error" | "warning" }[] = [];
+  for (const [name, s] of Object.entries(services)) {
+    if (s.state === "failed") {
+      problems.push({ title: serviceTitle(name), reason: s.reason ?? "failed", level: "error" });
+    } else if (s.state === "degraded") {
+      problems.push({ title: serviceTitle(name), reason: s.reason ?? "degraded", level: "warning" });
+    }
+  }
+  const settingsProblem = props.deps.status.settingsProblem();
+  if (settingsProblem) {
+    problems.push({
+      title: "Settings file",
+      reason: `an edit was refused, the previous settings run: ${settingsProblem}`,
+      level: "warning",
+    });
+  }
+  return (
+    <Card title="Attention" id="dash-attention" wide>
+      {problems.length === 0
+        ? <p class="ok-line" id="dash-all-ok">Every service runs.</p>
+        : (
+          <ul class="problems">
+            {problems.map((p) => (
+              <li class={p.level}>
+                <Badge level={p.level}>{p.level === "error" ? "failed" : "problem"}</Badge>{" "}
+                <strong>{p.title}</strong>: {p.reason}
+              </li>
+            ))}
+          </ul>
+        )}
+    </Card>
+  );
+}
+
+function PbxCard(props: { deps: WebDeps; ctx: PageContext }) {
+  const status = props.deps.status.services()["pbx-link"];
+  const link = details<PbxLinkDetails>(status);
+  const words = linkWords(link.state);
+  return (
+    <Card title="PBX link" id="dash-pbx" actions={<a href="/pbx">PBX page</a>}>
+      <p>
+        <Badge
+          level={link.state === "ready" ? "ok" : link.state === "disconnected" ? "error" : "warning"}
+          id="pbx-state"
+        >
+          {words}
+        </Badge>
+        {props.ctx.demo
+          ? (
+            <>
+              <Badge level="warning" id="pbx-simulated">simulated PBX</Badge>
+            </>
+          )
+          : null}
+      </p>
+      <KeyValues
+        rows={[
+          ["PBX", link.host ? `${link.host}:${link.port}` : "none set (demo)"],
+          [
+            link.state === "ready" ? "Connected since" : "Since",
+            `${formatTime(link.since)} (${formatAge(link.since, props.ctx.now)})`,
+          ],
+          ["Reconnects", String(link.reconnects ?? 0)],
+          ["Last error", link.lastError ?? "none"],
+          ...(link.nextRetryAt ? [["Next attempt", formatTime(link.nextRetryAt)] as [string, string]] : []),
+        ]}
+      />
+    </Card>
+  );
+}
+
+function SmdrCard(props: { deps: WebDeps }) {
+  const status = props.deps.status.services().smdr;
+  const d = details<SmdrDetails>(status);
+  return (
+    <Card title="SMDR" id="dash-smdr" actions={<a href="/smdr">SMDR page</a>}>
+      <p>
+        <Badge level={status ? stateLevel(status.state) : "idle"}>{status?.state ?? "not installed"}</Badge>
+      </p>
+      <KeyValues
+        rows={[
+          [
+            "Collectors",
+            d.local
+              ? `${d.local.collectors.length} of ${d.local.maxCollectors} on ${d.local.listening ?? "–"}`
+              : "local mode off",
+          ],
+          [
+            "Push",
+            d.push
+              ? `${d.push.state} to ${d.push.target}${d.push.lastError ? ` (${d.push.lastError})` : ""}`
+              : "off",
+          ],
+          ["Records today", String(d.recordsToday ?? 0)],
+          ["Backlog", String(d.backlog ?? 0)],
+        ]}
+      />
+    </Card>
+  );
+}
+
+function CertificateCard(props: { deps: WebDeps }) {
+  const tls = tlsOf(props.deps.status.services().tls);
+  return (
+    <Card title="Certificate" id="dash-certificate" actions={<a href="/certificate">Certificate page</a>}>
+      {tls
+        ? (
+          <>
+            <p>
+              <Badge level={tls.certificate.level === "ok" ? "ok" : tls.certificate.level}>
+                {tls.certificate.level === "ok" ? "valid" : tls.certificate.level}
+              </Badge>{" "}
+              {tls.certificate.message}
+            </p>
+            <KeyValues
+              rows={[["Subject", tls.certificate.subject], ["Days left", String(tls.certificate.daysLeft)]]}
+            />
+          </>
+        )
+        : <p class="muted">No certificate information (the certificate service is not running).</p>}
+    </Card>
+  );
+}
+
+function LicenceCard(props: { deps: WebDeps }) {
+  const licence = licenceOf(props.deps.status.services().licensing);
+  return (
+    <Card title="Licence" id="dash-licence" actions={<a href="/licences">Licences page</a>}>
+      {licence
+        ? (
+          <KeyValues
+            rows={[
+              [
+                "Mode",
+                <Badge
+                  level={licence.mode === "expired" ? "error" : licence.mode === "trial" ? "warning" : "ok"}
+                >
+                  {licence.mode}
+                </Badge>,
+              ],
+              ["Lines", `${licence.linesInUse} in use of ${licence.linesLicensed}`],
+              ["Days left", licence.daysLeft === null ? "no end" : String(licence.daysLeft)],
+            ]}
+          />
+        )
+        : <p class="muted">Licensing is not running.</p>}
+    </Card>
+  );
+}
+
+function CallsCard(props: { deps: WebDeps }) {
+  const calls = props.deps.ui.calls;
+  return (
+    <Card title="Calls" id="dash-calls" actions={<a href="/calls">Calls page</a>}>
+      {calls
+        ? <p>{plural(calls.activeCalls().length, "call")} now</p>
+        : <p class="muted">Call tracking is not running.</p>}
+    </Card>
+  );
+}
+
+/** The event rate over the kept minutes as bars; the newest on the right. */
+export function RateChart(props: { points: readonly RatePoint[]; intervalMs: number }) {
+  const width = 300;
+  const height = 80;
+  const slots = 120;
+  const points = props.points.slice(-slots);
+  const max = Math.max(1, ...points.map((p) => p.eventsIn));
+  const barWidth = width / slots;
+  const minutes = Math.round((slots * props.intervalMs) / 60_000);
+  const latest = points.at(-1);
+  return (
+    <figure class="chart">
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={`events per second from the PBX over the last ${minutes} minutes`}
+      >
+        <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} class="axis" />
+        {points.map((p, i) => {
+          const h = Math.max(p.eventsIn > 0 ? 1 : 0, (p.eventsIn / max) * (height - 4));
+          return (
+            <rect
+              x={(slots - points.length + i) * barWidth}
+              y={height - h}
+              width={Math.max(1, barWidth - 0.5)}
+              height={h}
+            />
+          );
+        })}
+      </svg>
+      <figcaption>
+        last {minutes} min · peak{" "}
+        {formatRate(max === 1 && points.every((p) => p.eventsIn === 0) ? 0 : max)}/s · now{" "}
+        {latest ? formatRate(latest.eventsIn) : "–"}/s
+      </figcaption>
+    </figure>
+  );
+}
+
+function listenerWords(
+  status: {
+    state: string;
+    reason?: string;
+    listeners?: { hostname: string; port: number }[];
+    details?: Record<string, unknown>;
+  } | undefined,
+) {
+  if (!status) return "not configured";
+  if (status.state === "failed") return <span class="error">failed: {status.reason}</span>;
+  const l = status.listeners?.[0];
+  const d = (status.details ?? {}) as ListenerDetails;
+  return l ? `port ${l.port} on ${l.hostname} · ${plural(d.connections ?? 0, "connection")}` : status.state;
+}
+
+function applicationsByClass(mux: ReturnType<WebDeps["ui"]["multiplexer"]["status"]>): string {
+  const remote = mux.applications.filter((a) => a.transport !== "internal");
+  const tcp = remote.filter((a) => a.transport === "tcp").length;
+  const tls = remote.length - tcp;
+  const owners = [mux.cdrOwner !== null ? "CDR owned" : "", mux.hotelOwner !== null ? "hotel owned" : ""]
+    .filter(Boolean);
+  return `${remote.length} CTI (${tcp} TCP, ${tls} TLS)${owners.length ? ` · ${owners.join(", ")}` : ""}`;
+}

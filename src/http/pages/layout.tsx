@@ -1,0 +1,95 @@
+// The frame around every page: the head with the embedded style sheet and script (nothing from another
+// origin), the navigation, the demo badge, the signed-in user with logout, and the one-shot message.
+
+import type { Child } from "hono/jsx";
+import { assetUrl } from "../assets.ts";
+import type { RequestEnv } from "../context.ts";
+import { Csrf } from "./components.tsx";
+
+/** What every page knows about the request it answers. */
+export interface PageContext {
+  user: string;
+  csrf: string;
+  /** The path of the page, for the active navigation entry. */
+  path: string;
+  /** True when the PBX is the built-in simulator. */
+  demo: boolean;
+  flash?: string;
+  now: number;
+  /** For in-process API calls made for this user (see inner_api.ts). */
+  env: RequestEnv;
+}
+
+export const navigation: { href: string; label: string }[] = [
+  { href: "/", label: "Dashboard" },
+  { href: "/applications", label: "Applications" },
+  { href: "/monitors", label: "Monitors" },
+  { href: "/calls", label: "Calls" },
+  { href: "/pbx", label: "PBX" },
+  { href: "/csta-server", label: "CSTA server" },
+  { href: "/certificate", label: "Certificate" },
+  { href: "/lines", label: "Lines" },
+  { href: "/numbers", label: "Location & rules" },
+  { href: "/licences", label: "Licences" },
+  { href: "/smdr", label: "SMDR" },
+  { href: "/logs", label: "Logs" },
+  { href: "/system", label: "System" },
+];
+
+function isActive(href: string, path: string): boolean {
+  return href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
+}
+
+/** A full page for a signed-in user. */
+export function Layout(props: { ctx: PageContext; title: string; children: Child; intro?: Child }) {
+  const { ctx } = props;
+  return (
+    <Document title={props.title} csrf={ctx.csrf}>
+      <header class="top">
+        <a class="brand" href="/">
+          <img src={assetUrl("icon.svg")} alt="" width="24" height="24" />
+          <span>cstabox</span>
+        </a>
+        {ctx.demo ? <span class="badge warning demo" id="demo-badge">simulated PBX</span> : null}
+        <nav aria-label="Main" class="menu">
+          {navigation.map((item) => (
+            <a href={item.href} aria-current={isActive(item.href, ctx.path) ? "page" : undefined}>
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <div class="who">
+          <span>{ctx.user}</span>
+          <form method="post" action="/logout" class="inline">
+            <Csrf token={ctx.csrf} />
+            <button type="submit" class="link" id="logout">Log out</button>
+          </form>
+        </div>
+      </header>
+      <main>
+        <h1>{props.title}</h1>
+        {props.intro ? <p class="intro">{props.intro}</p> : null}
+        {ctx.flash ? <p class="notice ok" role="status" id="flash">{ctx.flash}</p> : null}
+        {props.children}
+      </main>
+    </Document>
+  );
+}
+
+/** The bare document (also for the login and password pages, which have no navigation). */
+export function Document(props: { title: string; csrf?: string; children: Child; bare?: boolean }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title} – cstabox</title>
+        <link rel="icon" href={assetUrl("icon.svg")} type="image/svg+xml" />
+        <link rel="stylesheet" href={assetUrl("app.css")} />
+        {props.csrf ? <meta name="csrf-token" content={props.csrf} /> : null}
+        <script src={assetUrl("app.js")} defer></script>
+      </head>
+      <body class={props.bare ? "bare" : undefined}>{props.children}</body>
+    </html>
+  );
+}

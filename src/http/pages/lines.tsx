@@ -1,0 +1,479 @@
+// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
+// The Lines page: the searchable, sortable line table (search and sort work without script; the client
+// script does them as one types); add, edit, delete; import a text file with the per-row report; export;
+// load from the PBX with a preview of additions, changes and removals; extension ranges.
+
+import type { Context, Hono } from "hono";
+import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
+import type { LineSyncPlan, LineSyncResult } from "../../lines/line_sync.ts";
+import type { HttpEnv } from "../context.ts";
+import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
+import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
+import {
+  Card,
+  Checkbox,
+  Csrf,
+  emptyForm,
+  Field,
+  FormMessage,
+  type FormState,
+  PostButton,
+  Select,
+  Table,
+  TextArea,
+} from "./components.tsx";
+import { plural } from "./format.ts";
+import { renderPage } from "./render.tsx";
+
+type ImportReport =
+  | { ok: true; added: string[]; changed: string[]; unchanged: number; removed: string[] }
+  | { ok: false; error: ApiErrorDetail };
+
+interface LinesPageState {
+  addForm?: FormState;
+  importReport?: ImportReport;
+  importMode?: string;
+  syncPlan?: { plan: LineSyncPlan; readNames: boolean } | { error: string };
+  rangesForm?: FormState;
+}
+
+const SORTS = ["number", "name", "kind"] as const;
+
+export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
+  app.get("/lines", (c) => linesPage(c, deps, {}));
+
+  app.post("/lines", async (c) => {
+    const body = await c.req.parseBody();
+    const values = {
+      number: String(body.number ?? "").trim(),
+      name: String(body.name ?? ""),
+      kind: String(body.kind ?? "extension"),
+      deviceNumber: String(body.deviceNumber ?? "").trim(),
+      enabled: String(body.enabled ?? "on"),
+    };
+    const form: FormState = { values, errors: {} };
+    const deviceNumber = values.deviceNumber === "" ? null : Number(values.deviceNumber);
+    if (deviceNumber !== null && !Number.isInteger(deviceNumber)) {
+      form.errors.deviceNumber = "A whole number, or empty.";
+    }
+    if (Object.keys(form.errors).length) return linesPage(c, deps, { addForm: form }, 400);
+    const result = await deps.api.call<Line>(actingEnv(c), "POST", "/lines", {
+      json: {
+        number: values.number,
+        name: values.name,
+        kind: values.kind,
+        deviceNumber,
+        enabled: values.enabled === "on",
+      },
+    });
+    if (!result.ok) return linesPage(c, deps, { addForm: { ...form, ...formErrors(result.error) } }, 400);
+    return redirectWithFlash(c, deps, "/lines", `Line ${result.data.number} added.`);
+  });
+
+  app.get("/lines/:number/edit", (c) => editPage(c, deps, undefined));
+
+  app.post("/lines/:number/edit", async (c) => {
+    const number = c.req.param("number");
+    const body = await c.req.parseBody();
+    const values = {
+      name: String(body.name ?? ""),
+      kind: String(body.kind ?? "extension"),
+      deviceNumber: String(body.deviceNumber ?? "").trim(),
+      enabled: String(body.enabled ?? "off"),
+      missingFromPbx: String(body.missingFromPbx ?? "off"),
+    };
+    const form: FormState = { values, errors: {} };
+    const deviceNumber = values.deviceNumber === "" ? null : Number(values.deviceNumber);
+    if (deviceNumber !== null && !Number.isInteger(deviceNumber)) {
+      form.errors.deviceNumber = "A whole number, or empty.";
+    }
+    if (Object.keys(form.errors).length) return editPage(c, deps, form);
+    const result = await deps.api.call<Line>(actingEnv(c), "PUT", `/lines/${encodeURIComponent(number)}`, {
+      json: {
+        name: values.name,
+        kind: values.kind,
+        deviceNumber,
+        enabled: values.enabled === "on",
+        missingFromPbx: values.missingFromPbx === "on",
+      },
+    });
+    if (!result.ok) return editPage(c, deps, { ...form, ...formErrors(result.error) });
+    return redirectWithFlash(c, deps, "/lines", `Line ${number} saved.`);
+  });
+
+  app.post("/lines/:number/delete", async (c) => {
+    const number = c.req.param("number");
+    const result = await deps.api.call(actingEnv(c), "DELETE", `/lines/${encodeURIComponent(number)}`);
+    return redirectWithFlash(
+      c,
+      deps,
+      "/lines",
+      result.ok ? `Line ${number} deleted.` : `Not deleted: ${result.error.message}`,
+    );
+  });
+
+  app.post("/lines/import", async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.file;
+    const mode = body.mode === "replace" ? "replace" : "merge";
+    if (!(file instanceof File) || file.size === 0) {
+      return linesPage(c, deps, {
+        importMode: mode,
+        importReport: {
+          ok: false,
+          error: { code: "no_file", message: "Choose a text file to import.", field: "file" },
+        },
+      }, 400);
+    }
+    const result = await deps.api.call<Omit<Extract<ImportReport, { ok: true }>, "ok">>(
+      actingEnv(c),
+      "POST",
+      `/lines/import?mode=${mode}`,
+      {
+        text: await file.text(),
+      },
+    );
+    if (!result.ok) {
+      return linesPage(c, deps, { importMode: mode, importReport: { ok: false, error: result.error } }, 422);
+    }
+    deps.log.info("lines imported in the web UI", {
+      mode,
+      user: c.get("user"),
+      added: result.data.added.length,
+    });
+    return linesPage(c, deps, { importMode: mode, importReport: { ok: true, ...result.data } });
+  });
+
+  app.post("/lines/sync/preview", async (c) => {
+    const body = await c.req.parseBody();
+    const readNames = body.readNames === "on";
+    const result = await deps.api.call<LineSyncPlan>(actingEnv(c), "POST", "/lines/sync/preview", {
+      json: { readNames },
+    });
+    return linesPage(c, deps, {
+      syncPlan: result.ok ? { plan: result.data, readNames } : { error: result.error.message },
+    }, result.ok ? 200 : 503);
+  });
+
+  app.post("/lines/sync/apply", async (c) => {
+    const body = await c.req.parseBody();
+    const readNames = body.readNames === "on";
+    const removals = body.removals === "delete" ? "delete" : "flag";
+    const result = await deps.api.call<LineSyncResult>(actingEnv(c), "POST", "/lines/sync/apply", {
+      json: { readNames, removals },
+    });
+    if (!result.ok) return linesPage(c, deps, { syncPlan: { error: result.error.message } }, 503);
+    const r = result.data;
+    return redirectWithFlash(
+      c,
+      deps,
+      "/lines",
+      `Loaded from the PBX: ${r.added.length} added, ${r.changed.length} changed, ${r.flagged.length} marked missing, ${r.deleted.length} deleted.`,
+    );
+  });
+
+  app.post("/lines/ranges", async (c) => {
+    const body = await c.req.parseBody();
+    const text = String(body.text ?? "");
+    const result = await deps.api.call(actingEnv(c), "PUT", "/location/extension-ranges", { json: { text } });
+    if (!result.ok) {
+      return linesPage(c, deps, { rangesForm: { values: { text }, ...formErrors(result.error) } }, 400);
+    }
+    return redirectWithFlash(c, deps, "/lines#ranges", "Extension ranges saved.");
+  });
+}
+
+async function linesPage(
+  c: Context<HttpEnv>,
+  deps: WebDeps,
+  state: LinesPageState,
+  status: 200 | 400 | 422 | 503 = 200,
+): Promise<Response> {
+  const env = actingEnv(c);
+  const [lines, ranges] = await Promise.all([
+    deps.api.get<{ lines: Line[] }>(env, "/lines"),
+    deps.api.get<{ text: string }>(env, "/location/extension-ranges"),
+  ]);
+  const query = (c.req.query("q") ?? "").trim();
+  const sort = (SORTS as readonly string[]).includes(c.req.query("sort") ?? "")
+    ? c.req.query("sort")!
+    : "number";
+  const all = lines.ok ? lines.data.lines : [];
+  const shown = sortLines(filterLines(all, query), sort);
+  const addForm = state.addForm ?? emptyForm;
+  return renderPage(c, deps, {
+    title: "Lines",
+    status,
+    intro: "The PBX devices cstabox offers as lines: extensions, trunks and groups.",
+    body: (ctx) => (
+      <div class="grid">
+        <Card
+          title={`Lines (${all.length})`}
+          id="lines-card"
+          wide
+          actions={<a href="/api/lines/export" class="button secondary" id="lines-export">Export</a>}
+        >
+          <form method="get" action="/lines" class="row search">
+            <Field
+              name="q"
+              label="Search"
+              type="search"
+              value={query}
+              id="lines-search"
+              placeholder="number or name"
+            />
+            <input type="hidden" name="sort" value={sort} />
+            <button type="submit" class="secondary">Search</button>
+          </form>
+          <Table
+            id="lines-table"
+            head={[
+              <a href={`/lines?sort=number&q=${encodeURIComponent(query)}`} data-sort="number">Number</a>,
+              <a href={`/lines?sort=name&q=${encodeURIComponent(query)}`} data-sort="name">Name</a>,
+              <a href={`/lines?sort=kind&q=${encodeURIComponent(query)}`} data-sort="kind">Kind</a>,
+              "Device number",
+              "State",
+              "",
+            ]}
+            count={shown.length}
+            empty={query
+              ? "No line matches the search."
+              : "No lines yet: add them, import a file or load them from the PBX."}
+          >
+            {shown.map((line) => (
+              <tr data-number={line.number} data-name={line.name} data-kind={line.kind}>
+                <td class="mono">{line.number}</td>
+                <td>{line.name}</td>
+                <td>{line.kind}</td>
+                <td>{line.deviceNumber ?? "–"}</td>
+                <td>
+                  {[line.enabled ? "" : "disabled", line.missingFromPbx ? "missing from the PBX" : ""].filter(
+                    Boolean,
+                  ).join(", ") || "ok"}
+                </td>
+                <td class="row-actions">
+                  <a href={`/lines/${encodeURIComponent(line.number)}/edit`}>Edit</a>
+                  <PostButton
+                    action={`/lines/${encodeURIComponent(line.number)}/delete`}
+                    csrf={ctx.csrf}
+                    label="Delete"
+                    kind="danger"
+                    confirm={`Delete line ${line.number}?`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+
+        <Card title="Add a line" id="line-add">
+          <form method="post" action="/lines" id="line-add-form">
+            <Csrf token={ctx.csrf} />
+            <FormMessage form={addForm} />
+            <Field
+              name="number"
+              label="Number"
+              value={addForm.values.number}
+              error={addForm.errors.number}
+              required
+              inputmode="tel"
+            />
+            <Field name="name" label="Name" value={addForm.values.name} error={addForm.errors.name} />
+            <Select
+              name="kind"
+              label="Kind"
+              value={addForm.values.kind ?? "extension"}
+              options={LINE_KINDS}
+              error={addForm.errors.kind}
+            />
+            <Field
+              name="deviceNumber"
+              label="PBX device number (optional)"
+              value={addForm.values.deviceNumber}
+              error={addForm.errors.deviceNumber}
+              inputmode="numeric"
+            />
+            <Checkbox name="enabled" label="Enabled" checked={addForm.values.enabled !== "off"} />
+            <button type="submit" class="primary">Add line</button>
+          </form>
+        </Card>
+
+        <Card title="Import" id="lines-import">
+          <form method="post" action="/lines/import" enctype="multipart/form-data" id="lines-import-form">
+            <Csrf token={ctx.csrf} />
+            <Field
+              name="file"
+              label="Text file"
+              type="file"
+              accept=".txt,.csv,text/plain"
+              help="One line per row: the number, then a comma and the name. Rows starting with # are ignored."
+            />
+            <Select
+              name="mode"
+              label="Mode"
+              value={state.importMode ?? "merge"}
+              options={[{ value: "merge", label: "add and rename (keep other lines)" }, {
+                value: "replace",
+                label: "replace (the file becomes the line list)",
+              }]}
+            />
+            <button type="submit" class="primary">Import</button>
+          </form>
+          {state.importReport ? <ImportReportView report={state.importReport} /> : null}
+        </Card>
+
+        <Card title="Load from the PBX" id="lines-sync">
+          <form method="post" action="/lines/sync/preview" id="lines-sync-preview">
+            <Csrf token={ctx.csrf} />
+            <Checkbox name="readNames" label="Take the names the PBX reports" checked />
+            <button type="submit" class="secondary">Preview</button>
+          </form>
+          {state.syncPlan ? <SyncPlanView state={state.syncPlan} csrf={ctx.csrf} /> : null}
+        </Card>
+
+        <Card title="Extension ranges" id="ranges">
+          <form method="post" action="/lines/ranges" id="ranges-form">
+            <Csrf token={ctx.csrf} />
+            <FormMessage form={state.rangesForm ?? emptyForm} />
+            <TextArea
+              name="text"
+              label="Ranges"
+              value={state.rangesForm?.values.text ?? (ranges.ok ? ranges.data.text : "")}
+              error={state.rangesForm?.errors.text}
+              rows={3}
+              help="Which numbers are this PBX's extensions, e.g. 100-199, 2000-2099. Loading from the PBX takes only these; empty means all."
+            />
+            <button type="submit" class="primary">Save ranges</button>
+          </form>
+        </Card>
+      </div>
+    ),
+  });
+}
+
+async function editPage(c: Context<HttpEnv>, deps: WebDeps, form: FormState | undefined): Promise<Response> {
+  const number = c.req.param("number") ?? "";
+  const result = await deps.api.get<Line>(actingEnv(c), `/lines/${encodeURIComponent(number)}`);
+  if (!result.ok) return redirectWithFlash(c, deps, "/lines", result.error.message);
+  const line = result.data;
+  const v = form?.values ?? {
+    name: line.name,
+    kind: line.kind,
+    deviceNumber: line.deviceNumber === null ? "" : String(line.deviceNumber),
+    enabled: line.enabled ? "on" : "off",
+    missingFromPbx: line.missingFromPbx ? "on" : "off",
+  };
+  const errors = form?.errors ?? {};
+  return renderPage(c, deps, {
+    title: `Line ${line.number}`,
+    status: form ? 400 : 200,
+    body: (ctx) => (
+      <Card title="Edit" id="line-edit">
+        <form method="post" action={`/lines/${encodeURIComponent(line.number)}/edit`} id="line-edit-form">
+          <Csrf token={ctx.csrf} />
+          {form ? <FormMessage form={form} /> : null}
+          <Field name="name" label="Name" value={v.name} error={errors.name} />
+          <Select name="kind" label="Kind" value={v.kind} options={LINE_KINDS} error={errors.kind} />
+          <Field
+            name="deviceNumber"
+            label="PBX device number"
+            value={v.deviceNumber}
+            error={errors.deviceNumber}
+            inputmode="numeric"
+          />
+          <Checkbox name="enabled" label="Enabled" checked={v.enabled === "on"} />
+          <Checkbox name="missingFromPbx" label="Missing from the PBX" checked={v.missingFromPbx === "on"} />
+          <button type="submit" class="primary">Save</button> <a href="/lines">Cancel</a>
+        </form>
+      </Card>
+    ),
+  });
+}
+
+function ImportReportView(props: { report: ImportReport }) {
+  const { report } = props;
+  if (report.ok) {
+    return (
+      <p class="notice ok" id="import-report" role="status">
+        Imported: {plural(report.added.length, "line")} added, {report.changed.length} changed,{" "}
+        {report.unchanged} unchanged
+        {report.removed.length ? `, ${report.removed.length} removed` : ""}.
+      </p>
+    );
+  }
+  const rows = report.error.rows ?? [];
+  return (
+    <div class="notice error" id="import-report" role="alert">
+      <p>{report.error.message}</p>
+      {rows.length
+        ? (
+          <Table head={["Row", "Text", "Why"]} id="import-rows">
+            {rows.map((r) => (
+              <tr>
+                <td>{r.row}</td>
+                <td class="mono">{r.text}</td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </Table>
+        )
+        : null}
+    </div>
+  );
+}
+
+function SyncPlanView(props: { state: NonNullable<LinesPageState["syncPlan"]>; csrf: string }) {
+  if ("error" in props.state) {
+    return <p class="notice error" id="sync-error" role="alert">{props.state.error}</p>;
+  }
+  const { plan, readNames } = props.state;
+  const changes = plan.add.length + plan.change.length + plan.remove.length;
+  return (
+    <div id="sync-plan">
+      <p>
+        {plan.add.length} to add, {plan.change.length} to change, {plan.remove.length} no longer offered,{" "}
+        {plan.missing.length} already missing, {plan.unchanged} unchanged, {plan.skipped.length} skipped.
+      </p>
+      <ul class="plain small">
+        {plan.add.map((l) => <li>+ {l.number} {l.name}</li>)}
+        {plan.change.map((ch) => <li>~ {ch.before.number}: {ch.fields.join(", ")}</li>)}
+        {plan.remove.map((l) => <li>− {l.number} {l.name}</li>)}
+        {plan.skipped.map((s) => <li class="muted">skipped {s.number}: {s.reason}</li>)}
+      </ul>
+      {changes > 0
+        ? (
+          <form method="post" action="/lines/sync/apply">
+            <Csrf token={props.csrf} />
+            <input type="hidden" name="readNames" value={readNames ? "on" : "off"} />
+            <Select
+              name="removals"
+              label="Lines the PBX no longer offers"
+              value="flag"
+              options={[{ value: "flag", label: "keep them, marked missing" }, {
+                value: "delete",
+                label: "delete them",
+              }]}
+            />
+            <button type="submit" class="primary">Apply</button>
+          </form>
+        )
+        : <p>Nothing to change.</p>}
+    </div>
+  );
+}
+
+function filterLines(lines: Line[], query: string): Line[] {
+  if (!query) return lines;
+  const q = query.toLowerCase();
+  return lines.filter((l) => l.number.includes(q) || l.name.toLowerCase().includes(q));
+}
+
+function sortLines(lines: Line[], sort: string): Line[] {
+  if (sort === "name") {
+    return [...lines].sort((a, b) => a.name.localeCompare(b.name) || compareLineNumbers(a.number, b.number));
+  }
+  if (sort === "kind") {
+    return [...lines].sort((a, b) => a.kind.localeCompare(b.kind) || compareLineNumbers(a.number, b.number));
+  }
+  return [...lines].sort((a, b) => compareLineNumbers(a.number, b.number));
+}

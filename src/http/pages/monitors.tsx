@@ -1,0 +1,83 @@
+// The Monitors page: devices monitored in the PBX, their line names, subscribers, whether they hold a
+// licence seat, and refusals with the reason (no licence, PBX limit), live.
+
+import type { Hono } from "hono";
+import type { Line } from "../../lines/line.ts";
+import type { HttpEnv } from "../context.ts";
+import type { WebDeps } from "../web_deps.ts";
+import { Badge, Card, KeyValues, LiveRegion, stateLevel, Table } from "./components.tsx";
+import { formatTime } from "./format.ts";
+import type { PageContext } from "./layout.tsx";
+import { renderPage } from "./render.tsx";
+
+export function mountMonitors(app: Hono<HttpEnv>, deps: WebDeps): void {
+  deps.regions.add("monitors", ({ ctx }) => <MonitorsView deps={deps} ctx={ctx} />);
+  app.get("/monitors", (c) =>
+    renderPage(c, deps, {
+      title: "Monitors",
+      intro: "Each device is monitored once in the PBX, whichever applications ask for it.",
+      body: (ctx) => (
+        <LiveRegion name="monitors">
+          <MonitorsView deps={deps} ctx={ctx} />
+        </LiveRegion>
+      ),
+    }));
+}
+
+/** `n:101` -> `101`; other keys in words. */
+export function deviceWords(key: string): string {
+  if (key.startsWith("n:")) return key.slice(2);
+  if (key.startsWith("d:")) return `device number ${key.slice(2)}`;
+  if (key.startsWith("o:")) return `other device (${key.slice(2)})`;
+  return key;
+}
+
+async function MonitorsView(props: { deps: WebDeps; ctx: PageContext }) {
+  const { deps, ctx } = props;
+  const mux = deps.ui.multiplexer.status();
+  const [lines, seats] = await Promise.all([
+    deps.api.get<{ lines: Line[] }>(ctx.env, "/lines"),
+    deps.api.get<{ seats: { deviceKey: string }[] }>(ctx.env, "/licences/seats"),
+  ]);
+  const names = new Map(lines.ok ? lines.data.lines.map((l) => [l.number, l.name]) : []);
+  const seated = new Set(seats.ok ? seats.data.seats.map((s) => s.deviceKey) : []);
+  const refusal = mux.lastLicenceRefusal;
+  return (
+    <>
+      <Table
+        id="monitors"
+        head={["Device", "Name", "State", "Subscribers", "Licence", "Last refusal"]}
+        count={mux.monitors.length}
+        empty="No device is monitored."
+      >
+        {mux.monitors.map((m) => (
+          <tr>
+            <td class="mono">{deviceWords(m.device)}</td>
+            <td>{names.get(deviceWords(m.device)) || "–"}</td>
+            <td>
+              <Badge level={m.state === "active" ? "ok" : m.state === "lost" ? "error" : stateLevel(m.state)}>
+                {m.state}
+              </Badge>
+            </td>
+            <td>{m.subscribers}</td>
+            <td>{seated.has(m.device) ? "holds a seat" : "–"}</td>
+            <td>{m.lastRefusal ?? "–"}</td>
+          </tr>
+        ))}
+      </Table>
+      <Card title="Refusals">
+        <KeyValues
+          rows={[
+            ["Refused for want of a licence", String(mux.licenceRefusals)],
+            [
+              "Last licence refusal",
+              refusal
+                ? `${deviceWords(refusal.device)} at ${formatTime(refusal.at)}: ${refusal.reason}`
+                : "none",
+            ],
+          ]}
+        />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,34 @@
+// Every page of the web UI, registered on the app behind the page guard.
+
+import type { Hono } from "hono";
+import type { HttpEnv } from "../context.ts";
+import type { WebDeps } from "../web_deps.ts";
+import { mountApplications } from "./applications.tsx";
+import { mountCalls } from "./calls.tsx";
+import { mountCertificate } from "./certificate.tsx";
+import { mountCstaServer } from "./csta_server.tsx";
+import { mountDashboard } from "./dashboard.tsx";
+import { mountLicences } from "./licences.tsx";
+import { mountLines } from "./lines.tsx";
+import { mountLogs } from "./logs.tsx";
+import { mountMonitors } from "./monitors.tsx";
+import { mountNumbers } from "./numbers.tsx";
+import { mountPbx } from "./pbx.tsx";
+import { mountSmdr } from "./smdr.tsx";
+import { mountSystem } from "./system.tsx";
+
+export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
+  mountDashboard(app, deps);
+  mountApplications(app, deps);
+  mountMonitors(app, deps);
+  mountCalls(app, deps);
+  mountPbx(app, deps);
+  mountCstaServer(app, deps);
+  mountCertificate(app, deps);
+  mountLines(app, deps);
+  mountNumbers(app, deps);
+  mountLicences(app, deps);
+  mountSmdr(app, deps);
+  mountLogs(app, deps);
+  mountSystem(app, deps);
+}

@@ -1,0 +1,307 @@
+// The SMDR page: the service's state, collectors and push target (live), its settings, a live tail of
+// the latest records, and the contact and DDI name directories (CSV import with per-row report, export).
+
+import type { Context, Hono } from "hono";
+import type { RecordFields } from "../../smdr/record.ts";
+import type { HttpEnv } from "../context.ts";
+import type { ApiErrorDetail } from "../inner_api.ts";
+import { actingEnv, type WebDeps } from "../web_deps.ts";
+import {
+  Badge,
+  Card,
+  Csrf,
+  emptyForm,
+  Field,
+  type FormState,
+  KeyValues,
+  LiveRegion,
+  Select,
+  stateLevel,
+  Table,
+} from "./components.tsx";
+import { formatTime } from "./format.ts";
+import type { PageContext } from "./layout.tsx";
+import { renderPage } from "./render.tsx";
+import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
+import { details, type SmdrDetails } from "./status_views.ts";
+
+const SMDR_KEYS = [
+  "enabled",
+  "localEnabled",
+  "bind",
+  "localPort",
+  "allowedSources",
+  "maxCollectors",
+  "pushEnabled",
+  "pushHost",
+  "pushPort",
+  "paddingCharacter",
+  "historySize",
+  "collectorQueueBytes",
+  "pushSettleSeconds",
+  "backlogLimit",
+];
+const SMDR_LABELS: Record<string, string> = {
+  enabled: "Produce call records",
+  localEnabled: "Local mode (collectors connect to cstabox)",
+  bind: "Bind address",
+  localPort: "Local-mode port",
+  allowedSources: "Allowed collector addresses",
+  maxCollectors: "Collectors at once",
+  pushEnabled: "Push mode (cstabox connects to a collector)",
+  pushHost: "Push collector host",
+  pushPort: "Push collector port",
+  paddingCharacter: "Padding character",
+  historySize: "Records replayed to a new collector",
+  collectorQueueBytes: "Queue per collector (bytes)",
+  pushSettleSeconds: "Push settle time (s)",
+  backlogLimit: "Push backlog limit (records, 0 = none)",
+};
+
+const DIRECTORIES = [
+  { path: "contacts", title: "Contacts", help: "Names for callers' numbers (number,name per row)." },
+  { path: "ddi-names", title: "DDI names", help: "Names for the dialled-in numbers (number,name per row)." },
+] as const;
+
+interface TailRecord {
+  position: number;
+  storedAt: string;
+  record: string;
+  fields: RecordFields;
+}
+
+type DirectoryReport =
+  | { ok: true; added: number; changed: number; unchanged: number; removed: number; total: number }
+  | { ok: false; error: ApiErrorDetail };
+
+interface SmdrPageState {
+  settingsForm?: FormState;
+  report?: { directory: string; report: DirectoryReport };
+}
+
+export function mountSmdr(app: Hono<HttpEnv>, deps: WebDeps): void {
+  deps.regions.add("smdr-status", ({ ctx }) => <SmdrStatus deps={deps} ctx={ctx} />);
+  deps.regions.add("smdr-tail", ({ ctx }) => <SmdrTail deps={deps} ctx={ctx} />);
+
+  app.get("/smdr", (c) => smdrPage(c, deps, {}));
+
+  app.post("/smdr/settings", (c) =>
+    saveSettingsForm(c, deps, {
+      section: "smdr",
+      keys: SMDR_KEYS,
+      redirectTo: "/smdr",
+      saved: "SMDR settings saved and applied.",
+      rerender: (form) => smdrPage(c, deps, { settingsForm: form }, 400),
+    }));
+
+  for (const directory of DIRECTORIES) {
+    app.post(`/smdr/${directory.path}`, async (c) => {
+      const body = await c.req.parseBody();
+      const file = body.file;
+      const mode = body.mode === "merge" ? "merge" : "replace";
+      if (!(file instanceof File) || file.size === 0) {
+        const error = { code: "no_file", message: "Choose a CSV file to import.", field: "file" };
+        return smdrPage(
+          c,
+          deps,
+          { report: { directory: directory.path, report: { ok: false, error } } },
+          400,
+        );
+      }
+      const result = await deps.api.call<Extract<DirectoryReport, { ok: true }>>(
+        actingEnv(c),
+        "PUT",
+        `/smdr/${directory.path}?mode=${mode}`,
+        {
+          text: await file.text(),
+          contentType: "text/csv; charset=utf-8",
+        },
+      );
+      const report: DirectoryReport = result.ok
+        ? { ...result.data, ok: true }
+        : { ok: false, error: result.error };
+      return smdrPage(c, deps, { report: { directory: directory.path, report } }, result.ok ? 200 : 422);
+    });
+  }
+}
+
+async function smdrPage(
+  c: Context<HttpEnv>,
+  deps: WebDeps,
+  state: SmdrPageState,
+  status: 200 | 400 | 422 = 200,
+): Promise<Response> {
+  const env = actingEnv(c);
+  const settings = await sectionValues(deps, env, "smdr");
+  const counts = await Promise.all(
+    DIRECTORIES.map((d) =>
+      deps.api.get<{ entries: unknown[] }>(env, `/smdr/${d.path}`, { accept: "application/json" })
+    ),
+  );
+  return renderPage(c, deps, {
+    title: "SMDR",
+    status,
+    intro: "Real-time call records (162-character lines) for call accounting and hotel systems.",
+    body: (ctx) => (
+      <div class="grid">
+        <Card title="Status" id="smdr-status-card">
+          <LiveRegion name="smdr-status">
+            <SmdrStatus deps={deps} ctx={ctx} />
+          </LiveRegion>
+        </Card>
+        <Card title="Latest records" id="smdr-tail-card" wide>
+          <LiveRegion name="smdr-tail">
+            <SmdrTail deps={deps} ctx={ctx} />
+          </LiveRegion>
+        </Card>
+        <Card title="Settings" id="smdr-settings" wide>
+          <SettingsForm
+            section="smdr"
+            keys={SMDR_KEYS}
+            labels={SMDR_LABELS}
+            file={settings.file}
+            effective={settings.effective}
+            form={state.settingsForm ?? emptyForm}
+            action="/smdr/settings"
+            csrf={ctx.csrf}
+            id="smdr-form"
+          />
+        </Card>
+        {DIRECTORIES.map((d, i) => {
+          const count = counts[i].ok ? counts[i].data.entries.length : 0;
+          const report = state.report?.directory === d.path ? state.report.report : undefined;
+          return (
+            <Card
+              title={`${d.title} (${count})`}
+              id={`smdr-${d.path}`}
+              actions={<a href={`/api/smdr/${d.path}`} class="button secondary">Export CSV</a>}
+            >
+              <p class="help">{d.help}</p>
+              <form method="post" action={`/smdr/${d.path}`} enctype="multipart/form-data">
+                <Csrf token={ctx.csrf} />
+                <Field name="file" label="CSV file" type="file" accept=".csv,text/csv,text/plain" />
+                <Select
+                  name="mode"
+                  label="Mode"
+                  value="replace"
+                  options={[{ value: "replace", label: "replace the list" }, {
+                    value: "merge",
+                    label: "add and change",
+                  }]}
+                />
+                <button type="submit" class="primary">Import</button>
+              </form>
+              {report ? <DirectoryReportView report={report} /> : null}
+            </Card>
+          );
+        })}
+      </div>
+    ),
+  });
+}
+
+function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
+  const status = props.deps.status.services().smdr;
+  if (!status) return <p class="muted">The SMDR service is not part of this appliance's setup.</p>;
+  const d = details<SmdrDetails>(status);
+  return (
+    <>
+      <p>
+        <Badge level={stateLevel(status.state)}>{status.state}</Badge> {status.reason ?? ""}
+      </p>
+      <KeyValues
+        rows={[
+          [
+            "Local mode",
+            d.local
+              ? `listening on ${
+                d.local.listening ?? "–"
+              }, ${d.local.collectors.length} of ${d.local.maxCollectors} collectors`
+              : "off",
+          ],
+          [
+            "Push",
+            d.push
+              ? `${d.push.state} to ${d.push.target}${d.push.lastError ? `: ${d.push.lastError}` : ""}`
+              : "off",
+          ],
+          ["Records today", String(d.recordsToday ?? 0)],
+          ["Push backlog", String(d.backlog ?? 0)],
+          ["Lost", String(d.lost ?? 0)],
+          ...(d.storeProblem ? [["Store", d.storeProblem] as [string, string]] : []),
+        ]}
+      />
+      {d.local?.collectors.length
+        ? (
+          <Table head={["Collector", "Since", "Records sent", "Queued"]}>
+            {d.local.collectors.map((col) => (
+              <tr>
+                <td class="mono">{col.address}:{col.port}</td>
+                <td>{formatTime(col.since)}</td>
+                <td>{col.sent}</td>
+                <td>{col.queuedBytes}</td>
+              </tr>
+            ))}
+          </Table>
+        )
+        : null}
+    </>
+  );
+}
+
+async function SmdrTail(props: { deps: WebDeps; ctx: PageContext }) {
+  const result = await props.deps.api.get<{ records: TailRecord[] }>(props.ctx.env, "/smdr/records?limit=25");
+  if (!result.ok) return <p class="muted">No records available: {result.error.message}</p>;
+  const records = [...result.data.records].reverse();
+  return (
+    <Table
+      id="smdr-tail"
+      head={["Date", "Time", "Dir", "Extension", "Caller", "Contact", "DDI", "Event"]}
+      count={records.length}
+      empty="No record yet."
+    >
+      {records.map((r) => (
+        <tr title={r.record}>
+          <td>{r.fields.date}</td>
+          <td>{r.fields.time}</td>
+          <td>{r.fields.direction}</td>
+          <td class="mono">{r.fields.extension}</td>
+          <td class="mono">{r.fields.callerNumber}</td>
+          <td>{r.fields.contactName}</td>
+          <td class="mono">{r.fields.ddi}</td>
+          <td>{r.fields.event}</td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
+function DirectoryReportView(props: { report: DirectoryReport }) {
+  const { report } = props;
+  if (report.ok) {
+    return (
+      <p class="notice ok" role="status">
+        Imported: {report.added} added, {report.changed} changed, {report.unchanged} unchanged,{" "}
+        {report.removed} removed; {report.total} in the list.
+      </p>
+    );
+  }
+  return (
+    <div class="notice error" role="alert">
+      <p>{report.error.message}</p>
+      {report.error.rows?.length
+        ? (
+          <Table head={["Row", "Text", "Why"]}>
+            {report.error.rows.map((r) => (
+              <tr>
+                <td>{r.row}</td>
+                <td class="mono">{r.text}</td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </Table>
+        )
+        : null}
+    </div>
+  );
+}

@@ -1,0 +1,303 @@
+// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
+// The System page: version and uptime, every service with its state and a restart button, backup (the
+// settings and the store in one download) and restore (checked before anything is replaced), API tokens
+// for scripts, and the web UI and logging settings.
+
+import type { Context, Hono } from "hono";
+import type { ApiTokenInfo } from "../auth/api_tokens.ts";
+import type { HttpEnv } from "../context.ts";
+import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
+import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
+import {
+  Badge,
+  Card,
+  Csrf,
+  emptyForm,
+  Field,
+  FormMessage,
+  type FormState,
+  KeyValues,
+  PostButton,
+  stateLevel,
+  Table,
+} from "./components.tsx";
+import { formatDuration, formatTime, serviceTitle } from "./format.ts";
+import { renderPage } from "./render.tsx";
+import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
+
+const WEB_KEYS = ["bind", "httpPort", "httpsPort", "sessionIdleMinutes"];
+const WEB_LABELS: Record<string, string> = {
+  bind: "Bind address",
+  httpPort: "HTTP port",
+  httpsPort: "HTTPS port",
+  sessionIdleMinutes: "Log out after idle minutes",
+};
+const LOG_KEYS = ["level", "format"];
+const LOG_LABELS: Record<string, string> = { level: "Level", format: "Format" };
+
+interface SystemPageState {
+  tokenForm?: FormState;
+  newToken?: { name: string; token: string };
+  restore?: { ok: true; createdAt: string; version: string } | { ok: false; error: ApiErrorDetail };
+  webForm?: FormState;
+  logForm?: FormState;
+}
+
+export function mountSystem(app: Hono<HttpEnv>, deps: WebDeps): void {
+  app.get("/system", (c) => systemPage(c, deps, {}));
+
+  app.post("/system/services/:name/restart", async (c) => {
+    const name = c.req.param("name");
+    const result = await deps.api.call<{ status?: { state: string; reason?: string }; scheduled?: boolean }>(
+      actingEnv(c),
+      "POST",
+      `/system/services/${encodeURIComponent(name)}/restart`,
+    );
+    if (!result.ok) return redirectWithFlash(c, deps, "/system", `Not restarted: ${result.error.message}`);
+    const message = result.data.scheduled
+      ? `${serviceTitle(name)} restarts now; reload the page in a moment.`
+      : `${serviceTitle(name)} restarted: ${result.data.status?.state}${
+        result.data.status?.reason ? ` (${result.data.status.reason})` : ""
+      }.`;
+    return redirectWithFlash(c, deps, "/system", message);
+  });
+
+  app.post("/system/restore", async (c) => {
+    const body = await c.req.parseBody();
+    const file = body.backup;
+    if (!(file instanceof File) || file.size === 0) {
+      return systemPage(c, deps, {
+        restore: {
+          ok: false,
+          error: { code: "no_file", message: "Choose the backup file.", field: "backup" },
+        },
+      }, 400);
+    }
+    const form = new FormData();
+    form.set("backup", file);
+    const result = await deps.api.call<{ createdAt: string; version: string }>(
+      actingEnv(c),
+      "POST",
+      "/system/restore",
+      { form },
+    );
+    if (!result.ok) return systemPage(c, deps, { restore: { ok: false, error: result.error } }, 422);
+    // The restored database has its own users and no sessions: this browser logs in again.
+    return c.redirect("/login", 303);
+  });
+
+  app.post("/system/tokens", async (c) => {
+    const body = await c.req.parseBody();
+    const name = String(body.name ?? "");
+    const result = await deps.api.call<{ token: string; name: string }>(
+      actingEnv(c),
+      "POST",
+      "/system/tokens",
+      { json: { name } },
+    );
+    if (!result.ok) {
+      return systemPage(c, deps, { tokenForm: { values: { name }, ...formErrors(result.error) } }, 400);
+    }
+    return systemPage(c, deps, { newToken: { name: result.data.name, token: result.data.token } });
+  });
+
+  app.post("/system/tokens/:id/revoke", async (c) => {
+    const result = await deps.api.call(
+      actingEnv(c),
+      "DELETE",
+      `/system/tokens/${encodeURIComponent(c.req.param("id"))}`,
+    );
+    return redirectWithFlash(
+      c,
+      deps,
+      "/system#tokens",
+      result.ok ? "API token revoked." : `Not revoked: ${result.error.message}`,
+    );
+  });
+
+  app.post("/system/web", (c) =>
+    saveSettingsForm(c, deps, {
+      section: "web",
+      keys: WEB_KEYS,
+      redirectTo: "/system",
+      saved: "Web UI settings saved. A port change moves the web UI to the new port.",
+      rerender: (form) => systemPage(c, deps, { webForm: form }, 400),
+    }));
+
+  app.post("/system/log", (c) =>
+    saveSettingsForm(c, deps, {
+      section: "log",
+      keys: LOG_KEYS,
+      redirectTo: "/system",
+      saved: "Logging settings saved.",
+      rerender: (form) => systemPage(c, deps, { logForm: form }, 400),
+    }));
+}
+
+async function systemPage(
+  c: Context<HttpEnv>,
+  deps: WebDeps,
+  state: SystemPageState,
+  status: 200 | 400 | 422 = 200,
+): Promise<Response> {
+  const env = actingEnv(c);
+  const [tokens, web, log] = await Promise.all([
+    deps.api.get<{ tokens: ApiTokenInfo[] }>(env, "/system/tokens"),
+    sectionValues(deps, env, "web"),
+    sectionValues(deps, env, "log"),
+  ]);
+  const services = deps.status.services();
+  return renderPage(c, deps, {
+    title: "System",
+    status,
+    body: (ctx) => (
+      <div class="grid">
+        <Card title="About" id="system-about">
+          <KeyValues
+            rows={[
+              ["Version", <span id="system-version">{deps.status.version}</span>],
+              [
+                "Running since",
+                `${formatTime(deps.status.startedAt)} (${
+                  formatDuration(ctx.now - Date.parse(deps.status.startedAt))
+                })`,
+              ],
+              ["Mode", deps.status.mode() === "demo" ? "demo (simulated PBX)" : "PBX"],
+              ["Settings file", deps.ui.settings.file],
+            ]}
+          />
+          <p>
+            <a href="/password">Change your password</a>
+          </p>
+        </Card>
+
+        <Card title="Backup and restore" id="system-backup">
+          <p>
+            <a href="/api/system/backup" class="button primary" id="backup-download">Download backup</a>
+          </p>
+          <p class="help">
+            One file with the settings and the database (lines, rules, licences, users, call records).
+          </p>
+          <form
+            method="post"
+            action="/system/restore"
+            enctype="multipart/form-data"
+            id="restore-form"
+            data-confirm="Replace the settings and the database with this backup? Everyone is logged out."
+          >
+            <Csrf token={ctx.csrf} />
+            <Field
+              name="backup"
+              label="Restore from a backup file"
+              type="file"
+              accept=".gz,.tar.gz,application/gzip"
+              error={state.restore && !state.restore.ok ? state.restore.error.message : undefined}
+              help="The file is checked completely before anything is replaced."
+            />
+            <button type="submit" class="danger">Restore</button>
+          </form>
+        </Card>
+
+        <Card title="Services" id="system-services" wide>
+          <Table head={["Service", "State", "Since", "Reason", ""]}>
+            {Object.entries(services).map(([name, s]) => (
+              <tr id={`service-${name}`}>
+                <td>{serviceTitle(name)}</td>
+                <td>
+                  <Badge level={stateLevel(s.state)}>{s.state}</Badge>
+                </td>
+                <td>{formatTime(s.since)}</td>
+                <td>{s.reason ?? ""}</td>
+                <td>
+                  <PostButton
+                    action={`/system/services/${encodeURIComponent(name)}/restart`}
+                    csrf={ctx.csrf}
+                    label="Restart"
+                    confirm={`Restart ${serviceTitle(name)}? Its connections are closed and opened again.`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+
+        <Card title="API tokens" id="tokens" wide>
+          <p class="help">
+            For scripts: send <code>Authorization: Bearer &lt;token&gt;</code>{" "}
+            over HTTPS (or on the appliance itself). A token acts as the user who made it.
+          </p>
+          {state.newToken
+            ? (
+              <div class="notice ok" role="status" id="new-token">
+                <p>Token "{state.newToken.name}" created. Copy it now: it is not shown again.</p>
+                <pre class="mono wrap" id="new-token-value">{state.newToken.token}</pre>
+              </div>
+            )
+            : null}
+          <Table
+            head={["Name", "User", "Created", "Last used", ""]}
+            count={tokens.ok ? tokens.data.tokens.length : 0}
+            empty="No API token."
+          >
+            {(tokens.ok ? tokens.data.tokens : []).map((t) => (
+              <tr>
+                <td>{t.name}</td>
+                <td>{t.user}</td>
+                <td>{formatTime(t.createdAt)}</td>
+                <td>{formatTime(t.lastUsedAt)}</td>
+                <td>
+                  <PostButton
+                    action={`/system/tokens/${encodeURIComponent(t.id)}/revoke`}
+                    csrf={ctx.csrf}
+                    label="Revoke"
+                    kind="danger"
+                    confirm={`Revoke token ${t.name}? Scripts using it are refused from now on.`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
+          <form method="post" action="/system/tokens" class="row" id="token-form">
+            <Csrf token={ctx.csrf} />
+            <FormMessage form={state.tokenForm ?? emptyForm} />
+            <Field
+              name="name"
+              label="New token for"
+              value={state.tokenForm?.values.name}
+              error={state.tokenForm?.errors.name}
+              placeholder="e.g. billing export script"
+            />
+            <button type="submit" class="primary">Create token</button>
+          </form>
+        </Card>
+
+        <Card title="Web UI" id="system-web">
+          <SettingsForm
+            section="web"
+            keys={WEB_KEYS}
+            labels={WEB_LABELS}
+            file={web.file}
+            effective={web.effective}
+            form={state.webForm ?? emptyForm}
+            action="/system/web"
+            csrf={ctx.csrf}
+            id="web-form"
+          />
+        </Card>
+        <Card title="Logging" id="system-log">
+          <SettingsForm
+            section="log"
+            keys={LOG_KEYS}
+            labels={LOG_LABELS}
+            file={log.file}
+            effective={log.effective}
+            form={state.logForm ?? emptyForm}
+            action="/system/log"
+            csrf={ctx.csrf}
+            id="log-form"
+          />
+        </Card>
+      </div>
+    ),
+  });
+}

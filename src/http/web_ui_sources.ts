@@ -1,0 +1,89 @@
+// What the web UI needs from the rest of the appliance, passed in by the composition root (src/app.ts):
+// the http layer calls these and never builds a service itself, so tests hand it fakes.
+
+import type { DatabaseSync } from "node:sqlite";
+import type { CstaUsers } from "../auth/csta_users.ts";
+import type { LoginThrottle } from "../auth/login_throttle.ts";
+import type { ServiceStatus } from "../service.ts";
+import type { Settings } from "../settings/schema.ts";
+import type { Switchboard } from "../switchboard/switchboard.ts";
+import type { RateHistory } from "./live/rate_history.ts";
+import type { PbxProbeReport, PbxProbeTarget } from "./pbx_probe.ts";
+
+/** The multiplexer's figures as `Switchboard.status()` reports them. */
+export type MultiplexerStatus = ReturnType<Switchboard["status"]>;
+
+/** The running settings and their atomic, validated save (`LiveSettings` fits). */
+export interface SettingsAccess {
+  /** The settings in force: the file plus command-line overrides. */
+  current(): Settings;
+  /** The settings file; the UI reads it to change the file's values, never writing the overrides into it. */
+  readonly file: string;
+  /** Validates and writes the file atomically, then applies it (restarting what the change concerns). */
+  save(next: Settings): Promise<void>;
+}
+
+/** The multiplexer's applications, and ending one of them (`Switchboard` fits). */
+export interface MultiplexerControl {
+  status(): MultiplexerStatus;
+  session(id: number): { port: { close(reason: string): void } } | undefined;
+}
+
+/** One call as the live call view shows it; the CallTracker provides these once it is wired. */
+export interface LiveCall {
+  id: string;
+  /** `alerting`, `connected`, `held`, `queued`, … in the tracker's own words. */
+  state: string;
+  /** The calling party's number (or name when no number is known). */
+  from: string;
+  /** The called party, after diversions: who the call is with now. */
+  to: string;
+  /** When the call started (ISO time). */
+  startedAt: string;
+  /** Lines of this appliance taking part. */
+  lines?: string[];
+  /** `incoming`, `outgoing` or `internal`. */
+  direction?: string;
+}
+
+/** The seam for live calls: whatever tracks calls answers this. */
+export interface CallsSource {
+  activeCalls(): LiveCall[];
+}
+
+/** A backup: the settings file and the database in one archive. */
+export interface BackupFile {
+  filename: string;
+  bytes: Uint8Array;
+}
+
+/** What a restore did, or every reason it was refused (nothing is replaced then). */
+export type RestoreOutcome =
+  | { ok: true; restored: { settings: boolean; database: boolean; createdAt: string; version: string } }
+  | { ok: false; reasons: string[] };
+
+/** Whole-appliance actions of the System page. */
+export interface SystemControl {
+  /** Stops and starts one service (`ServiceRegistry.restart`). */
+  restartService(name: string): Promise<ServiceStatus>;
+  backup(): Promise<BackupFile>;
+  restore(archive: Uint8Array): Promise<RestoreOutcome>;
+}
+
+export interface WebUiSources {
+  /** The store: sessions and API tokens live there, shared by HTTP and HTTPS and kept across restarts. */
+  database: () => DatabaseSync;
+  settings: SettingsAccess;
+  multiplexer: MultiplexerControl;
+  cstaUsers: CstaUsers;
+  /** Failed web and API logins per address; one instance for both ports. */
+  throttle: LoginThrottle;
+  system: SystemControl;
+  /** Events per second over the last minutes; one instance for both ports (made here if absent). */
+  rates?: RateHistory;
+  /** Live calls; without it the Calls page says that call tracking is not running. */
+  calls?: CallsSource;
+  /** Tests the PBX connection; defaults to a real probe (TCP, AARQ/AARE, release). */
+  probePbx?: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
+  now?: () => number;
+}

@@ -1,0 +1,268 @@
+// A web app with every UI source, over a temporary store and settings file, and fakes for the
+// multiplexer and the system actions; plus a browser-like client that logs in and keeps its cookie.
+
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import { CstaUsers } from "../../../src/auth/csta_users.ts";
+import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+import { WebUsers } from "../../../src/auth/web_users.ts";
+import { createHttpApp } from "../../../src/http/app.ts";
+import type { RequestEnv } from "../../../src/http/context.ts";
+import { RateHistory } from "../../../src/http/live/rate_history.ts";
+import type {
+  BackupFile,
+  CallsSource,
+  MultiplexerStatus,
+  RestoreOutcome,
+  SystemControl,
+  WebUiSources,
+} from "../../../src/http/web_ui_sources.ts";
+import { Logger } from "../../../src/log/logger.ts";
+import type { ServiceStatus } from "../../../src/service.ts";
+import { LiveSettings } from "../../../src/settings/live_settings.ts";
+import { openDatabase } from "../../../src/store/database.ts";
+
+export const loopback: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
+export const PROVISIONED = "provisioned-pw";
+export const NEW_PASSWORD = "a much better password";
+const since = "2026-01-01T00:00:00.000Z";
+
+export function emptyMultiplexer(): MultiplexerStatus {
+  return {
+    applications: [],
+    monitors: [],
+    cdrOwner: null,
+    hotelOwner: null,
+    eventsInPerSecond: 0,
+    eventsOutPerSecond: 0,
+    lastLicenceRefusal: null,
+    requests: 0,
+    eventsUnknownXref: 0,
+    eventsFiltered: 0,
+    refusedAttaches: 0,
+    licenceRefusals: 0,
+  };
+}
+
+export class FakeMultiplexer {
+  state: MultiplexerStatus = emptyMultiplexer();
+  closed: { id: number; reason: string }[] = [];
+  status(): MultiplexerStatus {
+    return this.state;
+  }
+  session(id: number) {
+    if (!this.state.applications.some((a) => a.id === id)) return undefined;
+    return {
+      port: {
+        close: (reason: string) => {
+          this.closed.push({ id, reason });
+          this.state.applications = this.state.applications.filter((a) => a.id !== id);
+        },
+      },
+    };
+  }
+  addApplication(id: number, remote: string, transport: "tcp" | "tls" = "tcp"): void {
+    this.state.applications.push({
+      id,
+      transport,
+      remote,
+      user: transport === "tls" ? "admin" : null,
+      connectedAt: since,
+      monitors: 2,
+      requestsInFlight: 0,
+      queuedBytes: 0,
+      requests: 5,
+      eventsSent: 10,
+      eventsFiltered: 0,
+      rejected: 0,
+      malformed: 0,
+      owns: [],
+    });
+  }
+}
+
+export class FakeSystem implements SystemControl {
+  restarted: string[] = [];
+  restores: Uint8Array[] = [];
+  restoreOutcome: RestoreOutcome = { ok: false, reasons: ["not a cstabox backup"] };
+  restartService(name: string): Promise<ServiceStatus> {
+    this.restarted.push(name);
+    return Promise.resolve({ state: "running", since });
+  }
+  backup(): Promise<BackupFile> {
+    return Promise.resolve({
+      filename: "cstabox-backup-test.tar.gz",
+      bytes: new Uint8Array([0x1f, 0x8b, 1, 2]),
+    });
+  }
+  restore(archive: Uint8Array): Promise<RestoreOutcome> {
+    this.restores.push(archive);
+    return Promise.resolve(this.restoreOutcome);
+  }
+}
+
+export interface WebFixture {
+  app: ReturnType<typeof createHttpApp>;
+  db: DatabaseSync;
+  dir: string;
+  users: WebUsers;
+  cstaUsers: CstaUsers;
+  multiplexer: FakeMultiplexer;
+  system: FakeSystem;
+  settings: LiveSettings;
+  services: Record<string, ServiceStatus>;
+  log: Logger;
+  rates: RateHistory;
+  clock: { now: number };
+  mode: "pbx" | "demo";
+  close(): Promise<void>;
+}
+
+export interface FixtureOptions {
+  calls?: CallsSource;
+  apis?: Parameters<typeof createHttpApp>[0]["apis"];
+  loginAttemptsPerMinute?: number;
+}
+
+export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
+  const dir = await Deno.makeTempDir({ prefix: "cstabox-web-" });
+  const db = openDatabase(join(dir, "t.db"));
+  const users = new WebUsers(() => db, 1000);
+  await users.ensureAdmin(PROVISIONED);
+  const cstaUsers = new CstaUsers(() => db, 1000);
+  await cstaUsers.ensureDefault();
+  const log = new Logger("test", {
+    sink: (l) => Deno.env.get("WEB_LOG") && console.error(l),
+    level: "debug",
+  });
+  const settings = await LiveSettings.open(join(dir, "cstabox.yaml"), {}, log.child("settings"));
+  const multiplexer = new FakeMultiplexer();
+  const system = new FakeSystem();
+  const clock = { now: Date.parse("2026-03-01T12:00:00Z") };
+  const services: Record<string, ServiceStatus> = {
+    store: { state: "running", since },
+    "pbx-link": {
+      state: "running",
+      since,
+      details: { state: "ready", since, host: "10.0.0.5", port: 33333, lastError: null, reconnects: 1 },
+    },
+    "csta-tcp": {
+      state: "running",
+      since,
+      listeners: [{ name: "csta-tcp", hostname: "0.0.0.0", port: 33333 }],
+      details: { transport: "tcp", connections: 0 },
+    },
+  };
+  const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), now: () => clock.now });
+  const fixture: WebFixture = {
+    db,
+    dir,
+    users,
+    cstaUsers,
+    multiplexer,
+    system,
+    settings,
+    services,
+    log,
+    rates,
+    clock,
+    mode: "pbx",
+    app: undefined as unknown as ReturnType<typeof createHttpApp>,
+    async close() {
+      rates.stop();
+      db.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  const ui: WebUiSources = {
+    database: () => db,
+    settings,
+    multiplexer,
+    cstaUsers,
+    throttle: new LoginThrottle(() => options.loginAttemptsPerMinute ?? 10, () => clock.now),
+    system,
+    rates,
+    calls: options.calls,
+    now: () => clock.now,
+    probePbx: (target) =>
+      Promise.resolve({
+        ok: false,
+        target: `${target.host}:${target.port}`,
+        summary: "probed (fake)",
+        steps: [],
+      }),
+  };
+  fixture.app = createHttpApp({
+    log,
+    users,
+    status: {
+      version: "9.9.9",
+      startedAt: since,
+      mode: () => fixture.mode,
+      services: () => services,
+      settingsProblem: () => undefined,
+      sections: () => ({ multiplexer: multiplexer.status() }),
+    },
+    apis: options.apis,
+    ui,
+  });
+  return fixture;
+}
+
+/** A browser-like client: keeps the session cookie, reads the CSRF token from pages, follows nothing. */
+export class Browser {
+  cookie = "";
+  csrf = "";
+  constructor(readonly app: WebFixture["app"], readonly env: RequestEnv = loopback) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set("cookie", this.cookie);
+    const res = await this.app.request(path, { ...init, headers }, this.env);
+    const set = res.headers.get("set-cookie");
+    if (set) {
+      const pair = set.split(";")[0];
+      this.cookie = pair.endsWith("=") ? "" : pair;
+    }
+    return res;
+  }
+
+  async page(path: string): Promise<{ res: Response; html: string }> {
+    const res = await this.request(path);
+    const html = await res.text();
+    const token = /name="csrf-token" content="([^"]+)"/.exec(html);
+    if (token) this.csrf = token[1];
+    return { res, html };
+  }
+
+  /** Posts a form as a browser does (same origin), with the CSRF token unless `csrf: false`. */
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    options: { csrf?: boolean } = {},
+  ): Promise<Response> {
+    const body = new URLSearchParams(fields);
+    if (options.csrf !== false && this.csrf) body.set("_csrf", this.csrf);
+    return await this.request(path, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    });
+  }
+
+  /** Logs in with the provisioned password and changes it, as the first administrator visit does. */
+  async loginAndChangePassword(): Promise<void> {
+    let res = await this.post("/login", { user: "admin", password: PROVISIONED, next: "/" }, { csrf: false });
+    if (res.headers.get("location") !== "/password") {
+      throw new Error(`login went to ${res.headers.get("location")}`);
+    }
+    await this.page("/password");
+    res = await this.post("/password", {
+      current: PROVISIONED,
+      password: NEW_PASSWORD,
+      repeat: NEW_PASSWORD,
+    });
+    if (res.status !== 303) throw new Error(`password change answered ${res.status}: ${await res.text()}`);
+    await this.page("/");
+  }
+}

@@ -40,6 +40,12 @@ export interface DeviceSnapshot {
   calls: { connection: ConnectionID; state?: ConnectionStateName }[];
 }
 
+/** What {@link CallModel.reconcile} must leave alone. */
+export interface ReconcileOptions {
+  /** Monitored devices whose snapshot failed: their calls cannot be judged and stay as they are. */
+  unsure?: ReadonlySet<string>;
+}
+
 /** Counters for the status page. */
 export interface CallModelCounters {
   /** Events applied (duplicates included). */
@@ -116,6 +122,8 @@ export class CallModel {
   readonly #nextSerial: () => number;
   readonly #calls = new Map<string, Call>();
   #version = 0;
+  /** While snapshots are being taken: when that began, and the calls that ended since. */
+  #snapshotting?: { since: number; ended: Set<string> };
   /** Set by whatever changes the model while one event or snapshot is applied. */
   #changed = false;
 
@@ -152,13 +160,25 @@ export class CallModel {
   }
 
   /**
-   * Brings the model in line with snapshots of every monitored device (after a PBX reconnect): calls no
+   * Marks the start of taking snapshots for {@link reconcile}: events applied from now on are newer than
+   * what the snapshots say, so the calls they touch or end are left as the events made them.
+   */
+  snapshotsStarted(at: Date): void {
+    this.#snapshotting = { since: at.getTime(), ended: new Set() };
+  }
+
+  /**
+   * Brings the model in line with snapshots of the monitored devices (after a PBX reconnect): calls no
    * snapshot lists have ended (DISCONNECTED), connections take the states the snapshots report, with the
    * records those changes mean. Calls the model did not know appear in the live view.
    */
-  reconcile(snapshots: readonly DeviceSnapshot[], at: Date): SmdrEvent[] {
+  reconcile(snapshots: readonly DeviceSnapshot[], at: Date, options: ReconcileOptions = {}): SmdrEvent[] {
     const out: SmdrEvent[] = [];
     const now = at.getTime();
+    const fresh = this.#snapshotting?.since ?? Infinity;
+    const endedSince = this.#snapshotting?.ended ?? new Set<string>();
+    this.#snapshotting = undefined;
+    const unsure = options.unsure ?? new Set<string>();
     const seen = new Map<string, { callId: Uint8Array; parties: Map<string, Connection> }>();
     const snapped = new Set(snapshots.map((s) => s.device));
     for (const snapshot of snapshots) {
@@ -172,9 +192,12 @@ export class CallModel {
       }
     }
     for (const call of [...this.#calls.values()]) {
+      // Events that came while the snapshots were taken are newer than what the snapshots say.
+      if (call.lastEventAt >= fresh) continue;
       const found = seen.get(call.key);
       if (!found) {
-        this.#end(call, at, out);
+        const unseeable = [...call.connections.keys()].some((number) => unsure.has(number));
+        if (!unseeable) this.#end(call, at, out);
         continue;
       }
       const hadOutside = this.#hasOutside(call);
@@ -186,7 +209,7 @@ export class CallModel {
       if (!this.#hasInternal(call)) this.#end(call, at, out);
     }
     for (const [key, found] of seen) {
-      if (this.#calls.has(key)) continue;
+      if (this.#calls.has(key) || endedSince.has(key)) continue;
       const call = this.#newCall(key, found.callId, now);
       call.fromSnapshot = true;
       for (const connection of found.parties.values()) {
@@ -631,7 +654,11 @@ export class CallModel {
     // What was on the call whose identity goes on: parties not among them joined the trunk call.
     const before = new Map([...(heir ?? call).connections].map(([number, c]) => [number, c.state]));
     if (heir && heir !== call) this.#inherit(call, heir);
-    for (const old of uniqueOlds) if (old !== call) this.#calls.delete(old.key);
+    for (const old of uniqueOlds) {
+      if (old === call) continue;
+      this.#calls.delete(old.key);
+      this.#snapshotting?.ended.add(old.key);
+    }
     return { call, sources: [call, ...uniqueOlds.filter((c) => c !== call)], before };
   }
 
@@ -833,6 +860,7 @@ export class CallModel {
   #end(call: Call, at: Date, out: SmdrEvent[]): void {
     this.#record(call, "DISCONNECTED", at, out);
     this.#calls.delete(call.key);
+    this.#snapshotting?.ended.add(call.key);
   }
 
   // ---- states and parties -----------------------------------------------------------------------

@@ -40,3 +40,53 @@ export interface CallView {
   answered: boolean;
   connections: ConnectionView[];
 }
+
+/** One call as the web UI's live call list shows it (the `LiveCall` shape of src/http/web_ui_sources.ts). */
+export interface LiveCallSummary {
+  id: string;
+  /** The state of the call where it is now: `alerting`, `connected`, `hold`, `queued`, … */
+  state: string;
+  from: string;
+  to: string;
+  startedAt: string;
+  /** Lines of this appliance taking part. */
+  lines: string[];
+  direction: "incoming" | "outgoing" | "internal";
+}
+
+const STATE_ORDER: readonly ConnectionStateName[] = [
+  "connected",
+  "hold",
+  "alerting",
+  "queued",
+  "initiated",
+  "fail",
+];
+
+/** The summary of a call for the live call list: who calls whom, and where the call is now. */
+export function liveCallSummary(view: CallView): LiveCallSummary {
+  const internal = view.connections.filter((c) => c.kind !== "external" && c.kind !== "trunk");
+  const here = internal.find((c) => c.device === view.extension) ??
+    STATE_ORDER.map((s) => internal.find((c) => c.state === s)).find((c) => c !== undefined);
+  const outside = view.contactName ?? view.callerNumber ?? "unknown";
+  const extension = view.extension ?? here?.device ?? "";
+  let from: string;
+  let to: string;
+  if (view.direction === "IN") [from, to] = [outside, extension];
+  else if (view.direction === "OUT") [from, to] = [extension, outside];
+  else {
+    from = internal[0]?.device ?? "";
+    to = internal.find((c) => c.device !== from)?.device ?? view.callerNumber ?? "";
+  }
+  return {
+    id: view.smdrCallId ?? view.callId,
+    state: here?.state ?? view.connections[0]?.state ?? "connected",
+    from,
+    to,
+    startedAt: view.firstSeen,
+    lines: view.connections.filter((c) => c.kind !== "external" && c.kind !== "internal").map((c) =>
+      c.device
+    ),
+    direction: view.direction === "IN" ? "incoming" : view.direction === "OUT" ? "outgoing" : "internal",
+  };
+}

@@ -388,3 +388,19 @@ Deno.test("an event without a callID or about no call is ignored and counted", (
   assert.deepEqual(m.apply(e.connectionCleared(77, "1843"), at(0), "1843"), []);
   assert.equal(m.size, 0);
 });
+
+Deno.test("reconcile: a call that began and ended while the snapshots were taken is not brought back", () => {
+  const m = model();
+  m.snapshotsStarted(at(0));
+  m.apply(e.delivered(5, "2560", dev(CLI), dev("2560"), { trunk: inbound }), at(1), "2560");
+  m.apply(e.connectionCleared(5, "92108", dev(CLI)), at(2), "2560");
+  m.apply(e.callCleared(5, "2560"), at(2), "2560");
+  m.apply(e.delivered(6, "1843", dev(CLI), dev("1843"), { trunk: inbound }), at(3), "1843");
+  // The snapshot of 2560 was taken while call 5 rang; 1843's before call 6 began.
+  const records = m.reconcile([
+    { device: "2560", calls: [{ connection: conn(5, "2560"), state: "alerting" }] },
+    { device: "1843", calls: [] },
+  ], at(4));
+  assert.deepEqual(records, []);
+  assert.deepEqual(m.calls().map((c) => c.callId), ["0006"], "call 6 is newer than the snapshot and stays");
+});

@@ -1,0 +1,476 @@
+// The CallTracker service: an in-process session of the Switchboard that monitors every enabled line,
+// feeds the call model, hands the SMDR events to the SMDR service, keeps the live call view, and re-syncs
+// with SnapshotDevice after the PBX link returns.
+
+import { CstaClient } from "../client/csta_client.ts";
+import type { ClientEvent } from "../client/client_event.ts";
+import type { IncomingInvoke, InvokeReply } from "../client/incoming_invoke.ts";
+import type { SwitchboardAccess } from "../client/in_process_transport.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import { type CallState, LocalConnectionState, SimpleCallState } from "../csta/connection_state.ts";
+import { Opcode } from "../csta/opcodes.ts";
+import type { SystemStatusValue } from "../csta/system_services.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Service, ServiceStatus } from "../service.ts";
+import { describeError } from "../service_registry.ts";
+import type { SmdrEvent } from "../smdr/smdr_event.ts";
+import { CallModel, type DeviceSnapshot, liveState } from "./call_model.ts";
+import {
+  type CallView,
+  type ConnectionStateName,
+  type LiveCallSummary,
+  liveCallSummary,
+} from "./call_view.ts";
+import { LineDirectory, type TrackedLine } from "./line_directory.ts";
+
+/** Where SMDR events go (`SmdrService` fits); a refused event is counted, the service logs why. */
+export interface SmdrSink {
+  submit(event: SmdrEvent): { ok: boolean };
+}
+
+/** Options of a {@link CallTracker}. */
+export interface CallTrackerOptions {
+  switchboard: SwitchboardAccess;
+  smdr: SmdrSink;
+  /** The stored lines (`LineRepository.list`); read at start and at every refresh. */
+  lines: () => readonly TrackedLine[];
+  /** Whether a number that is no line is internal (`NumberingPlan.isInternal`). */
+  isInternal?: (number: string) => boolean;
+  /** The location's outside-line access code, stripped from dialled numbers of outbound calls. */
+  outsideLineAccess?: () => string;
+  log: Logger;
+  clock?: Clock;
+  /** [0, 1) random numbers: the first SMDR call serial. */
+  random?: () => number;
+  /** How often the line store is read again to follow added, removed, enabled and disabled lines. Default 5 s. */
+  lineRefreshMs?: number;
+  /** How long a device whose MonitorStart failed waits before the next try. Default 30 s. */
+  monitorRetryMs?: number;
+  /** A call that hears no event this long is taken as ended (its end was never reported). Default 24 h. */
+  idleCallLimitMs?: number;
+  /** Per-request timeout of MonitorStart/SnapshotDevice. Default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+/** What the status page shows. */
+export interface CallTrackerDetails {
+  callsInProgress: number;
+  recordsProduced: number;
+  /** SMDR events the SMDR service did not store (SMDR off, store failure); see the SMDR status. */
+  recordsNotStored: number;
+  eventsSeen: number;
+  duplicateReports: number;
+  monitoredLines: number;
+  /** Enabled lines whose monitor could not be started, with the reason. */
+  unmonitoredLines: { number: string; reason: string }[];
+  pbx: "up" | "down" | "unknown";
+  lastResync: { at: string; reason: string; snapshots: number; failed: number; records: number } | null;
+  lastError: { at: string; message: string } | null;
+}
+
+interface Monitor {
+  crossRef: Uint8Array;
+}
+
+const SNAPSHOT_BATCH = 16;
+
+/** The call tracker. `calls()`/`activeCalls()` for the live view, `onChange` to hear when it changes. */
+export class CallTracker implements Service {
+  readonly name = "call-tracker";
+  readonly #o: CallTrackerOptions;
+  readonly #clock: Clock;
+  readonly #lifecycle = new Lifecycle();
+  readonly #listeners = new Set<() => void>();
+  #model: CallModel;
+  #directory = new LineDirectory([]);
+  #client?: CstaClient;
+  #loop?: Promise<void>;
+  /** Monitored devices by number, and their numbers by crossRef (hex). */
+  #monitors = new Map<string, Monitor>();
+  #byCrossRef = new Map<string, string>();
+  #starting = new Set<string>();
+  #failures = new Map<string, { reason: string; retryAt: number }>();
+  #refreshTimer?: TimerHandle;
+  #idleTimer?: TimerHandle;
+  #pbx: "up" | "down" | "unknown" = "unknown";
+  #everUp = false;
+  #resyncing?: Promise<void>;
+  #resyncAgain = false;
+  #serial: number;
+  #counters = { recordsProduced: 0, recordsNotStored: 0 };
+  #lastResync: CallTrackerDetails["lastResync"] = null;
+  #lastError: CallTrackerDetails["lastError"] = null;
+  #notifiedVersion = -1;
+
+  constructor(options: CallTrackerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    // A random start keeps call IDs of calls that start in the same second apart across restarts.
+    this.#serial = Math.floor((options.random ?? Math.random)() * 100_000_000);
+    this.#model = this.#newModel();
+  }
+
+  // ---- the live view ----------------------------------------------------------------------------
+
+  /** The calls in progress, oldest first. */
+  calls(): CallView[] {
+    return this.#model.calls();
+  }
+
+  /** The calls in progress as the web UI's live call list shows them. */
+  activeCalls(): LiveCallSummary[] {
+    return this.#model.calls().map(liveCallSummary);
+  }
+
+  /** Calls `listener` after every change of the calls; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Reads the line store now and starts or stops monitors to match (the periodic refresh does the same). */
+  refreshLines(): Promise<void> {
+    return this.#syncMonitors();
+  }
+
+  // ---- service ----------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.#lifecycle.set("starting");
+    this.#model = this.#newModel();
+    this.#monitors.clear();
+    this.#byCrossRef.clear();
+    this.#failures.clear();
+    this.#pbx = "unknown";
+    this.#everUp = false;
+    let client: CstaClient;
+    try {
+      client = CstaClient.inProcess(this.#o.switchboard, {
+        name: "call-tracker",
+        seatKind: "call-tracking",
+        requestTimeoutMs: this.#o.requestTimeoutMs,
+        eventBufferSize: 100_000,
+        clock: this.#clock,
+        onInvoke: (invoke) => this.#onInvoke(invoke),
+        onError: (error, context) => this.#error(`${context}: ${describeError(error)}`),
+      });
+    } catch (error) {
+      this.#lifecycle.set("failed", describeError(error));
+      throw error;
+    }
+    this.#client = client;
+    this.#loop = this.#consume(client);
+    client.onSystemStatus((status) => this.#onSystemStatus(status));
+    this.#lifecycle.set("running");
+    await this.#syncMonitors();
+    this.#scheduleRefresh();
+    this.#scheduleIdleCheck();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#lifecycle.state === "stopped") return;
+    this.#lifecycle.set("stopping");
+    if (this.#refreshTimer !== undefined) this.#clock.clearTimeout(this.#refreshTimer);
+    if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
+    this.#refreshTimer = this.#idleTimer = undefined;
+    const client = this.#client;
+    this.#client = undefined;
+    // Detaching the session stops its monitors in the Switchboard (and frees nothing else: no seats).
+    await client?.close();
+    await this.#loop;
+    await this.#resyncing;
+    this.#monitors.clear();
+    this.#byCrossRef.clear();
+    this.#lifecycle.set("stopped");
+  }
+
+  status(): ServiceStatus {
+    const details: CallTrackerDetails = {
+      callsInProgress: this.#model.size,
+      recordsProduced: this.#counters.recordsProduced,
+      recordsNotStored: this.#counters.recordsNotStored,
+      eventsSeen: this.#model.counters.events,
+      duplicateReports: this.#model.counters.duplicates,
+      monitoredLines: this.#monitors.size,
+      unmonitoredLines: [...this.#failures].map(([number, f]) => ({ number, reason: f.reason })),
+      pbx: this.#pbx,
+      lastResync: this.#lastResync,
+      lastError: this.#lastError,
+    };
+    const snapshot = this.#lifecycle.snapshot({ details: { ...details } });
+    if (snapshot.state !== "running") return snapshot;
+    if (this.#pbx === "down") return { ...snapshot, state: "degraded", reason: "the PBX link is down" };
+    if (this.#failures.size > 0) {
+      return { ...snapshot, state: "degraded", reason: `${this.#failures.size} line(s) not monitored` };
+    }
+    return snapshot;
+  }
+
+  // ---- events -----------------------------------------------------------------------------------
+
+  async #consume(client: CstaClient): Promise<void> {
+    for await (const report of client.events()) this.#onEvent(report);
+  }
+
+  #onEvent(report: ClientEvent): void {
+    if (!report.event) {
+      if (report.decodeError) this.#error(`unreadable event: ${report.decodeError.message}`);
+      return;
+    }
+    const observer = this.#byCrossRef.get(hex(report.crossRef));
+    let records: SmdrEvent[];
+    try {
+      records = this.#model.apply(report.event, this.#now(), observer);
+    } catch (error) {
+      this.#error(`event ${report.name ?? report.event.kind} not applied: ${describeError(error)}`);
+      return;
+    }
+    this.#submit(records);
+    this.#notify();
+  }
+
+  #submit(records: SmdrEvent[]): void {
+    for (const record of records) {
+      let stored = false;
+      try {
+        stored = this.#o.smdr.submit(record).ok;
+      } catch (error) {
+        this.#error(`SMDR event not submitted: ${describeError(error)}`);
+      }
+      if (stored) this.#counters.recordsProduced++;
+      else this.#counters.recordsNotStored++;
+    }
+  }
+
+  #notify(): void {
+    const version = this.#model.version;
+    if (version === this.#notifiedVersion) return;
+    this.#notifiedVersion = version;
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.#o.log.error("call view listener failed", { error });
+      }
+    }
+  }
+
+  /** The switch stopped a monitor itself (§6 **): the line is monitored again at the next try. */
+  #onInvoke(invoke: IncomingInvoke): InvokeReply | void {
+    if (invoke.opcode !== Opcode.monitorStop || invoke.typed?.operation !== "monitorStop") return;
+    const crossRef = hex(invoke.typed.argument.crossRefIdentifier);
+    const number = this.#byCrossRef.get(crossRef);
+    if (number === undefined) return;
+    this.#byCrossRef.delete(crossRef);
+    this.#monitors.delete(number);
+    this.#failures.set(number, { reason: "the PBX stopped the monitor", retryAt: this.#clock.now() });
+    this.#o.log.warn("the PBX stopped a line's monitor", { line: number });
+  }
+
+  #onSystemStatus(status: SystemStatusValue): void {
+    if (status !== "normal") {
+      if (this.#pbx !== "down") this.#o.log.info("call tracking waits for the PBX link", { status });
+      this.#pbx = "down";
+      return;
+    }
+    const returned = this.#pbx === "down" && this.#everUp;
+    const first = !this.#everUp;
+    this.#pbx = "up";
+    this.#everUp = true;
+    // Monitors that failed while the link was down are tried again at once.
+    for (const failure of this.#failures.values()) failure.retryAt = 0;
+    void this.#syncMonitors().then(() => {
+      if (returned) this.#resync("the PBX link returned");
+      // Calls already up when tracking begins are shown too (they make records from their next event on).
+      else if (first) this.#resync("calls in progress when tracking started");
+    });
+  }
+
+  // ---- monitors ---------------------------------------------------------------------------------
+
+  async #syncMonitors(): Promise<void> {
+    const client = this.#client;
+    if (!client || this.#lifecycle.state !== "running") return;
+    try {
+      this.#directory = new LineDirectory(this.#o.lines(), this.#o.isInternal);
+    } catch (error) {
+      this.#error(`lines not read: ${describeError(error)}`);
+      return;
+    }
+    const wanted = new Set(this.#directory.monitored);
+    const now = this.#clock.now();
+    const stops = [...this.#monitors].filter(([number]) => !wanted.has(number));
+    for (const number of this.#failures.keys()) if (!wanted.has(number)) this.#failures.delete(number);
+    const starts = [...wanted].filter((number) =>
+      !this.#monitors.has(number) && !this.#starting.has(number) &&
+      (this.#failures.get(number)?.retryAt ?? 0) <= now
+    );
+    await Promise.all([
+      ...stops.map(([number, monitor]) => this.#stopMonitor(client, number, monitor)),
+      ...starts.map((number) => this.#startMonitor(client, number)),
+    ]);
+  }
+
+  async #startMonitor(client: CstaClient, number: string): Promise<void> {
+    this.#starting.add(number);
+    try {
+      const crossRef = await client.monitorStart(number);
+      if (this.#client !== client || !this.#directory.monitored.includes(number)) {
+        await client.monitorStop(crossRef).catch(() => {});
+        return;
+      }
+      this.#monitors.set(number, { crossRef });
+      this.#byCrossRef.set(hex(crossRef), number);
+      if (this.#failures.delete(number)) this.#o.log.info("line monitored again", { line: number });
+    } catch (error) {
+      const reason = describeError(error);
+      const retryMs = this.#o.monitorRetryMs ?? 30_000;
+      if (!this.#failures.has(number)) this.#o.log.warn("line not monitored", { line: number, reason });
+      this.#failures.set(number, { reason, retryAt: this.#clock.now() + retryMs });
+    } finally {
+      this.#starting.delete(number);
+    }
+  }
+
+  async #stopMonitor(client: CstaClient, number: string, monitor: Monitor): Promise<void> {
+    this.#monitors.delete(number);
+    this.#byCrossRef.delete(hex(monitor.crossRef));
+    try {
+      await client.monitorStop(monitor.crossRef);
+    } catch (error) {
+      this.#o.log.debug("MonitorStop of a removed line failed", {
+        line: number,
+        reason: describeError(error),
+      });
+    }
+  }
+
+  #scheduleRefresh(): void {
+    const ms = this.#o.lineRefreshMs ?? 5_000;
+    this.#refreshTimer = this.#clock.setTimeout(() => {
+      if (this.#lifecycle.state !== "running") return;
+      void this.#syncMonitors().finally(() => {
+        if (this.#lifecycle.state === "running") this.#scheduleRefresh();
+      });
+    }, ms);
+  }
+
+  #scheduleIdleCheck(): void {
+    const limit = this.#o.idleCallLimitMs ?? 24 * 3600_000;
+    this.#idleTimer = this.#clock.setTimeout(() => {
+      if (this.#lifecycle.state !== "running") return;
+      const records = this.#model.expireIdle(this.#now(), limit);
+      if (records.length > 0) {
+        this.#o.log.warn("calls without events for the idle limit taken as ended", {
+          records: records.length,
+        });
+      }
+      this.#submit(records);
+      this.#notify();
+      this.#scheduleIdleCheck();
+    }, Math.min(limit, 10 * 60_000));
+  }
+
+  // ---- re-sync ----------------------------------------------------------------------------------
+
+  /** Snapshots every monitored line and reconciles the model; one at a time, repeated if asked again. */
+  #resync(reason: string): void {
+    if (this.#resyncing) {
+      this.#resyncAgain = true;
+      return;
+    }
+    this.#resyncing = this.#runResync(reason).finally(() => {
+      this.#resyncing = undefined;
+      if (this.#resyncAgain && this.#lifecycle.state === "running") {
+        this.#resyncAgain = false;
+        this.#resync(reason);
+      }
+    });
+  }
+
+  async #runResync(reason: string): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#model.snapshotsStarted(this.#now());
+    const snapshots: DeviceSnapshot[] = [];
+    const unsure = new Set<string>();
+    const numbers = [...this.#monitors.keys()];
+    for (let i = 0; i < numbers.length; i += SNAPSHOT_BATCH) {
+      await Promise.all(
+        numbers.slice(i, i + SNAPSHOT_BATCH).map(async (number) => {
+          try {
+            const result = await client.snapshotDevice(number);
+            const data = result.crossRefIDorSnapshotData;
+            if (data.kind !== "snapshotData") throw new Error("the PBX answered with a segmented snapshot");
+            snapshots.push({
+              device: number,
+              calls: data.value.map((entry) => ({
+                connection: entry.connectionIdentifier,
+                state: ownState(entry.localCallState),
+              })),
+            });
+          } catch (error) {
+            unsure.add(number);
+            this.#o.log.warn("SnapshotDevice failed during re-sync", {
+              line: number,
+              reason: describeError(error),
+            });
+          }
+        }),
+      );
+    }
+    if (this.#client !== client) return;
+    for (const number of this.#failures.keys()) unsure.add(number);
+    const records = this.#model.reconcile(snapshots, this.#now(), { unsure });
+    this.#submit(records);
+    this.#lastResync = {
+      at: this.#now().toISOString(),
+      reason,
+      snapshots: snapshots.length,
+      failed: unsure.size,
+      records: records.length,
+    };
+    this.#o.log.info("calls re-synchronised with the PBX", this.#lastResync);
+    this.#notify();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  #newModel(): CallModel {
+    return new CallModel({
+      directory: {
+        kindOf: (n) => this.#directory.kindOf(n),
+        numberOfDevice: (n) => this.#directory.numberOfDevice(n),
+      },
+      outsideLineAccess: this.#o.outsideLineAccess,
+      nextSerial: () => (this.#serial = (this.#serial + 1) % 100_000_000),
+    });
+  }
+
+  #now(): Date {
+    return new Date(this.#clock.now());
+  }
+
+  #error(message: string): void {
+    this.#lastError = { at: this.#now().toISOString(), message };
+    this.#o.log.error("call tracking problem", { message });
+  }
+}
+
+/** The snapshot device's own connection state in a call (§7 SnapshotDevice). */
+function ownState(state: CallState): ConnectionStateName | undefined {
+  if (state.kind === "compoundCallState") return liveState(state.value[0]);
+  if (state.kind !== "simpleCallState") return undefined;
+  // SimpleCallState packs two LocalConnectionStates as hex digits; the low one is read as the snapshot
+  // device's own (callEstablishedHeld 0x34: the device holds). The simulator sends compound states;
+  // which form Panasonic sends is not known [?].
+  const value = typeof state.value === "number" ? state.value : SimpleCallState.toNumber(state.value);
+  return liveState(LocalConnectionState.fromNumber(value & 0x0f));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}

@@ -184,8 +184,13 @@ class FrameReader {
   #queue: Uint8Array[] = [];
   #reassembler = new FrameReassembler();
   #closed = false;
+  #start: Uint8Array = new Uint8Array(0);
   constructor(private readonly conn: Deno.Conn) {}
 
+  /**
+   * The next frame. Bytes whose length prefix announces more than an association answer can hold are
+   * not CSTA (an HTTP or Telnet greeting, say): they are returned as they are, to be reported.
+   */
   async next(): Promise<Uint8Array | null> {
     const buffer = new Uint8Array(4096);
     while (this.#queue.length === 0 && !this.#closed) {
@@ -194,10 +199,31 @@ class FrameReader {
         this.#closed = true;
         break;
       }
-      this.#reassembler.push(buffer.subarray(0, n), (apdu) => this.#queue.push(apdu.slice()));
+      if (this.#start.length < 8) this.#start = joined(this.#start, buffer.subarray(0, Math.min(n, 8)));
+      try {
+        this.#reassembler.push(buffer.subarray(0, n), (apdu) => this.#queue.push(apdu.slice()));
+      } catch {
+        return this.#start;
+      }
+      if (
+        this.#queue.length === 0 && this.#start.length >= 2 &&
+        ((this.#start[0] << 8) | this.#start[1]) > MAX_ANSWER
+      ) {
+        return this.#start;
+      }
     }
     return this.#queue.shift() ?? null;
   }
+}
+
+/** No ACSE answer is anywhere near this long; a bigger length prefix means the port speaks something else. */
+const MAX_ANSWER = 4096;
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

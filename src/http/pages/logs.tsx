@@ -66,7 +66,7 @@ function LogTable(props: { deps: WebDeps; level: LogLevel }) {
           <td>{e.source}</td>
           <td>
             {e.message}
-            {e.fields ? <span class="fields mono">{fieldsText(e)}</span> : null}
+            {e.fields ? <span class="fields mono">{" " + fieldsText(e)}</span> : null}
           </td>
         </tr>
       ))}

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The "Location & rules" page: the location (country, area, local prefix, access codes) with a number
 // conversion check, and the three number rule lists (incoming, outgoing, dialled) with add, edit,
 // delete and reorder, each with a check box that shows, as one types a number, which rule matched and

@@ -17,6 +17,15 @@ import type {
   SystemControl,
   WebUiSources,
 } from "../../../src/http/web_ui_sources.ts";
+import { createLinesApi } from "../../../src/http/api/lines_api.ts";
+import { createLocationApi } from "../../../src/http/api/location_api.ts";
+import { createNumberRulesApi } from "../../../src/http/api/number_rules_api.ts";
+import { LineRepository } from "../../../src/lines/line_repository.ts";
+import { LocationRepository } from "../../../src/lines/location_repository.ts";
+import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
+import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
+import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
+import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
@@ -120,6 +129,7 @@ export interface WebFixture {
 
 export interface FixtureOptions {
   calls?: CallsSource;
+  /** Extra API sub-apps; the line, location and number-rule APIs over the fixture's store are always there. */
   apis?: Parameters<typeof createHttpApp>[0]["apis"];
   loginAttemptsPerMinute?: number;
 }
@@ -203,10 +213,27 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       settingsProblem: () => undefined,
       sections: () => ({ multiplexer: multiplexer.status() }),
     },
-    apis: options.apis,
+    apis: [...storeApis(db), ...(options.apis ?? [])],
     ui,
   });
   return fixture;
+}
+
+/** The line, location and number-rule APIs over a store, as the composition root mounts them. */
+function storeApis(db: DatabaseSync): NonNullable<FixtureOptions["apis"]> {
+  const lines = new LineRepository(() => db);
+  const locations = new LocationRepository(() => db);
+  return [
+    { path: "lines", app: createLinesApi({ lines, sync: new PbxLineSync(lines, locations) }) },
+    {
+      path: "location",
+      app: createLocationApi({ locations, numbering: new NumberingPlan(locations, lines) }),
+    },
+    {
+      path: "number-rules",
+      app: createNumberRulesApi({ rules: new NumberRuleBook(new NumberRuleRepository(() => db)) }),
+    },
+  ];
 }
 
 /** A browser-like client: keeps the session cookie, reads the CSRF token from pages, follows nothing. */

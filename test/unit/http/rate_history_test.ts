@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { RateHistory } from "../../../src/http/live/rate_history.ts";
+import { formatDuration } from "../../../src/http/pages/format.ts";
+
+Deno.test("the rate history keeps the newest points only and skips a failing source", () => {
+  let now = 0;
+  let n = 0;
+  const history = new RateHistory({
+    sample: () => {
+      if (n === 2) {
+        n++;
+        throw new Error("store down");
+      }
+      return { eventsIn: n++, eventsOut: 0 };
+    },
+    keep: 3,
+    now: () => now,
+  });
+  for (let i = 0; i < 6; i++) {
+    now += 5000;
+    history.sampleNow();
+  }
+  assert.deepEqual(history.points().map((p) => [p.at, p.eventsIn]), [[20000, 3], [25000, 4], [30000, 5]]);
+});
+
+Deno.test("durations read as their two largest units", () => {
+  assert.equal(formatDuration(0), "0 s");
+  assert.equal(formatDuration(59_000), "59 s");
+  assert.equal(formatDuration(61_000), "1 min 1 s");
+  assert.equal(formatDuration(3 * 86_400_000 + 3_600_000 + 60_000), "3 d 1 h");
+  assert.equal(formatDuration(2 * 86_400_000 + 120_000), "2 d", "a zero second unit is left out");
+  assert.equal(formatDuration(-1), "–");
+});

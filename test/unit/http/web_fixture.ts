@@ -30,27 +30,32 @@ import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
 import { openDatabase } from "../../../src/store/database.ts";
+import type { Upstream } from "../../../src/pbx/upstream.ts";
+import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
+import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 
 export const loopback: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 export const PROVISIONED = "provisioned-pw";
 export const NEW_PASSWORD = "a much better password";
 const since = "2026-01-01T00:00:00.000Z";
 
+/** The status of a real, empty Switchboard: the exact shape the pages read, whatever it grows. */
 export function emptyMultiplexer(): MultiplexerStatus {
-  return {
-    applications: [],
-    monitors: [],
-    cdrOwner: null,
-    hotelOwner: null,
-    eventsInPerSecond: 0,
-    eventsOutPerSecond: 0,
-    lastLicenceRefusal: null,
-    requests: 0,
-    eventsUnknownXref: 0,
-    eventsFiltered: 0,
-    refusedAttaches: 0,
-    licenceRefusals: 0,
+  const upstream: Upstream = {
+    ready: true,
+    request: () => Promise.resolve({ kind: "linkDown" }),
+    send: () => false,
   };
+  return new Switchboard({
+    upstream,
+    log: new Logger("t", { sink: () => {} }),
+    directory: new DeviceDirectory(),
+    limits: () => ({
+      ctiApplications: 10,
+      requestsInFlightPerApplication: 10,
+      malformedFramesBeforeClose: 10,
+    }),
+  }).status();
 }
 
 export class FakeMultiplexer {

@@ -22,6 +22,7 @@ export const SUITES: readonly BenchSuite[] = [
     load: () => import("./csta_codec_bench.ts"),
   },
   { name: "smdr", description: "SMDR records to 10 collectors + CPU", load: () => import("./smdr_bench.ts") },
+  { name: "calls", description: "SMDR from sim traffic + CPU", load: () => import("./calls_bench.ts") },
   { name: "sim", description: "simulator at 100 calls/s, CPU", load: () => import("./sim_bench.ts") },
   {
     name: "multiplexer",

@@ -10,12 +10,15 @@ export type TrackedLine = Pick<Line, "number" | "kind" | "deviceNumber" | "enabl
 /** Line kinds whose devices are monitored: calls ring, wait or pass there. */
 const MONITORED_KINDS: ReadonlySet<LineKind> = new Set(["extension", "trunk", "group"]);
 
+const MEMO_LIMIT = 10_000;
+
 /** One reading of the line store: what to monitor and how to name the parties of events. */
 export class LineDirectory implements PartyDirectory {
   readonly #kinds = new Map<string, PartyKind>();
   readonly #byDeviceNumber = new Map<number, string>();
   readonly #monitored: string[] = [];
   readonly #isInternal: (number: string) => boolean;
+  readonly #internal = new Map<string, boolean>();
 
   /**
    * `isInternal` answers for numbers that are no line (the numbering plan's extension ranges); without
@@ -38,7 +41,14 @@ export class LineDirectory implements PartyDirectory {
   kindOf(number: string): PartyKind {
     const kind = this.#kinds.get(number);
     if (kind !== undefined) return kind;
-    return this.#isInternal(number) ? "internal" : "external";
+    // The numbering plan may read the store; each outside number is asked about once per reading.
+    let internal = this.#internal.get(number);
+    if (internal === undefined) {
+      internal = this.#isInternal(number);
+      if (this.#internal.size >= MEMO_LIMIT) this.#internal.clear();
+      this.#internal.set(number, internal);
+    }
+    return internal ? "internal" : "external";
   }
 
   numberOfDevice(deviceNumber: number): string | undefined {

@@ -77,6 +77,7 @@ export class App {
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
   readonly #listeners: ListenerInfo[] = [];
+  #budgetTimer?: ReturnType<typeof setInterval>;
   readonly #options: AppOptions;
 
   private constructor(options: AppOptions, log: Logger, settings: LiveSettings, licenceKey: CryptoKey) {
@@ -130,15 +131,15 @@ export class App {
         ? { host: simulator.hostname, port: simulator.port }
         : { host: current().pbx.host, port: current().pbx.port };
     const directory = new DeviceDirectory();
-    // The link and the Switchboard call each other; the link's events only fire after start().
-    let board: Switchboard | undefined;
+    // The link and the Switchboard call each other; the link's events only fire after start(), when
+    // this.switchboard is set.
     this.pbxLink = new PbxLink({
       log: log.child("pbx-link"),
       settings: () => ({ ...current().pbx, ...pbxAddress(), maxFrameBytes: current().limits.maxFrameBytes }),
       events: {
-        onReady: () => void board?.pbxReady(),
-        onLost: (reason) => board?.pbxLost(reason),
-        onFrame: (apdu, peek) => board?.fromPbx(apdu, peek),
+        onReady: () => void this.switchboard.pbxReady(),
+        onLost: (reason) => this.switchboard.pbxLost(reason),
+        onFrame: (apdu, peek) => this.switchboard.fromPbx(apdu, peek),
       },
     });
     const switchboard = new Switchboard({
@@ -152,7 +153,6 @@ export class App {
         malformedFramesBeforeClose: current().limits.malformedFramesBeforeClose,
       }),
     });
-    board = switchboard;
     this.switchboard = switchboard;
     const throttle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
     const listenerCommon = {
@@ -295,6 +295,11 @@ export class App {
 
   async start(): Promise<void> {
     await this.registry.startAll();
+    // Twice a second: the queues of all applications together stay within their budget.
+    this.#budgetTimer = setInterval(
+      () => this.switchboard.shedQueuedBytes(this.settings.current().limits.totalOutboundQueueBytes),
+      500,
+    );
     for (const failure of this.registry.failures()) {
       this.#announce(`cstabox failed ${failure.name} ${failure.reason}`);
     }
@@ -305,6 +310,7 @@ export class App {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#budgetTimer);
     this.settings.unwatch();
     await this.registry.stopAll();
     this.log.info("cstabox stopped");

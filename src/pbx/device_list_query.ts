@@ -102,16 +102,17 @@ async function viaSwitchingFunctionDevices(
   timeoutMs: number,
 ): Promise<OfferedDevice[]> {
   const devices: OfferedDevice[] = [];
-  let crossRef: string | undefined;
+  // The serviceCrossRefID once the result has told it (segments may come before the result).
+  const known: { crossRef?: string } = {};
   const early: IncomingInvoke[] = [];
   const segments = inbox.collect((invoke) => {
     if (invoke.opcode !== Opcode.switchingFunctionDevices || !invoke.argument) return "ignore";
     const segment = decodeValue(switchingFunctionDevicesArgument, invoke.argument);
-    if (crossRef === undefined) {
+    if (known.crossRef === undefined) {
       early.push(invoke);
       return segment.lastSegment ? "last" : "more";
     }
-    if (hex(segment.serviceCrossRefID) !== crossRef) return "ignore";
+    if (hex(segment.serviceCrossRefID) !== known.crossRef) return "ignore";
     devices.push(...segment.deviceList.flatMap(offeredFromEntry));
     return segment.lastSegment ? "last" : "more";
   }, timeoutMs);
@@ -123,11 +124,11 @@ async function viaSwitchingFunctionDevices(
     throw error;
   }
   const value = result.value ? decodeValue(getSwitchingFunctionDevicesResult, result.value) : undefined;
-  crossRef = value ? hex(value.serviceCrossRefID) : "";
+  known.crossRef = value ? hex(value.serviceCrossRefID) : "";
   // Segments may overtake the result on the wire; those are settled now that the crossRef is known.
   for (const invoke of early.splice(0)) {
     const segment = decodeValue(switchingFunctionDevicesArgument, invoke.argument!);
-    if (hex(segment.serviceCrossRefID) === crossRef) {
+    if (hex(segment.serviceCrossRefID) === known.crossRef) {
       devices.push(...segment.deviceList.flatMap(offeredFromEntry));
     }
   }

@@ -30,7 +30,7 @@ async function rig() {
   const lines = new LineRepository(() => db);
   const lineSync = new PbxLineSync(lines, new LocationRepository(() => db));
   const directory = new DeviceDirectory();
-  let board: Switchboard | undefined;
+  const wiring: { board?: Switchboard } = {};
   const link = new PbxLink({
     log,
     settings: () => ({
@@ -43,12 +43,12 @@ async function rig() {
       maxFrameBytes: 65535,
     }),
     events: {
-      onReady: () => void board?.pbxReady(),
-      onLost: (reason) => board?.pbxLost(reason),
-      onFrame: (apdu, peek) => board?.fromPbx(apdu, peek),
+      onReady: () => void wiring.board?.pbxReady(),
+      onLost: (reason) => wiring.board?.pbxLost(reason),
+      onFrame: (apdu, peek) => wiring.board?.fromPbx(apdu, peek),
     },
   });
-  board = new Switchboard({
+  const board = new Switchboard({
     upstream: link,
     log,
     directory,
@@ -58,6 +58,7 @@ async function rig() {
       malformedFramesBeforeClose: 10,
     }),
   });
+  wiring.board = board;
   const sync = new PbxDeviceSync({ switchboard: board, directory, lineSync, log });
   await link.start();
   await sync.start();

@@ -18,7 +18,7 @@ Deno.test("a missing settings file is created with every default", async () => {
   const file = join(await Deno.makeTempDir(), "cstabox.yaml");
   const live = await LiveSettings.open(file, {}, quietLog());
   assert.equal(live.current().pbx.port, 33333);
-  assert.match(await Deno.readTextFile(file), /# TCP port of the PBX CTI interface\n  port: 33333/);
+  assert.match(await Deno.readTextFile(file), /# TCP port of the PBX CTI interface\n {2}port: 33333/);
 });
 
 Deno.test("command-line overrides win over the file and survive a reload", async () => {

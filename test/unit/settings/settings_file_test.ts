@@ -62,7 +62,7 @@ Deno.test("the rendered file has a comment for every setting and parses back to 
   assert.deepEqual(parseSettings(text, "f.yaml"), settings);
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    if (/^  \w+:/.test(lines[i])) assert.match(lines[i - 1], /^  # /, `no comment above "${lines[i]}"`);
+    if (/^ {2}\w+:/.test(lines[i])) assert.match(lines[i - 1], /^ {2}# /, `no comment above "${lines[i]}"`);
   }
 });
 

@@ -104,8 +104,11 @@ export const limitsSchema = z.object({
   requestsInFlightPerApplication: z.number().int().min(1).max(10000).default(256).describe(
     "requests one application may have outstanding at the PBX",
   ),
-  outboundQueueBytes: z.number().int().min(4096).default(4 * 1024 * 1024).describe(
+  outboundQueueBytes: z.number().int().min(4096).default(1024 * 1024).describe(
     "bytes queued for one slow application before it is disconnected",
+  ),
+  totalOutboundQueueBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024).describe(
+    "bytes queued for all applications together; past it the one with most queued is disconnected",
   ),
   writeCoalesceMs: z.number().int().min(0).max(100).default(0).describe(
     "frames for one application within this many ms leave in one write (0 = each event-loop turn); raise it for many applications",

@@ -99,6 +99,7 @@ export class Switchboard {
     eventsFiltered: 0,
     refusedAttaches: 0,
     licenceRefusals: 0,
+    shedForMemory: 0,
   };
   #lastLicenceRefusal?: SeatRefusal;
   #now: () => number;
@@ -651,6 +652,35 @@ export class Switchboard {
       device: monitor.key,
       reason: describeOutcome(outcome),
     });
+  }
+
+  /**
+   * Keeps the bytes queued for all applications together under `budget`: while over it, the application
+   * with the most queued bytes is disconnected. One application reading slowly meets its own queue limit;
+   * this protects the box when many fall behind at once. Returns the sessions it closed.
+   */
+  shedQueuedBytes(budget: number): number[] {
+    const closed: number[] = [];
+    const queued = this.sessions()
+      .filter((s) => s.info.transport !== "internal")
+      .map((s) => ({ session: s, bytes: s.port.queuedBytes() }))
+      .sort((a, b) => b.bytes - a.bytes);
+    let total = queued.reduce((sum, q) => sum + q.bytes, 0);
+    for (const { session, bytes } of queued) {
+      if (total <= budget) break;
+      this.#counters.shedForMemory++;
+      this.#log.warn("application disconnected: the total queue budget is exceeded", {
+        session: session.id,
+        remote: session.info.remote,
+        queuedBytes: bytes,
+        totalQueuedBytes: total,
+        budget,
+      });
+      session.port.close(`not reading: total queued bytes ${total} exceed the budget ${budget}`);
+      closed.push(session.id);
+      total -= bytes;
+    }
+    return closed;
   }
 
   // ---- status -----------------------------------------------------------------------------------

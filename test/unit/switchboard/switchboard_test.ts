@@ -392,3 +392,26 @@ Deno.test("events that follow a MonitorStart result in the same read reach the a
   const kinds = a.port.decoded().map((x) => x.kind);
   assert.deepEqual(kinds, ["returnResult", "invoke"]);
 });
+
+Deno.test("past the total queue budget the applications with most queued bytes are disconnected first", () => {
+  const { board } = setup();
+  const queued = [300, 50, 900, 10];
+  const closed: string[] = [];
+  queued.forEach((bytes, i) => {
+    // As a real connection does: closing it ends the session.
+    const session = board.attach({ transport: "tcp", remote: `app${i}`, seatKind: "application" }, {
+      deliver: () => {},
+      close: (reason) => {
+        closed.push(`app${i}: ${reason}`);
+        board.detach(session, reason);
+      },
+      queuedBytes: () => bytes,
+    }) as Session;
+  });
+  const shed = board.shedQueuedBytes(300);
+  assert.equal(shed.length, 2, "900 then 300 go; 60 bytes remain");
+  assert.deepEqual(closed.map((c) => c.split(":")[0]), ["app2", "app0"]);
+  assert.match(closed[0], /total queued bytes 1260 exceed the budget 300/);
+  assert.deepEqual(board.shedQueuedBytes(300), []);
+  assert.equal(board.status().shedForMemory, 2);
+});

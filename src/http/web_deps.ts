@@ -48,9 +48,13 @@ export function actingEnv(c: Context<HttpEnv>): RequestEnv {
   return { ...c.env, actingUser: c.get("user") };
 }
 
-/** Sets the one-shot message and answers with a redirect (POST, then redirect, then GET). */
+/**
+ * Sets the one-shot message and answers with a redirect (POST, then redirect, then GET). The target gets
+ * the `#flash` fragment unless it names its own: forms post to `…#their-card` so a refused form's page opens
+ * at the form, and a redirect without a fragment would inherit that one instead of showing the message.
+ */
 export function redirectWithFlash(c: Context<HttpEnv>, deps: WebDeps, to: string, message: string): Response {
   const session = c.get("session");
   if (session) deps.sessions.setFlash(session.id, message);
-  return c.redirect(to, 303);
+  return c.redirect(to.includes("#") ? to : `${to}#flash`, 303);
 }

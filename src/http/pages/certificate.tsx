@@ -24,8 +24,15 @@ import {
 } from "./components.tsx";
 import { formatTime } from "./format.ts";
 import { renderPage } from "./render.tsx";
+import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 
-type FormName = "pem" | "pkcs12" | "csr" | "signed" | "actions";
+type FormName = "pem" | "pkcs12" | "csr" | "signed" | "actions" | "settings";
+
+const TLS_KEYS = ["names", "expiryWarningDays"];
+const TLS_LABELS: Record<string, string> = {
+  names: "Other names clients use for this appliance",
+  expiryWarningDays: "Warn days before expiry",
+};
 
 interface CertificatePageState {
   forms?: Partial<Record<FormName, FormState>>;
@@ -35,6 +42,15 @@ interface CertificatePageState {
 
 export function mountCertificate(app: Hono<HttpEnv>, deps: WebDeps): void {
   app.get("/certificate", (c) => certificatePage(c, deps, {}));
+
+  app.post("/certificate/settings", (c) =>
+    saveSettingsForm(c, deps, {
+      section: "tls",
+      keys: TLS_KEYS,
+      redirectTo: "/certificate",
+      saved: "Certificate settings saved; they take effect when cstabox is restarted.",
+      rerender: (form) => certificatePage(c, deps, { forms: { settings: form } }, 400),
+    }));
 
   app.post("/certificate/self-signed", async (c) => {
     const result = await deps.api.call(actingEnv(c), "POST", "/tls/generate-self-signed", { json: {} });
@@ -196,6 +212,7 @@ async function certificatePage(
   status: 200 | 400 | 422 = 200,
 ): Promise<Response> {
   const overview = await deps.api.get<TlsOverview>(actingEnv(c), "/tls/status");
+  const tlsSettings = await sectionValues(deps, actingEnv(c), "tls");
   const forms = state.forms ?? {};
   const refusalFor = (form: FormName) =>
     state.refusal?.form === form ? <Refusal error={state.refusal.error} /> : null;
@@ -299,7 +316,7 @@ async function certificatePage(
                   <h3>Install the signed certificate</h3>
                   <form
                     method="post"
-                    action="/certificate/signed"
+                    action="/certificate/signed#cert-csr"
                     enctype="multipart/form-data"
                     id="signed-form"
                   >
@@ -323,7 +340,12 @@ async function certificatePage(
           </Card>
 
           <Card title="Import PEM" id="cert-import-pem">
-            <form method="post" action="/certificate/import-pem" enctype="multipart/form-data" id="pem-form">
+            <form
+              method="post"
+              action="/certificate/import-pem#cert-import-pem"
+              enctype="multipart/form-data"
+              id="pem-form"
+            >
               <Csrf token={ctx.csrf} />
               <Field
                 name="certificate"
@@ -359,7 +381,7 @@ async function certificatePage(
           <Card title="Import PKCS#12" id="cert-import-pkcs12">
             <form
               method="post"
-              action="/certificate/import-pkcs12"
+              action="/certificate/import-pkcs12#cert-import-pkcs12"
               enctype="multipart/form-data"
               id="pkcs12-form"
             >
@@ -376,6 +398,20 @@ async function certificatePage(
             </form>
             {refusalFor("pkcs12")}
           </Card>
+
+          <Card title="Names and warnings" id="cert-settings" wide>
+            <SettingsForm
+              section="tls"
+              keys={TLS_KEYS}
+              labels={TLS_LABELS}
+              file={tlsSettings.file}
+              effective={tlsSettings.effective}
+              form={forms.settings ?? emptyForm}
+              action="/certificate/settings#cert-settings"
+              csrf={ctx.csrf}
+              id="tls-form"
+            />
+          </Card>
         </div>
       );
     },
@@ -385,7 +421,7 @@ async function certificatePage(
 function CsrForm(props: { csrf: string; form: FormState }) {
   const { values, errors } = props.form;
   return (
-    <form method="post" action="/certificate/csr" id="csr-form" class="columns">
+    <form method="post" action="/certificate/csr#cert-csr" id="csr-form" class="columns">
       <Csrf token={props.csrf} />
       <Field
         name="commonName"

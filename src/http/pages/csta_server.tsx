@@ -181,7 +181,7 @@ async function cstaServerPage(
             file={server.file}
             effective={server.effective}
             form={state.serverForm ?? emptyForm}
-            action="/csta-server/settings"
+            action="/csta-server/settings#csta-settings"
             csrf={ctx.csrf}
             id="csta-server-form"
           />
@@ -194,7 +194,7 @@ async function cstaServerPage(
             file={limits.file}
             effective={limits.effective}
             form={state.limitsForm ?? emptyForm}
-            action="/csta-server/limits"
+            action="/csta-server/limits#csta-limits"
             csrf={ctx.csrf}
             id="limits-form"
           />
@@ -247,7 +247,7 @@ async function cstaServerPage(
               );
             })}
           </Table>
-          <form method="post" action="/csta-server/users" id="csta-user-add" class="row">
+          <form method="post" action="/csta-server/users#csta-users" id="csta-user-add" class="row">
             <Csrf token={ctx.csrf} />
             <FormMessage form={state.addForm ?? emptyForm} />
             <Field

@@ -94,7 +94,7 @@ async function licencesPage(
             />
           </Card>
           <Card title="Add a licence key" id="licence-add">
-            <form method="post" action="/licences" id="licence-form">
+            <form method="post" action="/licences#licence-add" id="licence-form">
               <Csrf token={ctx.csrf} />
               <FormMessage form={form} />
               <TextArea

@@ -267,7 +267,7 @@ async function linesPage(
         </Card>
 
         <Card title="Add a line" id="line-add">
-          <form method="post" action="/lines" id="line-add-form">
+          <form method="post" action="/lines#line-add" id="line-add-form">
             <Csrf token={ctx.csrf} />
             <FormMessage form={addForm} />
             <Field
@@ -299,7 +299,12 @@ async function linesPage(
         </Card>
 
         <Card title="Import" id="lines-import">
-          <form method="post" action="/lines/import" enctype="multipart/form-data" id="lines-import-form">
+          <form
+            method="post"
+            action="/lines/import#lines-import"
+            enctype="multipart/form-data"
+            id="lines-import-form"
+          >
             <Csrf token={ctx.csrf} />
             <Field
               name="file"
@@ -323,7 +328,7 @@ async function linesPage(
         </Card>
 
         <Card title="Load from the PBX" id="lines-sync">
-          <form method="post" action="/lines/sync/preview" id="lines-sync-preview">
+          <form method="post" action="/lines/sync/preview#lines-sync" id="lines-sync-preview">
             <Csrf token={ctx.csrf} />
             <Checkbox name="readNames" label="Take the names the PBX reports" checked />
             <button type="submit" class="secondary">Preview</button>
@@ -332,7 +337,7 @@ async function linesPage(
         </Card>
 
         <Card title="Extension ranges" id="ranges">
-          <form method="post" action="/lines/ranges" id="ranges-form">
+          <form method="post" action="/lines/ranges#ranges" id="ranges-form">
             <Csrf token={ctx.csrf} />
             <FormMessage form={state.rangesForm ?? emptyForm} />
             <TextArea

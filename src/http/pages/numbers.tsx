@@ -222,7 +222,7 @@ async function numbersPage(
       return (
         <div class="grid">
           <Card title="Location" id="location">
-            <form method="post" action="/numbers/location" id="location-form">
+            <form method="post" action="/numbers/location#location" id="location-form">
               <Csrf token={ctx.csrf} />
               {locForm ? <FormMessage form={locForm} /> : null}
               {LOCATION_FIELDS.map(([key, label, help]) => (
@@ -245,7 +245,7 @@ async function numbersPage(
             </form>
           </Card>
           <Card title="Try a number" id="convert">
-            <form method="post" action="/numbers/convert" id="convert-form" class="row">
+            <form method="post" action="/numbers/convert#convert" id="convert-form" class="row">
               <Csrf token={ctx.csrf} />
               <Field
                 name="number"
@@ -305,7 +305,12 @@ function RuleListForm(
         The first matching rule wins. With "regex", the replacement may use \1…\9; an empty replacement
         suppresses the number.
       </p>
-      <form method="post" action={`/numbers/rules/${list}`} id={`rules-form-${list}`} data-rule-list={list}>
+      <form
+        method="post"
+        action={`/numbers/rules/${list}#rules-${list}`}
+        id={`rules-form-${list}`}
+        data-rule-list={list}
+      >
         <Csrf token={props.csrf} />
         <input type="hidden" name="rows" value={String(rows.length)} />
         {/* The first submit button is what Enter presses: make it "save", not "move rule 1 up". */}

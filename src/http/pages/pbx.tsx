@@ -138,7 +138,7 @@ async function pbxPage(
             file={pbx.file}
             effective={pbx.effective}
             form={state.pbxForm ?? emptyForm}
-            action="/pbx/settings"
+            action="/pbx/settings#pbx-settings"
             csrf={ctx.csrf}
             id="pbx-form"
           />
@@ -151,7 +151,7 @@ async function pbxPage(
             file={demo.file}
             effective={demo.effective}
             form={state.demoForm ?? emptyForm}
-            action="/pbx/demo"
+            action="/pbx/demo#pbx-demo"
             csrf={ctx.csrf}
             id="demo-form"
           />
@@ -209,7 +209,7 @@ function LinkStatus(props: { deps: WebDeps; ctx: PageContext }) {
 function TestForm(props: { ctx: PageContext; form: FormState }) {
   const { form } = props;
   return (
-    <form method="post" action="/pbx/test" id="pbx-test-form">
+    <form method="post" action="/pbx/test#pbx-test" id="pbx-test-form">
       <Csrf token={props.ctx.csrf} />
       <FormMessage form={form} />
       <div class="row">

@@ -162,7 +162,7 @@ async function smdrPage(
             file={settings.file}
             effective={settings.effective}
             form={state.settingsForm ?? emptyForm}
-            action="/smdr/settings"
+            action="/smdr/settings#smdr-settings"
             csrf={ctx.csrf}
             id="smdr-form"
           />
@@ -177,7 +177,7 @@ async function smdrPage(
               actions={<a href={`/api/smdr/${d.path}`} class="button secondary">Export CSV</a>}
             >
               <p class="help">{d.help}</p>
-              <form method="post" action={`/smdr/${d.path}`} enctype="multipart/form-data">
+              <form method="post" action={`/smdr/${d.path}#smdr-${d.path}`} enctype="multipart/form-data">
                 <Csrf token={ctx.csrf} />
                 <Field name="file" label="CSV file" type="file" accept=".csv,text/csv,text/plain" />
                 <Select

@@ -180,7 +180,7 @@ async function systemPage(
           </p>
           <form
             method="post"
-            action="/system/restore"
+            action="/system/restore#system-backup"
             enctype="multipart/form-data"
             id="restore-form"
             data-confirm="Replace the settings and the database with this backup? Everyone is logged out."
@@ -257,7 +257,7 @@ async function systemPage(
               </tr>
             ))}
           </Table>
-          <form method="post" action="/system/tokens" class="row" id="token-form">
+          <form method="post" action="/system/tokens#tokens" class="row" id="token-form">
             <Csrf token={ctx.csrf} />
             <FormMessage form={state.tokenForm ?? emptyForm} />
             <Field
@@ -279,7 +279,7 @@ async function systemPage(
             file={web.file}
             effective={web.effective}
             form={state.webForm ?? emptyForm}
-            action="/system/web"
+            action="/system/web#system-web"
             csrf={ctx.csrf}
             id="web-form"
           />
@@ -292,7 +292,7 @@ async function systemPage(
             file={log.file}
             effective={log.effective}
             form={state.logForm ?? emptyForm}
-            action="/system/log"
+            action="/system/log#system-log"
             csrf={ctx.csrf}
             id="log-form"
           />

@@ -54,7 +54,7 @@ Deno.test("disconnecting an application closes its session's port with the user 
     assert.match(html, /data-application="7"/);
     assert.match(html, /192\.0\.2\.9:40001/);
     const res = await b.post("/applications/7/disconnect", {});
-    assert.equal(res.headers.get("location"), "/applications");
+    assert.equal(res.headers.get("location"), "/applications#flash");
     assert.deepEqual(f.multiplexer.closed, [{ id: 7, reason: "disconnected by admin in the web UI" }]);
     assert.match((await b.page("/applications")).html, /Application 7 was disconnected/);
     await b.post("/applications/7/disconnect", {});

@@ -14,6 +14,7 @@ import { createLocationApi } from "./http/api/location_api.ts";
 import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
 import { createSmdrApi } from "./http/api/smdr_api.ts";
 import { createTlsApi } from "./http/api/tls_api.ts";
+import { CallTracker } from "./calls/call_tracker.ts";
 import { createHttpApp } from "./http/app.ts";
 import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
@@ -73,6 +74,7 @@ export class App {
   readonly switchboard: Switchboard;
   readonly pbxLink: PbxLink;
   readonly smdr: SmdrService;
+  readonly calls: CallTracker;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -218,6 +220,17 @@ export class App {
     });
     this.smdr = smdr;
     this.registry.add(smdr, { dependsOn: ["store"] });
+    // Call tracking for SMDR and the live call view: an in-process session, no licence seat.
+    const calls = new CallTracker({
+      switchboard,
+      smdr,
+      lines: () => lines.list(),
+      isInternal: (number) => numbering.isInternal(number),
+      outsideLineAccess: () => locations.location().outsideLineAccess,
+      log: log.child("call-tracker"),
+    });
+    this.calls = calls;
+    this.registry.add(calls, { dependsOn: ["store", "smdr"] });
 
     // ---- web ----------------------------------------------------------------------------------------
     const webApp = () =>

@@ -140,7 +140,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
         return { eventsIn: mux.eventsInPerSecond, eventsOut: mux.eventsOutPerSecond };
       },
       now: ui.now,
-    }).start();
+    });
+    if (options.closing) rates.hold(options.closing);
     const deps: WebDeps = {
       status: options.status,
       ui,

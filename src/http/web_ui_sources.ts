@@ -79,7 +79,10 @@ export interface WebUiSources {
   /** Failed web and API logins per address; one instance for both ports. */
   throttle: LoginThrottle;
   system: SystemControl;
-  /** Events per second over the last minutes; one instance for both ports (made here if absent). */
+  /**
+   * Events per second over the last minutes; one instance for both ports, so the chart survives a restart
+   * of either (made per app if absent). It samples while a web server that was given `closing` runs.
+   */
   rates?: RateHistory;
   /** Live calls; without it the Calls page says that call tracking is not running. */
   calls?: CallsSource;

@@ -22,6 +22,7 @@ export class RateHistory {
   readonly keep: number;
   #points: RatePoint[] = [];
   #timer?: ReturnType<typeof setInterval>;
+  #holders = 0;
   #options: RateHistoryOptions;
 
   constructor(options: RateHistoryOptions) {
@@ -44,6 +45,19 @@ export class RateHistory {
     this.#timer = undefined;
   }
 
+  /**
+   * Samples while at least one holder's signal is not aborted: each web server holds the history while it
+   * runs (its `closing` signal), so sampling stops with the last one and no timer outlives the servers.
+   */
+  hold(until: AbortSignal): void {
+    if (until.aborted) return;
+    this.#holders++;
+    this.start();
+    until.addEventListener("abort", () => {
+      if (--this.#holders === 0) this.stop();
+    }, { once: true });
+  }
+
   /** Takes one sample now; a failing source is skipped (the chart shows a gap, not an error). */
   sampleNow(): void {
     let rates: { eventsIn: number; eventsOut: number };
@@ -54,6 +68,11 @@ export class RateHistory {
     }
     this.#points.push({ at: (this.#options.now ?? Date.now)(), ...rates });
     if (this.#points.length > this.keep) this.#points.splice(0, this.#points.length - this.keep);
+  }
+
+  /** True while the sampling timer runs. */
+  get running(): boolean {
+    return this.#timer !== undefined;
   }
 
   /** The kept points, oldest first. */

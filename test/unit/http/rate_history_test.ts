@@ -31,3 +31,17 @@ Deno.test("durations read as their two largest units", () => {
   assert.equal(formatDuration(2 * 86_400_000 + 120_000), "2 d", "a zero second unit is left out");
   assert.equal(formatDuration(-1), "–");
 });
+
+Deno.test("the history samples while a holder runs and stops with the last one", () => {
+  const history = new RateHistory({ sample: () => ({ eventsIn: 1, eventsOut: 1 }), intervalMs: 60_000 });
+  const http = new AbortController();
+  const https = new AbortController();
+  history.hold(http.signal);
+  history.hold(https.signal);
+  http.abort();
+  assert.equal(history.running, true, "https still runs");
+  https.abort();
+  assert.equal(history.running, false);
+  history.hold(AbortSignal.abort());
+  assert.equal(history.running, false, "an aborted signal holds nothing");
+});

@@ -50,6 +50,13 @@ Deno.test({
     const base = `http://127.0.0.1:${proc.port("http")}`;
     const peers: RawCstaPeer[] = [];
     try {
+      const login = await fetch(`${base}/login`);
+      await login.body?.cancel();
+      assert.equal(
+        login.status,
+        200,
+        "the web UI is served (src/app.ts passes createHttpApp its `ui` sources)",
+      );
       await t.step(
         "first login with the provisioned password forces a new password; the dashboard shows the simulated PBX connected and an application connecting live",
         async () => {
@@ -339,6 +346,9 @@ Deno.test({
             for (const path of pages) {
               const res = await page.goto(`${base}${path}`);
               assert.equal(res?.status(), 200, path);
+              if (path === "/lines" || path === "/numbers") {
+                await run.screenshot(`11-phone${path.replace("/", "-")}`);
+              }
             }
             await page.goto(`${base}/`);
             await page.waitForSelector("#pbx-state");

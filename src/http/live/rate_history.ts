@@ -34,6 +34,7 @@ export class RateHistory {
   /** Starts sampling (idempotent). */
   start(): this {
     if (this.#timer !== undefined) return this;
+    this.sampleNow(); // the chart has a first point at once
     const timer = setInterval(() => this.sampleNow(), this.intervalMs);
     Deno.unrefTimer(timer);
     this.#timer = timer;

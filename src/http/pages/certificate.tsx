@@ -238,7 +238,12 @@ async function certificatePage(
             <KeyValues
               rows={[
                 ["Subject", cert.subject],
-                ["Issuer", cert.selfSigned ? `${cert.issuer} (self-signed)` : cert.issuer],
+                [
+                  "Issuer",
+                  cert.selfSigned && !cert.issuer.includes("self-signed")
+                    ? `${cert.issuer} (self-signed)`
+                    : cert.issuer,
+                ],
                 [
                   "Valid",
                   `${formatTime(cert.notBefore)} to ${
@@ -275,7 +280,7 @@ async function certificatePage(
             {cert.warnings.length
               ? <ul class="problems">{cert.warnings.map((w) => <li class="warning">{w.message}</li>)}</ul>
               : null}
-            <p class="actions-row">
+            <div class="actions-row">
               <a href="/api/tls/certificate" class="button secondary">Download certificate</a>
               <PostButton
                 action="/certificate/self-signed"
@@ -294,7 +299,7 @@ async function certificatePage(
                   />
                 )
                 : null}
-            </p>
+            </div>
             {refusalFor("actions")}
           </Card>
 

@@ -343,8 +343,8 @@ function RuleListForm(
                 const replacementError = props.errors[`replacement.${i}`];
                 return (
                   <tr data-rule-row={String(i)} class={isNew ? "new-rule" : undefined}>
-                    <td>{isNew ? "new" : i + 1}</td>
-                    <td class={patternError ? "invalid" : undefined}>
+                    <td data-label="Rule">{isNew ? "new" : i + 1}</td>
+                    <td class={patternError ? "invalid" : undefined} data-label="Pattern">
                       <input
                         name={`pattern.${i}`}
                         value={row.pattern}
@@ -355,7 +355,7 @@ function RuleListForm(
                       />
                       {patternError ? <span class="error">{patternError}</span> : null}
                     </td>
-                    <td>
+                    <td data-label="Regex">
                       <input type="hidden" name={`regex.${i}`} value="off" />
                       <input
                         type="checkbox"
@@ -365,7 +365,7 @@ function RuleListForm(
                         aria-label={`rule ${i + 1} is a regular expression`}
                       />
                     </td>
-                    <td class={replacementError ? "invalid" : undefined}>
+                    <td class={replacementError ? "invalid" : undefined} data-label="Replacement">
                       <input
                         name={`replacement.${i}`}
                         value={row.replacement}

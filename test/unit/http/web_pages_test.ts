@@ -163,7 +163,7 @@ Deno.test("number rules: save, a refused pattern shown beside its field with eve
     const html = await refused.text();
     assert.match(
       html,
-      /<td class="invalid"><input name="pattern\.1" value="\("/,
+      /<td class="invalid" data-label="Pattern"><input name="pattern\.1" value="\("/,
       "the bad row keeps its text and is marked",
     );
     assert.match(html, /name="pattern\.0" value="\^0\(\\d\+\)\$"/, "the good row is kept too");

@@ -16,6 +16,9 @@ import { newPasswordProblem, PASSWORD_MIN_LENGTH } from "./password_policy.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "./session_cookie.ts";
 import type { SessionStore } from "./session_store.ts";
 
+/** Largest login form read, in bytes. */
+const LOGIN_BODY_MAX = 16 * 1024;
+
 export interface LoginRoutesOptions {
   users: WebUsers;
   sessions: SessionStore;
@@ -35,6 +38,10 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
   app.post("/login", async (c) => {
     const crossSite = crossSiteReason(c.req.raw.headers);
     if (crossSite) return c.text(`Refused: ${crossSite}.`, 403);
+    // Read before anyone is known: a login form is small, a large body is refused unread.
+    if (Number(c.req.header("content-length") ?? "0") > LOGIN_BODY_MAX) {
+      return c.text("The login form is too large.", 413);
+    }
     const body = await c.req.parseBody();
     const name = String(body.user ?? "").trim();
     const password = String(body.password ?? "");

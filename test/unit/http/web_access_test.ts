@@ -364,3 +364,21 @@ Deno.test("pages carry a Content-Security-Policy that allows this origin only, a
     await f.close();
   }
 });
+
+Deno.test("a login form larger than a login form can be is refused unread", async () => {
+  const f = await webFixture();
+  try {
+    const body = new URLSearchParams({ user: "admin", password: "x".repeat(20_000) });
+    const res = await f.app.request("/login", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "content-length": String(body.toString().length),
+      },
+    }, loopback);
+    assert.equal(res.status, 413);
+  } finally {
+    await f.close();
+  }
+});

@@ -16,6 +16,8 @@ import { createSmdrApi } from "./http/api/smdr_api.ts";
 import { createTlsApi } from "./http/api/tls_api.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
 import { createHttpApp } from "./http/app.ts";
+import { RateHistory } from "./http/live/rate_history.ts";
+import { DataBackup } from "./http/system/data_backup.ts";
 import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
@@ -119,7 +121,7 @@ export class App {
       ? new SimulatorService({
         hostname: "127.0.0.1",
         port: 0,
-        plan: { extensions: current().demo.extensions },
+        plan: { extensions: current().demo.extensions, trunks: current().demo.trunks },
         traffic: current().demo.trafficCallsPerMinute > 0
           ? { callsPerMinute: current().demo.trafficCallsPerMinute }
           : undefined,
@@ -233,8 +235,40 @@ export class App {
     this.registry.add(calls, { dependsOn: ["store", "smdr"] });
 
     // ---- web ----------------------------------------------------------------------------------------
-    const webApp = () =>
+    // One of each for both ports: failed web logins per address, the event-rate history, backup/restore.
+    const webThrottle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
+    const rates = new RateHistory({
+      sample: () => {
+        const s = switchboard.status();
+        return { eventsIn: s.eventsInPerSecond, eventsOut: s.eventsOutPerSecond };
+      },
+    });
+    const system = new DataBackup({
+      settings,
+      store,
+      version,
+      restartService: (name) => this.registry.restart(name),
+      // What keeps store data in memory starts again on the restored database.
+      afterRestore: async () => {
+        rules.load();
+        for (const name of ["licensing", "smdr", "line-sync"]) {
+          if (this.registry.names().includes(name)) await this.registry.restart(name);
+        }
+      },
+    });
+    const webApp = (closing?: AbortSignal) =>
       createHttpApp({
+        closing,
+        ui: {
+          database,
+          settings,
+          multiplexer: switchboard,
+          cstaUsers,
+          throttle: webThrottle,
+          system,
+          rates,
+          calls,
+        },
         log: log.child("http"),
         users: webUsers,
         status: {

@@ -31,6 +31,7 @@ export const demoSchema = z.object({
     "run the built-in simulated PBX and connect to it (also implied when pbx.host is empty)",
   ),
   extensions: z.string().default("101-120").describe("extension range of the simulated PBX"),
+  trunks: z.number().int().min(1).max(500).default(8).describe("CO lines (trunks) of the simulated PBX"),
   trafficCallsPerMinute: z.number().min(0).max(6000).default(6).describe(
     "random calls per minute the simulated PBX generates (0 = none)",
   ),

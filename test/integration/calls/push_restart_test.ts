@@ -53,6 +53,8 @@ const settings = (pushPort: number) =>
   `demo:
   enabled: true
   trafficCallsPerMinute: 400
+  # Enough CO lines that trunk calls (the ones with records) never wait for a line to come free.
+  trunks: 60
 smdr:
   pushEnabled: true
   pushHost: 127.0.0.1

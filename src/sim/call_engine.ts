@@ -103,6 +103,10 @@ export interface CallEngineOptions {
 
 const DIALLED_DIGITS = /^[0-9*#]{1,32}$/;
 const DTMF_DIGITS = /^[0-9*#A-Da-d]{1,32}$/;
+/** Account codes are up to 10 digits on Panasonic PBXs (KX-TDA/NS manuals; the CSTA limit is unknown [?]). */
+const ACCOUNT_CODE = /^[0-9]{1,10}$/;
+/** A caller name: printable ASCII (privateName is an IA5String), at most 20 characters as a display shows. */
+const CALLER_NAME = /^[\x20-\x7e]{1,20}$/;
 
 const ok = <T>(value: T): EngineResult<T> => ({ ok: true, value });
 const operationError = (
@@ -577,6 +581,60 @@ export class CallEngine {
       if (!DTMF_DIGITS.test(digits)) return operationError("invalidParameterValue");
       const call = this.#calls.get(ref.callId)!;
       this.#emit({ type: "digitsGenerated", connection: ref, digits }, call, call.connections.keys(), []);
+      return ok(undefined);
+    });
+  }
+
+  /**
+   * A user keys an account code during a call (Panasonic's account code entry): every party on the call
+   * is told by a CallInformation event carrying the code as accountInfo. §8.3 [C-std]; that a Panasonic
+   * PBX reports account code entry this way is not documented [?].
+   */
+  enterAccountCode(ref: ConnRef, code: string): EngineResult<void> {
+    return this.#op(() => {
+      const conn = this.#conn(ref);
+      if (!conn) return operationError("invalidConnectionID");
+      if (!this.plan.extension(ref.device)) return operationError("invalidDeviceID");
+      if (conn.state !== "connected") return stateError("invalidConnectionState");
+      if (!ACCOUNT_CODE.test(code)) return operationError("invalidParameterValue");
+      const call = this.#calls.get(ref.callId)!;
+      this.#emit(
+        { type: "callInformation", connection: ref, device: devicePartyOf(ref.device), accountCode: code },
+        call,
+        call.connections.keys(),
+        [],
+      );
+      return ok(undefined);
+    });
+  }
+
+  /**
+   * The PBX learns the caller's name during a call (a CLIP name arriving late, a name from its own
+   * directory) and reports it at `ref` by a CallInformation event whose callingDevice carries the name as
+   * privateName. §8.3 [C-std]; when a Panasonic PBX sends this is not documented [?].
+   */
+  updateCallerName(ref: ConnRef, name: string): EngineResult<void> {
+    return this.#op(() => {
+      const conn = this.#conn(ref);
+      if (!conn) return operationError("invalidConnectionID");
+      if (!CALLER_NAME.test(name)) return operationError("invalidParameterValue");
+      const call = this.#calls.get(ref.callId)!;
+      // A name needs a number to go with: a withheld or unknown caller cannot be named.
+      if (call.calling.kind !== "external" && call.calling.kind !== "device") {
+        return operationError("invalidCallingDeviceID");
+      }
+      this.#emit(
+        {
+          type: "callInformation",
+          connection: ref,
+          device: devicePartyOf(ref.device),
+          callingDevice: call.calling,
+          callingName: name,
+        },
+        call,
+        call.connections.keys(),
+        [],
+      );
       return ok(undefined);
     });
   }

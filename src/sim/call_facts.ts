@@ -151,6 +151,19 @@ export type SimEvent =
     cause: Cause;
   }
   | { type: "digitsGenerated"; connection: ConnRef; digits: string }
+  /** CallInformation (callAssociated [0], §8.3): an account code or new caller details during a call. */
+  | {
+    type: "callInformation";
+    connection: ConnRef;
+    /** The device the information comes from (the one keying the code, or showing the name). */
+    device: Party;
+    /** The caller the new details are about. */
+    callingDevice?: Party;
+    /** The caller's name (DeviceID privateName of callingDevice). */
+    callingName?: string;
+    /** Digits keyed as an account code (AccountInfo). */
+    accountCode?: string;
+  }
   | { type: "doNotDisturb"; device: Party; doNotDisturbOn: boolean }
   | {
     type: "forwarding";
@@ -228,6 +241,7 @@ export function connectionsNamed(event: SimEvent): ConnRef[] {
     case "delivered":
     case "diverted":
     case "digitsGenerated":
+    case "callInformation":
       return [event.connection];
     case "established":
       return [event.establishedConnection];

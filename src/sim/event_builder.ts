@@ -1,6 +1,7 @@
 // Turns the engine's event facts into CSTA EventReports (§8.3, §8.4): one per monitor of each device the
 // event concerns, with that device's own LocalConnectionState and the monitor's crossRef first.
 
+import { accountInfoOf, callInformationAsEvent } from "../csta/call_information.ts";
 import type { ConnectionListEntry } from "../csta/connection_id.ts";
 import type { PartyDeviceID } from "../csta/device_id.ts";
 import type { CstaEvent, EventReportArgument } from "../csta/event_report.ts";
@@ -185,9 +186,25 @@ export function cstaEventFor(
         ...(forwardTo ? { forwardTo } : {}),
       };
     }
+    case "callInformation":
+      // Not in the EventReport codec's union: the event element is written here and carried as "unknown".
+      return callInformationAsEvent({
+        connection: conn(event.connection),
+        device: party(event.device),
+        ...(event.callingDevice
+          ? { callingDevice: named(party(event.callingDevice), event.callingName) }
+          : {}),
+        ...(event.accountCode !== undefined ? { accountInfo: accountInfoOf(event.accountCode) } : {}),
+      });
     case "digitsGenerated":
       return undefined;
   }
+}
+
+/** A party with its name as DeviceID privateName (§5.1); parties without a DeviceID stay as they are. */
+function named(party: PartyDeviceID, name: string | undefined): PartyDeviceID {
+  if (name === undefined || party.kind !== "deviceIdentifier") return party;
+  return { kind: "deviceIdentifier", value: { ...party.value, privateName: name } };
 }
 
 /** The EventReports of one fact: for each observer, one per monitor whose filter lets the event through. */

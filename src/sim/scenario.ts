@@ -46,6 +46,17 @@ export const scenarioStep = z.union([
   z.object({ directedPickup: z.object({ device, from: device }).strict() }).strict(),
   z.object({ dtmf: z.object({ device, digits: z.string().regex(/^[0-9*#A-Da-d]{1,32}$/) }).strict() })
     .strict(),
+  z.object({
+    accountCode: z.object({ device, code: z.string().regex(/^[0-9]{1,10}$/, "1 to 10 digits") }).strict(),
+  })
+    .strict(),
+  z.object({
+    callerName: z.object({
+      device,
+      name: z.string().regex(/^[\x20-\x7e]{1,20}$/, "1 to 20 ASCII characters"),
+    })
+      .strict(),
+  }).strict(),
   z.object({ callBack: device }).strict(),
   z.object({ campOn: device }).strict(),
   z.object({ intrude: device }).strict(),
@@ -235,6 +246,14 @@ class StepPlayer {
     }
     if ("dtmf" in step) {
       return this.#on(step.dtmf.device, ["connected"], (c) => e.generateDigits(c, step.dtmf.digits));
+    }
+    if ("accountCode" in step) {
+      const { device, code } = step.accountCode;
+      return this.#on(device, ["connected"], (c) => e.enterAccountCode(c, code));
+    }
+    if ("callerName" in step) {
+      const { device, name } = step.callerName;
+      return this.#on(device, ["connected", "hold", "alerting"], (c) => e.updateCallerName(c, name));
     }
     if ("callBack" in step) return this.#on(step.callBack, ["fail"], (c) => e.callBack(c));
     if ("campOn" in step) return this.#on(step.campOn, ["fail"], (c) => e.campOn(c));

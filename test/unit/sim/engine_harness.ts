@@ -61,6 +61,7 @@ export function mainConnection(event: SimEvent): string {
     case "delivered":
     case "diverted":
     case "digitsGenerated":
+    case "callInformation":
       return conn(event.connection);
     case "established":
       return conn(event.establishedConnection);

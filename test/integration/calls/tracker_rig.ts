@@ -4,10 +4,6 @@
 
 import { join } from "node:path";
 import { CallTracker } from "../../../src/calls/call_tracker.ts";
-import { callInformationAsEvent } from "../../../src/calls/call_information_event.ts";
-import { dialingNumber, party } from "../../../src/csta/device_id.ts";
-import { encodeEventReport } from "../../../src/csta/event_report.ts";
-import { peekApdu } from "../../../src/csta/peek.ts";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ListenerInfo } from "../../../src/service.ts";
@@ -36,8 +32,6 @@ export interface TrackerRig {
   smdrPort: number;
   /** Every record stored, in order. */
   records: string[];
-  /** Sends a CallInformation EventReport for the call at `device` into the Switchboard as the PBX would. */
-  injectCallInformation(device: string, callingName: string): void;
   close(): Promise<void>;
 }
 
@@ -147,24 +141,6 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
     lines,
     smdrPort: listening?.port ?? 0,
     records,
-    injectCallInformation(device, callingName) {
-      const [connection] = simulator.engine.connectionsOf(device);
-      const [monitor] = simulator.monitors.monitorsOf(device);
-      if (!connection || !monitor) throw new Error(`no call or no monitor at ${device}`);
-      const calling = dialingNumber(CLI);
-      calling.privateName = callingName;
-      const apdu = encodeEventReport(30_000, {
-        crossRefIdentifier: monitor.crossRef,
-        event: callInformationAsEvent({
-          connection: simulator.addressing.connectionId(connection),
-          device: party(dialingNumber(device)),
-          callingDevice: party(calling),
-        }),
-      });
-      const peek = peekApdu(apdu);
-      if (peek instanceof Error) throw peek;
-      switchboard.fromPbx(apdu, peek);
-    },
     async close() {
       await tracker.stop();
       await link.stop();

@@ -16,8 +16,8 @@ const hexBytes = (hex: string) => Uint8Array.from(hex.split(" "), (b) => parseIn
 Deno.test("a hand-written CallInformation element (connection, device, callingDevice with privateName, accountInfo) decodes field by field", () => {
   // a0 { 6b ConnectionID, 63 SubjectDeviceID, 61 CallingDeviceID { 30 { 80 "0301", a1 { 16 "JO" } } }, 80 "12" }
   const raw = hexBytes(
-    "a0 2c 6b 0f 30 0d 80 02 00 01 a1 07 30 05 80 03 31 30 31 63 07 30 05 80 03 31 30 31 " +
-      "61 0c 30 0a 80 04 30 33 30 31 a1 04 16 02 4a 4f 80 02 31 32",
+    "a0 2e 6b 0f 30 0d 80 02 00 01 a1 07 30 05 80 03 31 30 31 63 07 30 05 80 03 31 30 31 " +
+      "61 0e 30 0c 80 04 30 33 30 31 a1 04 16 02 4a 4f 80 02 31 32",
   );
   const event = { kind: "unknown" as const, category: 1, tag: 0, raw };
   assert.ok(isCallInformation(event));

@@ -277,7 +277,7 @@ export class App {
           mode: () => this.mode(),
           services: () => this.registry.status(),
           settingsProblem: () => settings.lastError()?.message,
-          sections: () => ({ multiplexer: switchboard.status() }),
+          sections: () => ({ multiplexer: switchboard.status(), process: processFigures() }),
         },
         apis: [
           {
@@ -411,6 +411,19 @@ export class App {
       this.log.info("service restarted for new settings", { service: name, state: status.state });
     }
   }
+}
+
+/** Memory and uptime of this process for status: where the bytes are (V8 heap, outside it, in total). */
+function processFigures() {
+  const memory = Deno.memoryUsage();
+  return {
+    pid: Deno.pid,
+    uptimeSeconds: Math.round(performance.now() / 1000),
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    externalBytes: memory.external,
+  };
 }
 
 function applyLogSettings(log: Logger, settings: Settings, flags?: AppOptions["log"]): void {

@@ -131,6 +131,7 @@ async function fanOut(
     const elapsed = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 500));
     const cpuAfter = box.usage();
+    const memory = await box.memory();
     const delivered = apps.reduce((sum, a) => sum + a.events, 0);
     const latencies = apps.flatMap((a) => a.latencies);
     const pbxFrames = (await box.framesFromPbx()) - framesBefore;
@@ -148,6 +149,9 @@ async function fanOut(
     row("cstabox CPU", cpuShare * 100, "% of a core");
     row("cstabox RSS idle (applications connected)", idle.rssMb, "MB");
     row("cstabox RSS under load", cpuAfter.rssMb, "MB");
+    row("cstabox V8 heap used under load", memory.heapUsedMb, "MB");
+    row("cstabox memory outside the V8 heap (external) under load", memory.externalMb, "MB");
+    row("bytes queued for applications under load", memory.queuedMb, "MB");
     row("applications dropped", dropped, "apps");
     if (!report.quick) {
       const p99 = percentile(latencies, 99);
@@ -401,6 +405,21 @@ class CstaboxProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error("cstabox did not associate with the simulator");
+  }
+
+  /** The process's own view of its memory and the bytes queued for applications, from /api/status. */
+  async memory(): Promise<{ heapUsedMb: number; externalMb: number; queuedMb: number }> {
+    const status = await this.#status();
+    const mb = (n: number | undefined) => (n ?? NaN) / 1048576;
+    const queued = (status?.multiplexer?.applications ?? []).reduce(
+      (sum: number, app: { queuedBytes: number }) => sum + app.queuedBytes,
+      0,
+    );
+    return {
+      heapUsedMb: mb(status?.process?.heapUsedBytes),
+      externalMb: mb(status?.process?.externalBytes),
+      queuedMb: mb(queued),
+    };
   }
 
   async framesFromPbx(): Promise<number> {

@@ -24,12 +24,20 @@ export class SchemaTooNewError extends Error {
 
 export interface OpenOptions {
   migrations?: readonly Migration[];
+  /**
+   * Keep the database to this connection (SQLite `locking_mode=EXCLUSIVE`): the WAL index lives in this
+   * process's memory instead of a shared `-shm` mapping. The running appliance uses it: another process
+   * reading the file while cstabox wrote to it could crash cstabox with SIGBUS through that mapping
+   * (seen with Deno 2.9.6). Other processes get "database is locked" and use the API or a backup instead.
+   */
+  exclusive?: boolean;
 }
 
 /** Opens (creating if needed) the database file and applies pending migrations, each in a transaction. */
 export function openDatabase(path: string, options: OpenOptions = {}): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
+    if (options.exclusive) db.exec("PRAGMA locking_mode = EXCLUSIVE");
     db.exec("PRAGMA journal_mode = WAL");
     // FULL: a committed SMDR record or setting survives a power cut, not only a crash. The appliance
     // writes little, so the extra fsync per commit is affordable.

@@ -32,7 +32,7 @@ export class StoreService implements Service {
 
   async start(): Promise<void> {
     this.#lifecycle.set("starting");
-    this.#db = openDatabase(this.path);
+    this.#db = openDatabase(this.path, { exclusive: true });
     await this.afterOpen(this.#db);
     this.#lifecycle.set("running");
   }

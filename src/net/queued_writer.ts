@@ -30,11 +30,21 @@ export interface QueuedWriterOptions {
   clock?: Clock;
 }
 
+/**
+ * Small frames are copied into chunks of this size: a slow reader's backlog is then a few objects per
+ * 4 KB rather than one JavaScript object per frame (with 1000 applications falling behind, one object per
+ * queued frame held most of the V8 heap: 700 MB for 190 MB of frames).
+ */
+const CHUNK_BYTES = 4096;
+
 export class QueuedWriter {
   #sink: ByteSink;
   #options: QueuedWriterOptions;
   #clock: Clock;
+  /** Sealed chunks and large frames, in order; the tail chunk is still being filled. */
   #pending: Uint8Array[] = [];
+  #tail?: Uint8Array;
+  #tailUsed = 0;
   #pendingBytes = 0;
   #inFlightBytes = 0;
   #flushScheduled = false;
@@ -74,7 +84,7 @@ export class QueuedWriter {
       });
       return false;
     }
-    this.#pending.push(bytes);
+    this.#append(bytes);
     this.#pendingBytes += bytes.length;
     if (!this.#flushScheduled && !this.#writing) {
       this.#flushScheduled = true;
@@ -98,6 +108,8 @@ export class QueuedWriter {
   close(): void {
     this.#failed = true;
     this.#pending = [];
+    this.#tail = undefined;
+    this.#tailUsed = 0;
     this.#pendingBytes = 0;
     this.#stopDrainTimer();
     this.#resolveIdle();
@@ -105,7 +117,8 @@ export class QueuedWriter {
 
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
-    while (!this.#failed && this.#pending.length > 0) {
+    while (!this.#failed && this.#pendingBytes > 0) {
+      this.#sealTail();
       const chunk = join(this.#pending, this.#pendingBytes);
       this.#pending = [];
       this.#inFlightBytes = chunk.length;
@@ -128,6 +141,27 @@ export class QueuedWriter {
       }
     }
     if (this.queuedBytes === 0) this.#resolveIdle();
+  }
+
+  /** Copies a small frame into the tail chunk; a large one is queued as it is. */
+  #append(bytes: Uint8Array): void {
+    if (bytes.length > CHUNK_BYTES / 2) {
+      this.#sealTail();
+      this.#pending.push(bytes);
+      return;
+    }
+    if (!this.#tail || this.#tailUsed + bytes.length > this.#tail.length) {
+      this.#sealTail();
+      this.#tail = new Uint8Array(CHUNK_BYTES);
+    }
+    this.#tail.set(bytes, this.#tailUsed);
+    this.#tailUsed += bytes.length;
+  }
+
+  #sealTail(): void {
+    if (this.#tail && this.#tailUsed > 0) this.#pending.push(this.#tail.subarray(0, this.#tailUsed));
+    this.#tail = undefined;
+    this.#tailUsed = 0;
   }
 
   #startDrainTimer(): void {

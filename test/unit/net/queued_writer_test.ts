@@ -145,3 +145,33 @@ Deno.test("over real TCP, a client that stops reading is cut off while another k
   for (const c of [reader, stalled, toReader, toStalled]) c.close();
   listener.close();
 });
+
+Deno.test("small and large frames, queued across turns, come out byte for byte in order through the chunks", async () => {
+  const sink = new ControlledSink();
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 1 << 24,
+    drainTimeoutMs: 1000,
+    onFailure: () => {},
+  });
+  const expected: number[] = [];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let turn = 0; turn < 20; turn++) {
+    for (let i = 0; i < 50; i++) {
+      // mostly event-sized frames, now and then one larger than half a chunk
+      const size = random() < 0.05 ? 2049 + Math.floor(random() * 6000) : 1 + Math.floor(random() * 300);
+      const frame = Uint8Array.from({ length: size }, () => Math.floor(random() * 256));
+      expected.push(...frame);
+      writer.enqueue(frame);
+    }
+    await tick();
+    sink.completeAll();
+  }
+  await tick();
+  sink.completeAll();
+  await writer.drained();
+  const written = sink.writes.flatMap((w) => [...w]);
+  assert.equal(written.length, expected.length);
+  assert.deepEqual(written, expected);
+  assert.equal(writer.queuedBytes, 0);
+});

@@ -5,7 +5,7 @@ import type { PartyDirectory } from "../../../src/calls/party.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import { callId as smdrCallId, formatRecord, RECORD_LENGTH } from "../../../src/smdr/record.ts";
 import { checkSmdrEvent, type SmdrEvent } from "../../../src/smdr/smdr_event.ts";
-import { CallEngine, type DeviceConnection } from "../../../src/sim/call_engine.ts";
+import { CallEngine } from "../../../src/sim/call_engine.ts";
 import type { EngineFact } from "../../../src/sim/call_facts.ts";
 import { DeviceAddressing, type DeviceForm } from "../../../src/sim/device_addressing.ts";
 import { DevicePlan } from "../../../src/sim/device_plan.ts";
@@ -13,6 +13,7 @@ import { cstaEventFor } from "../../../src/sim/event_builder.ts";
 import { startRemoteParties } from "../../../src/sim/remote_parties.ts";
 import { TrafficGenerator } from "../../../src/sim/traffic.ts";
 import { wire } from "./csta_events.ts";
+import { applyCommand, command, tearDown } from "../../support/engine_commands.ts";
 
 /** A record with the engine call whose event produced it. */
 interface Produced {
@@ -79,14 +80,9 @@ function smallPlan(): DevicePlan {
 }
 
 /** Ends every call left: traffic stopped, each call cleared by one of its parties. */
-function tearDown(engine: CallEngine, clock: ManualClock): void {
-  for (let round = 0; round < 50 && engine.callCount > 0; round++) {
-    for (const call of engine.snapshot()) {
-      const [first] = call.connections;
-      if (first) engine.clearCall({ callId: call.callId, device: first.device });
-    }
-    clock.advance(120_000);
-  }
+/** Ends every call the commands left, and checks the engine agrees they are all gone. */
+function endAllCalls(engine: CallEngine, clock: ManualClock): void {
+  tearDown(engine, clock);
   assert.equal(engine.callCount, 0, "the engine ended every call");
 }
 
@@ -134,139 +130,6 @@ function checkRecords(r: Rig): void {
   assert.equal(r.model.size, 0, "the model forgot every call");
 }
 
-const OPS = [
-  "makeCall",
-  "incoming",
-  "answer",
-  "clearConnection",
-  "clearCall",
-  "hold",
-  "retrieve",
-  "consult",
-  "alternate",
-  "reconnect",
-  "transfer",
-  "conference",
-  "singleStepTransfer",
-  "singleStepConference",
-  "deflect",
-  "groupPickup",
-  "directedPickup",
-  "offHook",
-  "dialDigits",
-  "callBack",
-  "campOn",
-  "intrude",
-  "setForwarding",
-  "setDnd",
-  "networkAlert",
-  "networkAnswer",
-  "networkBusy",
-  "networkRelease",
-  "wait",
-] as const;
-
-const command = fc.record({
-  op: fc.constantFrom(...OPS),
-  a: fc.nat(1000),
-  b: fc.nat(1000),
-  flag: fc.boolean(),
-});
-type Command = { op: (typeof OPS)[number]; a: number; b: number; flag: boolean };
-
-/** Carries out one random command on the engine, choosing parties from what exists now. */
-function play(engine: CallEngine, clock: ManualClock, cmd: Command): void {
-  const plan = engine.plan;
-  const extensions = plan.extensions().map((e) => e.number);
-  const trunks = plan.trunks().map((t) => t.number);
-  const numbers = [...extensions, "600", "00301234567", "0891234", "999"];
-  const conns: DeviceConnection[] = engine.snapshot().flatMap((call) =>
-    call.connections.map((c) => ({ callId: call.callId, device: c.device, state: c.state }))
-  );
-  const ext = (n: number) => extensions[n % extensions.length];
-  const num = (n: number) => numbers[n % numbers.length];
-  const trunk = (n: number) => trunks[n % trunks.length];
-  const conn = (n: number, ...states: string[]) => {
-    const fitting = conns.filter((c) => states.includes(c.state));
-    return fitting.length > 0 ? fitting[n % fitting.length] : { callId: 0, device: "101" };
-  };
-  const pair = (n: number, m: number): [DeviceConnection, DeviceConnection] => {
-    const held = conn(n, "hold") as DeviceConnection;
-    const others = conns.filter((x) => x.device === held.device && x.callId !== held.callId);
-    return [held, others.length > 0 ? others[m % others.length] : held];
-  };
-  const { a, b } = cmd;
-  switch (cmd.op) {
-    case "makeCall":
-      return void engine.makeCall(ext(a), num(b));
-    case "incoming":
-      return void engine.incomingCall({
-        cli: cmd.flag ? "0301234567" : undefined,
-        ddi: plan.ddiTable()[b % plan.ddiTable().length][0],
-      });
-    case "answer":
-      return void engine.answerCall(conn(a, "alerting"));
-    case "clearConnection":
-      return void engine.clearConnection(conn(a, "connected", "alerting", "fail", "hold", "queued"));
-    case "clearCall":
-      return void engine.clearCall(conn(a, "connected"));
-    case "hold":
-      return void engine.holdCall(conn(a, "connected"));
-    case "retrieve":
-      return void engine.retrieveCall(conn(a, "hold"));
-    case "consult":
-      return void engine.consultationCall(conn(a, "connected"), num(b));
-    case "alternate":
-      return void engine.alternateCall(...pair(a, b));
-    case "reconnect":
-      return void engine.reconnectCall(pair(a, b)[1], pair(a, b)[0]);
-    case "transfer":
-      return void engine.transferCall(...pair(a, b));
-    case "conference":
-      return void engine.conferenceCall(...pair(a, b));
-    case "singleStepTransfer":
-      return void engine.singleStepTransfer(conn(a, "connected"), num(b));
-    case "singleStepConference":
-      return void engine.singleStepConference(conn(a, "connected"), ext(b), cmd.flag ? "silent" : "active");
-    case "deflect":
-      return void engine.deflectCall(conn(a, "alerting"), num(b));
-    case "groupPickup":
-      return void engine.groupPickup(ext(a));
-    case "directedPickup":
-      return void engine.directedPickup(conn(a, "alerting"), ext(b));
-    case "offHook":
-      return void engine.offHook(ext(a));
-    case "dialDigits":
-      return void engine.dialDigits(conn(a, "initiated"), num(b));
-    case "callBack":
-      return void engine.callBack(conn(a, "fail"));
-    case "campOn":
-      return void engine.campOn(conn(a, "fail"));
-    case "intrude":
-      return void engine.intrudeCall(conn(a, "fail"));
-    case "setForwarding":
-      return void engine.setForwarding(
-        ext(a),
-        cmd.flag ? "forwardImmediate" : "forwardNoAns",
-        b % 3 !== 0,
-        num(b),
-        5000,
-      );
-    case "setDnd":
-      return void engine.setDoNotDisturb(ext(a), cmd.flag);
-    case "networkAlert":
-      return void engine.networkAlert(trunk(a));
-    case "networkAnswer":
-      return void engine.networkAnswer(trunk(a));
-    case "networkBusy":
-      return void engine.networkBusy(trunk(a));
-    case "networkRelease":
-      return void engine.networkRelease(trunk(a));
-    case "wait":
-      return clock.advance((a % 40) * 1000);
-  }
-}
-
 Deno.test("property: any service sequence of the simulator's engine gives each trunk call one DISCONNECTED, last, and no records for other calls", () => {
   let records = 0;
   fc.assert(
@@ -275,8 +138,8 @@ Deno.test("property: any service sequence of the simulator's engine gives each t
       fc.constantFrom<DeviceForm>("dialingNumber", "deviceNumber"),
       (commands, form) => {
         const r = rig({ form, monitorTrunks: true, plan: smallPlan() });
-        for (const cmd of commands) play(r.engine, r.clock, cmd);
-        tearDown(r.engine, r.clock);
+        for (const cmd of commands) applyCommand(r.engine, r.clock, cmd);
+        endAllCalls(r.engine, r.clock);
         checkRecords(r);
         records += r.produced.length;
       },
@@ -304,7 +167,7 @@ Deno.test("property: random traffic (holds, transfers, deflections, queues, busy
       for (let minute = 0; minute < 10; minute++) r.clock.advance(60_000);
       traffic.stop();
       stopRemote();
-      tearDown(r.engine, r.clock);
+      endAllCalls(r.engine, r.clock);
       if (!monitorTrunks) expireUnseen(r);
       checkRecords(r);
       assert.ok(r.produced.length > 0, "the traffic made trunk calls");

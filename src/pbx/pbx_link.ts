@@ -13,9 +13,9 @@ import { replaceInvokeId } from "../csta/rewrite.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import { noDataAnswer, SystemStatusValue } from "../switchboard/local_answers.ts";
 import type { Logger } from "../log/logger.ts";
+import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
-import { Backoff } from "./backoff.ts";
 import { InvokeIdAllocator } from "./invoke_ids.ts";
 import type { RequestOptions, Upstream, UpstreamOutcome } from "./upstream.ts";
 
@@ -69,7 +69,9 @@ export class PbxLink implements Service, Upstream {
   #writer?: QueuedWriter;
   #ids = new InvokeIdAllocator();
   #pending = new Map<number, Pending>();
-  #backoff = new Backoff({ minMs: 1000, maxMs: 60_000 });
+  #backoff: BackoffPolicy = { minMs: 1000, maxMs: 60_000 };
+  /** Failed connection attempts since the last association. */
+  #attempts = 0;
   #livenessTimer?: TimerHandle;
   #reconnectTimer?: TimerHandle;
   #wake?: () => void;
@@ -104,11 +106,8 @@ export class PbxLink implements Service, Upstream {
   start(): Promise<void> {
     // Settings are read here, not at construction, so a restart picks up changed back-off limits.
     const s = this.#options.settings();
-    this.#backoff = new Backoff({
-      minMs: s.reconnectMinSeconds * 1000,
-      maxMs: s.reconnectMaxSeconds * 1000,
-      random: this.#options.random,
-    });
+    this.#backoff = { minMs: s.reconnectMinSeconds * 1000, maxMs: s.reconnectMaxSeconds * 1000 };
+    this.#attempts = 0;
     this.#running = true;
     this.#lifecycle.set("degraded", "connecting to the PBX");
     this.#loop = this.#run();
@@ -171,7 +170,7 @@ export class PbxLink implements Service, Upstream {
         lastError: this.#lastError ?? null,
         lastSystemStatusAt: this.#lastSystemStatusAt ?? null,
         nextRetryAt: this.#state === "disconnected" ? this.#nextRetryAt ?? null : null,
-        backoffAttempts: this.#backoff.attempts,
+        backoffAttempts: this.#attempts,
         requestsInFlight: this.#pending.size,
         ...this.#counters,
       },
@@ -196,10 +195,10 @@ export class PbxLink implements Service, Upstream {
     while (this.#running) {
       const outcome = await this.#connectOnce();
       if (!this.#running) break;
-      if (outcome === "associated") this.#backoff.reset();
-      const wait = this.#backoff.next();
+      if (outcome === "associated") this.#attempts = 0;
+      const wait = backoffDelay(this.#attempts++, this.#backoff, this.#options.random ?? Math.random);
       this.#nextRetryAt = new Date(this.#clock.now() + wait).toISOString();
-      this.#options.log.info("reconnecting to the PBX", { inMs: wait, attempt: this.#backoff.attempts });
+      this.#options.log.info("reconnecting to the PBX", { inMs: wait, attempt: this.#attempts });
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         this.#reconnectTimer = this.#clock.setTimeout(resolve, wait);

@@ -6,7 +6,7 @@ import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { describeError } from "../service_registry.ts";
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../net/backoff.ts";
 import { RECORD_LINE_END } from "./record.ts";
 
 /** What the push client reads from and acknowledges into: the outbox. */

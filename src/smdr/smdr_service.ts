@@ -9,7 +9,7 @@ import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import { describeError } from "../service_registry.ts";
 import type { Settings } from "../settings/schema.ts";
 import { AllowList } from "./allow_list.ts";
-import type { BackoffPolicy } from "./backoff.ts";
+import type { BackoffPolicy } from "../net/backoff.ts";
 import { LocalServer } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
 import { Outbox, type StoredRecord } from "./outbox.ts";

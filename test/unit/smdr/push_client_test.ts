@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { Logger } from "../../../src/log/logger.ts";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../../src/smdr/backoff.ts";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../../src/net/backoff.ts";
 import { PushClient, type PushSource } from "../../../src/smdr/push_client.ts";
 
 /** A connection whose peer is the test: it sees every write and can end the connection. */

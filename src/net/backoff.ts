@@ -1,5 +1,5 @@
-// Reconnect delays for the push client: doubling from a floor to a ceiling, with jitter so that many
-// appliances do not knock on one collector in step. Randomness is injected for tests.
+// Reconnect delays for the PBX link and the SMDR push client: doubling from a floor to a ceiling, with
+// jitter so that many appliances do not knock on one PBX or collector in step. Randomness is injected.
 
 export interface BackoffPolicy {
   /** The first delay and the floor of every delay. */

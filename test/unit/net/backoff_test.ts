@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { backoffDelay, DEFAULT_BACKOFF } from "../../../src/smdr/backoff.ts";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../../src/net/backoff.ts";
 
 Deno.test("delays double from 1 s to the 60 s ceiling, jitter taking off at most half", () => {
   const low = (attempt: number) => backoffDelay(attempt, DEFAULT_BACKOFF, () => 0);

@@ -26,15 +26,4 @@ export class RateMeter {
     }
     return total / seconds;
   }
-
-  /** Per-second counts of the last `seconds` complete seconds, oldest first (for a chart). */
-  history(nowMs: number, seconds = WINDOW_SECONDS): number[] {
-    const current = Math.floor(nowMs / 1000);
-    const out: number[] = [];
-    for (let s = current - seconds; s < current; s++) {
-      const slot = ((s % WINDOW_SECONDS) + WINDOW_SECONDS) % WINDOW_SECONDS;
-      out.push(this.#bucketSecond[slot] === s ? this.#buckets[slot] : 0);
-    }
-    return out;
-  }
 }

@@ -4,6 +4,7 @@
 // write ends the whole process.
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import type { FrameSource } from "../csta/frame_template.ts";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
@@ -36,21 +37,36 @@ export interface QueuedWriterOptions {
  * queued frame held most of the V8 heap: 700 MB for 190 MB of frames).
  */
 const CHUNK_BYTES = 4096;
+/** Frames larger than this are queued as they are rather than copied into a chunk. */
+const LARGE_FRAME_BYTES = CHUNK_BYTES / 2;
+/**
+ * Most bytes joined into one write. A backlog (a peer reading slowly) is sent in pieces of this size
+ * rather than copied whole into one buffer each time the previous write completes.
+ */
+const MAX_WRITE_BYTES = 64 * 1024;
 
 export class QueuedWriter {
   #sink: ByteSink;
   #options: QueuedWriterOptions;
   #clock: Clock;
-  /** Sealed chunks and large frames, in order; the tail chunk is still being filled. */
+  /** Sealed chunks and copies of large frames, in order; the tail chunk is still being filled. */
   #pending: Uint8Array[] = [];
   #tail?: Uint8Array;
   #tailUsed = 0;
+  /**
+   * Chunks whose bytes were written, kept for the next tails instead of allocating (and zeroing) new
+   * ones. Two suffice: one being written while the other fills.
+   */
+  #spares: Uint8Array[] = [];
   #pendingBytes = 0;
   #inFlightBytes = 0;
   #flushScheduled = false;
   #writing = false;
   #failed = false;
-  #drainTimer?: TimerHandle;
+  /** When the write in progress began (clock ms); -1 when none is. */
+  #writeStartedAt = -1;
+  /** Checks for a stalled write; armed while writes go on, re-armed only once per drain timeout. */
+  #stallWatch?: TimerHandle;
   #idle?: PromiseWithResolvers<void>;
   #bytesWritten = 0;
 
@@ -75,25 +91,28 @@ export class QueuedWriter {
 
   /** Queues bytes for the peer; false when the writer has given up (the bytes are dropped). */
   enqueue(bytes: Uint8Array): boolean {
-    if (this.#failed) return false;
-    if (this.queuedBytes + bytes.length > this.#options.maxQueuedBytes) {
-      this.#fail({
-        kind: "queueFull",
-        queuedBytes: this.queuedBytes + bytes.length,
-        limit: this.#options.maxQueuedBytes,
-      });
-      return false;
+    if (!this.#admit(bytes.length)) return false;
+    if (bytes.length > LARGE_FRAME_BYTES) this.#queueLarge(bytes.slice());
+    else this.#reserveTail(bytes.length).set(bytes, this.#tailUsed - bytes.length);
+    this.#queued(bytes.length);
+    return true;
+  }
+
+  /**
+   * Queues a frame that writes itself into the queue (an event copy from a {@link FrameSource}): no buffer
+   * of its own is made for it. False when the writer has given up.
+   */
+  enqueueFrom(source: FrameSource): boolean {
+    const length = source.length;
+    if (!this.#admit(length)) return false;
+    if (length > LARGE_FRAME_BYTES) {
+      const own = new Uint8Array(length);
+      source.copyInto(own, 0);
+      this.#queueLarge(own);
+    } else {
+      source.copyInto(this.#reserveTail(length), this.#tailUsed - length);
     }
-    this.#append(bytes);
-    this.#pendingBytes += bytes.length;
-    if (!this.#flushScheduled && !this.#writing) {
-      this.#flushScheduled = true;
-      // Everything queued during this turn (one PBX frame fanned out, several frames of one read), or
-      // within the coalescing window, leaves in one write.
-      const coalesceMs = this.#options.coalesceMs ?? 0;
-      if (coalesceMs > 0) this.#clock.setTimeout(() => void this.#flush(), coalesceMs);
-      else queueMicrotask(() => void this.#flush());
-    }
+    this.#queued(length);
     return true;
   }
 
@@ -110,21 +129,45 @@ export class QueuedWriter {
     this.#pending = [];
     this.#tail = undefined;
     this.#tailUsed = 0;
+    this.#spares = [];
     this.#pendingBytes = 0;
-    this.#stopDrainTimer();
+    if (this.#stallWatch !== undefined) this.#clock.clearTimeout(this.#stallWatch);
+    this.#stallWatch = undefined;
     this.#resolveIdle();
+  }
+
+  /** False (and the writer fails) when `length` more bytes would pass the queue limit. */
+  #admit(length: number): boolean {
+    if (this.#failed) return false;
+    if (this.queuedBytes + length <= this.#options.maxQueuedBytes) return true;
+    this.#fail({
+      kind: "queueFull",
+      queuedBytes: this.queuedBytes + length,
+      limit: this.#options.maxQueuedBytes,
+    });
+    return false;
+  }
+
+  /** Counts `length` queued bytes and makes sure a flush will pick them up. */
+  #queued(length: number): void {
+    this.#pendingBytes += length;
+    if (this.#flushScheduled || this.#writing) return;
+    this.#flushScheduled = true;
+    // Everything queued during this turn (one PBX frame fanned out, several frames of one read), or
+    // within the coalescing window, leaves in one write.
+    const coalesceMs = this.#options.coalesceMs ?? 0;
+    if (coalesceMs > 0) this.#clock.setTimeout(() => void this.#flush(), coalesceMs);
+    else queueMicrotask(() => void this.#flush());
   }
 
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
     while (!this.#failed && this.#pendingBytes > 0) {
-      this.#sealTail();
-      const chunk = join(this.#pending, this.#pendingBytes);
-      this.#pending = [];
+      const chunk = this.#takeWrite();
       this.#inFlightBytes = chunk.length;
-      this.#pendingBytes = 0;
+      this.#pendingBytes -= chunk.length;
       this.#writing = true;
-      this.#startDrainTimer();
+      this.#writeStarted();
       try {
         let offset = 0;
         while (offset < chunk.length && !this.#failed) {
@@ -132,30 +175,57 @@ export class QueuedWriter {
           this.#inFlightBytes = chunk.length - offset;
         }
         this.#bytesWritten += offset;
+        if (offset === chunk.length) this.#recycle(chunk);
       } catch (error) {
         this.#fail({ kind: "writeError", error });
       } finally {
         this.#writing = false;
         this.#inFlightBytes = 0;
-        this.#stopDrainTimer();
+        this.#writeStartedAt = -1;
       }
     }
     if (this.queuedBytes === 0) this.#resolveIdle();
   }
 
-  /** Copies a small frame into the tail chunk; a large one is queued as it is. */
-  #append(bytes: Uint8Array): void {
-    if (bytes.length > CHUNK_BYTES / 2) {
-      this.#sealTail();
-      this.#pending.push(bytes);
-      return;
+  /** The next write: queued parts from the front, joined up to {@link MAX_WRITE_BYTES}. */
+  #takeWrite(): Uint8Array {
+    this.#sealTail();
+    let count = 0;
+    let total = 0;
+    while (
+      count < this.#pending.length && (count === 0 || total + this.#pending[count].length <= MAX_WRITE_BYTES)
+    ) {
+      total += this.#pending[count].length;
+      count++;
     }
-    if (!this.#tail || this.#tailUsed + bytes.length > this.#tail.length) {
+    return join(this.#pending.splice(0, count), total);
+  }
+
+  /**
+   * Claims the next `length` bytes of the tail chunk (a new chunk when it is full) and returns the chunk;
+   * the claimed bytes end at `#tailUsed`.
+   */
+  #reserveTail(length: number): Uint8Array {
+    if (!this.#tail || this.#tailUsed + length > this.#tail.length) {
       this.#sealTail();
-      this.#tail = new Uint8Array(CHUNK_BYTES);
+      this.#tail = this.#spares.pop() ?? new Uint8Array(CHUNK_BYTES);
     }
-    this.#tail.set(bytes, this.#tailUsed);
-    this.#tailUsed += bytes.length;
+    this.#tailUsed += length;
+    return this.#tail;
+  }
+
+  /**
+   * Keeps a written buffer of chunk size as the next tail. Every buffer queued is the writer's own (large
+   * frames are copied in), and the sink is done with it once its write has completed.
+   */
+  #recycle(written: Uint8Array): void {
+    if (written.buffer.byteLength !== CHUNK_BYTES || !(written.buffer instanceof ArrayBuffer)) return;
+    if (this.#spares.length < 2) this.#spares.push(new Uint8Array(written.buffer));
+  }
+
+  #queueLarge(bytes: Uint8Array): void {
+    this.#sealTail();
+    this.#pending.push(bytes);
   }
 
   #sealTail(): void {
@@ -164,16 +234,21 @@ export class QueuedWriter {
     this.#tailUsed = 0;
   }
 
-  #startDrainTimer(): void {
-    const started = this.#clock.now();
-    this.#drainTimer = this.#clock.setTimeout(() => {
-      this.#fail({ kind: "drainTimeout", stalledMs: this.#clock.now() - started });
-    }, this.#options.drainTimeoutMs);
+  // A timer per write would cost two timer operations per write on every connection; instead one watch
+  // per writer looks at the write in progress once per drain timeout.
+  #writeStarted(): void {
+    this.#writeStartedAt = this.#clock.now();
+    if (this.#stallWatch === undefined) this.#watchStall(this.#options.drainTimeoutMs);
   }
 
-  #stopDrainTimer(): void {
-    if (this.#drainTimer !== undefined) this.#clock.clearTimeout(this.#drainTimer);
-    this.#drainTimer = undefined;
+  #watchStall(afterMs: number): void {
+    this.#stallWatch = this.#clock.setTimeout(() => {
+      this.#stallWatch = undefined;
+      if (this.#failed || this.#writeStartedAt < 0) return;
+      const stalledMs = this.#clock.now() - this.#writeStartedAt;
+      if (stalledMs >= this.#options.drainTimeoutMs) this.#fail({ kind: "drainTimeout", stalledMs });
+      else this.#watchStall(this.#options.drainTimeoutMs - stalledMs);
+    }, afterMs);
   }
 
   #fail(failure: WriterFailure): void {

@@ -113,7 +113,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       { transport: ctx.transport, remote, user, seatKind: "application" },
       {
         deliver: send,
-        deliverFrame: (frame) => writer.enqueue(frame),
+        deliverFrom: (copy) => writer.enqueueFrom(copy),
         close,
         queuedBytes: () => writer.queuedBytes,
       },

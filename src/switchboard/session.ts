@@ -1,6 +1,8 @@
 // One application's side of the multiplexer: who it is, how to reach it, its invoke IDs towards it,
 // its requests in flight at the PBX and its monitor subscriptions.
 
+import type { FrameTemplate } from "../csta/frame_template.ts";
+import { FRAME_HEADER_SIZE } from "../csta/framing.ts";
 import type { Subscription } from "./monitor_table.ts";
 
 export type Transport = "tcp" | "tls" | "internal";
@@ -23,10 +25,10 @@ export interface SessionPort {
   /** Queues one APDU (without frame header) for the peer. */
   deliver(apdu: Uint8Array): void;
   /**
-   * Queues one APDU that already carries its 2-byte frame header: the event fan-out builds each copy
-   * framed in one allocation. Ports without it get the APDU through `deliver`.
+   * Queues one framed APDU that writes itself into the port's queue: the event fan-out's copies, which
+   * then cost no buffer of their own. Ports without it get the APDU through `deliver`.
    */
-  deliverFrame?(frame: Uint8Array): void;
+  deliverFrom?(source: FrameTemplate): void;
   /** Ends the session from the multiplexer's side (limit exceeded, garbage), with the reason. */
   close(reason: string): void;
   /** Bytes waiting to be written to the peer, for status. */
@@ -58,10 +60,10 @@ export class Session {
     return `session:${this.id}`;
   }
 
-  /** Queues a framed APDU for the peer (see {@link SessionPort.deliverFrame}). */
-  deliverFrame(frame: Uint8Array): void {
-    if (this.port.deliverFrame) this.port.deliverFrame(frame);
-    else this.port.deliver(frame.subarray(2));
+  /** Queues an event copy for the peer, copied out at once (see {@link SessionPort.deliverFrom}). */
+  deliverCopy(copy: FrameTemplate): void {
+    if (this.port.deliverFrom) this.port.deliverFrom(copy);
+    else this.port.deliver(copy.toFrame().subarray(FRAME_HEADER_SIZE));
   }
 
   /** Invoke IDs for invokes the multiplexer sends the application: 1..32767, wrapping. */

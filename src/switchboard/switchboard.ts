@@ -6,7 +6,8 @@ import { CstaDecodeError } from "../csta/decode_error.ts";
 import { filterSuppresses, type MonitorFilter } from "../csta/monitor_filter.ts";
 import { Opcode } from "../csta/opcodes.ts";
 import { type ApduPeek, type InvokePeek, peekApdu, type ReturnResultPeek } from "../csta/peek.ts";
-import { replaceCrossRefId, replaceInvokeId, rewriteApdu } from "../csta/rewrite.ts";
+import { replaceCrossRefId, replaceInvokeId } from "../csta/rewrite.ts";
+import { EventCopies } from "./event_copies.ts";
 import type { SeatPool, SeatRefusal } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
@@ -528,7 +529,8 @@ export class Switchboard {
       return;
     }
     const event = eventNameOf(apdu, peek);
-    let copies = 0;
+    const copies = new EventCopies(apdu);
+    let copied = 0;
     for (const subscription of monitor.subscribers.values()) {
       const session = this.#sessions.get(subscription.sessionId);
       if (!session) continue;
@@ -537,16 +539,13 @@ export class Switchboard {
         this.#counters.eventsFiltered++;
         continue;
       }
-      // Only the invoke ID and crossRef change; private data stays byte for byte. One allocation per
-      // copy, frame header included. §13 points 2 and 5
-      const frame = rewriteApdu(apdu, { invokeId: session.nextInvokeId(), crossRef: subscription.appXref }, {
-        framed: true,
-      });
+      // Only the invoke ID and crossRef change; private data stays byte for byte, and each copy is
+      // written straight into the session's queue. §13 points 2 and 5
       session.counters.eventsSent++;
-      session.deliverFrame(frame);
-      copies++;
+      session.deliverCopy(copies.addressedTo(session.nextInvokeId(), subscription.appXref));
+      copied++;
     }
-    this.#eventsOut.add(this.#now(), copies);
+    this.#eventsOut.add(this.#now(), copied);
   }
 
   /** The PBX stopped a monitor itself: every subscriber hears it under its own crossRef. §6 ** */

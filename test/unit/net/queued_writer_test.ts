@@ -175,3 +175,117 @@ Deno.test("small and large frames, queued across turns, come out byte for byte i
   assert.deepEqual(written, expected);
   assert.equal(writer.queuedBytes, 0);
 });
+
+/** A frame that writes itself: stands in for an event copy from a FrameTemplate. */
+function selfWriting(values: number[]) {
+  return {
+    length: values.length,
+    copyInto(target: Uint8Array, at: number) {
+      target.set(values, at);
+    },
+  };
+}
+
+Deno.test("frames that write themselves in are joined with plain ones in order, large ones too", async () => {
+  const sink = new ControlledSink();
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 1 << 20,
+    drainTimeoutMs: 1000,
+    onFailure: () => {},
+  });
+  const large = Array.from({ length: 3000 }, (_, i) => i & 0xff);
+  writer.enqueue(bytes(1));
+  writer.enqueueFrom(selfWriting([2, 3]));
+  writer.enqueueFrom(selfWriting(large));
+  writer.enqueue(bytes(4));
+  await tick();
+  sink.completeAll();
+  await writer.drained();
+  assert.deepEqual(sink.writes.flatMap((w) => [...w]), [1, 2, 3, ...large, 4]);
+});
+
+Deno.test("a self-writing frame past the byte limit gives the peer up like any other", () => {
+  const failures: WriterFailure[] = [];
+  const writer = new QueuedWriter(new ControlledSink(), {
+    maxQueuedBytes: 4,
+    drainTimeoutMs: 1000,
+    onFailure: (f) => failures.push(f),
+  });
+  assert.equal(writer.enqueueFrom(selfWriting([1, 2, 3])), true);
+  assert.equal(writer.enqueueFrom(selfWriting([4, 5])), false);
+  assert.deepEqual(failures, [{ kind: "queueFull", queuedBytes: 5, limit: 4 }]);
+});
+
+/**
+ * A sink that keeps the very buffers it is given and, when a write completes, checks that its bytes did not
+ * change while it was in flight (a chunk reused too early would change them).
+ */
+class RetainingSink implements ByteSink {
+  written: number[] = [];
+  changedInFlight = 0;
+  #inFlight: { view: Uint8Array; copy: Uint8Array; done: PromiseWithResolvers<number> }[] = [];
+  write(bytes: Uint8Array): Promise<number> {
+    const done = Promise.withResolvers<number>();
+    this.#inFlight.push({ view: bytes, copy: bytes.slice(), done });
+    return done.promise;
+  }
+  completeAll(): void {
+    for (const { view, copy, done } of this.#inFlight.splice(0)) {
+      if (view.some((b, i) => b !== copy[i])) this.changedInFlight++;
+      this.written.push(...copy);
+      done.resolve(copy.length);
+    }
+  }
+}
+
+Deno.test("chunks are reused only after their write completed: bytes in flight never change", async () => {
+  const sink = new RetainingSink();
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 1 << 20,
+    drainTimeoutMs: 1000,
+    onFailure: () => {},
+  });
+  const expected: number[] = [];
+  for (let round = 0; round < 50; round++) {
+    const first = new Uint8Array(100).fill(round);
+    writer.enqueue(first);
+    await tick(); // its write is now in flight
+    const second = new Uint8Array(50).fill(100 + round); // queued while the first is being written
+    writer.enqueue(second);
+    expected.push(...first, ...second);
+    sink.completeAll();
+    await tick();
+    sink.completeAll();
+    await tick();
+  }
+  await writer.drained();
+  assert.equal(sink.changedInFlight, 0);
+  assert.deepEqual(sink.written, expected);
+});
+
+Deno.test("a slow peer's writes that each complete in time never trip the drain timeout", async () => {
+  const clock = new ManualClock();
+  const sink = new ControlledSink();
+  const failures: WriterFailure[] = [];
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 100,
+    drainTimeoutMs: 1000,
+    onFailure: (f) => failures.push(f),
+    clock,
+  });
+  for (let i = 0; i < 10; i++) {
+    writer.enqueue(bytes(i));
+    await tick();
+    clock.advance(600); // each write takes 600 ms: slow, but under the 1 s timeout
+    sink.completeAll();
+    await tick();
+  }
+  assert.equal(failures.length, 0);
+  // and a write that then stalls is still caught, within one more timeout
+  writer.enqueue(bytes(99));
+  await tick();
+  clock.advance(1000);
+  clock.advance(1000);
+  assert.equal(failures[0]?.kind, "drainTimeout");
+  writer.close();
+});

@@ -143,6 +143,11 @@ export class SimulatorService implements Service {
     this.#lifecycle.set("stopped");
   }
 
+  /** EventReports sent over the current association (0 when none is open). */
+  get eventReportsSent(): number {
+    return this.#server.association?.stats.eventReports ?? 0;
+  }
+
   status(): ServiceStatus {
     const listening = this.#lifecycle.state === "running";
     return this.#lifecycle.snapshot({
@@ -150,6 +155,7 @@ export class SimulatorService implements Service {
       details: {
         associated: this.#server.association?.state === "associated",
         associationsServed: this.#server.associationsServed,
+        eventReportsSent: this.eventReportsSent,
         secondClientsRefused: this.#server.refused,
         calls: this.engine.callCount,
         monitors: this.monitors.size,

@@ -130,7 +130,7 @@ Deno.test("with the dropFirst policy the first client is aborted and the second 
     }
   }));
 
-Deno.test("a CstaClient session: MakeCall 101 -> 102, answer and clear give the golden events on both devices", () =>
+Deno.test("a CstaClient session: MakeCall 101 -> 102, answer and clear give the golden events on both devices, each counted", () =>
   withSimulator({}, async (sim) => {
     const client = await CstaClient.connect({ hostname: "127.0.0.1", port: sim.port, timeoutMs: 5000 });
     try {
@@ -155,6 +155,8 @@ Deno.test("a CstaClient session: MakeCall 101 -> 102, answer and clear give the 
         await Deno.readTextFile(new URL("../../fixtures/sim/internal_call.json", import.meta.url)),
       );
       assert.deepEqual(byDevice, golden.events);
+      assert.equal(sim.eventReportsSent, 9, "every EventReport sent is counted");
+      assert.equal(sim.status().details?.eventReportsSent, 9);
     } finally {
       await client.close();
     }

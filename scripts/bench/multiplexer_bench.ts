@@ -17,6 +17,7 @@ import type { BenchReport } from "./report.ts";
 const SUITE = "multiplexer";
 const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
 const entryPoint = fileURLToPath(new URL("../../mod.ts", import.meta.url));
+const relayScript = fileURLToPath(new URL("./broadcast_relay.ts", import.meta.url));
 
 export async function run(report: BenchReport): Promise<void> {
   const quick = report.quick;
@@ -24,13 +25,11 @@ export async function run(report: BenchReport): Promise<void> {
   await sim.start();
   try {
     await roundTrips(report, sim, quick ? 300 : 3000);
+    const size = quick ? { apps: 200, seconds: 5 } : { apps: 1000, seconds: 20 };
+    const baseline = await fanOut(report, sim, { ...size, target: "relay" });
     // Without a write window (the default) and with 10 ms: the window trades latency for write calls.
     for (const coalesceMs of [0, 10]) {
-      await fanOut(
-        report,
-        sim,
-        quick ? { apps: 200, seconds: 5, coalesceMs } : { apps: 1000, seconds: 20, coalesceMs },
-      );
+      await fanOut(report, sim, { ...size, target: "cstabox", coalesceMs }, baseline);
     }
   } finally {
     await sim.stop();
@@ -99,86 +98,124 @@ async function measureRoundTrips(port: number, count: number): Promise<number[]>
 
 // ---- fan-out ----------------------------------------------------------------------------------------
 
+type FanOutOptions =
+  & { apps: number; seconds: number }
+  & ({ target: "relay" } | { target: "cstabox"; coalesceMs: number });
+
+interface FanOutFigures {
+  latencyP50: number;
+  latencyP99: number;
+}
+
+/**
+ * Connects the applications to the target (cstabox, or the broadcast relay as the baseline), has each
+ * monitor the 20 devices, then makes calls for 500 EventReports/s from the PBX and measures what arrives.
+ */
 async function fanOut(
   report: BenchReport,
   sim: SimulatorService,
-  options: { apps: number; seconds: number; coalesceMs: number },
-): Promise<void> {
-  const box = await CstaboxProcess.start(sim.port, ["--log-level", "warn"], {
-    writeCoalesceMs: options.coalesceMs,
-  });
-  const label = (what: string) => `fan-out (${options.coalesceMs} ms window): ${what}`;
+  options: FanOutOptions,
+  baseline?: FanOutFigures,
+): Promise<FanOutFigures> {
+  const target = options.target === "relay"
+    ? await RelayProcess.start(sim.port)
+    : await CstaboxProcess.start(sim.port, ["--log-level", "warn"], { writeCoalesceMs: options.coalesceMs });
+  const label = (what: string) =>
+    options.target === "relay"
+      ? `fan-out, broadcast relay (baseline): ${what}`
+      : `fan-out, cstabox (${options.coalesceMs} ms window): ${what}`;
   const apps: Receiver[] = [];
   try {
-    await box.waitForPbx();
-    for (let i = 0; i < options.apps; i++) apps.push(await Receiver.connect(box.cstaPort, i < 10));
+    if (target instanceof CstaboxProcess) await target.waitForPbx();
+    for (let i = 0; i < options.apps; i++) apps.push(await Receiver.connect(target.cstaPort, i < 10));
     await Promise.all(apps.map((app) => app.monitorAll()));
-    const idle = box.usage();
+    const idle = target.usage();
 
-    // Calls between the 20 devices: each call gives several events at two monitored devices.
+    // Calls between the 20 devices, paced by the EventReports the PBX actually sent.
     const actionAt = new Map<number, number>();
     for (const probe of apps.filter((a) => a.probe)) probe.actionAt = actionAt;
-    const framesBefore = await box.framesFromPbx();
+    const reportsBefore = sim.eventReportsSent;
     const targetEventsPerSecond = 500;
     const started = performance.now();
-    const cpuBefore = box.usage();
-    let eventsSent = 0;
+    const cpuBefore = target.usage();
+    let peakRssMb = cpuBefore.rssMb;
     while (performance.now() - started < options.seconds * 1000) {
-      eventsSent += playCall(sim, actionAt);
-      const due = started + (eventsSent / targetEventsPerSecond) * 1000;
+      playCall(sim, actionAt);
+      const due = started + ((sim.eventReportsSent - reportsBefore) / targetEventsPerSecond) * 1000;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      peakRssMb = Math.max(peakRssMb, target.usage().rssMb);
     }
     const elapsed = (performance.now() - started) / 1000;
+    const pbxFrames = sim.eventReportsSent - reportsBefore;
     await new Promise((r) => setTimeout(r, 500));
-    const cpuAfter = box.usage();
-    const memory = await box.memory();
+    const cpuAfter = target.usage();
     const delivered = apps.reduce((sum, a) => sum + a.events, 0);
+    const due = pbxFrames * options.apps;
     const latencies = apps.flatMap((a) => a.latencies);
-    const pbxFrames = (await box.framesFromPbx()) - framesBefore;
     const cpuShare = (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / elapsed;
     const dropped = apps.filter((a) => a.closed).length;
+    const figures = { latencyP50: percentile(latencies, 50), latencyP99: percentile(latencies, 99) };
 
-    const row = (what: string, value: number, unit: string) =>
-      report.add({ suite: SUITE, case: label(what), value, unit });
+    const row = (what: string, value: number, unit: string, ratioToBaseline?: number) =>
+      report.add({ suite: SUITE, case: label(what), value, unit, ratioToBaseline });
     row("applications connected", options.apps, "apps");
-    row("frames from the PBX", pbxFrames / elapsed, "frames/s");
+    row("EventReports from the PBX", pbxFrames / elapsed, "events/s");
+    row("events due (EventReports x applications)", due / elapsed, "events/s");
     row("events delivered", delivered / elapsed, "events/s");
-    row("events due (frames x applications)", (pbxFrames * options.apps) / elapsed, "events/s");
-    row("delivery latency p50", percentile(latencies, 50), "ms");
-    row("delivery latency p99", percentile(latencies, 99), "ms");
-    row("cstabox CPU", cpuShare * 100, "% of a core");
-    row("cstabox RSS idle (applications connected)", idle.rssMb, "MB");
-    row("cstabox RSS under load", cpuAfter.rssMb, "MB");
-    row("cstabox V8 heap used under load", memory.heapUsedMb, "MB");
-    row("cstabox memory outside the V8 heap (external) under load", memory.externalMb, "MB");
-    row("bytes queued for applications under load", memory.queuedMb, "MB");
-    row("applications dropped", dropped, "apps");
-    if (!report.quick) {
-      const p99 = percentile(latencies, 99);
-      report.check(SUITE, label("p99 delivery latency under 10 ms"), p99 < 10, `${p99.toFixed(2)} ms`);
-      report.check(SUITE, label("RSS under 150 MB"), cpuAfter.rssMb < 150, `${cpuAfter.rssMb.toFixed(0)} MB`);
-      report.check(SUITE, label("no application dropped"), dropped === 0, `${dropped} dropped`);
+    for (
+      const [p, value, base] of [
+        [50, figures.latencyP50, baseline?.latencyP50],
+        [99, figures.latencyP99, baseline?.latencyP99],
+      ] as const
+    ) {
+      row(`delivery latency p${p}`, value, "ms", base ? value / base : baseline ? undefined : 1);
     }
+    row("CPU", cpuShare * 100, "% of a core");
+    row("RSS idle (applications connected and monitoring)", idle.rssMb, "MB");
+    row("RSS peak under load", peakRssMb, "MB");
+    row("applications dropped", dropped, "apps");
+    if (target instanceof CstaboxProcess) {
+      const memory = await target.memory();
+      row("V8 heap used at the end of the load", memory.heapUsedMb, "MB");
+      row("V8 heap allocated at the end of the load", memory.heapTotalMb, "MB");
+      row("memory outside the V8 heap (external) at the end of the load", memory.externalMb, "MB");
+      row("bytes queued for applications at the end of the load", memory.queuedMb, "MB");
+    }
+    if (!report.quick && target instanceof CstaboxProcess) {
+      const check = (what: string, passed: boolean, detail: string) =>
+        report.check(SUITE, label(what), passed, detail);
+      check("every event delivered", delivered >= due, `${delivered} of ${due}`);
+      if (baseline) {
+        const added = figures.latencyP99 - baseline.latencyP99;
+        check("p99 latency added over the relay under 10 ms", added < 10, `${added.toFixed(2)} ms`);
+      }
+      check(
+        "p99 delivery latency under 10 ms",
+        figures.latencyP99 < 10,
+        `${figures.latencyP99.toFixed(2)} ms`,
+      );
+      check("peak RSS under 150 MB", peakRssMb < 150, `${peakRssMb.toFixed(0)} MB`);
+      check("no application dropped", dropped === 0, `${dropped} dropped`);
+    }
+    return figures;
   } finally {
     for (const app of apps) app.close();
-    await box.stop();
+    await target.stop();
   }
 }
 
-/** Plays one call between two of the 20 devices; returns how many EventReports it caused (estimate). */
-function playCall(sim: SimulatorService, actionAt: Map<number, number>): number {
+/** Plays one call between two of the 20 devices (none when one of them is busy). */
+function playCall(sim: SimulatorService, actionAt: Map<number, number>): void {
   const a = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   let b = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   if (a === b) b = DEVICES[(DEVICES.indexOf(a) + 1) % DEVICES.length];
-  if (!sim.engine.isIdle(a) || !sim.engine.isIdle(b)) return 1;
+  if (!sim.engine.isIdle(a) || !sim.engine.isIdle(b)) return;
   const made = sim.engine.makeCall(a, b);
-  if (!made.ok) return 1;
+  if (!made.ok) return;
   actionAt.set(made.value.callId, performance.now());
   const ringing = sim.engine.connectionsOf(b).find((c) => c.callId === made.value.callId);
   if (ringing) sim.engine.answerCall(ringing);
   sim.engine.clearCall(made.value);
-  // originated, delivered x2, established x2, connectionCleared x2, callCleared x2 (approximately)
-  return 9;
 }
 
 /** One application: a raw socket that associates, monitors the 20 devices and counts EventReports. */
@@ -329,13 +366,87 @@ class TcpRelay {
   }
 }
 
-/** cstabox as a child process pointed at the simulator, with its CPU and memory read from /proc. */
-class CstaboxProcess {
-  private constructor(
-    private readonly child: Deno.ChildProcess,
-    readonly cstaPort: number,
-    readonly httpPort: number,
-  ) {}
+interface ProcessUsage {
+  cpuSeconds: number;
+  rssMb: number;
+}
+
+/** CPU time (utime + stime) and resident memory (`VmRSS`) of a process, from /proc. */
+function processUsage(pid: number): ProcessUsage {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+  const ticks = Number(stat[11]) + Number(stat[12]); // in clock ticks (100/s)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+/**
+ * The V8 flags `deno task start` runs cstabox with (read from deno.json, so the bench measures what ships),
+ * plus `CSTABOX_BENCH_DENO_FLAGS`, e.g. `--v8-flags=--perf-basic-prof` to profile under load with
+ * `perf record -p`.
+ */
+function runtimeFlags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  const shipped = String(config.tasks.start).split(" ").filter((arg) => arg.startsWith("--v8-flags="));
+  const extra = Deno.env.get("CSTABOX_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? [];
+  return [...shipped, ...extra];
+}
+
+/** A child process under measurement: its CPU and memory read from /proc, stopped with SIGTERM. */
+class MeasuredProcess {
+  constructor(protected readonly child: Deno.ChildProcess) {}
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  usage(): ProcessUsage {
+    return processUsage(this.child.pid);
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.child.kill("SIGTERM");
+    } catch {
+      // gone already
+    }
+    await this.child.status;
+  }
+}
+
+/** The broadcast relay (scripts/bench/broadcast_relay.ts) as a child process: the fan-out baseline. */
+class RelayProcess extends MeasuredProcess {
+  private constructor(child: Deno.ChildProcess, readonly cstaPort: number) {
+    super(child);
+  }
+
+  static async start(simPort: number): Promise<RelayProcess> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", ...runtimeFlags(), relayScript, String(simPort), ...DEVICES],
+      stdout: "piped",
+      stderr: "inherit",
+      stdin: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let output = "";
+    let port: number | undefined;
+    while (port === undefined) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`relay exited: ${output}`);
+      output += value;
+      const match = /relay listening (\d+)/.exec(output);
+      if (match) port = Number(match[1]);
+    }
+    reader.releaseLock();
+    child.stdout.cancel().catch(() => {});
+    return new RelayProcess(child, port);
+  }
+}
+
+/** cstabox as a child process pointed at the simulator. */
+class CstaboxProcess extends MeasuredProcess {
+  private constructor(child: Deno.ChildProcess, readonly cstaPort: number, readonly httpPort: number) {
+    super(child);
+  }
 
   static async start(
     simPort: number,
@@ -354,6 +465,7 @@ class CstaboxProcess {
         "run",
         "--allow-all",
         "--unstable-raw-imports",
+        ...runtimeFlags(),
         entryPoint,
         "--data-dir",
         dataDir,
@@ -408,7 +520,7 @@ class CstaboxProcess {
   }
 
   /** The process's own view of its memory and the bytes queued for applications, from /api/status. */
-  async memory(): Promise<{ heapUsedMb: number; externalMb: number; queuedMb: number }> {
+  async memory(): Promise<{ heapUsedMb: number; heapTotalMb: number; externalMb: number; queuedMb: number }> {
     const status = await this.#status();
     const mb = (n: number | undefined) => (n ?? NaN) / 1048576;
     const queued = (status?.multiplexer?.applications ?? []).reduce(
@@ -417,30 +529,10 @@ class CstaboxProcess {
     );
     return {
       heapUsedMb: mb(status?.process?.heapUsedBytes),
+      heapTotalMb: mb(status?.process?.heapTotalBytes),
       externalMb: mb(status?.process?.externalBytes),
       queuedMb: mb(queued),
     };
-  }
-
-  async framesFromPbx(): Promise<number> {
-    const status = await this.#status();
-    return status?.services?.["pbx-link"]?.details?.framesIn ?? 0;
-  }
-
-  usage(): { cpuSeconds: number; rssMb: number } {
-    const stat = Deno.readTextFileSync(`/proc/${this.child.pid}/stat`).split(") ")[1].split(" ");
-    const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100/s)
-    const rss = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${this.child.pid}/status`));
-    return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
-  }
-
-  async stop(): Promise<void> {
-    try {
-      this.child.kill("SIGTERM");
-    } catch {
-      // gone already
-    }
-    await this.child.status;
   }
 
   async #status() {

@@ -5,6 +5,7 @@
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { FrameSource } from "../csta/frame_template.ts";
+import type { WriteWindow } from "./write_window.ts";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
@@ -24,21 +25,23 @@ export interface QueuedWriterOptions {
   /** Called once, when the writer gives up; later enqueues are dropped. */
   onFailure: (failure: WriterFailure) => void;
   /**
-   * Frames queued within this many ms leave in one write (0: at the end of the current turn). A few ms
-   * cut the write calls of a busy fan-out many times over, for that much added latency.
+   * Frames queued while the window is open leave in one write when it closes; without one they leave at
+   * the end of the current turn. A few ms cut the write calls of a busy fan-out, for that much latency.
    */
-  coalesceMs?: number;
+  window?: WriteWindow;
   clock?: Clock;
 }
 
 /**
- * Small frames are copied into chunks of this size: a slow reader's backlog is then a few objects per
- * 4 KB rather than one JavaScript object per frame (with 1000 applications falling behind, one object per
- * queued frame held most of the V8 heap: 700 MB for 190 MB of frames).
+ * Small frames are copied into chunks of at least this size: a slow reader's backlog is then a few objects
+ * per 4 KB rather than one JavaScript object per frame (with 1000 applications falling behind, one object
+ * per queued frame held most of the V8 heap: 700 MB for 190 MB of frames).
  */
 const CHUNK_BYTES = 4096;
 /** Frames larger than this are queued as they are rather than copied into a chunk. */
 const LARGE_FRAME_BYTES = CHUNK_BYTES / 2;
+/** Writes in a row that fill less than a quarter of a grown chunk before the chunks shrink again. */
+const WRITES_BEFORE_SHRINK = 16;
 /**
  * Most bytes joined into one write. A backlog (a peer reading slowly) is sent in pieces of this size
  * rather than copied whole into one buffer each time the previous write completes.
@@ -58,6 +61,13 @@ export class QueuedWriter {
    * ones. Two suffice: one being written while the other fills.
    */
   #spares: Uint8Array[] = [];
+  /**
+   * The size of this writer's chunks. It grows when one write has to join several (the peer gets more
+   * between two writes than a chunk holds: a busy fan-out), so that the next writes need no join and no
+   * new buffers; it shrinks back after {@link WRITES_BEFORE_SHRINK} small writes.
+   */
+  #chunkBytes = CHUNK_BYTES;
+  #smallWrites = 0;
   #pendingBytes = 0;
   #inFlightBytes = 0;
   #flushScheduled = false;
@@ -154,9 +164,9 @@ export class QueuedWriter {
     if (this.#flushScheduled || this.#writing) return;
     this.#flushScheduled = true;
     // Everything queued during this turn (one PBX frame fanned out, several frames of one read), or
-    // within the coalescing window, leaves in one write.
-    const coalesceMs = this.#options.coalesceMs ?? 0;
-    if (coalesceMs > 0) this.#clock.setTimeout(() => void this.#flush(), coalesceMs);
+    // within the write window, leaves in one write.
+    const window = this.#options.window;
+    if (window) window.schedule(() => void this.#flush());
     else queueMicrotask(() => void this.#flush());
   }
 
@@ -198,7 +208,29 @@ export class QueuedWriter {
       total += this.#pending[count].length;
       count++;
     }
-    return join(this.#pending.splice(0, count), total);
+    const parts = this.#pending.splice(0, count);
+    this.#fitChunks(total, parts.length);
+    if (parts.length === 1) return parts[0];
+    const joined = join(parts, total);
+    for (const part of parts) this.#recycle(part); // copied out: free to fill again
+    return joined;
+  }
+
+  /** Grows the chunks when a write had to join several; shrinks them after a run of small writes. */
+  #fitChunks(writeBytes: number, parts: number): void {
+    if (parts > 1 && writeBytes > this.#chunkBytes && this.#chunkBytes < MAX_WRITE_BYTES) {
+      this.#resizeChunks(Math.min(MAX_WRITE_BYTES, 2 ** Math.ceil(Math.log2(writeBytes))));
+    } else if (this.#chunkBytes > CHUNK_BYTES && writeBytes < this.#chunkBytes / 4) {
+      if (++this.#smallWrites >= WRITES_BEFORE_SHRINK) this.#resizeChunks(this.#chunkBytes / 2);
+    } else {
+      this.#smallWrites = 0;
+    }
+  }
+
+  #resizeChunks(bytes: number): void {
+    this.#chunkBytes = bytes;
+    this.#smallWrites = 0;
+    this.#spares = [];
   }
 
   /**
@@ -208,18 +240,19 @@ export class QueuedWriter {
   #reserveTail(length: number): Uint8Array {
     if (!this.#tail || this.#tailUsed + length > this.#tail.length) {
       this.#sealTail();
-      this.#tail = this.#spares.pop() ?? new Uint8Array(CHUNK_BYTES);
+      this.#tail = this.#spares.pop() ?? new Uint8Array(this.#chunkBytes);
     }
     this.#tailUsed += length;
     return this.#tail;
   }
 
   /**
-   * Keeps a written buffer of chunk size as the next tail. Every buffer queued is the writer's own (large
-   * frames are copied in), and the sink is done with it once its write has completed.
+   * Keeps a buffer of the current chunk size as a next tail once its bytes are out: written (the sink is
+   * done with it when its write has completed) or joined into a write. Every buffer queued is the writer's
+   * own (large frames are copied in).
    */
   #recycle(written: Uint8Array): void {
-    if (written.buffer.byteLength !== CHUNK_BYTES || !(written.buffer instanceof ArrayBuffer)) return;
+    if (written.buffer.byteLength !== this.#chunkBytes || !(written.buffer instanceof ArrayBuffer)) return;
     if (this.#spares.length < 2) this.#spares.push(new Uint8Array(written.buffer));
   }
 
@@ -264,7 +297,6 @@ export class QueuedWriter {
 }
 
 function join(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let offset = 0;
   for (const part of parts) {

@@ -23,11 +23,15 @@ class ControlledSink implements ByteSink {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** A writer with a 1 s drain timeout whose failures the test does not look at. */
+const writerTo = (sink: ByteSink, maxQueuedBytes: number) =>
+  new QueuedWriter(sink, { maxQueuedBytes, drainTimeoutMs: 1000, onFailure: () => {} });
 const bytes = (...values: number[]) => new Uint8Array(values);
 
 Deno.test("frames queued in one turn leave as one write, in order", async () => {
   const sink = new ControlledSink();
-  const writer = new QueuedWriter(sink, { maxQueuedBytes: 100, drainTimeoutMs: 1000, onFailure: () => {} });
+  const writer = writerTo(sink, 100);
   writer.enqueue(bytes(1, 2));
   writer.enqueue(bytes(3));
   writer.enqueue(bytes(4, 5));
@@ -40,7 +44,7 @@ Deno.test("frames queued in one turn leave as one write, in order", async () => 
 
 Deno.test("frames queued while a write is in flight are joined into the next write", async () => {
   const sink = new ControlledSink();
-  const writer = new QueuedWriter(sink, { maxQueuedBytes: 100, drainTimeoutMs: 1000, onFailure: () => {} });
+  const writer = writerTo(sink, 100);
   writer.enqueue(bytes(1));
   await tick();
   writer.enqueue(bytes(2));
@@ -148,11 +152,7 @@ Deno.test("over real TCP, a client that stops reading is cut off while another k
 
 Deno.test("small and large frames, queued across turns, come out byte for byte in order through the chunks", async () => {
   const sink = new ControlledSink();
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 1 << 24,
-    drainTimeoutMs: 1000,
-    onFailure: () => {},
-  });
+  const writer = writerTo(sink, 1 << 24);
   const expected: number[] = [];
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -188,11 +188,7 @@ function selfWriting(values: number[]) {
 
 Deno.test("frames that write themselves in are joined with plain ones in order, large ones too", async () => {
   const sink = new ControlledSink();
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 1 << 20,
-    drainTimeoutMs: 1000,
-    onFailure: () => {},
-  });
+  const writer = writerTo(sink, 1 << 20);
   const large = Array.from({ length: 3000 }, (_, i) => i & 0xff);
   writer.enqueue(bytes(1));
   writer.enqueueFrom(selfWriting([2, 3]));
@@ -223,8 +219,11 @@ Deno.test("a self-writing frame past the byte limit gives the peer up like any o
 class RetainingSink implements ByteSink {
   written: number[] = [];
   changedInFlight = 0;
+  /** The buffer behind each write, in order. */
+  buffers: ArrayBufferLike[] = [];
   #inFlight: { view: Uint8Array; copy: Uint8Array; done: PromiseWithResolvers<number> }[] = [];
   write(bytes: Uint8Array): Promise<number> {
+    this.buffers.push(bytes.buffer);
     const done = Promise.withResolvers<number>();
     this.#inFlight.push({ view: bytes, copy: bytes.slice(), done });
     return done.promise;
@@ -240,11 +239,7 @@ class RetainingSink implements ByteSink {
 
 Deno.test("chunks are reused only after their write completed: bytes in flight never change", async () => {
   const sink = new RetainingSink();
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 1 << 20,
-    drainTimeoutMs: 1000,
-    onFailure: () => {},
-  });
+  const writer = writerTo(sink, 1 << 20);
   const expected: number[] = [];
   for (let round = 0; round < 50; round++) {
     const first = new Uint8Array(100).fill(round);
@@ -261,6 +256,43 @@ Deno.test("chunks are reused only after their write completed: bytes in flight n
   await writer.drained();
   assert.equal(sink.changedInFlight, 0);
   assert.deepEqual(sink.written, expected);
+});
+
+/** One round of a busy fan-out: `frames` event-sized frames queued in a turn, then written. */
+async function writeRound(writer: QueuedWriter, sink: RetainingSink, frames: number, expected: number[]) {
+  for (let i = 0; i < frames; i++) {
+    const frame = new Uint8Array(150).fill(expected.length % 251);
+    expected.push(...frame);
+    writer.enqueue(frame);
+  }
+  await tick();
+  sink.completeAll();
+  await tick();
+}
+
+Deno.test("a peer that gets more per write than a chunk holds is soon written from two reused buffers", async () => {
+  const sink = new RetainingSink();
+  const writer = writerTo(sink, 1 << 20);
+  const expected: number[] = [];
+  for (let round = 0; round < 50; round++) await writeRound(writer, sink, 60, expected); // 9 KB a write
+  await writer.drained();
+  assert.deepEqual(sink.written, expected);
+  assert.equal(sink.changedInFlight, 0);
+  const steady = sink.buffers.slice(5);
+  assert.ok(new Set(steady).size <= 2, `${new Set(steady).size} buffers for ${steady.length} writes`);
+  assert.ok(steady.every((b) => b.byteLength === 16384), "chunks grew to hold one write");
+});
+
+Deno.test("after a busy spell, a run of small writes brings the chunks back to their small size", async () => {
+  const sink = new RetainingSink();
+  const writer = writerTo(sink, 1 << 20);
+  const expected: number[] = [];
+  for (let round = 0; round < 10; round++) await writeRound(writer, sink, 60, expected);
+  assert.equal(sink.buffers.at(-1)?.byteLength, 16384);
+  for (let round = 0; round < 40; round++) await writeRound(writer, sink, 1, expected);
+  await writer.drained();
+  assert.deepEqual(sink.written, expected);
+  assert.equal(sink.buffers.at(-1)?.byteLength, 4096);
 });
 
 Deno.test("a slow peer's writes that each complete in time never trip the drain timeout", async () => {

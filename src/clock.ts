@@ -40,6 +40,11 @@ export class ManualClock implements Clock {
     this.#timers.delete(handle as number);
   }
 
+  /** Timers set and neither fired nor cleared yet. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     const target = this.#now + ms;

@@ -15,6 +15,7 @@ import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import { peekApdu } from "../csta/peek.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import type { WriteWindow } from "../net/write_window.ts";
 import type { Session, Transport } from "../switchboard/session.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 
@@ -31,8 +32,8 @@ export interface ConnectionContext {
   maxFrameBytes: number;
   outboundQueueBytes: number;
   drainTimeoutMs: number;
-  /** Frames for the application within this window leave in one write. */
-  coalesceMs: number;
+  /** Frames for the application within this window leave in one write; none: each turn. */
+  writeWindow?: WriteWindow;
   handshakeTimeoutMs: number;
   /** Counts outcomes for the listener's status. */
   count: (what: "loginFailed" | "refused" | "droppedSlow" | "closedMalformed") => void;
@@ -60,7 +61,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   const writer = new QueuedWriter(conn, {
     maxQueuedBytes: ctx.outboundQueueBytes,
     drainTimeoutMs: ctx.drainTimeoutMs,
-    coalesceMs: ctx.coalesceMs,
+    window: ctx.writeWindow,
     onFailure: (failure) => {
       if (failure.kind !== "writeError") ctx.count("droppedSlow");
       ctx.log.warn("application disconnected", { remote, reason: describeWriterFailure(failure) });

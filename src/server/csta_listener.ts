@@ -4,6 +4,7 @@
 import type { CstaUsers } from "../auth/csta_users.ts";
 import type { LoginThrottle } from "../auth/login_throttle.ts";
 import { Lifecycle } from "../lifecycle.ts";
+import { WriteWindow } from "../net/write_window.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
@@ -44,6 +45,7 @@ export class CstaListener implements Service {
   #lifecycle = new Lifecycle();
   #listener?: AcceptingListener;
   #info?: ListenerInfo;
+  #window?: WriteWindow;
   #connections = new Set<Deno.Conn>();
   #served = new Set<Promise<void>>();
   #acceptLoop?: Promise<void>;
@@ -114,6 +116,13 @@ export class CstaListener implements Service {
     }
   }
 
+  /** One window for all of this listener's connections, so they flush together; none at 0 ms. */
+  #writeWindow(ms: number): WriteWindow | undefined {
+    if (ms <= 0) return undefined;
+    if (this.#window?.ms !== ms) this.#window = new WriteWindow(ms);
+    return this.#window;
+  }
+
   #context(): ConnectionContext {
     const limits = this.#options.limits();
     return {
@@ -126,7 +135,7 @@ export class CstaListener implements Service {
       maxFrameBytes: limits.maxFrameBytes,
       outboundQueueBytes: limits.outboundQueueBytes,
       drainTimeoutMs: limits.drainTimeoutSeconds * 1000,
-      coalesceMs: limits.writeCoalesceMs,
+      writeWindow: this.#writeWindow(limits.writeCoalesceMs),
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
       count: (what) => this.#counters[what]++,
     };

@@ -7,7 +7,7 @@
 // It prints `relay listening <port>` once the PBX monitors are started.
 
 import { panasonicAareAccepted, panasonicAarq } from "../../src/csta/acse.ts";
-import { constructed, tlv } from "../../src/csta/ber_writer.ts";
+import { concatBytes, constructed, tlv } from "../../src/csta/ber_writer.ts";
 import { CstaDecodeError } from "../../src/csta/decode_error.ts";
 import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
 import { Opcode } from "../../src/csta/opcodes.ts";
@@ -42,7 +42,7 @@ void readFrames(pbx, (apdu) => {
   if (!associated) {
     associated = true; // the AARE; a refusal would leave the monitors unstarted and the bench waiting
     const starts = monitorObjects.map((object, i) => encodeFrame(monitorStartInvoke(i + 1, object)));
-    void pbx.write(starts.reduce((all, f) => Uint8Array.from([...all, ...f]), new Uint8Array()));
+    void pbx.write(concatBytes(starts));
     return;
   }
   const peek = peekApdu(apdu);

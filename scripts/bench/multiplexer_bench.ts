@@ -6,12 +6,12 @@
 import { fileURLToPath } from "node:url";
 import { CstaClient } from "../../src/client/csta_client.ts";
 import { panasonicAarq } from "../../src/csta/acse.ts";
-import { constructed, tlv } from "../../src/csta/ber_writer.ts";
+import { concatBytes, constructed, tlv } from "../../src/csta/ber_writer.ts";
 import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
 import { Opcode } from "../../src/csta/opcodes.ts";
 import { type InvokePeek, peekApdu } from "../../src/csta/peek.ts";
-import { encodeInvoke } from "../../src/csta/rose.ts";
 import { SimulatorService } from "../../src/sim/sim_service.ts";
+import { monitorStartInvoke } from "../../src/switchboard/local_answers.ts";
 import type { BenchReport } from "./report.ts";
 
 const SUITE = "multiplexer";
@@ -241,22 +241,10 @@ class Receiver {
   }
 
   async monitorAll(): Promise<void> {
-    const frames = DEVICES.map((d, i) =>
-      encodeFrame(
-        encodeInvoke(
-          100 + i,
-          Opcode.monitorStart,
-          constructed(0x30, [constructed(0x30, [tlv(0x80, new TextEncoder().encode(d))])]),
-        ),
-      )
+    const starts = DEVICES.map((d, i) =>
+      encodeFrame(monitorStartInvoke(100 + i, constructed(0x30, [tlv(0x80, new TextEncoder().encode(d))])))
     );
-    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let offset = 0;
-    for (const f of frames) {
-      all.set(f, offset);
-      offset += f.length;
-    }
-    await this.#write(all);
+    await this.#write(concatBytes(starts));
     await this.#waitFrames(2 + DEVICES.length);
     this.#received = [];
     this.#monitoring = true;

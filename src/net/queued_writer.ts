@@ -4,6 +4,7 @@
 // write ends the whole process.
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import { concatBytes } from "../csta/ber_writer.ts";
 import type { FrameSource } from "../csta/frame_template.ts";
 import type { WriteWindow } from "./write_window.ts";
 
@@ -211,7 +212,7 @@ export class QueuedWriter {
     const parts = this.#pending.splice(0, count);
     this.#fitChunks(total, parts.length);
     if (parts.length === 1) return parts[0];
-    const joined = join(parts, total);
+    const joined = concatBytes(parts);
     for (const part of parts) this.#recycle(part); // copied out: free to fill again
     return joined;
   }
@@ -294,16 +295,6 @@ export class QueuedWriter {
     this.#idle?.resolve();
     this.#idle = undefined;
   }
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Plain words for a writer failure, for logs and status. */

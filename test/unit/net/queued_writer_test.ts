@@ -29,6 +29,20 @@ const writerTo = (sink: ByteSink, maxQueuedBytes: number) =>
   new QueuedWriter(sink, { maxQueuedBytes, drainTimeoutMs: 1000, onFailure: () => {} });
 const bytes = (...values: number[]) => new Uint8Array(values);
 
+/** A writer that records its failures, on a sink and a clock the test drives. */
+function watchedWriter(maxQueuedBytes: number, drainTimeoutMs = 1000) {
+  const clock = new ManualClock();
+  const sink = new ControlledSink();
+  const failures: WriterFailure[] = [];
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes,
+    drainTimeoutMs,
+    onFailure: (f) => failures.push(f),
+    clock,
+  });
+  return { writer, sink, clock, failures };
+}
+
 Deno.test("frames queued in one turn leave as one write, in order", async () => {
   const sink = new ControlledSink();
   const writer = writerTo(sink, 100);
@@ -57,13 +71,7 @@ Deno.test("frames queued while a write is in flight are joined into the next wri
 });
 
 Deno.test("a peer that does not read is given up at the byte limit, once, and later frames are dropped", async () => {
-  const sink = new ControlledSink();
-  const failures: WriterFailure[] = [];
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 10,
-    drainTimeoutMs: 1000,
-    onFailure: (f) => failures.push(f),
-  });
+  const { writer, failures } = watchedWriter(10);
   assert.equal(writer.enqueue(new Uint8Array(6)), true);
   await tick();
   assert.equal(writer.enqueue(new Uint8Array(4)), true);
@@ -75,15 +83,7 @@ Deno.test("a peer that does not read is given up at the byte limit, once, and la
 });
 
 Deno.test("a write that stalls past the drain timeout gives the connection up", async () => {
-  const clock = new ManualClock();
-  const sink = new ControlledSink();
-  const failures: WriterFailure[] = [];
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 100,
-    drainTimeoutMs: 30_000,
-    onFailure: (f) => failures.push(f),
-    clock,
-  });
+  const { writer, clock, failures } = watchedWriter(100, 30_000);
   writer.enqueue(bytes(1));
   await tick();
   clock.advance(29_999);
@@ -93,13 +93,7 @@ Deno.test("a write that stalls past the drain timeout gives the connection up", 
 });
 
 Deno.test("a rejected write is reported as a failure, never thrown", async () => {
-  const sink = new ControlledSink();
-  const failures: WriterFailure[] = [];
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 100,
-    drainTimeoutMs: 1000,
-    onFailure: (f) => failures.push(f),
-  });
+  const { writer, sink, failures } = watchedWriter(100);
   writer.enqueue(bytes(1));
   await tick();
   sink.failNext(new Error("Broken pipe"));
@@ -201,12 +195,7 @@ Deno.test("frames that write themselves in are joined with plain ones in order, 
 });
 
 Deno.test("a self-writing frame past the byte limit gives the peer up like any other", () => {
-  const failures: WriterFailure[] = [];
-  const writer = new QueuedWriter(new ControlledSink(), {
-    maxQueuedBytes: 4,
-    drainTimeoutMs: 1000,
-    onFailure: (f) => failures.push(f),
-  });
+  const { writer, failures } = watchedWriter(4);
   assert.equal(writer.enqueueFrom(selfWriting([1, 2, 3])), true);
   assert.equal(writer.enqueueFrom(selfWriting([4, 5])), false);
   assert.deepEqual(failures, [{ kind: "queueFull", queuedBytes: 5, limit: 4 }]);
@@ -296,15 +285,7 @@ Deno.test("after a busy spell, a run of small writes brings the chunks back to t
 });
 
 Deno.test("a slow peer's writes that each complete in time never trip the drain timeout", async () => {
-  const clock = new ManualClock();
-  const sink = new ControlledSink();
-  const failures: WriterFailure[] = [];
-  const writer = new QueuedWriter(sink, {
-    maxQueuedBytes: 100,
-    drainTimeoutMs: 1000,
-    onFailure: (f) => failures.push(f),
-    clock,
-  });
+  const { writer, sink, clock, failures } = watchedWriter(100);
   for (let i = 0; i < 10; i++) {
     writer.enqueue(bytes(i));
     await tick();

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { parseRecord } from "../../../src/smdr/record.ts";
-import { CLI, DDI, trackerRig, waitUntil } from "./tracker_rig.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { CLI, DDI, trackerRig } from "./tracker_rig.ts";
 
 const DDI_2560 = "441615550124";
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type CstaboxProcess, loopbackFlags, startCstabox } from "../../support/cstabox_process.ts";
 import { PushCollector } from "../smdr/collectors.ts";
+import { waitUntil } from "../../support/wait_until.ts";
 
 const PASSWORD = "push-restart";
 
@@ -21,15 +22,6 @@ async function apiRecords(box: CstaboxProcess): Promise<string[]> {
   if (!res.ok) throw new Error(`GET /api/smdr/records: ${res.status} ${await res.text()}`);
   const body = await res.json() as { records: { position: number; record: string }[] };
   return body.records.sort((a, b) => a.position - b.position).map((r) => r.record);
-}
-
-/** Polls an async condition every 50 ms until it holds, bounded by `ms`. */
-async function waitFor(test: () => Promise<boolean>, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The records in the database file of a stopped cstabox, oldest first. */
@@ -108,10 +100,11 @@ Deno.test({
       await collector.down();
       const running = box;
       const beforeKill = (await apiRecords(running)).length;
-      await waitFor(
+      await waitUntil(
         async () => (await apiRecords(running)).length >= beforeKill + 5,
         60_000,
         () => "records while away",
+        50, // each poll fetches the records over HTTP
       );
       // The count just before the kill: records stored after it and before the kill only make it smaller.
       const afterKill = (await apiRecords(running)).length;
@@ -119,16 +112,17 @@ Deno.test({
 
       box = await startCstabox(args, { timeoutMs: 30_000 });
       const restarted = box;
-      await waitFor(
+      await waitUntil(
         async () => (await apiRecords(restarted)).length >= afterKill + 5,
         60_000,
         () => "records after the restart",
+        50, // each poll fetches the records over HTTP
       );
 
       // The collector returns and catches up with everything stored so far, then with live records.
       const storedWhileAway = (await apiRecords(restarted)).length;
       collector.up(collector.port);
-      await waitFor(
+      await waitUntil(
         async () => {
           try {
             return delivered(collector.connections, await apiRecords(restarted)).length >=
@@ -139,6 +133,7 @@ Deno.test({
         },
         60_000,
         () => `the collector has ${collector.all().length} lines of ${storedWhileAway}+ stored`,
+        50, // each poll fetches the records over HTTP
       );
       assert.equal(await box.stop("SIGTERM"), 0);
       box = undefined;

@@ -7,7 +7,8 @@ import { RECORD_LENGTH } from "../../../src/smdr/record.ts";
 import { collapseSpaces, seedScenarios } from "../../unit/smdr/seed_scenarios.ts";
 import { seedMismatches } from "../../unit/calls/seed_match.ts";
 import { connectCollector } from "../smdr/collectors.ts";
-import { CLI, DDI, OUTSIDE_LINE, type TrackerRig, trackerRig, waitUntil } from "./tracker_rig.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { CLI, DDI, OUTSIDE_LINE, type TrackerRig, trackerRig } from "./tracker_rig.ts";
 
 const incoming: ScenarioStep = { incoming: { cli: CLI, ddi: DDI, trunk: "92108" } };
 const pause: ScenarioStep = { wait: 150 };

@@ -2,7 +2,8 @@
 // traffic; one that stops reading is disconnected and the other nine miss nothing.
 
 import assert from "node:assert/strict";
-import { connectCollector, eventually, type LocalCollector } from "../smdr/collectors.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { connectCollector, type LocalCollector } from "../smdr/collectors.ts";
 import { type StalledCollector, stalledCollector } from "./stalled_collector.ts";
 import { trackerRig } from "./tracker_rig.ts";
 
@@ -21,7 +22,7 @@ Deno.test({
     const readers: LocalCollector[] = [];
     let staller: StalledCollector | undefined;
     try {
-      await eventually(() => rig.tracker.status().details?.monitoredLines === 802, 20_000, () => "monitors");
+      await waitUntil(() => rig.tracker.status().details?.monitoredLines === 802, 20_000, () => "monitors");
       for (let i = 0; i < 9; i++) {
         readers.push(
           await connectCollector(rig.smdrPort, (line) => {
@@ -38,7 +39,7 @@ Deno.test({
         (rig.smdr.status().details!.local as { slowDisconnects: number }).slowDisconnects;
       const collectors = () =>
         (rig.smdr.status().details!.local as { collectors: unknown[] }).collectors.length;
-      await eventually(() => collectors() === 10, 5_000, () => `${collectors()} collectors`);
+      await waitUntil(() => collectors() === 10, 5_000, () => `${collectors()} collectors`);
       rig.simulator.startTraffic({
         callsPerMinute: 30_000,
         seed: 9,
@@ -48,7 +49,7 @@ Deno.test({
         mix: { internal: 1, inbound: 5, outbound: 4 },
       });
       // The stalled collector's kernel buffers take megabytes before cstabox's queue limit is reached.
-      await eventually(
+      await waitUntil(
         () => slowDisconnects() === 1,
         120_000,
         () => `${rig.records.length} records, no cut-off`,
@@ -60,13 +61,13 @@ Deno.test({
       for (const call of rig.simulator.engine.snapshot()) {
         rig.simulator.engine.clearCall({ callId: call.callId, device: call.connections[0].device });
       }
-      await eventually(
+      await waitUntil(
         () => rig.tracker.calls().length === 0,
         10_000,
         () => `${rig.tracker.calls().length} calls`,
       );
       const total = rig.records.length;
-      await eventually(
+      await waitUntil(
         () => progress.every((p) => p >= total),
         30_000,
         () => `readers at ${progress} of ${total}`,

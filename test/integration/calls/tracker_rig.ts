@@ -151,12 +151,3 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
     },
   };
 }
-
-/** Polls `test` every 10 ms until it holds; throws with `what()` after `ms`. */
-export async function waitUntil(test: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -166,12 +166,3 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: () =
     clearTimeout(timer);
   }
 }
-
-/** Polls `test` every 10 ms until it holds; rejects after `ms`. */
-export async function eventually(test: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

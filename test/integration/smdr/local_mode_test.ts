@@ -5,7 +5,8 @@ import { parseRecord } from "../../../src/smdr/record.ts";
 import type { SmdrEvent } from "../../../src/smdr/smdr_event.ts";
 import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.ts";
 import { openTempStore } from "../../unit/smdr/temp_store.ts";
-import { connectCollector, eventually, type LocalCollector, withTimeout } from "./collectors.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { connectCollector, type LocalCollector, withTimeout } from "./collectors.ts";
 
 const base: SmdrEvent = {
   event: "RINGING",
@@ -90,7 +91,7 @@ Deno.test({
       );
     }
     const staller = await Deno.connect({ hostname: "127.0.0.1", port: smdr.port }); // never reads
-    await eventually(
+    await waitUntil(
       () => smdr.collectors() === 10,
       5_000,
       () => `${smdr.collectors()} collectors connected`,
@@ -108,7 +109,7 @@ Deno.test({
     }
     smdr.submit(100);
     const total = smdr.records.length;
-    await eventually(
+    await waitUntil(
       () => progress.every((p) => p >= total),
       30_000,
       () => `readers at ${progress.join(",")} of ${total}`,
@@ -149,7 +150,7 @@ Deno.test("status lists each collector with address, since and records sent", as
       collectors: { address: string; sent: number; since: string }[];
     })
       .collectors;
-  await eventually(() => sent()[0]?.sent === 3, 2_000, () => JSON.stringify(sent()));
+  await waitUntil(() => sent()[0]?.sent === 3, 2_000, () => JSON.stringify(sent()));
   assert.equal(sent()[0].address, "127.0.0.1");
   assert.ok(!Number.isNaN(Date.parse(sent()[0].since)));
   collector.close();
@@ -175,7 +176,7 @@ Deno.test("collectors beyond maxCollectors are refused and those connected carry
   const smdr = await localService({ maxCollectors: 2, historySize: 10 });
   const first = await connectCollector(smdr.port);
   const second = await connectCollector(smdr.port);
-  await eventually(() => smdr.collectors() === 2, 5_000, () => `${smdr.collectors()} collectors`);
+  await waitUntil(() => smdr.collectors() === 2, 5_000, () => `${smdr.collectors()} collectors`);
   const third = await connectCollector(smdr.port);
   await withTimeout(third.ended, 5_000, () => "the third connection stayed open");
   assert.equal(smdr.local().refused.tooMany, 1);
@@ -192,7 +193,7 @@ Deno.test("collectors beyond maxCollectors are refused and those connected carry
 Deno.test("reconfigure moves the listener to a new port and drops collectors the new allow-list refuses", async () => {
   const smdr = await localService({ historySize: 10 });
   const collector = await connectCollector(smdr.port);
-  await eventually(() => smdr.collectors() === 1, 5_000, () => "collector not connected");
+  await waitUntil(() => smdr.collectors() === 1, 5_000, () => "collector not connected");
   await smdr.service.reconfigure({ ...smdr.service.settings, allowedSources: ["10.0.0.1"] });
   await withTimeout(collector.ended, 5_000, () => "collector still connected");
   assert.ok(smdr.logLines.some((l) => l.includes("no longer in smdr.allowedSources")));

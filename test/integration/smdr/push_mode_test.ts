@@ -5,7 +5,8 @@ import { parseRecord } from "../../../src/smdr/record.ts";
 import type { SmdrEvent } from "../../../src/smdr/smdr_event.ts";
 import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.ts";
 import { openTempStore } from "../../unit/smdr/temp_store.ts";
-import { eventually, PushCollector } from "./collectors.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { PushCollector } from "./collectors.ts";
 
 const base: SmdrEvent = {
   event: "CONNECTED",
@@ -48,7 +49,7 @@ Deno.test("push: records made while the collector is down arrive in order when i
   const { service, store } = await pushService(port);
   let serial = 0;
   for (let i = 0; i < 50; i++) service.submit({ ...base, callSerial: ++serial });
-  await eventually(
+  await waitUntil(
     () => service.status().state === "degraded",
     5_000,
     () => JSON.stringify(service.status()),
@@ -63,7 +64,7 @@ Deno.test("push: records made while the collector is down arrive in order when i
   for (let i = 0; i < 50; i++) service.submit({ ...base, callSerial: ++serial });
   await collector.until(() => collector.all().length >= 100, 10_000, () => `${collector.all().length} lines`);
   assert.deepEqual(collector.all().map(serialOf), range(1, 100));
-  await eventually(() => service.status().details!.backlog === 0, 5_000, () => "backlog not acknowledged");
+  await waitUntil(() => service.status().details!.backlog === 0, 5_000, () => "backlog not acknowledged");
   assert.equal(service.status().state, "running");
   await service.stop();
   await collector.down();

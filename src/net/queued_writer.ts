@@ -4,8 +4,8 @@
 // write ends the whole process.
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import { concatBytes } from "../csta/ber_writer.ts";
 import type { FrameSource } from "../csta/frame_template.ts";
+import { type BufferPool, bufferSizeFor, LARGEST_BUFFER_BYTES, sharedWriteBuffers } from "./buffer_pool.ts";
 import type { WriteWindow } from "./write_window.ts";
 
 export interface ByteSink {
@@ -30,45 +30,35 @@ export interface QueuedWriterOptions {
    * the end of the current turn. A few ms cut the write calls of a busy fan-out, for that much latency.
    */
   window?: WriteWindow;
+  /** Where the queue's buffers come from and go back to once written; by default the shared pool. */
+  buffers?: BufferPool;
   clock?: Clock;
 }
 
 /**
- * Small frames are copied into chunks of at least this size: a slow reader's backlog is then a few objects
- * per 4 KB rather than one JavaScript object per frame (with 1000 applications falling behind, one object
- * per queued frame held most of the V8 heap: 700 MB for 190 MB of frames).
+ * Most bytes gathered into one write. A backlog (a peer reading slowly) is sent in pieces of this size,
+ * each in its own buffer, so no write ever has to join or copy what was queued.
  */
-const CHUNK_BYTES = 4096;
-/** Frames larger than this are queued as they are rather than copied into a chunk. */
-const LARGE_FRAME_BYTES = CHUNK_BYTES / 2;
-/** Writes in a row that fill less than a quarter of a grown chunk before the chunks shrink again. */
-const WRITES_BEFORE_SHRINK = 16;
-/**
- * Most bytes joined into one write. A backlog (a peer reading slowly) is sent in pieces of this size
- * rather than copied whole into one buffer each time the previous write completes.
- */
-const MAX_WRITE_BYTES = 64 * 1024;
+const MAX_WRITE_BYTES = LARGEST_BUFFER_BYTES;
 
 export class QueuedWriter {
   #sink: ByteSink;
   #options: QueuedWriterOptions;
   #clock: Clock;
-  /** Sealed chunks and copies of large frames, in order; the tail chunk is still being filled. */
+  #buffers: BufferPool;
+  /**
+   * Buffers ready to write, in order, each one write; the tail is still being filled. Frames are copied
+   * in (a slow reader's backlog is then a few buffers, not one JavaScript object per frame: with 1000
+   * applications falling behind, objects per frame once held 700 MB of V8 heap for 190 MB of frames).
+   */
   #pending: Uint8Array[] = [];
   #tail?: Uint8Array;
   #tailUsed = 0;
   /**
-   * Chunks whose bytes were written, kept for the next tails instead of allocating (and zeroing) new
-   * ones. Two suffice: one being written while the other fills.
+   * The size the next tail starts at: what the last write needed, so a peer that gets many frames
+   * between two writes (a busy fan-out) fills one buffer without growing it frame by frame.
    */
-  #spares: Uint8Array[] = [];
-  /**
-   * The size of this writer's chunks. It grows when one write has to join several (the peer gets more
-   * between two writes than a chunk holds: a busy fan-out), so that the next writes need no join and no
-   * new buffers; it shrinks back after {@link WRITES_BEFORE_SHRINK} small writes.
-   */
-  #chunkBytes = CHUNK_BYTES;
-  #smallWrites = 0;
+  #tailBytes = 0;
   #pendingBytes = 0;
   #inFlightBytes = 0;
   #flushScheduled = false;
@@ -85,6 +75,7 @@ export class QueuedWriter {
     this.#sink = sink;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#buffers = options.buffers ?? sharedWriteBuffers;
   }
 
   /** Bytes waiting or being written. */
@@ -103,8 +94,7 @@ export class QueuedWriter {
   /** Queues bytes for the peer; false when the writer has given up (the bytes are dropped). */
   enqueue(bytes: Uint8Array): boolean {
     if (!this.#admit(bytes.length)) return false;
-    if (bytes.length > LARGE_FRAME_BYTES) this.#queueLarge(bytes.slice());
-    else this.#reserveTail(bytes.length).set(bytes, this.#tailUsed - bytes.length);
+    this.#reserveTail(bytes.length).set(bytes, this.#tailUsed - bytes.length);
     this.#queued(bytes.length);
     return true;
   }
@@ -116,13 +106,7 @@ export class QueuedWriter {
   enqueueFrom(source: FrameSource): boolean {
     const length = source.length;
     if (!this.#admit(length)) return false;
-    if (length > LARGE_FRAME_BYTES) {
-      const own = new Uint8Array(length);
-      source.copyInto(own, 0);
-      this.#queueLarge(own);
-    } else {
-      source.copyInto(this.#reserveTail(length), this.#tailUsed - length);
-    }
+    source.copyInto(this.#reserveTail(length), this.#tailUsed - length);
     this.#queued(length);
     return true;
   }
@@ -137,10 +121,8 @@ export class QueuedWriter {
   /** Stops the writer without reporting a failure (the connection is closing anyway). */
   close(): void {
     this.#failed = true;
-    this.#pending = [];
-    this.#tail = undefined;
-    this.#tailUsed = 0;
-    this.#spares = [];
+    this.#sealTail();
+    for (const unsent of this.#pending.splice(0)) this.#buffers.give(unsent);
     this.#pendingBytes = 0;
     if (this.#stallWatch !== undefined) this.#clock.clearTimeout(this.#stallWatch);
     this.#stallWatch = undefined;
@@ -174,19 +156,20 @@ export class QueuedWriter {
   async #flush(): Promise<void> {
     this.#flushScheduled = false;
     while (!this.#failed && this.#pendingBytes > 0) {
-      const chunk = this.#takeWrite();
-      this.#inFlightBytes = chunk.length;
-      this.#pendingBytes -= chunk.length;
+      const buffer = this.#takeWrite();
+      this.#inFlightBytes = buffer.length;
+      this.#pendingBytes -= buffer.length;
       this.#writing = true;
       this.#writeStarted();
       try {
         let offset = 0;
-        while (offset < chunk.length && !this.#failed) {
-          offset += await this.#sink.write(chunk.subarray(offset));
-          this.#inFlightBytes = chunk.length - offset;
+        while (offset < buffer.length && !this.#failed) {
+          offset += await this.#sink.write(buffer.subarray(offset));
+          this.#inFlightBytes = buffer.length - offset;
         }
         this.#bytesWritten += offset;
-        if (offset === chunk.length) this.#recycle(chunk);
+        // Only a write that completed is done with its buffer; after an error the sink may still hold it.
+        if (offset === buffer.length) this.#buffers.give(buffer);
       } catch (error) {
         this.#fail({ kind: "writeError", error });
       } finally {
@@ -198,72 +181,47 @@ export class QueuedWriter {
     if (this.queuedBytes === 0) this.#resolveIdle();
   }
 
-  /** The next write: queued parts from the front, joined up to {@link MAX_WRITE_BYTES}. */
+  /** The next write: the oldest buffer (the tail, sealed, when it is the only one). */
   #takeWrite(): Uint8Array {
-    this.#sealTail();
-    let count = 0;
-    let total = 0;
-    while (
-      count < this.#pending.length && (count === 0 || total + this.#pending[count].length <= MAX_WRITE_BYTES)
-    ) {
-      total += this.#pending[count].length;
-      count++;
-    }
-    const parts = this.#pending.splice(0, count);
-    this.#fitChunks(total, parts.length);
-    if (parts.length === 1) return parts[0];
-    const joined = concatBytes(parts);
-    for (const part of parts) this.#recycle(part); // copied out: free to fill again
-    return joined;
-  }
-
-  /** Grows the chunks when a write had to join several; shrinks them after a run of small writes. */
-  #fitChunks(writeBytes: number, parts: number): void {
-    if (parts > 1 && writeBytes > this.#chunkBytes && this.#chunkBytes < MAX_WRITE_BYTES) {
-      this.#resizeChunks(Math.min(MAX_WRITE_BYTES, 2 ** Math.ceil(Math.log2(writeBytes))));
-    } else if (this.#chunkBytes > CHUNK_BYTES && writeBytes < this.#chunkBytes / 4) {
-      if (++this.#smallWrites >= WRITES_BEFORE_SHRINK) this.#resizeChunks(this.#chunkBytes / 2);
-    } else {
-      this.#smallWrites = 0;
-    }
-  }
-
-  #resizeChunks(bytes: number): void {
-    this.#chunkBytes = bytes;
-    this.#smallWrites = 0;
-    this.#spares = [];
+    if (this.#pending.length === 0) this.#sealTail();
+    return this.#pending.shift()!;
   }
 
   /**
-   * Claims the next `length` bytes of the tail chunk (a new chunk when it is full) and returns the chunk;
-   * the claimed bytes end at `#tailUsed`.
+   * Claims the next `length` bytes of the tail buffer and returns the buffer; the claimed bytes end at
+   * `#tailUsed`. A full tail grows (up to {@link MAX_WRITE_BYTES}) or, at that size, is sealed for its own
+   * write and a new one started.
    */
   #reserveTail(length: number): Uint8Array {
-    if (!this.#tail || this.#tailUsed + length > this.#tail.length) {
-      this.#sealTail();
-      this.#tail = this.#spares.pop() ?? new Uint8Array(this.#chunkBytes);
+    const needed = this.#tailUsed + length;
+    if (!this.#tail) {
+      this.#tail = this.#buffers.take(Math.max(this.#tailBytes, length));
+    } else if (needed > this.#tail.length) {
+      if (needed <= MAX_WRITE_BYTES) {
+        this.#growTail(needed);
+      } else {
+        this.#sealTail();
+        this.#tail = this.#buffers.take(Math.max(this.#tailBytes, length));
+      }
     }
     this.#tailUsed += length;
     return this.#tail;
   }
 
-  /**
-   * Keeps a buffer of the current chunk size as a next tail once its bytes are out: written (the sink is
-   * done with it when its write has completed) or joined into a write. Every buffer queued is the writer's
-   * own (large frames are copied in).
-   */
-  #recycle(written: Uint8Array): void {
-    if (written.buffer.byteLength !== this.#chunkBytes || !(written.buffer instanceof ArrayBuffer)) return;
-    if (this.#spares.length < 2) this.#spares.push(new Uint8Array(written.buffer));
-  }
-
-  #queueLarge(bytes: Uint8Array): void {
-    this.#sealTail();
-    this.#pending.push(bytes);
+  #growTail(bytes: number): void {
+    const grown = this.#buffers.take(Math.min(MAX_WRITE_BYTES, Math.max(bytes, this.#tail!.length * 2)));
+    grown.set(this.#tail!.subarray(0, this.#tailUsed));
+    this.#buffers.give(this.#tail!);
+    this.#tail = grown;
   }
 
   #sealTail(): void {
-    if (this.#tail && this.#tailUsed > 0) this.#pending.push(this.#tail.subarray(0, this.#tailUsed));
+    if (this.#tail && this.#tailUsed > 0) {
+      this.#pending.push(this.#tail.subarray(0, this.#tailUsed));
+      this.#tailBytes = bufferSizeFor(this.#tailUsed);
+    } else if (this.#tail) {
+      this.#buffers.give(this.#tail);
+    }
     this.#tail = undefined;
     this.#tailUsed = 0;
   }

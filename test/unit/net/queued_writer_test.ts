@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
+import { BufferPool } from "../../../src/net/buffer_pool.ts";
 import { type ByteSink, QueuedWriter, type WriterFailure } from "../../../src/net/queued_writer.ts";
 
 /** A sink whose writes complete only when the test says so. */
@@ -144,7 +145,7 @@ Deno.test("over real TCP, a client that stops reading is cut off while another k
   listener.close();
 });
 
-Deno.test("small and large frames, queued across turns, come out byte for byte in order through the chunks", async () => {
+Deno.test("small and large frames, queued across turns, come out byte for byte in order through the buffers", async () => {
   const sink = new ControlledSink();
   const writer = writerTo(sink, 1 << 24);
   const expected: number[] = [];
@@ -226,7 +227,7 @@ class RetainingSink implements ByteSink {
   }
 }
 
-Deno.test("chunks are reused only after their write completed: bytes in flight never change", async () => {
+Deno.test("buffers are reused only after their write completed: bytes in flight never change", async () => {
   const sink = new RetainingSink();
   const writer = writerTo(sink, 1 << 20);
   const expected: number[] = [];
@@ -259,29 +260,74 @@ async function writeRound(writer: QueuedWriter, sink: RetainingSink, frames: num
   await tick();
 }
 
-Deno.test("a peer that gets more per write than a chunk holds is soon written from two reused buffers", async () => {
+/** A writer with its own buffer pool, so a test sees every buffer it takes and gives back. */
+function pooledWriter(sink: ByteSink, retainBytes = 1 << 20) {
+  const buffers = new BufferPool({ retainBytes });
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 1 << 24,
+    drainTimeoutMs: 1000,
+    onFailure: () => {},
+    buffers,
+  });
+  return { writer, buffers };
+}
+
+Deno.test("a busy peer is written from reused buffers: after warming up, no write allocates", async () => {
   const sink = new RetainingSink();
-  const writer = writerTo(sink, 1 << 20);
+  const { writer, buffers } = pooledWriter(sink);
   const expected: number[] = [];
-  for (let round = 0; round < 50; round++) await writeRound(writer, sink, 60, expected); // 9 KB a write
+  for (let round = 0; round < 5; round++) await writeRound(writer, sink, 60, expected); // 9 KB a write
+  const warm = buffers.stats().allocated;
+  for (let round = 0; round < 50; round++) await writeRound(writer, sink, 60, expected);
   await writer.drained();
   assert.deepEqual(sink.written, expected);
   assert.equal(sink.changedInFlight, 0);
+  assert.equal(buffers.stats().allocated, warm);
+  assert.ok(buffers.stats().reused >= 50);
   const steady = sink.buffers.slice(5);
   assert.ok(new Set(steady).size <= 2, `${new Set(steady).size} buffers for ${steady.length} writes`);
-  assert.ok(steady.every((b) => b.byteLength === 16384), "chunks grew to hold one write");
 });
 
-Deno.test("after a busy spell, a run of small writes brings the chunks back to their small size", async () => {
+Deno.test("one turn's frames leave in one write however many there are, up to 64 KB", async () => {
   const sink = new RetainingSink();
-  const writer = writerTo(sink, 1 << 20);
+  const { writer } = pooledWriter(sink);
   const expected: number[] = [];
-  for (let round = 0; round < 10; round++) await writeRound(writer, sink, 60, expected);
-  assert.equal(sink.buffers.at(-1)?.byteLength, 16384);
-  for (let round = 0; round < 40; round++) await writeRound(writer, sink, 1, expected);
+  for (const frames of [1, 60, 200, 400]) await writeRound(writer, sink, frames, expected); // up to 60 KB
   await writer.drained();
   assert.deepEqual(sink.written, expected);
-  assert.equal(sink.buffers.at(-1)?.byteLength, 4096);
+  assert.equal(sink.buffers.length, 4);
+});
+
+Deno.test("a backlog beyond 64 KB goes out in writes of at most 64 KB, in order", async () => {
+  const sink = new ControlledSink();
+  const { writer } = pooledWriter(sink);
+  const expected: number[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const frame = new Uint8Array(150).fill(i % 251);
+    expected.push(...frame);
+    writer.enqueue(frame);
+  }
+  for (let round = 0; round < 10 && writer.queuedBytes > 0; round++) {
+    await tick();
+    sink.completeAll();
+  }
+  await writer.drained();
+  assert.deepEqual(sink.writes.flatMap((w) => [...w]), expected);
+  assert.ok(sink.writes.every((w) => w.length <= 65536));
+  assert.equal(sink.writes.length, Math.ceil(expected.length / (Math.floor(65536 / 150) * 150)));
+});
+
+Deno.test("a closed writer gives its unsent buffers back at once, the one in flight once its write completes", async () => {
+  const sink = new RetainingSink();
+  const { writer, buffers } = pooledWriter(sink);
+  writer.enqueue(new Uint8Array(100));
+  await tick(); // in flight
+  writer.enqueue(new Uint8Array(100)); // waiting in a second buffer
+  writer.close();
+  assert.equal(buffers.stats().retainedBytes, 1024, "only the unsent buffer is back");
+  sink.completeAll();
+  await tick();
+  assert.equal(buffers.stats().retainedBytes, 2048);
 });
 
 Deno.test("a slow peer's writes that each complete in time never trip the drain timeout", async () => {
@@ -301,4 +347,15 @@ Deno.test("a slow peer's writes that each complete in time never trip the drain 
   clock.advance(1000);
   assert.equal(failures[0]?.kind, "drainTimeout");
   writer.close();
+});
+
+Deno.test("the buffer of a write that failed is never reused: the sink may still hold it", async () => {
+  const sink = new ControlledSink();
+  const { writer, buffers } = pooledWriter(sink);
+  writer.enqueue(bytes(1, 2, 3));
+  await tick();
+  sink.failNext(new Error("connection reset"));
+  await tick();
+  assert.equal(writer.failed, true);
+  assert.equal(buffers.stats().retainedBytes, 0);
 });

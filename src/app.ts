@@ -23,6 +23,7 @@ import { HttpsService } from "./http/https_service.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
 import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
+import { sharedWriteBuffers } from "./net/buffer_pool.ts";
 import { LineRepository } from "./lines/line_repository.ts";
 import { LocationRepository } from "./lines/location_repository.ts";
 import { NumberRuleBook } from "./lines/number_rule_book.ts";
@@ -423,6 +424,8 @@ function processFigures() {
     heapUsedBytes: memory.heapUsed,
     heapTotalBytes: memory.heapTotal,
     externalBytes: memory.external,
+    /** The connections' shared write buffers: free bytes kept, and how often a write had to allocate. */
+    writeBuffers: sharedWriteBuffers.stats(),
   };
 }
 

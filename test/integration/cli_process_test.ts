@@ -68,3 +68,24 @@ Deno.test("--version and --help print and exit 0; an unknown flag exits 2 with u
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /Usage: cstabox/);
 });
+
+Deno.test("status shows where the process's memory is, the shared write buffers included", async () => {
+  const dir = await Deno.makeTempDir();
+  const proc = await startCstabox(["--data-dir", dir, ...loopbackFlags, "--admin-password", "pw"]);
+  try {
+    const auth = { authorization: `Basic ${btoa("admin:pw")}` };
+    const url = `http://127.0.0.1:${proc.port("http")}/api/status`;
+    let status = await (await fetch(url, { headers: auth })).json();
+    for (let i = 0; i < 100 && status.services["pbx-link"].state !== "running"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await (await fetch(url, { headers: auth })).json();
+    }
+    const { rssBytes, heapUsedBytes, externalBytes, writeBuffers } = status.process;
+    assert.ok(rssBytes > heapUsedBytes && heapUsedBytes > 0 && externalBytes > 0);
+    // The demo PBX link has associated: its frames went out of pooled buffers.
+    assert.ok(writeBuffers.allocated + writeBuffers.reused > 0, JSON.stringify(writeBuffers));
+    assert.ok(writeBuffers.retainedBytes >= 0 && writeBuffers.retainedBytes <= 4 * 1024 * 1024);
+  } finally {
+    assert.equal(await proc.stop(), 0);
+  }
+});

@@ -384,6 +384,9 @@ export class Switchboard {
     if (!stillHolds) this.#releaseSeat(session, monitor.key);
     if (wasLast && pbxXref && this.#options.upstream.ready) {
       void this.#options.upstream.request(monitorStopInvoke(0, pbxXref)).then((outcome) => {
+        // A link that went down meanwhile took the PBX's monitors with its association: nothing is left
+        // to stop (and at shutdown every device would otherwise warn).
+        if (outcome.kind === "linkDown") return;
         if (outcome.kind !== "answer" || outcome.peek.kind !== "returnResult") {
           this.#log.warn("the PBX did not confirm a MonitorStop", {
             device: monitor.key,

@@ -68,9 +68,10 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 
 function setup(options: { seats?: SeatPool; directory?: DeviceDirectory } = {}) {
   const pbx = new FakePbx();
+  const logged: string[] = [];
   const board = new Switchboard({
     upstream: pbx,
-    log: new Logger("test", { sink: () => {} }),
+    log: new Logger("test", { sink: (line) => logged.push(line) }),
     directory: options.directory ?? new DeviceDirectory(),
     limits: () => ({
       ctiApplications: 1000,
@@ -87,7 +88,8 @@ function setup(options: { seats?: SeatPool; directory?: DeviceDirectory } = {}) 
     ) as Session;
     return { session, port, send: (apdu: Uint8Array) => board.fromApplication(session, apdu) };
   };
-  return { pbx, board, connect };
+  const warnings = () => logged.filter((line) => line.includes(`"level":"warn"`));
+  return { pbx, board, connect, warnings };
 }
 
 const deviceByNumber = (digits: string) => constructed(0x30, [tlv(0x80, new TextEncoder().encode(digits))]);
@@ -180,6 +182,23 @@ Deno.test("an application that disconnects stops its monitors; the last one stop
   await flush();
   board.detach(a.session, "closed");
   assert.deepEqual(pbx.opcodes(), [Opcode.monitorStart, Opcode.monitorStop]);
+});
+
+Deno.test("a MonitorStop the PBX refuses is logged; one cut off by the link going down is not", async () => {
+  const { pbx, board, connect, warnings } = setup();
+  for (const [index, device] of ["102", "103"].entries()) {
+    const app = connect(device);
+    app.send(monitorStart(1, deviceByNumber(device)));
+    pbx.answer(pbx.requests.length - 1, pbxXrefResult(Uint8Array.of(index + 1)));
+    await flush();
+    board.detach(app.session, "closed");
+  }
+  const [refused, cutOff] = pbx.requests.filter((_, i) => pbx.opcodes()[i] === Opcode.monitorStop);
+  refused.resolve({ kind: "timeout" });
+  cutOff.resolve({ kind: "linkDown" }); // the association ended, and the PBX's monitors with it
+  await flush();
+  assert.equal(warnings().length, 1);
+  assert.match(warnings()[0], /the PBX did not confirm a MonitorStop.*n:102/);
 });
 
 Deno.test("an application's filter suppresses events for it alone", async () => {

@@ -16,6 +16,7 @@ import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
+import { Deadlines } from "../deadlines.ts";
 import { InvokeIdAllocator } from "./invoke_ids.ts";
 import type { RequestOptions, Upstream, UpstreamOutcome } from "./upstream.ts";
 
@@ -54,7 +55,7 @@ export interface PbxLinkOptions {
 interface Pending {
   resolve: (outcome: UpstreamOutcome) => void;
   onAnswer?: RequestOptions["onAnswer"];
-  timer: TimerHandle;
+  timeoutMs: number;
 }
 
 export class PbxLink implements Service, Upstream {
@@ -69,6 +70,8 @@ export class PbxLink implements Service, Upstream {
   #writer?: QueuedWriter;
   #ids = new InvokeIdAllocator();
   #pending = new Map<number, Pending>();
+  /** The requests' timeouts, by upstream invoke ID. */
+  #deadlines: Deadlines<number>;
   #backoff: BackoffPolicy = { minMs: 1000, maxMs: 60_000 };
   /** Failed connection attempts since the last association. */
   #attempts = 0;
@@ -92,6 +95,7 @@ export class PbxLink implements Service, Upstream {
   constructor(options: PbxLinkOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#deadlines = new Deadlines(this.#clock, (id) => this.#timedOut(id));
   }
 
   get state(): LinkState {
@@ -140,17 +144,24 @@ export class PbxLink implements Service, Upstream {
     const apdu = replaceInvokeId(invoke, id);
     this.#counters.requests++;
     return new Promise((resolve) => {
-      const timeout = options.timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
-      const timer = this.#clock.setTimeout(() => {
-        this.#pending.delete(id);
-        this.#ids.release(id);
-        this.#counters.timeouts++;
-        this.#options.log.warn("PBX did not answer a request in time", { invokeId: id, timeoutMs: timeout });
-        resolve({ kind: "timeout" });
-      }, timeout);
-      this.#pending.set(id, { resolve, timer, onAnswer: options.onAnswer });
+      const timeoutMs = options.timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
+      this.#pending.set(id, { resolve, timeoutMs, onAnswer: options.onAnswer });
+      this.#deadlines.add(id, timeoutMs);
       this.#send(apdu);
     });
+  }
+
+  #timedOut(id: number): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    this.#ids.release(id);
+    this.#counters.timeouts++;
+    this.#options.log.warn("PBX did not answer a request in time", {
+      invokeId: id,
+      timeoutMs: pending.timeoutMs,
+    });
+    pending.resolve({ kind: "timeout" });
   }
 
   /** Sends a frame that needs no answer, or answers a PBX invoke (it already carries the PBX's ID). */
@@ -312,7 +323,7 @@ export class PbxLink implements Service, Upstream {
         }
         this.#pending.delete(peek.invokeId);
         this.#ids.release(peek.invokeId);
-        this.#clock.clearTimeout(pending.timer);
+        this.#deadlines.remove(peek.invokeId);
         // The frame is a view of the read buffer; the answer is used after this turn, so copy it.
         const copy = apdu.slice();
         const answerPeek = peekApdu(copy) as ApduPeek;
@@ -387,8 +398,8 @@ export class PbxLink implements Service, Upstream {
     } catch {
       // already closed by the peer
     }
+    this.#deadlines.clear();
     for (const [id, pending] of this.#pending) {
-      this.#clock.clearTimeout(pending.timer);
       pending.resolve({ kind: "linkDown" });
       this.#pending.delete(id);
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ListenError } from "../../../src/tls/listen_error.ts";
 import { HotSwapTlsListener } from "../../../src/tls/tls_listener.ts";
+import { listenOnLoopback } from "../../support/tls_loopback.ts";
 import { startStore } from "../../unit/tls/store_fixture.ts";
 import { sClient } from "./s_client.ts";
 
@@ -28,12 +29,7 @@ async function roundTrip(conn: Deno.TlsConn, text: string): Promise<string> {
 Deno.test("a swap serves the new certificate to new connections while an earlier connection keeps exchanging data", async () => {
   const fixture = await startStore();
   const first = fixture.store.current();
-  const listener = await HotSwapTlsListener.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    certPem: first.fullChainPem,
-    keyPem: first.keyPem,
-  });
+  const listener = await listenOnLoopback(first);
   const serving = (async () => {
     for await (const conn of listener) echo(conn);
   })();
@@ -85,12 +81,7 @@ Deno.test("a swap serves the new certificate to new connections while an earlier
 Deno.test("closing the listener keeps accepted connections open and frees the port", async () => {
   const fixture = await startStore();
   const pair = fixture.store.current();
-  const listener = await HotSwapTlsListener.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    certPem: pair.fullChainPem,
-    keyPem: pair.keyPem,
-  });
+  const listener = await listenOnLoopback(pair);
   const port = listener.addr.port;
   try {
     const accepted = listener.accept();
@@ -141,11 +132,7 @@ Deno.test("a client that never completes the handshake is dropped and reported, 
   const fixture = await startStore();
   const pair = fixture.store.current();
   const failures: string[] = [];
-  const listener = await HotSwapTlsListener.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    certPem: pair.fullChainPem,
-    keyPem: pair.keyPem,
+  const listener = await listenOnLoopback(pair, {
     handshakeTimeoutMs: 300,
     onHandshakeError: (error) => failures.push(error.message),
   });
@@ -176,12 +163,7 @@ Deno.test("a client that never completes the handshake is dropped and reported, 
 Deno.test("writing to a client that has gone rejects the write instead of ending the process", async () => {
   const fixture = await startStore();
   const pair = fixture.store.current();
-  const listener = await HotSwapTlsListener.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    certPem: pair.fullChainPem,
-    keyPem: pair.keyPem,
-  });
+  const listener = await listenOnLoopback(pair);
   try {
     const accepted = listener.accept();
     const client = await Deno.connectTls({

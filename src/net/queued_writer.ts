@@ -194,16 +194,11 @@ export class QueuedWriter {
    */
   #reserveTail(length: number): Uint8Array {
     const needed = this.#tailUsed + length;
-    if (!this.#tail) {
-      this.#tail = this.#buffers.take(Math.max(this.#tailBytes, length));
-    } else if (needed > this.#tail.length) {
-      if (needed <= MAX_WRITE_BYTES) {
-        this.#growTail(needed);
-      } else {
-        this.#sealTail();
-        this.#tail = this.#buffers.take(Math.max(this.#tailBytes, length));
-      }
+    if (this.#tail && needed > this.#tail.length) {
+      if (needed <= MAX_WRITE_BYTES) this.#growTail(needed);
+      else this.#sealTail();
     }
+    this.#tail ??= this.#buffers.take(Math.max(this.#tailBytes, length));
     this.#tailUsed += length;
     return this.#tail;
   }

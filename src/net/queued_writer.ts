@@ -64,7 +64,7 @@ export class QueuedWriter {
   #flushScheduled = false;
   #writing = false;
   #failed = false;
-  /** When the write in progress began (clock ms); -1 when none is. */
+  /** When the write in progress began (monotonic clock ms); -1 when none is. */
   #writeStartedAt = -1;
   /** Checks for a stalled write; armed while writes go on, re-armed only once per drain timeout. */
   #stallWatch?: TimerHandle;
@@ -224,7 +224,7 @@ export class QueuedWriter {
   // A timer per write would cost two timer operations per write on every connection; instead one watch
   // per writer looks at the write in progress once per drain timeout.
   #writeStarted(): void {
-    this.#writeStartedAt = this.#clock.now();
+    this.#writeStartedAt = this.#clock.monotonic();
     if (this.#stallWatch === undefined) this.#watchStall(this.#options.drainTimeoutMs);
   }
 
@@ -232,7 +232,8 @@ export class QueuedWriter {
     this.#stallWatch = this.#clock.setTimeout(() => {
       this.#stallWatch = undefined;
       if (this.#failed || this.#writeStartedAt < 0) return;
-      const stalledMs = this.#clock.now() - this.#writeStartedAt;
+      // Monotonic: NTP setting the wall clock must neither cut off every writer nor hide a stall.
+      const stalledMs = this.#clock.monotonic() - this.#writeStartedAt;
       if (stalledMs >= this.#options.drainTimeoutMs) this.#fail({ kind: "drainTimeout", stalledMs });
       else this.#watchStall(this.#options.drainTimeoutMs - stalledMs);
     }, afterMs);

@@ -359,3 +359,33 @@ Deno.test("the buffer of a write that failed is never reused: the sink may still
   assert.equal(writer.failed, true);
   assert.equal(buffers.stats().retainedBytes, 0);
 });
+
+Deno.test("setting the wall clock forward does not cut off a writer whose write is in time", async () => {
+  class WallClockSetForward extends ManualClock {
+    offsetMs = 0;
+    override now(): number {
+      return super.now() + this.offsetMs;
+    }
+  }
+  const clock = new WallClockSetForward();
+  const sink = new ControlledSink();
+  const failures: WriterFailure[] = [];
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 100,
+    drainTimeoutMs: 1000,
+    onFailure: (f) => failures.push(f),
+    clock,
+  });
+  writer.enqueue(bytes(1));
+  await tick();
+  clock.advance(500);
+  sink.completeAll();
+  await tick();
+  writer.enqueue(bytes(2)); // in flight from 500 ms
+  await tick();
+  clock.offsetMs = 3_600_000; // NTP sets the clock an hour forward
+  clock.advance(500); // the stall watch looks: this write is 500 ms old, not an hour
+  assert.deepEqual(failures, []);
+  sink.completeAll();
+  await writer.drained();
+});

@@ -83,6 +83,9 @@ export type FilterableEventName = {
 /** MonitorFilter: each category absent (= nothing suppressed) or a BIT STRING of suppressed events. */
 export type MonitorFilter = { [C in MonitorFilterCategory]?: BitString } & { unknownFields?: UnknownField[] };
 
+/** The filter that suppresses nothing, shared (frozen) by every monitor that asked for none. */
+export const NO_MONITOR_FILTER: MonitorFilter = Object.freeze({});
+
 /** Field tags in declaration order (the tags are deliberately not ascending). §8.1 [C-std] */
 const FIELD_TAGS: Readonly<Record<MonitorFilterCategory, number>> = {
   callControl: 0,

@@ -4,7 +4,7 @@
 import { decodeValue, implicit } from "../csta/codec.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { type DeviceID, deviceId } from "../csta/device_id.ts";
-import { type MonitorFilter, monitorFilter } from "../csta/monitor_filter.ts";
+import { type MonitorFilter, monitorFilter, NO_MONITOR_FILTER } from "../csta/monitor_filter.ts";
 import { readHeader, TlvHeader } from "../csta/tlv.ts";
 
 export interface MonitorStartRequest {
@@ -43,7 +43,7 @@ export function readMonitorStart(argument: Uint8Array): MonitorStartRequest | Cs
         "neither a DeviceID nor a ConnectionID",
       );
     }
-    const request: MonitorStartRequest = { objectElement, device, filter: {} };
+    const request: MonitorStartRequest = { objectElement, device, filter: NO_MONITOR_FILTER };
     if (object.end < end && argument[object.end] === 0xa0) {
       const filter = header(argument, object.end, end, "MonitorStart requestedMonitorFilter");
       if (filter.length < 0) {
@@ -82,7 +82,7 @@ export function readChangeMonitorFilter(argument: Uint8Array): ChangeFilterReque
     // ECMA-285 types requestedFilterList as an untagged MonitorFilter (`30`); PROTOCOL.md §8.2 shows the
     // `A0` of MonitorStart. Both are accepted; the answer uses the ECMA form.
     const tag = xref.end < end ? argument[xref.end] : undefined;
-    if (tag !== 0x30 && tag !== 0xa0) return { crossRef, filter: {} };
+    if (tag !== 0x30 && tag !== 0xa0) return { crossRef, filter: NO_MONITOR_FILTER };
     const filter = header(argument, xref.end, end, "ChangeMonitorFilter requestedFilterList");
     if (filter.length < 0) {
       throw new CstaDecodeError("ChangeMonitorFilter requestedFilterList", filter.start, "indefinite length");

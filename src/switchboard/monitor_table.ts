@@ -2,6 +2,7 @@
 // with its own cross-reference ID that stays the same across PBX reconnects (§13 design point 2).
 
 import type { MonitorFilter } from "../csta/monitor_filter.ts";
+import { APP_XREF_MAX, readAppXref } from "./app_xref.ts";
 
 export type MonitorState =
   /** MonitorStart sent to the PBX, answer pending; later subscribers wait for it. */
@@ -12,9 +13,8 @@ export type MonitorState =
   | "lost";
 
 export interface Subscription {
-  /** The cross-reference ID this application knows; 4 octets, unique on this appliance. */
-  readonly appXref: Uint8Array;
-  readonly appXrefKey: string;
+  /** The cross-reference ID this application knows, unique on this appliance (octets: `appXrefOctets`). */
+  readonly appXref: number;
   readonly sessionId: number;
   readonly monitor: Monitor;
   /** What the application asked to suppress; events it suppresses are not sent to it. */
@@ -28,7 +28,8 @@ export interface Monitor {
   state: MonitorState;
   pbxXref?: Uint8Array;
   pbxXrefKey?: string;
-  readonly subscribers: Map<string, Subscription>;
+  /** Keyed by application crossRef. */
+  readonly subscribers: Map<number, Subscription>;
   /** Why the PBX refused the last (re-)start, for status. */
   lastRefusal?: string;
 }
@@ -42,7 +43,7 @@ export function xrefKey(xref: Uint8Array): string {
 export class MonitorTable {
   #byDevice = new Map<string, Monitor>();
   #byPbxXref = new Map<string, Monitor>();
-  #byAppXref = new Map<string, Subscription>();
+  #byAppXref = new Map<number, Subscription>();
   #nextAppXref = 1;
 
   get size(): number {
@@ -61,8 +62,10 @@ export class MonitorTable {
     return this.#byPbxXref.get(xrefKey(xref));
   }
 
-  subscription(appXref: Uint8Array): Subscription | undefined {
-    return this.#byAppXref.get(xrefKey(appXref));
+  /** The subscription an application names by the crossRef octets it was given. */
+  subscription(appXrefOctets: Uint8Array): Subscription | undefined {
+    const appXref = readAppXref(appXrefOctets);
+    return appXref === undefined ? undefined : this.#byAppXref.get(appXref);
   }
 
   /** The monitor for a device, created in state `starting` when there is none. */
@@ -98,24 +101,17 @@ export class MonitorTable {
     sessionId: number,
     filter: MonitorFilter,
   ): Subscription {
-    const appXref = this.#allocateAppXref();
-    const subscription: Subscription = {
-      appXref,
-      appXrefKey: xrefKey(appXref),
-      sessionId,
-      monitor,
-      filter,
-    };
-    monitor.subscribers.set(subscription.appXrefKey, subscription);
-    this.#byAppXref.set(subscription.appXrefKey, subscription);
+    const subscription: Subscription = { appXref: this.#allocateAppXref(), sessionId, monitor, filter };
+    monitor.subscribers.set(subscription.appXref, subscription);
+    this.#byAppXref.set(subscription.appXref, subscription);
     return subscription;
   }
 
   /** Removes a subscription; returns true when it was the monitor's last one (the monitor is removed). */
   unsubscribe(subscription: Subscription): boolean {
     const { monitor } = subscription;
-    monitor.subscribers.delete(subscription.appXrefKey);
-    this.#byAppXref.delete(subscription.appXrefKey);
+    monitor.subscribers.delete(subscription.appXref);
+    this.#byAppXref.delete(subscription.appXref);
     if (monitor.subscribers.size > 0) return false;
     this.remove(monitor);
     return true;
@@ -123,20 +119,18 @@ export class MonitorTable {
 
   /** Drops a monitor and all its subscriptions (the PBX stopped it and nobody is left to tell). */
   remove(monitor: Monitor): void {
-    for (const subscription of monitor.subscribers.values()) this.#byAppXref.delete(subscription.appXrefKey);
+    for (const subscription of monitor.subscribers.values()) this.#byAppXref.delete(subscription.appXref);
     monitor.subscribers.clear();
     this.#byDevice.delete(monitor.key);
     if (monitor.pbxXrefKey) this.#byPbxXref.delete(monitor.pbxXrefKey);
   }
 
-  #allocateAppXref(): Uint8Array {
-    // 4 octets like a typical PBX crossRef; 2^32 subscriptions before a repeat, and a repeat skips
-    // IDs in use.
+  #allocateAppXref(): number {
+    // 2^32 - 1 subscriptions before a repeat, and a repeat skips IDs in use.
     for (;;) {
       const value = this.#nextAppXref;
-      this.#nextAppXref = value === 0xffffffff ? 1 : value + 1;
-      const xref = new Uint8Array([value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff]);
-      if (!this.#byAppXref.has(xrefKey(xref))) return xref;
+      this.#nextAppXref = value === APP_XREF_MAX ? 1 : value + 1;
+      if (!this.#byAppXref.has(value)) return value;
     }
   }
 }

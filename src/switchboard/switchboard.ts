@@ -34,6 +34,7 @@ import {
   unrecognizedOperationReject,
 } from "./local_answers.ts";
 import { firstOctetString, readChangeMonitorFilter, readMonitorStart } from "./monitor_request.ts";
+import { APP_XREF_OCTETS, appXrefOctets } from "./app_xref.ts";
 import { type Monitor, MonitorTable, type Subscription, xrefKey } from "./monitor_table.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { Session, type SessionInfo, type SessionPort } from "./session.ts";
@@ -85,6 +86,8 @@ export class Switchboard {
   #sessions = new Map<number, Session>();
   #nextSessionId = 1;
   #monitors = new MonitorTable();
+  /** Each fan-out copy's crossRef octets, copied into the application's queue at once. */
+  #appXrefScratch = new Uint8Array(APP_XREF_OCTETS);
   #waiting = new Map<Monitor, WaitingStart[]>();
   #cdr?: ExclusiveOwner;
   #hotel?: ExclusiveOwner;
@@ -362,7 +365,9 @@ export class Switchboard {
     if (start.session.closed) return this.#releaseSeat(start.session, monitor.key);
     const subscription = this.#monitors.subscribe(monitor, start.session.id, start.filter);
     start.session.subscriptions.add(subscription);
-    start.session.port.deliver(monitorStartAnswer(start.invokeId, subscription.appXref, start.filterElement));
+    start.session.port.deliver(
+      monitorStartAnswer(start.invokeId, appXrefOctets(subscription.appXref), start.filterElement),
+    );
   }
 
   #monitorStop(session: Session, peek: InvokePeek): void {
@@ -545,7 +550,8 @@ export class Switchboard {
       // Only the invoke ID and crossRef change; private data stays byte for byte, and each copy is
       // written straight into the session's queue. §13 points 2 and 5
       session.counters.eventsSent++;
-      session.deliverCopy(copies.addressedTo(session.nextInvokeId(), subscription.appXref));
+      const appXref = appXrefOctets(subscription.appXref, this.#appXrefScratch);
+      session.deliverCopy(copies.addressedTo(session.nextInvokeId(), appXref));
       copied++;
     }
     this.#eventsOut.add(this.#now(), copied);
@@ -561,7 +567,7 @@ export class Switchboard {
       if (!session) continue;
       session.subscriptions.delete(subscription);
       session.port.deliver(
-        replaceCrossRefId(replaceInvokeId(apdu, session.nextInvokeId()), subscription.appXref),
+        replaceCrossRefId(replaceInvokeId(apdu, session.nextInvokeId()), appXrefOctets(subscription.appXref)),
       );
     }
     for (const subscription of [...monitor.subscribers.values()]) {

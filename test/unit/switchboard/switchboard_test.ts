@@ -184,6 +184,26 @@ Deno.test("an application that disconnects stops its monitors; the last one stop
   assert.deepEqual(pbx.opcodes(), [Opcode.monitorStart, Opcode.monitorStop]);
 });
 
+Deno.test("a MonitorStop naming another application's crossRef, or octets of the wrong length, stops nothing", async () => {
+  const { pbx, connect } = setup();
+  const [a, b] = [connect("a"), connect("b")];
+  a.send(monitorStart(1, deviceByNumber("101")));
+  pbx.answer(0, pbxXrefResult(hex("01")));
+  await flush();
+  const xrefOfA = crossRefOf(a.port.take()[0]);
+  assert.equal(xrefOfA.length, 4);
+  const invalid = { kind: "operation", value: "invalidMonitorCrossRefID" };
+  b.send(monitorStop(2, xrefOfA));
+  // The same number in fewer octets is not the crossRef that was given out.
+  a.send(monitorStop(3, xrefOfA.subarray(xrefOfA.findIndex((octet) => octet !== 0))));
+  assert.deepEqual((b.port.take()[0] as { failure: unknown }).failure, invalid);
+  assert.deepEqual((a.port.take()[0] as { failure: unknown }).failure, invalid);
+  assert.deepEqual(pbx.opcodes(), [Opcode.monitorStart], "no MonitorStop reached the PBX");
+  a.send(monitorStop(4, xrefOfA));
+  assert.equal(a.port.take()[0].kind, "returnResult");
+  assert.deepEqual(pbx.opcodes(), [Opcode.monitorStart, Opcode.monitorStop]);
+});
+
 Deno.test("a MonitorStop the PBX refuses is logged; one cut off by the link going down is not", async () => {
   const { pbx, board, connect, warnings } = setup();
   for (const [index, device] of ["102", "103"].entries()) {

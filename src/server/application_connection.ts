@@ -15,6 +15,7 @@ import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import { peekApdu } from "../csta/peek.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import { ReadBuffer } from "../net/read_buffer.ts";
 import type { WriteWindow } from "../net/write_window.ts";
 import type { Session, Transport } from "../switchboard/session.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
@@ -153,13 +154,14 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   };
 
   const reassembler = new FrameReassembler({ maxFrameSize: ctx.maxFrameBytes });
-  // Applications send little (requests, answers); a small buffer keeps 1000 idle connections cheap.
-  const buffer = new Uint8Array(8 * 1024);
+  // Applications send little (requests, answers) and now and then a burst: 1,000 idle ones stay cheap.
+  const buffer = new ReadBuffer();
   try {
     while (!closed) {
-      const n = await conn.read(buffer);
+      const n = await conn.read(buffer.bytes);
       if (n === null) break;
-      reassembler.push(buffer.subarray(0, n), onApdu);
+      reassembler.push(buffer.bytes.subarray(0, n), onApdu);
+      buffer.afterRead(n);
     }
   } catch (error) {
     if (error instanceof CstaDecodeError) {

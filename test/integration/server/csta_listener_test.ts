@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { CstaUsers } from "../../../src/auth/csta_users.ts";
 import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
 import { encodeLoginAarq, panasonicAarq } from "../../../src/csta/acse.ts";
-import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
+import { concatBytes, constructed, tlv } from "../../../src/csta/ber_writer.ts";
+import { encodeFrame } from "../../../src/csta/framing.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
@@ -12,6 +13,7 @@ import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { CstaListener } from "../../../src/server/csta_listener.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
+import { systemStatusInvoke, SystemStatusValue } from "../../../src/switchboard/local_answers.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 import { selfSignedForLocalhost } from "../../support/openssl_certificate.ts";
 import { hex, RawCstaPeer, toHex } from "../../support/raw_csta_peer.ts";
@@ -192,6 +194,26 @@ Deno.test("past the CTI application limit a new application is refused (rejected
   } finally {
     first.close();
     second.close();
+    await h.close();
+  }
+});
+
+Deno.test("a burst of 2,000 requests in one write and a 40 KB frame are each answered once, in order", async () => {
+  const h = await harness();
+  const app = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    await app.send(panasonicAarq());
+    await app.waitFor(2);
+    // SystemStatus is answered by cstabox itself, so the burst is not held back by requests in flight.
+    const burst = Array.from({ length: 2000 }, (_, i) => systemStatusInvoke(i + 1, SystemStatusValue.normal));
+    const escape = encodeInvoke(2001, Opcode.escape, constructed(0x30, [tlv(0x04, new Uint8Array(40_000))]));
+    await app.sendBytes(concatBytes([...burst, escape].map((apdu) => encodeFrame(apdu))));
+    const answers = (await app.waitFor(2 + 2001, 10_000)).slice(2).map((apdu) => peekApdu(apdu) as ApduPeek);
+    assert.deepEqual(answers.map((answer) => answer.kind === "returnResult" && answer.invokeId), [
+      ...Array.from({ length: 2001 }, (_, i) => i + 1),
+    ]);
+  } finally {
+    app.close();
     await h.close();
   }
 });

@@ -156,11 +156,14 @@ async function fanOut(
     const started = performance.now();
     const cpuBefore = target.usage();
     let peakRssMb = cpuBefore.rssMb;
+    let peakRssAnonMb = cpuBefore.rssAnonMb;
     while (performance.now() - started < options.seconds * 1000) {
       playCall(sim, actionAt);
       const due = started + ((sim.eventReportsSent - reportsBefore) / targetEventsPerSecond) * 1000;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-      peakRssMb = Math.max(peakRssMb, target.usage().rssMb);
+      const usage = target.usage();
+      peakRssMb = Math.max(peakRssMb, usage.rssMb);
+      peakRssAnonMb = Math.max(peakRssAnonMb, usage.rssAnonMb);
     }
     const elapsed = (performance.now() - started) / 1000;
     const pbxFrames = sim.eventReportsSent - reportsBefore;
@@ -189,7 +192,10 @@ async function fanOut(
     }
     row("CPU", cpuShare * 100, "% of a core");
     row("RSS idle (applications connected and monitoring)", idle.rssMb, "MB");
+    row("RSS idle: anonymous (the process's own)", idle.rssAnonMb, "MB");
+    row("RSS idle: mapped from files (the executable's code)", idle.rssFileMb, "MB");
     row("RSS peak under load", peakRssMb, "MB");
+    row("RSS peak under load: anonymous", peakRssAnonMb, "MB");
     row("applications dropped", dropped, "apps");
     if (target instanceof CstaboxProcess) {
       const memory = await target.memory();
@@ -341,14 +347,27 @@ function callIdOf(apdu: Uint8Array, peek: InvokePeek): number | undefined {
 interface ProcessUsage {
   cpuSeconds: number;
   rssMb: number;
+  /** Of the RSS, anonymous pages: what the process allocated itself (V8 heap, buffers, sockets). */
+  rssAnonMb: number;
+  /** Of the RSS, pages mapped from files: mostly the executable's code, shared and reclaimable. */
+  rssFileMb: number;
 }
 
-/** CPU time (utime + stime) and resident memory (`VmRSS`) of a process, from /proc. */
+/** CPU time (utime + stime) and resident memory (`VmRSS` and its parts) of a process, from /proc. */
 function processUsage(pid: number): ProcessUsage {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
   const ticks = Number(stat[11]) + Number(stat[12]); // in clock ticks (100/s)
-  const rss = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : NaN };
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const megabytes = (field: string) => {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return kb ? Number(kb[1]) / 1024 : NaN;
+  };
+  return {
+    cpuSeconds: ticks / 100,
+    rssMb: megabytes("VmRSS"),
+    rssAnonMb: megabytes("RssAnon"),
+    rssFileMb: megabytes("RssFile"),
+  };
 }
 
 /**

@@ -34,6 +34,7 @@ const pbxXrefs = new Map<string, Uint8Array>();
 const applications = new Set<QueuedWriter>();
 
 const pbx = await Deno.connect({ hostname: "127.0.0.1", port: Number(pbxPort) });
+pbx.setNoDelay(true); // like cstabox's own connections
 await pbx.write(encodeFrame(panasonicAarq()));
 const monitorObjects = devices.map((d) => constructed(0x30, [tlv(0x80, new TextEncoder().encode(d))]));
 const started = Promise.withResolvers<void>();
@@ -63,7 +64,8 @@ const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(`relay listening ${listener.addr.port}`);
 for await (const conn of listener) void serve(conn);
 
-async function serve(conn: Deno.Conn): Promise<void> {
+async function serve(conn: Deno.TcpConn): Promise<void> {
+  conn.setNoDelay(true);
   const writer = new QueuedWriter(conn, {
     maxQueuedBytes: 1 << 30,
     drainTimeoutMs: 60_000,

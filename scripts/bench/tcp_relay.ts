@@ -33,6 +33,9 @@ const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(`relay listening ${(listener.addr as Deno.NetAddr).port}`);
 for await (const client of listener) {
   const upstream = await Deno.connect({ hostname: "127.0.0.1", port: pbxPort });
+  // Without Nagle's algorithm, like cstabox's own connections.
+  client.setNoDelay(true);
+  upstream.setNoDelay(true);
   void pump(client, upstream);
   void pump(upstream, client);
 }

@@ -4,6 +4,7 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { encodeFrame, FrameReassembler, MAX_FRAME_SIZE } from "../csta/framing.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { CstaConnectError, CstaTimeoutError } from "./client_errors.ts";
 import type { ClientTransport, TransportReceiver } from "./client_transport.ts";
@@ -61,6 +62,7 @@ export class SocketTransport implements ClientTransport {
    */
   static async connect(options: SocketTransportOptions): Promise<SocketTransport> {
     const conn = await openConnection(options);
+    sendAtOnce(conn);
     return new SocketTransport(conn, options);
   }
 

@@ -14,6 +14,7 @@ import { Lifecycle } from "../lifecycle.ts";
 import { noDataAnswer, SystemStatusValue } from "../switchboard/local_answers.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
 import { Deadlines } from "../deadlines.ts";
@@ -243,6 +244,7 @@ export class PbxLink implements Service, Upstream {
       conn.close();
       return "failed";
     }
+    sendAtOnce(conn);
     this.#counters.connects++;
     this.#conn = conn;
     this.#writer = new QueuedWriter(conn, {

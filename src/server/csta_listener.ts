@@ -4,6 +4,7 @@
 import type { CstaUsers } from "../auth/csta_users.ts";
 import type { LoginThrottle } from "../auth/login_throttle.ts";
 import { Lifecycle } from "../lifecycle.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { WriteWindow } from "../net/write_window.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
@@ -107,6 +108,7 @@ export class CstaListener implements Service {
         continue;
       }
       this.#counters.accepted++;
+      sendAtOnce(conn);
       this.#connections.add(conn);
       const served = serveApplication(conn, this.#context()).finally(() => {
         this.#connections.delete(conn);

@@ -4,6 +4,7 @@
 import { encodeAareRejected } from "../csta/acse.ts";
 import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import type { Logger } from "../log/logger.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { Association, type AssociationOptions } from "./association.ts";
 
@@ -110,6 +111,7 @@ export class SimServer {
       } catch {
         return; // listener closed
       }
+      sendAtOnce(conn);
       this.#connections.add(conn);
       this.#track(this.#onConnection(conn));
     }

@@ -3,6 +3,7 @@
 
 import { type Clock, systemClock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { ListenerInfo } from "../service.ts";
 import type { AllowList } from "./allow_list.ts";
@@ -155,6 +156,7 @@ export class LocalServer {
   }
 
   #admit(conn: Deno.TcpConn): void {
+    sendAtOnce(conn);
     const remote = conn.remoteAddr as Deno.NetAddr;
     const { allowList, maxCollectors } = this.#options;
     if (!allowList.allows(remote.hostname)) {

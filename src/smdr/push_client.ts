@@ -4,6 +4,7 @@
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { describeError } from "../service_registry.ts";
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../net/backoff.ts";
@@ -156,6 +157,7 @@ export class PushClient {
         closeQuietly(conn);
         break;
       }
+      sendAtOnce(conn);
       this.#status.attempts = 0;
       this.#status.retryInMs = null;
       this.#status.nextAttemptAt = null;

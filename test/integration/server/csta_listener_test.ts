@@ -10,7 +10,7 @@ import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
-import { CstaListener } from "../../../src/server/csta_listener.ts";
+import { type AcceptingListener, CstaListener } from "../../../src/server/csta_listener.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { systemStatusInvoke, SystemStatusValue } from "../../../src/switchboard/local_answers.ts";
@@ -50,7 +50,13 @@ interface Harness {
 }
 
 async function harness(
-  options: { ctiApplications?: number; queueBytes?: number; loginsPerMinute?: number } = {},
+  options: {
+    ctiApplications?: number;
+    queueBytes?: number;
+    loginsPerMinute?: number;
+    /** Records each setNoDelay call on the accepted plain TCP connections. */
+    noDelayCalls?: (boolean | undefined)[];
+  } = {},
 ): Promise<Harness> {
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
   const users = new CstaUsers(() => db, 1000);
@@ -84,7 +90,7 @@ async function harness(
     ...common,
     name: "csta-tcp",
     transport: "tcp",
-    listen: () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
+    listen: () => recordingNoDelay(Deno.listen({ hostname: "127.0.0.1", port: 0 }), options.noDelayCalls),
     loginRequired: () => false,
   });
   const tls = new CstaListener({
@@ -111,6 +117,23 @@ async function harness(
 
 const portOf = (listener: CstaListener) => listener.status().listeners![0].port;
 
+function recordingNoDelay(listener: Deno.TcpListener, calls?: (boolean | undefined)[]): AcceptingListener {
+  if (!calls) return listener;
+  return {
+    addr: listener.addr,
+    close: () => listener.close(),
+    async accept() {
+      const conn = await listener.accept();
+      const original = conn.setNoDelay.bind(conn);
+      conn.setNoDelay = (noDelay?: boolean) => {
+        calls.push(noDelay);
+        original(noDelay);
+      };
+      return conn;
+    },
+  };
+}
+
 Deno.test("plain TCP without login gets the Panasonic AARE bytes, then SystemStatus(normal) with invoke ID 1", async () => {
   const h = await harness();
   const app = await RawCstaPeer.connect(portOf(h.tcp));
@@ -119,6 +142,20 @@ Deno.test("plain TCP without login gets the Panasonic AARE bytes, then SystemSta
     const [aare, status] = await app.waitFor(2);
     assert.equal(toHex(aare), toHex(AARE_ACCEPTED));
     assert.equal(toHex(status), toHex(SYSTEM_STATUS_NORMAL_ID_1));
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("plain TCP applications are served without Nagle's algorithm, so events are not held for ACKs", async () => {
+  const noDelayCalls: (boolean | undefined)[] = [];
+  const h = await harness({ noDelayCalls });
+  const app = await RawCstaPeer.connect(portOf(h.tcp));
+  try {
+    await app.send(panasonicAarq());
+    await app.waitFor(2);
+    assert.deepEqual(noDelayCalls, [true]);
   } finally {
     app.close();
     await h.close();

@@ -70,7 +70,8 @@ export class BufferPool {
     if (!(buffer instanceof ArrayBuffer)) return;
     const size = buffer.byteLength;
     if (!isPooledSize(size) || this.#retainedBytes + size > this.#retainBytes) return;
-    (this.#free[classOf(size)] ??= []).push(new Uint8Array(buffer));
+    const whole = view.byteOffset === 0 && view.length === size ? view : new Uint8Array(buffer);
+    (this.#free[classOf(size)] ??= []).push(whole);
     this.#retainedBytes += size;
   }
 

@@ -52,6 +52,8 @@ export class QueuedWriter {
    * applications falling behind, objects per frame once held 700 MB of V8 heap for 190 MB of frames).
    */
   #pending: Uint8Array[] = [];
+  /** How many bytes of each pending buffer are queued (the rest is spare room from the pool). */
+  #pendingUsed: number[] = [];
   #tail?: Uint8Array;
   #tailUsed = 0;
   /**
@@ -63,6 +65,10 @@ export class QueuedWriter {
   #inFlightBytes = 0;
   #flushScheduled = false;
   #writing = false;
+  /** The buffer being written, how much of it, and how much is written so far. */
+  #inFlight?: Uint8Array;
+  #inFlightUsed = 0;
+  #inFlightOffset = 0;
   #failed = false;
   /** When the write in progress began (monotonic clock ms); -1 when none is. */
   #writeStartedAt = -1;
@@ -77,6 +83,12 @@ export class QueuedWriter {
     this.#clock = options.clock ?? systemClock;
     this.#buffers = options.buffers ?? sharedWriteBuffers;
   }
+
+  // Bound once per writer: at 1,000 applications there are hundreds of thousands of writes a second, and a
+  // closure, an async function's frame and its promises per write were most of the fan-out's garbage.
+  #flushSoon = (): void => this.#flush();
+  #afterWrite = (n: number): void => this.#written(n);
+  #afterWriteError = (error: unknown): void => this.#writeFailed(error);
 
   /** Bytes waiting or being written. */
   get queuedBytes(): number {
@@ -123,6 +135,7 @@ export class QueuedWriter {
     this.#failed = true;
     this.#sealTail();
     for (const unsent of this.#pending.splice(0)) this.#buffers.give(unsent);
+    this.#pendingUsed.length = 0;
     this.#pendingBytes = 0;
     if (this.#stallWatch !== undefined) this.#clock.clearTimeout(this.#stallWatch);
     this.#stallWatch = undefined;
@@ -149,42 +162,69 @@ export class QueuedWriter {
     // Everything queued during this turn (one PBX frame fanned out, several frames of one read), or
     // within the write window, leaves in one write.
     const window = this.#options.window;
-    if (window) window.schedule(() => void this.#flush());
-    else queueMicrotask(() => void this.#flush());
+    if (window) window.schedule(this.#flushSoon);
+    else queueMicrotask(this.#flushSoon);
   }
 
-  async #flush(): Promise<void> {
+  #flush(): void {
     this.#flushScheduled = false;
-    while (!this.#failed && this.#pendingBytes > 0) {
-      const buffer = this.#takeWrite();
-      this.#inFlightBytes = buffer.length;
-      this.#pendingBytes -= buffer.length;
-      this.#writing = true;
-      this.#writeStarted();
-      try {
-        let offset = 0;
-        while (offset < buffer.length && !this.#failed) {
-          offset += await this.#sink.write(buffer.subarray(offset));
-          this.#inFlightBytes = buffer.length - offset;
-        }
-        this.#bytesWritten += offset;
-        // Only a write that completed is done with its buffer; after an error the sink may still hold it.
-        if (offset === buffer.length) this.#buffers.give(buffer);
-      } catch (error) {
-        this.#fail({ kind: "writeError", error });
-      } finally {
-        this.#writing = false;
-        this.#inFlightBytes = 0;
-        this.#writeStartedAt = -1;
-      }
-    }
-    if (this.queuedBytes === 0) this.#resolveIdle();
+    if (!this.#writing) this.#writeNext();
   }
 
-  /** The next write: the oldest buffer (the tail, sealed, when it is the only one). */
-  #takeWrite(): Uint8Array {
-    if (this.#pending.length === 0) this.#sealTail();
-    return this.#pending.shift()!;
+  /** Starts the next write, if anything is queued; each completed write starts the one after it. */
+  #writeNext(): void {
+    if (this.#failed || this.#pendingBytes === 0) {
+      if (this.queuedBytes === 0) this.#resolveIdle();
+      return;
+    }
+    // Usually nothing is sealed and the tail goes out as it is, without passing through the arrays.
+    if (this.#pending.length > 0) {
+      this.#inFlight = this.#pending.shift()!;
+      this.#inFlightUsed = this.#pendingUsed.shift()!;
+    } else {
+      this.#inFlight = this.#tail!;
+      this.#inFlightUsed = this.#releaseTail();
+    }
+    this.#inFlightOffset = 0;
+    this.#inFlightBytes = this.#inFlightUsed;
+    this.#pendingBytes -= this.#inFlightUsed;
+    this.#writing = true;
+    this.#writeStarted();
+    this.#writeRest();
+  }
+
+  /** Writes what the peer has not yet taken of the buffer in flight. */
+  #writeRest(): void {
+    let written: Promise<number>;
+    try {
+      written = this.#sink.write(this.#inFlight!.subarray(this.#inFlightOffset, this.#inFlightUsed));
+    } catch (error) {
+      return this.#writeFailed(error);
+    }
+    written.then(this.#afterWrite, this.#afterWriteError);
+  }
+
+  #written(n: number): void {
+    this.#inFlightOffset += n;
+    this.#inFlightBytes = this.#inFlightUsed - this.#inFlightOffset;
+    if (this.#inFlightBytes > 0 && !this.#failed) return this.#writeRest();
+    this.#bytesWritten += this.#inFlightOffset;
+    // Only a write that completed is done with its buffer; after an error the sink may still hold it.
+    if (this.#inFlightBytes === 0) this.#buffers.give(this.#inFlight!);
+    this.#endWrite();
+    this.#writeNext();
+  }
+
+  #writeFailed(error: unknown): void {
+    this.#fail({ kind: "writeError", error });
+    this.#endWrite();
+  }
+
+  #endWrite(): void {
+    this.#inFlight = undefined;
+    this.#writing = false;
+    this.#inFlightBytes = 0;
+    this.#writeStartedAt = -1;
   }
 
   /**
@@ -210,15 +250,26 @@ export class QueuedWriter {
     this.#tail = grown;
   }
 
+  /** Moves the tail, if it holds anything, behind the sealed buffers; an empty one goes back to the pool. */
   #sealTail(): void {
-    if (this.#tail && this.#tailUsed > 0) {
-      this.#pending.push(this.#tail.subarray(0, this.#tailUsed));
-      this.#tailBytes = bufferSizeFor(this.#tailUsed);
-    } else if (this.#tail) {
-      this.#buffers.give(this.#tail);
+    const tail = this.#tail;
+    if (!tail) return;
+    if (this.#tailUsed === 0) {
+      this.#buffers.give(tail);
+      this.#tail = undefined;
+      return;
     }
+    this.#pending.push(tail);
+    this.#pendingUsed.push(this.#releaseTail());
+  }
+
+  /** Lets go of the tail buffer (the caller now owns it) and returns how many bytes of it are queued. */
+  #releaseTail(): number {
+    const used = this.#tailUsed;
+    this.#tailBytes = bufferSizeFor(used);
     this.#tail = undefined;
     this.#tailUsed = 0;
+    return used;
   }
 
   // A timer per write would cost two timer operations per write on every connection; instead one watch

@@ -103,6 +103,41 @@ Deno.test("a rejected write is reported as a failure, never thrown", async () =>
   assert.equal(writer.enqueue(bytes(2)), false);
 });
 
+Deno.test("a write the peer takes only part of continues from where it stopped, in order", async () => {
+  const taken: number[][] = [];
+  const sink: ByteSink = {
+    write(chunk) {
+      const n = Math.min(3, chunk.length); // a socket whose send buffer holds 3 bytes at a time
+      taken.push([...chunk.subarray(0, n)]);
+      return Promise.resolve(n);
+    },
+  };
+  const writer = writerTo(sink, 100);
+  writer.enqueue(bytes(1, 2, 3, 4, 5, 6, 7, 8));
+  await writer.drained();
+  assert.deepEqual(taken, [[1, 2, 3], [4, 5, 6], [7, 8]]);
+  assert.equal(writer.bytesWritten, 8);
+  assert.equal(writer.queuedBytes, 0);
+});
+
+Deno.test("a sink that throws instead of rejecting is reported as a failure, never thrown", async () => {
+  const failures: WriterFailure[] = [];
+  const sink: ByteSink = {
+    write() {
+      throw new Deno.errors.BadResource("the connection is closed");
+    },
+  };
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 100,
+    drainTimeoutMs: 1000,
+    onFailure: (f) => failures.push(f),
+  });
+  writer.enqueue(bytes(1));
+  await writer.drained();
+  assert.deepEqual(failures.map((f) => f.kind), ["writeError"]);
+  assert.equal(writer.enqueue(bytes(2)), false);
+});
+
 Deno.test("over real TCP, a client that stops reading is cut off while another keeps receiving", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const reader = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });

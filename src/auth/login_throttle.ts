@@ -4,9 +4,13 @@
 export class LoginThrottle {
   #failures = new Map<string, number[]>();
 
+  /**
+   * `now` is a monotonic clock in ms by default: the wall clock set back by an hour (NTP after boot)
+   * would otherwise keep an address locked out for that hour.
+   */
   constructor(
     private readonly limitPerMinute: () => number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** True while `address` has used up its failed attempts for the last minute. */

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+
+Deno.test("an address is refused after its failed logins per minute, and again allowed a minute later", () => {
+  let now = 0;
+  const throttle = new LoginThrottle(() => 3, () => now);
+  for (let i = 0; i < 3; i++) throttle.recordFailure("192.0.2.7");
+  assert.equal(throttle.blocked("192.0.2.7"), true);
+  assert.equal(throttle.blocked("192.0.2.8"), false, "other addresses are not affected");
+  assert.deepEqual(throttle.blockedAddresses(), ["192.0.2.7"]);
+  now += 60_001;
+  assert.equal(throttle.blocked("192.0.2.7"), false);
+});
+
+Deno.test("a successful login clears the address's failures", () => {
+  const throttle = new LoginThrottle(() => 2, () => 0);
+  throttle.recordFailure("192.0.2.7");
+  throttle.recordSuccess("192.0.2.7");
+  throttle.recordFailure("192.0.2.7");
+  assert.equal(throttle.blocked("192.0.2.7"), false);
+});
+
+Deno.test("a lock-out lasts a minute of elapsed time, whatever happens to the wall clock", () => {
+  const realNow = Date.now;
+  let wallClock = realNow();
+  Date.now = () => wallClock;
+  try {
+    const throttle = new LoginThrottle(() => 1);
+    throttle.recordFailure("192.0.2.7");
+    // NTP setting the clock an hour forward must not end the lock-out at once (nor setting it back make it
+    // last an hour): the throttle measures on the monotonic clock.
+    wallClock += 3_600_000;
+    assert.equal(throttle.blocked("192.0.2.7"), true);
+  } finally {
+    Date.now = realNow;
+  }
+});

@@ -62,10 +62,8 @@ export class QueuedWriter {
    */
   #tailBytes = 0;
   #pendingBytes = 0;
-  #inFlightBytes = 0;
   #flushScheduled = false;
-  #writing = false;
-  /** The buffer being written, how much of it, and how much is written so far. */
+  /** The buffer being written (none while no write is), how much of it, and how much is written so far. */
   #inFlight?: Uint8Array;
   #inFlightUsed = 0;
   #inFlightOffset = 0;
@@ -92,7 +90,7 @@ export class QueuedWriter {
 
   /** Bytes waiting or being written. */
   get queuedBytes(): number {
-    return this.#pendingBytes + this.#inFlightBytes;
+    return this.#pendingBytes + this.#inFlightRemaining();
   }
 
   get bytesWritten(): number {
@@ -157,7 +155,7 @@ export class QueuedWriter {
   /** Counts `length` queued bytes and makes sure a flush will pick them up. */
   #queued(length: number): void {
     this.#pendingBytes += length;
-    if (this.#flushScheduled || this.#writing) return;
+    if (this.#flushScheduled || this.#inFlight) return;
     this.#flushScheduled = true;
     // Everything queued during this turn (one PBX frame fanned out, several frames of one read), or
     // within the write window, leaves in one write.
@@ -168,7 +166,7 @@ export class QueuedWriter {
 
   #flush(): void {
     this.#flushScheduled = false;
-    if (!this.#writing) this.#writeNext();
+    if (!this.#inFlight) this.#writeNext();
   }
 
   /** Starts the next write, if anything is queued; each completed write starts the one after it. */
@@ -186,9 +184,7 @@ export class QueuedWriter {
       this.#inFlightUsed = this.#releaseTail();
     }
     this.#inFlightOffset = 0;
-    this.#inFlightBytes = this.#inFlightUsed;
     this.#pendingBytes -= this.#inFlightUsed;
-    this.#writing = true;
     this.#writeStarted();
     this.#writeRest();
   }
@@ -206,11 +202,11 @@ export class QueuedWriter {
 
   #written(n: number): void {
     this.#inFlightOffset += n;
-    this.#inFlightBytes = this.#inFlightUsed - this.#inFlightOffset;
-    if (this.#inFlightBytes > 0 && !this.#failed) return this.#writeRest();
+    const remaining = this.#inFlightRemaining();
+    if (remaining > 0 && !this.#failed) return this.#writeRest();
     this.#bytesWritten += this.#inFlightOffset;
     // Only a write that completed is done with its buffer; after an error the sink may still hold it.
-    if (this.#inFlightBytes === 0) this.#buffers.give(this.#inFlight!);
+    if (remaining === 0) this.#buffers.give(this.#inFlight!);
     this.#endWrite();
     this.#writeNext();
   }
@@ -220,10 +216,12 @@ export class QueuedWriter {
     this.#endWrite();
   }
 
+  #inFlightRemaining(): number {
+    return this.#inFlight ? this.#inFlightUsed - this.#inFlightOffset : 0;
+  }
+
   #endWrite(): void {
     this.#inFlight = undefined;
-    this.#writing = false;
-    this.#inFlightBytes = 0;
     this.#writeStartedAt = -1;
   }
 

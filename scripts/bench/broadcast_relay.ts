@@ -12,6 +12,7 @@ import { CstaDecodeError } from "../../src/csta/decode_error.ts";
 import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
 import { Opcode } from "../../src/csta/opcodes.ts";
 import { peekApdu } from "../../src/csta/peek.ts";
+import { sendAtOnce } from "../../src/net/no_delay.ts";
 import { QueuedWriter } from "../../src/net/queued_writer.ts";
 import {
   monitorStartAnswer,
@@ -34,7 +35,7 @@ const pbxXrefs = new Map<string, Uint8Array>();
 const applications = new Set<QueuedWriter>();
 
 const pbx = await Deno.connect({ hostname: "127.0.0.1", port: Number(pbxPort) });
-pbx.setNoDelay(true); // like cstabox's own connections
+sendAtOnce(pbx); // like cstabox's own connections
 await pbx.write(encodeFrame(panasonicAarq()));
 const monitorObjects = devices.map((d) => constructed(0x30, [tlv(0x80, new TextEncoder().encode(d))]));
 const started = Promise.withResolvers<void>();
@@ -64,8 +65,8 @@ const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(`relay listening ${listener.addr.port}`);
 for await (const conn of listener) void serve(conn);
 
-async function serve(conn: Deno.TcpConn): Promise<void> {
-  conn.setNoDelay(true);
+async function serve(conn: Deno.Conn): Promise<void> {
+  sendAtOnce(conn);
   const writer = new QueuedWriter(conn, {
     maxQueuedBytes: 1 << 30,
     drainTimeoutMs: 60_000,

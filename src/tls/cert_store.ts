@@ -440,7 +440,7 @@ export class CertStore implements Service {
     const reasons = [...candidate.reasons];
     const warnings = [...candidate.warnings];
     if (candidate.certificates.length > 0) {
-      const report = await validateServerCertificate({
+      const report = validateServerCertificate({
         certificates: candidate.certificates,
         key: candidate.key,
         now: this.#clock.now(),

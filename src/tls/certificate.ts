@@ -3,10 +3,30 @@
 
 import { Buffer } from "node:buffer";
 import { createHash, createPublicKey } from "node:crypto";
+import * as asn1js from "asn1js";
+import {
+  Asn1ShapeError,
+  decodeBer,
+  elements,
+  encoded,
+  explicit,
+  isContextTag,
+  smallInteger,
+} from "./asn1_tree.ts";
+import { formatName } from "./distinguished_name.ts";
+import { readGeneralNames } from "./general_names.ts";
 import { encodePem, parsePem, PemError } from "./pem.ts";
 import { describeKey } from "./private_key.ts";
 import { type Refusal, refusal } from "./problems.ts";
-import * as x509 from "./x509.ts";
+import { readSignatureAlgorithm, type SignatureAlgorithm, verifySignature } from "./signature_algorithm.ts";
+import {
+  type Extension,
+  extensionOids,
+  readBasicConstraints,
+  readExtendedKeyUsage,
+  readExtensions,
+  readKeyUsage,
+} from "./x509_extensions.ts";
 
 /** One subjectAltName entry; DNS names and IP addresses are what TLS clients compare against. */
 export interface SubjectAltName {
@@ -16,7 +36,7 @@ export interface SubjectAltName {
 
 export interface ParsedCertificate {
   der: Uint8Array<ArrayBuffer>;
-  x509: x509.X509Certificate;
+  /** `CN=box, O=Example`: attributes in certificate order, RFC 4514 escaping. */
   subject: string;
   issuer: string;
   /** Hex, as `openssl x509 -serial` prints it. */
@@ -26,10 +46,12 @@ export interface ParsedCertificate {
   subjectAltNames: SubjectAltName[];
   /** basicConstraints cA; undefined when the extension is absent. */
   isCa: boolean | undefined;
-  /** keyUsage bits (`x509.KeyUsageFlags`); undefined when the extension is absent (= any usage). */
+  /** keyUsage bits (`KeyUsage` flags); undefined when the extension is absent (= any usage). */
   keyUsage: number | undefined;
   /** extendedKeyUsage OIDs; undefined when the extension is absent (= any purpose). */
   extendedKeyUsage: string[] | undefined;
+  /** How many v3 extensions it has; a version 1 certificate has none. */
+  extensionCount: number;
   /** Subject and issuer are the same name (a root or a self-signed certificate). */
   selfIssued: boolean;
   /** SHA-256 of the DER, `AB:CD:…` as `openssl x509 -fingerprint -sha256` prints it. */
@@ -42,6 +64,8 @@ export interface ParsedCertificate {
   signatureHash: string | undefined;
   /** SubjectPublicKeyInfo DER, to match against a private key. */
   spkiDer: Uint8Array<ArrayBuffer>;
+  /** What the issuer signed (the tbsCertificate's DER), how, and the signature, to check the chain. */
+  signed: { tbs: Uint8Array; algorithm: SignatureAlgorithm; signature: Uint8Array };
 }
 
 export const extendedKeyUsageOids = {
@@ -65,56 +89,96 @@ export function extendedKeyUsageName(oid: string): string {
   return extendedKeyUsageNames[oid] ?? oid;
 }
 
-/** Parses one DER certificate; throws when it is not one. */
+/**
+ * Parses one DER certificate (RFC 5280 §4.1); throws `Asn1ShapeError`, naming the field, when it is not
+ * one.
+ */
 export function parseCertificateDer(der: Uint8Array): ParsedCertificate {
   const bytes = new Uint8Array(der);
-  const cert = new x509.X509Certificate(bytes);
-  const basic = cert.getExtension(x509.BasicConstraintsExtension);
-  const usage = cert.getExtension(x509.KeyUsagesExtension);
-  const extended = cert.getExtension(x509.ExtendedKeyUsageExtension);
-  const spkiDer = new Uint8Array(cert.publicKey.rawData);
-  const { name: signatureAlgorithm, hash: signatureHash } = describeSignature(cert);
+  const [tbsNode, algorithmNode, signatureNode] = elements(decodeBer(bytes, "certificate"), "certificate");
+  const tbs = readTbsCertificate(tbsNode);
+  if (!(signatureNode instanceof asn1js.BitString)) {
+    throw new Asn1ShapeError("certificate signatureValue", "expected BIT STRING");
+  }
+  const algorithm = readSignatureAlgorithm(algorithmNode, "certificate signatureAlgorithm");
+  const extension = (id: string) => tbs.extensions.find((e) => e.oid === id)?.value;
+  const basic = extension(extensionOids.basicConstraints);
+  const usage = extension(extensionOids.keyUsage);
+  const extended = extension(extensionOids.extendedKeyUsage);
+  const alternativeNames = extension(extensionOids.subjectAltName);
   return {
     der: bytes,
-    x509: cert,
-    subject: cert.subject,
-    issuer: cert.issuer,
-    serialNumber: cert.serialNumber.toUpperCase(),
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    subjectAltNames: readSubjectAltNames(cert),
-    isCa: basic ? basic.ca : undefined,
-    keyUsage: usage ? usage.usages : undefined,
-    extendedKeyUsage: extended ? extended.usages.map(String) : undefined,
-    selfIssued: cert.subject === cert.issuer,
+    subject: tbs.subject,
+    issuer: tbs.issuer,
+    serialNumber: tbs.serialNumber,
+    notBefore: tbs.notBefore,
+    notAfter: tbs.notAfter,
+    subjectAltNames: alternativeNames
+      ? readGeneralNames(decodeBer(alternativeNames, "subjectAltName"), "subjectAltName")
+      : [],
+    isCa: basic ? readBasicConstraints(basic) : undefined,
+    keyUsage: usage ? readKeyUsage(usage) : undefined,
+    extendedKeyUsage: extended ? readExtendedKeyUsage(extended) : undefined,
+    extensionCount: tbs.extensions.length,
+    selfIssued: tbs.subject === tbs.issuer,
     fingerprintSha256: fingerprint(bytes),
-    keyDescription: describePublicKey(spkiDer),
-    signatureAlgorithm,
-    signatureHash,
-    spkiDer,
+    keyDescription: describePublicKey(tbs.spkiDer),
+    signatureAlgorithm: algorithm.name,
+    signatureHash: algorithm.hash,
+    spkiDer: tbs.spkiDer,
+    signed: {
+      tbs: encoded(tbsNode),
+      algorithm,
+      signature: new Uint8Array(signatureNode.valueBlock.valueHexView),
+    },
   };
 }
 
-function readSubjectAltNames(cert: x509.X509Certificate): SubjectAltName[] {
-  const extension = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  if (!extension) return [];
-  return extension.names.items.map((name) => {
-    const type = name.type === "dns" || name.type === "ip" || name.type === "email" || name.type === "url"
-      ? name.type
-      : "other";
-    return { type, value: name.value };
-  });
+interface TbsCertificate {
+  serialNumber: string;
+  issuer: string;
+  subject: string;
+  notBefore: Date;
+  notAfter: Date;
+  spkiDer: Uint8Array<ArrayBuffer>;
+  extensions: Extension[];
 }
 
-function describeSignature(cert: x509.X509Certificate): { name: string; hash: string | undefined } {
-  try {
-    const algorithm = cert.signatureAlgorithm as { name: string; hash?: { name: string } };
-    const hash = algorithm.hash?.name;
-    const name = algorithm.name === "RSASSA-PKCS1-v1_5" ? "RSA" : algorithm.name;
-    return { name: hash ? `${name} with ${hash}` : name, hash };
-  } catch {
-    return { name: "unknown", hash: undefined };
+/** TBSCertificate: version [0] (DEFAULT v1), serial, signature, issuer, validity, subject, key, [1] [2] [3]. */
+function readTbsCertificate(node: asn1js.AsnType): TbsCertificate {
+  const fields = elements(node, "tbsCertificate");
+  const at = isContextTag(fields[0], 0) ? 1 : 0;
+  if (at === 1) smallInteger(explicit(fields[0], 0, "version"), "version");
+  const [serial, , issuer, validity, subject, spki, ...optional] = fields.slice(at);
+  if (!(serial instanceof asn1js.Integer)) throw new Asn1ShapeError("serialNumber", "expected INTEGER");
+  const [notBefore, notAfter] = elements(validity, "validity");
+  const extensions = optional.find((field) => isContextTag(field, 3));
+  return {
+    serialNumber: hex(serial.valueBlock.valueHexView),
+    issuer: formatName(issuer, "issuer"),
+    subject: formatName(subject, "subject"),
+    notBefore: readTime(notBefore, "notBefore"),
+    notAfter: readTime(notAfter, "notAfter"),
+    spkiDer: encoded(spki),
+    extensions: extensions ? readExtensions(explicit(extensions, 3, "extensions"), "extension") : [],
+  };
+}
+
+function readTime(node: asn1js.AsnType | undefined, what: string): Date {
+  // GeneralizedTime extends UTCTime in asn1js; both give a Date.
+  if (!(node instanceof asn1js.UTCTime)) {
+    throw new Asn1ShapeError(what, "expected UTCTime or GeneralizedTime");
   }
+  return node.toDate();
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join("");
+}
+
+/** Whether `issuer`'s key verifies the signature on `child`; throws when the algorithm cannot be checked. */
+export function isSignedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
+  return verifySignature(child.signed.algorithm, child.signed.tbs, child.signed.signature, issuer.spkiDer);
 }
 
 function describePublicKey(spkiDer: Uint8Array): string {
@@ -126,8 +190,7 @@ function describePublicKey(spkiDer: Uint8Array): string {
 }
 
 function fingerprint(der: Uint8Array): string {
-  const digest = createHash("sha256").update(der).digest();
-  return Array.from(digest, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":");
+  return hex(createHash("sha256").update(der).digest()).replace(/(..)(?!$)/g, "$1:");
 }
 
 /**

@@ -3,13 +3,19 @@
 
 import { Buffer } from "node:buffer";
 import { createPublicKey } from "node:crypto";
+import * as asn1js from "asn1js";
 import { isDnsName } from "./appliance_names.ts";
+import { decodeBer, elements, encoded, isContextTag, oid } from "./asn1_tree.ts";
+import type { SubjectAltName } from "./certificate.ts";
+import { encodeName, formatName, type NameAttribute } from "./distinguished_name.ts";
+import { readGeneralNames } from "./general_names.ts";
 import { generateKey, type KeyAlgorithmChoice } from "./key_generation.ts";
 import { canonicalIp } from "./name_coverage.ts";
 import { encodePem, parsePem } from "./pem.ts";
 import { describeKey } from "./private_key.ts";
 import { type Refusal, refusal, TlsRefusedError } from "./problems.ts";
-import * as x509 from "./x509.ts";
+import { signStructure } from "./signature_algorithm.ts";
+import { encodeServerExtensions, extensionOids, KeyUsage, readExtensions } from "./x509_extensions.ts";
 
 export interface CsrSubject {
   commonName: string;
@@ -44,9 +50,10 @@ export interface CsrSummary {
   keyAlgorithm: string;
 }
 
-const subjectAltNameOid = "2.5.29.17";
+/** PKCS#9 extensionRequest: the extensions the CA is asked to copy into the certificate. */
+const extensionRequestOid = "1.2.840.113549.1.9.14";
 
-const subjectAttributes: [keyof CsrSubject, string][] = [
+const subjectAttributes: [keyof CsrSubject, NameAttribute][] = [
   ["commonName", "CN"],
   ["organizationalUnit", "OU"],
   ["organization", "O"],
@@ -64,6 +71,11 @@ export function checkCsrRequest(request: CsrRequest): Refusal[] {
   }
   if (request.subject.country !== undefined && !/^[A-Z]{2}$/.test(request.subject.country)) {
     problems.push(refusal("csr_invalid", "subject.country: two capital letters (ISO 3166), e.g. DE"));
+  }
+  const email = request.subject.email?.trim();
+  // The subject's emailAddress is an IA5String (RFC 5280): ASCII only.
+  if (email && !/^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+$/.test(email)) {
+    problems.push(refusal("csr_invalid", "subject.email: an e-mail address in ASCII, e.g. pbx@example.com"));
   }
   for (const name of request.dnsNames) {
     const plain = name.startsWith("*.") ? name.slice(2) : name;
@@ -88,42 +100,66 @@ export async function createCsr(request: CsrRequest): Promise<CreatedCsr> {
   if (problems.length > 0) throw new TlsRefusedError(problems);
   const algorithm = request.keyAlgorithm ?? "ecdsa-p256";
   const key = await generateKey(algorithm);
-  const name: x509.JsonName = [];
+  const subject: [NameAttribute, string][] = [];
   for (const [field, type] of subjectAttributes) {
     const value = request.subject[field]?.trim();
-    if (value) name.push({ [type]: [value] });
+    if (value) subject.push([type, value]);
   }
-  const usage = algorithm.startsWith("rsa-")
-    ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
-    : x509.KeyUsageFlags.digitalSignature;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name,
-    keys: key.keys,
-    signingAlgorithm: key.signingAlgorithm,
-    extensions: [
-      new x509.SubjectAlternativeNameExtension([
-        ...request.dnsNames.map((value) => ({ type: "dns" as const, value })),
-        ...request.ipAddresses.map((value) => ({ type: "ip" as const, value })),
-      ]),
-      new x509.KeyUsagesExtension(usage, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+  // An RSA key may also be used for RSA key exchange by old clients; an EC key only signs.
+  const keyUsage = algorithm.startsWith("rsa-")
+    ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+    : KeyUsage.digitalSignature;
+  const extensions = encodeServerExtensions({ dns: request.dnsNames, ips: request.ipAddresses, keyUsage });
+  const certificationRequestInfo = new asn1js.Sequence({
+    value: [
+      new asn1js.Integer({ value: 0 }),
+      encodeName(subject),
+      asn1js.fromBER(key.spkiDer).result,
+      new asn1js.Constructed({
+        idBlock: { tagClass: 3, tagNumber: 0 },
+        value: [
+          new asn1js.Sequence({
+            value: [
+              new asn1js.ObjectIdentifier({ value: extensionRequestOid }),
+              new asn1js.Set({ value: [extensions] }),
+            ],
+          }),
+        ],
+      }),
     ],
   });
-  return { csrPem: encodePem("CERTIFICATE REQUEST", new Uint8Array(csr.rawData)), keyPem: key.pkcs8Pem };
+  const der = signStructure(certificationRequestInfo, key.privateKey);
+  return { csrPem: encodePem("CERTIFICATE REQUEST", der), keyPem: key.pkcs8Pem };
 }
 
-/** Reads back what a stored CSR asks for. */
+/** Reads back what a stored CSR asks for (RFC 2986 §4.1). Throws `Asn1ShapeError` when it is not a CSR. */
 export function summarizeCsr(csrPem: string): CsrSummary {
   const block = parsePem(csrPem).find((b) => b.label === "CERTIFICATE REQUEST");
   if (!block) throw new Error("no CERTIFICATE REQUEST block");
-  const csr = new x509.Pkcs10CertificateRequest(block.der);
-  const san = csr.getExtension(subjectAltNameOid);
-  const names = san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.items : [];
-  const publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: "der", type: "spki" });
+  const [info] = elements(decodeBer(block.der, "CSR"), "CSR");
+  const [, subject, spki, attributes] = elements(info, "certificationRequestInfo");
+  const names = requestedAltNames(attributes);
+  const publicKey = createPublicKey({ key: Buffer.from(encoded(spki)), format: "der", type: "spki" });
   return {
-    subject: csr.subject,
+    subject: formatName(subject, "CSR subject"),
     dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
     ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
     keyAlgorithm: describeKey(publicKey),
   };
+}
+
+/** The subjectAltName inside the extensionRequest attribute, if the CSR has one. */
+function requestedAltNames(attributes: asn1js.AsnType | undefined): SubjectAltName[] {
+  if (!isContextTag(attributes, 0) || !(attributes instanceof asn1js.Constructed)) return [];
+  for (const attribute of attributes.valueBlock.value) {
+    const [type, values] = elements(attribute, "CSR attribute");
+    if (oid(type, "CSR attribute type") !== extensionRequestOid) continue;
+    const [requested] = elements(values, "extensionRequest", true);
+    const alternativeNames = readExtensions(requested, "requested extension")
+      .find((e) => e.oid === extensionOids.subjectAltName);
+    if (alternativeNames) {
+      return readGeneralNames(decodeBer(alternativeNames.value, "subjectAltName"), "subjectAltName");
+    }
+  }
+  return [];
 }

@@ -1,5 +1,7 @@
 // New key pairs for the self-signed certificate and for CSRs, made with WebCrypto, exported as PKCS#8 PEM.
 
+import { Buffer } from "node:buffer";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { encodePem } from "./pem.ts";
 
 /** The key types an administrator may choose for a CSR; ECDSA P-256 is the default and what cstabox generates. */
@@ -7,40 +9,32 @@ export const keyAlgorithmChoices = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa
 export type KeyAlgorithmChoice = typeof keyAlgorithmChoices[number];
 
 export interface GeneratedKey {
-  keys: CryptoKeyPair;
-  /** The algorithm to sign certificates and CSRs with, for @peculiar/x509. */
-  signingAlgorithm: EcdsaParams | Algorithm;
+  /** To sign the certificate or CSR with (see `signWith`). */
+  privateKey: KeyObject;
+  /** SubjectPublicKeyInfo DER, as it goes into the certificate or CSR. */
+  spkiDer: Uint8Array<ArrayBuffer>;
   pkcs8Pem: string;
 }
 
 export async function generateKey(choice: KeyAlgorithmChoice = "ecdsa-p256"): Promise<GeneratedKey> {
-  let keys: CryptoKeyPair;
-  let signingAlgorithm: EcdsaParams | Algorithm;
-  if (choice.startsWith("ecdsa-")) {
-    const p384 = choice === "ecdsa-p384";
-    keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: p384 ? "P-384" : "P-256" }, true, [
-      "sign",
-      "verify",
-    ]);
-    signingAlgorithm = { name: "ECDSA", hash: p384 ? "SHA-384" : "SHA-256" } as EcdsaParams;
-  } else {
-    const modulusLength = Number(choice.slice("rsa-".length));
-    const algorithm = {
+  const algorithm = choice.startsWith("ecdsa-")
+    ? { name: "ECDSA", namedCurve: choice === "ecdsa-p384" ? "P-384" : "P-256" }
+    : {
       name: "RSASSA-PKCS1-v1_5",
-      modulusLength,
+      modulusLength: Number(choice.slice("rsa-".length)),
       publicExponent: new Uint8Array([1, 0, 1]),
       hash: "SHA-256",
     };
-    keys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
-    signingAlgorithm = { name: "RSASSA-PKCS1-v1_5" };
-  }
+  const keys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]) as CryptoKeyPair;
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  return { keys, signingAlgorithm, pkcs8Pem: encodePem("PRIVATE KEY", pkcs8) };
+  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
+  const spkiDer = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
+  return { privateKey, spkiDer, pkcs8Pem: encodePem("PRIVATE KEY", pkcs8) };
 }
 
-/** A positive 128-bit serial number in hex (RFC 5280 allows up to 20 bytes; CAs use random ones). */
-export function randomSerialNumber(): string {
+/** A positive 128-bit serial number (RFC 5280 allows up to 20 octets; CAs use random ones). */
+export function randomSerialNumber(): Uint8Array<ArrayBuffer> {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] & 0x7f) | 0x10;
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return bytes;
 }

@@ -1,12 +1,17 @@
 // The checks a certificate, its chain and its key pass before cstabox serves them: every failing check
 // becomes a refusal with its reason, so the administrator sees all problems at once, not one per attempt.
 
-import { extendedKeyUsageName, extendedKeyUsageOids, type ParsedCertificate } from "./certificate.ts";
+import {
+  extendedKeyUsageName,
+  extendedKeyUsageOids,
+  isSignedBy,
+  type ParsedCertificate,
+} from "./certificate.ts";
 import { assessExpiry, defaultWarningDays } from "./expiry.ts";
 import { type NameCoverage, nameCoverage } from "./name_coverage.ts";
 import { keySuitability, type PrivateKeyMaterial, publicKeyMatches } from "./private_key.ts";
 import { type Problem, type Refusal, refusal, type Warning, warning } from "./problems.ts";
-import { KeyUsageFlags } from "./x509.ts";
+import { KeyUsage } from "./x509_extensions.ts";
 
 export interface ValidationInput {
   /** The server certificate first, then the chain in the order given. At least one. */
@@ -26,7 +31,7 @@ export interface ValidationReport {
 }
 
 /** Runs every check; the certificate may be used only when `refusals` is empty. */
-export async function validateServerCertificate(input: ValidationInput): Promise<ValidationReport> {
+export function validateServerCertificate(input: ValidationInput): ValidationReport {
   const refusals: Refusal[] = [];
   const warnings: Warning[] = [];
   const [leaf] = input.certificates;
@@ -35,7 +40,7 @@ export async function validateServerCertificate(input: ValidationInput): Promise
   }
   checkKey(leaf, input.key, refusals);
   checkLeaf(leaf, input, refusals, warnings);
-  await checkChain(input.certificates, input.now, refusals, warnings);
+  checkChain(input.certificates, input.now, refusals, warnings);
   const coverage = nameCoverage(leaf.subjectAltNames, input.names);
   checkNames(leaf, coverage, warnings);
   return { refusals, warnings, coverage };
@@ -93,7 +98,7 @@ function checkLeaf(
       at,
     ));
   }
-  if (leaf.keyUsage !== undefined && !(leaf.keyUsage & KeyUsageFlags.digitalSignature)) {
+  if (leaf.keyUsage !== undefined && !(leaf.keyUsage & KeyUsage.digitalSignature)) {
     refusals.push(refusal(
       "key_usage",
       `the server certificate's key usage (${
@@ -126,12 +131,12 @@ function checkLeaf(
   }
 }
 
-async function checkChain(
+function checkChain(
   certs: ParsedCertificate[],
   now: number,
   refusals: Refusal[],
   warnings: Warning[],
-): Promise<void> {
+): void {
   for (let i = 1; i < certs.length; i++) {
     const child = certs[i - 1];
     const issuer = certs[i];
@@ -160,11 +165,11 @@ async function checkChain(
       );
       continue;
     }
-    await checkSignature(child, issuer, i - 1, refusals, ref(certs, i - 1));
+    checkSignature(child, issuer, i - 1, refusals, ref(certs, i - 1));
   }
   const last = certs[certs.length - 1];
   if (last.selfIssued) {
-    await checkSignature(last, last, certs.length - 1, refusals, ref(certs, certs.length - 1));
+    checkSignature(last, last, certs.length - 1, refusals, ref(certs, certs.length - 1));
   } else if (certs.length === 1) {
     // With intermediates given, a missing root is normal (clients have it); without any, say so.
     warnings.push(warning(
@@ -184,7 +189,7 @@ function checkCaCertificate(
 ): void {
   const at = ref(cert, index);
   // A version 1 root (no extensions at all) predates basicConstraints and is still accepted as a CA.
-  const legacyRoot = cert.selfIssued && cert.x509.extensions.length === 0;
+  const legacyRoot = cert.selfIssued && cert.extensionCount === 0;
   if (cert.isCa !== true && !legacyRoot) {
     refusals.push(
       refusal(
@@ -193,7 +198,7 @@ function checkCaCertificate(
         at,
       ),
     );
-  } else if (cert.keyUsage !== undefined && !(cert.keyUsage & KeyUsageFlags.keyCertSign)) {
+  } else if (cert.keyUsage !== undefined && !(cert.keyUsage & KeyUsage.keyCertSign)) {
     refusals.push(
       refusal(
         "chain_not_ca",
@@ -222,16 +227,16 @@ function checkCaCertificate(
   }
 }
 
-async function checkSignature(
+function checkSignature(
   child: ParsedCertificate,
   issuer: ParsedCertificate,
   childIndex: number,
   refusals: Refusal[],
   at: Problem["certificate"],
-): Promise<void> {
+): void {
   let valid: boolean;
   try {
-    valid = await child.x509.verify({ publicKey: issuer.x509.publicKey, signatureOnly: true });
+    valid = isSignedBy(child, issuer);
   } catch (error) {
     refusals.push(refusal(
       "chain_signature",
@@ -274,15 +279,15 @@ function checkNames(leaf: ParsedCertificate, coverage: NameCoverage[], warnings:
 }
 
 const keyUsageNameList: [number, string][] = [
-  [KeyUsageFlags.digitalSignature, "digitalSignature"],
-  [KeyUsageFlags.nonRepudiation, "nonRepudiation"],
-  [KeyUsageFlags.keyEncipherment, "keyEncipherment"],
-  [KeyUsageFlags.dataEncipherment, "dataEncipherment"],
-  [KeyUsageFlags.keyAgreement, "keyAgreement"],
-  [KeyUsageFlags.keyCertSign, "keyCertSign"],
-  [KeyUsageFlags.cRLSign, "cRLSign"],
-  [KeyUsageFlags.encipherOnly, "encipherOnly"],
-  [KeyUsageFlags.decipherOnly, "decipherOnly"],
+  [KeyUsage.digitalSignature, "digitalSignature"],
+  [KeyUsage.nonRepudiation, "nonRepudiation"],
+  [KeyUsage.keyEncipherment, "keyEncipherment"],
+  [KeyUsage.dataEncipherment, "dataEncipherment"],
+  [KeyUsage.keyAgreement, "keyAgreement"],
+  [KeyUsage.keyCertSign, "keyCertSign"],
+  [KeyUsage.cRLSign, "cRLSign"],
+  [KeyUsage.encipherOnly, "encipherOnly"],
+  [KeyUsage.decipherOnly, "decipherOnly"],
 ];
 
 function keyUsageNames(bits: number): string {

@@ -37,6 +37,16 @@ export const caExtensions = [
   "subjectKeyIdentifier = hash",
 ];
 
+/** Runs `body` with a fresh workspace and removes the workspace afterwards, whatever happens. */
+export async function withOpenssl<T>(body: (w: OpensslWorkspace) => Promise<T>): Promise<T> {
+  const w = await OpensslWorkspace.create();
+  try {
+    return await body(w);
+  } finally {
+    await w.cleanup();
+  }
+}
+
 export class OpensslWorkspace {
   #counter = 0;
   private constructor(readonly dir: string) {}

@@ -31,18 +31,32 @@ Deno.test("a small request takes the smallest free buffer that holds it when non
   assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 3, reused: 2 });
 });
 
-Deno.test("the pool keeps no more free bytes than its limit; the rest is left to the GC", () => {
+Deno.test("the pool keeps no more free bytes than its limit and frees the rest at once, not at the next GC", () => {
   const pool = new BufferPool({ retainBytes: 2500 });
-  for (const buffer of [pool.take(1), pool.take(1), pool.take(1)]) pool.give(buffer);
+  const buffers = [pool.take(1), pool.take(1), pool.take(1)];
+  for (const buffer of buffers) pool.give(buffer);
   assert.equal(pool.stats().retainedBytes, 2048);
+  assert.deepEqual(buffers.map((b) => (b.buffer as ArrayBuffer).detached), [false, false, true]);
+  assert.equal(buffers[2].length, 0, "a view of a freed buffer is empty");
 });
 
-Deno.test("buffers of sizes the pool does not hand out are not kept", () => {
+Deno.test("buffers of sizes the pool does not hand out are not kept, and are freed", () => {
   const pool = new BufferPool({ retainBytes: 1 << 20 });
-  pool.give(new Uint8Array(5000));
-  pool.give(new Uint8Array(512));
-  pool.give(pool.take(100_000));
+  const given = [new Uint8Array(5000), new Uint8Array(512), pool.take(100_000)];
+  for (const buffer of given) pool.give(buffer);
   assert.equal(pool.stats().retainedBytes, 0);
+  assert.ok(given.every((b) => (b.buffer as ArrayBuffer).detached));
+});
+
+Deno.test("a buffer given twice, or one that cannot be detached, is passed over without an error", () => {
+  const pool = new BufferPool({ retainBytes: 0 });
+  const buffer = new Uint8Array(1024);
+  pool.give(buffer);
+  pool.give(buffer);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  pool.give(new Uint8Array(memory.buffer));
+  assert.equal(memory.buffer.byteLength, 65536, "a WebAssembly memory keeps its bytes");
+  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 0, reused: 0 });
 });
 
 Deno.test("a negative or missing limit is refused at setup", () => {

@@ -16,6 +16,8 @@ export interface BufferPoolStats {
   retainedBytes: number;
   allocated: number;
   reused: number;
+  /** Buffers given back that the pool did not keep, freed at once. */
+  released: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export class BufferPool {
   #retainedBytes = 0;
   #allocated = 0;
   #reused = 0;
+  #released = 0;
 
   constructor(options: BufferPoolOptions) {
     if (!(options.retainBytes >= 0)) {
@@ -70,14 +73,22 @@ export class BufferPool {
     const buffer = view.buffer;
     if (!(buffer instanceof ArrayBuffer)) return;
     const size = buffer.byteLength;
-    if (!isPooledSize(size) || this.#retainedBytes + size > this.#retainBytes) return release(buffer);
+    if (!isPooledSize(size) || this.#retainedBytes + size > this.#retainBytes) {
+      if (release(buffer)) this.#released++;
+      return;
+    }
     const whole = view.byteOffset === 0 && view.length === size ? view : new Uint8Array(buffer);
     (this.#free[classOf(size)] ??= []).push(whole);
     this.#retainedBytes += size;
   }
 
   stats(): BufferPoolStats {
-    return { retainedBytes: this.#retainedBytes, allocated: this.#allocated, reused: this.#reused };
+    return {
+      retainedBytes: this.#retainedBytes,
+      allocated: this.#allocated,
+      reused: this.#reused,
+      released: this.#released,
+    };
   }
 }
 
@@ -92,12 +103,14 @@ export function bufferSizeFor(bytes: number): number {
  * fan-out cannot keep (about 1,500 a second at 500,000 copies/s) piled up to 35 MB outside the V8 heap
  * before a collection, and the process's RSS stayed at that height after it (docs/BENCHMARKS.md).
  */
-function release(buffer: ArrayBuffer): void {
-  if (buffer.detached) return;
+function release(buffer: ArrayBuffer): boolean {
+  if (buffer.detached) return false;
   try {
     buffer.transfer(0);
+    return true;
   } catch {
     // Not detachable (e.g. a WebAssembly memory): the GC frees it as before.
+    return false;
   }
 }
 

@@ -17,7 +17,7 @@ Deno.test("a buffer given back is handed out again for a request it can hold, ne
   pool.give(first.subarray(10, 20)); // a view gives back its whole buffer
   assert.notEqual(pool.take(9000).buffer, first.buffer, "a 16 KB request does not get the 8 KB buffer");
   assert.equal(pool.take(6000).buffer, first.buffer);
-  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 2, reused: 1 });
+  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 2, reused: 1, released: 0 });
 });
 
 Deno.test("a small request takes the smallest free buffer that holds it when none of its own size is free", () => {
@@ -28,7 +28,7 @@ Deno.test("a small request takes the smallest free buffer that holds it when non
   assert.equal(pool.take(100).buffer, medium.buffer);
   assert.equal(pool.take(100).buffer, large.buffer);
   assert.equal(pool.take(100).length, 1024, "nothing free left: a new buffer of the requested size");
-  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 3, reused: 2 });
+  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 3, reused: 2, released: 0 });
 });
 
 Deno.test("the pool keeps no more free bytes than its limit and frees the rest at once, not at the next GC", () => {
@@ -38,6 +38,7 @@ Deno.test("the pool keeps no more free bytes than its limit and frees the rest a
   assert.equal(pool.stats().retainedBytes, 2048);
   assert.deepEqual(buffers.map((b) => (b.buffer as ArrayBuffer).detached), [false, false, true]);
   assert.equal(buffers[2].length, 0, "a view of a freed buffer is empty");
+  assert.equal(pool.stats().released, 1);
 });
 
 Deno.test("buffers of sizes the pool does not hand out are not kept, and are freed", () => {
@@ -46,6 +47,7 @@ Deno.test("buffers of sizes the pool does not hand out are not kept, and are fre
   for (const buffer of given) pool.give(buffer);
   assert.equal(pool.stats().retainedBytes, 0);
   assert.ok(given.every((b) => (b.buffer as ArrayBuffer).detached));
+  assert.equal(pool.stats().released, 3);
 });
 
 Deno.test("a buffer given twice, or one that cannot be detached, is passed over without an error", () => {
@@ -56,7 +58,7 @@ Deno.test("a buffer given twice, or one that cannot be detached, is passed over 
   const memory = new WebAssembly.Memory({ initial: 1 });
   pool.give(new Uint8Array(memory.buffer));
   assert.equal(memory.buffer.byteLength, 65536, "a WebAssembly memory keeps its bytes");
-  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 0, reused: 0 });
+  assert.deepEqual(pool.stats(), { retainedBytes: 0, allocated: 0, reused: 0, released: 1 });
 });
 
 Deno.test("a negative or missing limit is refused at setup", () => {

@@ -14,7 +14,6 @@ import {
   smallInteger,
 } from "./asn1_tree.ts";
 import { formatName } from "./distinguished_name.ts";
-import { readGeneralNames } from "./general_names.ts";
 import { encodePem, parsePem, PemError } from "./pem.ts";
 import { describeKey } from "./private_key.ts";
 import { type Refusal, refusal } from "./problems.ts";
@@ -26,6 +25,7 @@ import {
   readExtendedKeyUsage,
   readExtensions,
   readKeyUsage,
+  readSubjectAltNames,
 } from "./x509_extensions.ts";
 
 /** One subjectAltName entry; DNS names and IP addresses are what TLS clients compare against. */
@@ -113,9 +113,7 @@ export function parseCertificateDer(der: Uint8Array): ParsedCertificate {
     serialNumber: tbs.serialNumber,
     notBefore: tbs.notBefore,
     notAfter: tbs.notAfter,
-    subjectAltNames: alternativeNames
-      ? readGeneralNames(decodeBer(alternativeNames, "subjectAltName"), "subjectAltName")
-      : [],
+    subjectAltNames: alternativeNames ? readSubjectAltNames(alternativeNames) : [],
     isCa: basic ? readBasicConstraints(basic) : undefined,
     keyUsage: usage ? readKeyUsage(usage) : undefined,
     extendedKeyUsage: extended ? readExtendedKeyUsage(extended) : undefined,

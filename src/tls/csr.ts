@@ -8,14 +8,19 @@ import { isDnsName } from "./appliance_names.ts";
 import { decodeBer, elements, encoded, isContextTag, oid } from "./asn1_tree.ts";
 import type { SubjectAltName } from "./certificate.ts";
 import { encodeName, formatName, type NameAttribute } from "./distinguished_name.ts";
-import { readGeneralNames } from "./general_names.ts";
 import { generateKey, type KeyAlgorithmChoice } from "./key_generation.ts";
 import { canonicalIp } from "./name_coverage.ts";
 import { encodePem, parsePem } from "./pem.ts";
 import { describeKey } from "./private_key.ts";
 import { type Refusal, refusal, TlsRefusedError } from "./problems.ts";
 import { signStructure } from "./signature_algorithm.ts";
-import { encodeServerExtensions, extensionOids, KeyUsage, readExtensions } from "./x509_extensions.ts";
+import {
+  encodeServerExtensions,
+  extensionOids,
+  KeyUsage,
+  readExtensions,
+  readSubjectAltNames,
+} from "./x509_extensions.ts";
 
 export interface CsrSubject {
   commonName: string;
@@ -157,9 +162,7 @@ function requestedAltNames(attributes: asn1js.AsnType | undefined): SubjectAltNa
     const [requested] = elements(values, "extensionRequest", true);
     const alternativeNames = readExtensions(requested, "requested extension")
       .find((e) => e.oid === extensionOids.subjectAltName);
-    if (alternativeNames) {
-      return readGeneralNames(decodeBer(alternativeNames.value, "subjectAltName"), "subjectAltName");
-    }
+    if (alternativeNames) return readSubjectAltNames(alternativeNames.value);
   }
   return [];
 }

@@ -9,7 +9,7 @@ export const keyAlgorithmChoices = ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa
 export type KeyAlgorithmChoice = typeof keyAlgorithmChoices[number];
 
 export interface GeneratedKey {
-  /** To sign the certificate or CSR with (see `signWith`). */
+  /** To sign the certificate or CSR with (see `signStructure`). */
   privateKey: KeyObject;
   /** SubjectPublicKeyInfo DER, as it goes into the certificate or CSR. */
   spkiDer: Uint8Array<ArrayBuffer>;

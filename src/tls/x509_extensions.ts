@@ -5,7 +5,8 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import { Asn1ShapeError, decodeBer, elements, octets, oid } from "./asn1_tree.ts";
-import { encodeGeneralNames } from "./general_names.ts";
+import type { SubjectAltName } from "./certificate.ts";
+import { encodeGeneralNames, readGeneralNames } from "./general_names.ts";
 
 export const extensionOids = {
   subjectKeyIdentifier: "2.5.29.14",
@@ -70,6 +71,11 @@ export function readKeyUsage(value: Uint8Array): number {
 export function readExtendedKeyUsage(value: Uint8Array): string[] {
   const node = decodeBer(value, "extendedKeyUsage");
   return elements(node, "extendedKeyUsage").map((purpose) => oid(purpose, "extendedKeyUsage purpose"));
+}
+
+/** subjectAltName, in a certificate or requested in a CSR. */
+export function readSubjectAltNames(value: Uint8Array): SubjectAltName[] {
+  return readGeneralNames(decodeBer(value, "subjectAltName"), "subjectAltName");
 }
 
 /** What a TLS server certificate (or the CSR for one) states about itself. */

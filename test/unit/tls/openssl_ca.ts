@@ -164,25 +164,28 @@ export class OpensslWorkspace {
     return this.#issued(certPath, keyPath);
   }
 
+  /** A CSR for the key at `keyPath` with `subject` (as openssl writes it); returns its path. */
+  async request(keyPath: string, subject: string): Promise<string> {
+    const csrPath = this.#fresh("req.csr");
+    await this.run([
+      "req",
+      "-new",
+      "-key",
+      keyPath,
+      "-subj",
+      subject,
+      "-config",
+      this.path("ca.cnf"),
+      "-out",
+      csrPath,
+    ]);
+    return csrPath;
+  }
+
   /** A certificate signed by `issuer` with `openssl ca` (so start and end dates can be chosen). */
   async issue(issuer: Issued, options: IssueOptions): Promise<Issued> {
     const keyPath = options.keyPath ?? await this.ecKey();
-    let csrPath = options.csrPath;
-    if (!csrPath) {
-      csrPath = this.#fresh("req.csr");
-      await this.run([
-        "req",
-        "-new",
-        "-key",
-        keyPath,
-        "-subj",
-        options.subject,
-        "-config",
-        this.path("ca.cnf"),
-        "-out",
-        csrPath,
-      ]);
-    }
+    const csrPath = options.csrPath ?? await this.request(keyPath, options.subject);
     const certPath = this.#fresh("issued.crt");
     const extFile = await this.#extFile(options.extensions ?? serverExtensions);
     await Deno.writeTextFile(this.path("serial"), randomSerial() + "\n");

@@ -85,20 +85,8 @@ Deno.test("validation refuses an RSA certificate limited to keyEncipherment, and
     assert.deepEqual(refused.refusals, ["key_usage"]);
     assert.match(refused.report.refusals[0].message, /\(keyEncipherment\) lacks digitalSignature/);
 
-    const sha1Csr = w.path("sha1.csr");
     const key = await w.ecKey();
-    await w.run([
-      "req",
-      "-new",
-      "-key",
-      key,
-      "-subj",
-      "/CN=localhost",
-      "-config",
-      w.path("ca.cnf"),
-      "-out",
-      sha1Csr,
-    ]);
+    const sha1Csr = await w.request(key, "/CN=localhost");
     const sha1Path = w.path("sha1.crt");
     const extFile = w.path("sha1.ext");
     await Deno.writeTextFile(extFile, ["[ ext ]", ...serverExtensions].join("\n") + "\n");

@@ -11,6 +11,7 @@ import type { CstaEvent, EventFields } from "../csta/event_report.ts";
 import { callId as smdrCallId } from "../smdr/record.ts";
 import type { SmdrDirection, SmdrEvent, SmdrEventType } from "../smdr/smdr_event.ts";
 import { accountCodeText, decodeCallInformation, isCallInformation } from "./call_information_event.ts";
+import { type CallFacts, type FinishedCall, mergeCallFacts, newCallFacts } from "./call_record.ts";
 import type { CallView, ConnectionStateName } from "./call_view.ts";
 import {
   isInternalParty,
@@ -98,6 +99,8 @@ interface Call {
   /** The direction the associated devices told before the call could be made an SMDR call. */
   pendingHint?: SmdrDirection;
   lastFingerprint?: string;
+  /** What the finished-call record is made of. */
+  facts: CallFacts;
 }
 
 /** A connection named by an event: the call it belongs to and the party at its end. */
@@ -124,6 +127,8 @@ export class CallModel {
   #version = 0;
   /** While snapshots are being taken: when that began, and the calls that ended since. */
   #snapshotting?: { since: number; ended: Set<string> };
+  /** Calls that ended since the last {@link takeFinished}. */
+  #finished: FinishedCall[] = [];
   /** Set by whatever changes the model while one event or snapshot is applied. */
   #changed = false;
 
@@ -227,6 +232,13 @@ export class CallModel {
       if (at.getTime() - call.lastEventAt >= idleMs) this.#end(call, at, out);
     }
     if (out.length > 0) this.#version++;
+    return out;
+  }
+
+  /** The calls that ended since the last call, oldest first: each once, for its finished-call record. */
+  takeFinished(): FinishedCall[] {
+    const out = this.#finished;
+    this.#finished = [];
     return out;
   }
 
@@ -428,21 +440,25 @@ export class CallModel {
       // The far end of an outbound call answers; on an inbound call the trunk side says nothing new.
       this.#promote(call, at, call.originator !== undefined ? "OUT" : undefined);
       if (!changed || call.smdr?.direction !== "OUT") return;
-      this.#record(call, this.#connectEvent(call), at, out);
+      this.#record(call, this.#connectEvent(call, at, party), at, out);
       return;
     }
     this.#leaveQueue(call);
     this.#promote(call, at);
     if (!changed) return;
     call.extension = party.number;
-    const type = this.#connectEvent(call);
+    const type = this.#connectEvent(call, at, party);
     this.#record(call, type, at, out, party.number);
   }
 
   /** ANSWERED for the call's first connect, CONNECTED for every later one. */
-  #connectEvent(call: Call): SmdrEventType {
+  #connectEvent(call: Call, at: Date, party: Party): SmdrEventType {
     const first = !call.answered;
     call.answered = true;
+    if (call.facts.answeredAt === undefined) {
+      call.facts.answeredAt = at.getTime();
+      call.facts.answeredBy = party;
+    }
     return first ? "ANSWERED" : "CONNECTED";
   }
 
@@ -460,6 +476,7 @@ export class CallModel {
     // Forwarded outside the PBX: no extension to name, the source says where it left.
     const extension = to && isInternalParty(to) ? to.number : "";
     if (extension !== "") call.extension = extension;
+    call.facts.diversions.push({ at: at.getTime(), from, to });
     this.#record(call, "DIVERTED", at, out, extension, source);
   }
 
@@ -479,6 +496,7 @@ export class CallModel {
     this.#changed = true;
     const party = ref.party ?? this.#party(event.releasingDevice);
     if (party) {
+      this.#leaveHold(call, call.connections.get(party.number), now);
       call.connections.delete(party.number);
       if (call.extension === party.number) call.extension = this.#presentExtension(call) ?? call.extension;
       // The outside party left a trunk call: for SMDR the call is over, whoever stays on internally.
@@ -523,6 +541,11 @@ export class CallModel {
       ? target.number
       : moved.find((c) => isInternalParty(c.party))?.party.number;
     if (hadTransferring || moved.length > 0) {
+      call.facts.transfers.push({
+        at: now,
+        from: transferring,
+        to: target ?? moved.find((c) => isInternalParty(c.party))?.party,
+      });
       const source = transferring && isInternalParty(transferring) ? transferring.number : undefined;
       this.#record(call, "TRANSFERRED", at, out, newExtension ?? "", source);
       if (newExtension !== undefined) call.extension = newExtension;
@@ -533,7 +556,7 @@ export class CallModel {
       if (connection.state === "alerting") {
         this.#record(call, "RINGING", at, out, connection.party.number);
       } else if (connection.state === "connected") {
-        this.#record(call, this.#connectEvent(call), at, out, connection.party.number);
+        this.#record(call, this.#connectEvent(call, at, connection.party), at, out, connection.party.number);
       }
     }
     if (!this.#hasInternal(call) && !this.#hasOutside(call)) this.#end(call, at, out);
@@ -572,7 +595,7 @@ export class CallModel {
     for (const connection of call.connections.values()) {
       if (!isInternalParty(connection.party) || connection.state !== "connected") continue;
       if (before.get(connection.party.number) === "connected") continue;
-      this.#record(call, this.#connectEvent(call), at, out, connection.party.number);
+      this.#record(call, this.#connectEvent(call, at, connection.party), at, out, connection.party.number);
     }
     return true;
   }
@@ -647,6 +670,9 @@ export class CallModel {
     call.lastEventAt = now;
     this.#changed = true;
     const heir = [call, ...uniqueOlds].find((c) => c.smdr !== undefined && !c.smdr.ended);
+    // One call for the record: the merged calls' start, answer, hold and hand-overs go on together.
+    const merged = [call, ...uniqueOlds.filter((c) => c !== call)];
+    if (merged.length > 1) call.facts = mergeCallFacts(merged.map((c) => c.facts));
     for (const old of uniqueOlds) {
       if (old === call) continue;
       if (old.smdr && !old.smdr.ended && old !== heir) this.#record(old, "DISCONNECTED", at, out);
@@ -703,6 +729,7 @@ export class CallModel {
       const reported = observer?.number === party.number ? liveState(event.localConnectionInfo) : undefined;
       let state: ConnectionStateName = reported ?? previous?.state ?? "connected";
       if (forceState && state === "hold") state = forceState;
+      if (previous?.state !== state) this.#leaveHold(call, previous, now);
       const connection: Connection = {
         party,
         state,
@@ -859,6 +886,8 @@ export class CallModel {
   /** The call is over: DISCONNECTED for a trunk call that has not had it, and the call is forgotten. */
   #end(call: Call, at: Date, out: SmdrEvent[]): void {
     this.#record(call, "DISCONNECTED", at, out);
+    for (const connection of call.connections.values()) this.#leaveHold(call, connection, at.getTime());
+    this.#finished.push(this.#finishedCall(call, at));
     this.#calls.delete(call.key);
     this.#snapshotting?.ended.add(call.key);
   }
@@ -869,6 +898,8 @@ export class CallModel {
   #setState(call: Call, party: Party, state: ConnectionStateName, now: number): boolean {
     const existing = call.connections.get(party.number);
     if (existing?.state === state) return false;
+    this.#leaveHold(call, existing, now);
+    this.#noteState(call.facts, party, state);
     call.connections.set(party.number, { party: existing?.party ?? party, state, since: now });
     return true;
   }
@@ -892,6 +923,39 @@ export class CallModel {
     } else if (state === "queued") {
       this.#record(call, "QUEUED", at, out, party.number);
     }
+  }
+
+  /** A connection leaves the hold state (or the call): its time on hold counts for the record. */
+  #leaveHold(call: Call, connection: Connection | undefined, now: number): void {
+    if (connection?.state === "hold") call.facts.holdMs += Math.max(0, now - connection.since);
+  }
+
+  /** What a new connection state tells the record: where the call rang first, a failure. */
+  #noteState(facts: CallFacts, party: Party, state: ConnectionStateName): void {
+    if (state === "alerting") {
+      facts.alerted = true;
+      facts.firstAlerted ??= party;
+    } else if (state === "fail") {
+      facts.failed = true;
+    }
+  }
+
+  #finishedCall(call: Call, at: Date): FinishedCall {
+    const smdr = call.smdr;
+    const originator = call.originator === undefined ? undefined : this.#partyOfNumber(call.originator);
+    return {
+      callId: call.key,
+      facts: call.facts,
+      endedAt: at.getTime(),
+      direction: smdr?.direction ?? "internal",
+      smdrCallId: smdr ? smdrCallId(smdr.callStart, smdr.serial) : null,
+      trunk: call.trunk ?? null,
+      originator,
+      callingOutside: call.callingOutside,
+      calledOutside: call.calledOutside,
+      ddi: call.ddi ?? null,
+      accountCode: call.accountCode ?? null,
+    };
   }
 
   /** A call that rings at or is answered by an extension has left the group queue it waited in. */
@@ -955,6 +1019,7 @@ export class CallModel {
       connections: new Map(),
       answered: false,
       fromSnapshot: false,
+      facts: newCallFacts(now),
     };
     this.#calls.set(key, call);
     return call;

@@ -16,6 +16,7 @@ import type { Service, ServiceStatus } from "../service.ts";
 import { describeError } from "../service_registry.ts";
 import type { SmdrEvent } from "../smdr/smdr_event.ts";
 import { CallModel, type DeviceSnapshot, liveState } from "./call_model.ts";
+import { type CallRecord, callRecordOf, type PartyFormatter } from "./call_record.ts";
 import {
   type CallView,
   type ConnectionStateName,
@@ -39,6 +40,8 @@ export interface CallTrackerOptions {
   isInternal?: (number: string) => boolean;
   /** The location's outside-line access code, stripped from dialled numbers of outbound calls. */
   outsideLineAccess?: () => string;
+  /** How record parties are reported (number rules, canonical form); the PBX's numbers as they are without. */
+  formatParty?: PartyFormatter;
   log: Logger;
   clock?: Clock;
   /** [0, 1) random numbers: the first SMDR call serial. */
@@ -59,6 +62,8 @@ export interface CallTrackerDetails {
   recordsProduced: number;
   /** SMDR events the SMDR service did not store (SMDR off, store failure); see the SMDR status. */
   recordsNotStored: number;
+  /** Finished-call records made (every call, internal ones too). */
+  callRecords: number;
   eventsSeen: number;
   duplicateReports: number;
   monitoredLines: number;
@@ -82,6 +87,7 @@ export class CallTracker implements Service {
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
   readonly #listeners = new Set<() => void>();
+  readonly #recordListeners = new Set<(record: CallRecord) => void>();
   #model: CallModel;
   #directory = new LineDirectory([]);
   #client?: CstaClient;
@@ -98,7 +104,7 @@ export class CallTracker implements Service {
   #resyncing?: Promise<void>;
   #resyncAgain = false;
   #serial: number;
-  #counters = { recordsProduced: 0, recordsNotStored: 0 };
+  #counters = { recordsProduced: 0, recordsNotStored: 0, callRecords: 0 };
   #lastResync: CallTrackerDetails["lastResync"] = null;
   #lastError: CallTrackerDetails["lastError"] = null;
   #notifiedVersion = -1;
@@ -127,6 +133,12 @@ export class CallTracker implements Service {
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` with the record of every call that ends; returns the unsubscribe function. */
+  onRecord(listener: (record: CallRecord) => void): () => void {
+    this.#recordListeners.add(listener);
+    return () => this.#recordListeners.delete(listener);
   }
 
   /** Reads the line store now and starts or stops monitors to match (the periodic refresh does the same). */
@@ -190,6 +202,7 @@ export class CallTracker implements Service {
       callsInProgress: this.#model.size,
       recordsProduced: this.#counters.recordsProduced,
       recordsNotStored: this.#counters.recordsNotStored,
+      callRecords: this.#counters.callRecords,
       eventsSeen: this.#model.counters.events,
       duplicateReports: this.#model.counters.duplicates,
       monitoredLines: this.#monitors.size,
@@ -240,6 +253,18 @@ export class CallTracker implements Service {
       }
       if (stored) this.#counters.recordsProduced++;
       else this.#counters.recordsNotStored++;
+    }
+    for (const finished of this.#model.takeFinished()) {
+      this.#counters.callRecords++;
+      if (this.#recordListeners.size === 0) continue;
+      const record = callRecordOf(finished, this.#o.formatParty);
+      for (const listener of this.#recordListeners) {
+        try {
+          listener(record);
+        } catch (error) {
+          this.#o.log.error("call record listener failed", { error });
+        }
+      }
     }
   }
 

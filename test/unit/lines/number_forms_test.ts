@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BERLIN } from "../../fixtures/berlin_location.ts";
 import { inExtensionRanges, parseExtensionRanges } from "../../../src/lines/extension_ranges.ts";
 import { DEFAULT_LOCATION, type Location } from "../../../src/lines/location.ts";
 import {
@@ -9,15 +10,7 @@ import {
   PhoneNumberError,
 } from "../../../src/lines/number_forms.ts";
 
-const berlin: Location = {
-  countryCode: "49",
-  areaCode: "30",
-  localPrefix: "12345",
-  internationalAccess: "00",
-  nationalAccess: "0",
-  outsideLineAccess: "0",
-  useLocation: true,
-};
+const berlin = BERLIN;
 const ranges = parseExtensionRanges("100-199");
 const internal = (number: string) => inExtensionRanges(ranges, number);
 

@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import { StoreUnavailableError } from "../store/store_service.ts";
 import { apiAuth } from "./api_auth.ts";
 import { apiError } from "./api_errors.ts";
+import { FORM_BODY_MAX, limitBody, MULTIPART_ENVELOPE_BYTES } from "./body_limit.ts";
 import { createCallsApi } from "./api/calls_api.ts";
 import { createCstaUsersApi } from "./api/csta_users_api.ts";
 import { createLogsApi } from "./api/logs_api.ts";
@@ -45,6 +46,8 @@ export interface HttpAppOptions {
   ui?: WebUiSources;
   /** Aborted when the server stops: live streams end so the shutdown does not wait for them. */
   closing?: AbortSignal;
+  /** Largest backup a restore accepts, in bytes (default 256 MiB). */
+  maxRestoreBytes?: number;
 }
 
 /** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
@@ -53,10 +56,14 @@ function isPagePath(path: string): boolean {
     !["/healthz", "/login", "/logout", "/password", "/live"].includes(path);
 }
 
-/** Largest backup a restore accepts. */
+/** Largest backup a restore accepts by default. */
 const MAX_RESTORE_BYTES = 256 * 1024 * 1024;
 
 export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
+  const maxRestoreBytes = options.maxRestoreBytes ?? MAX_RESTORE_BYTES;
+  /** Every body is cut while it streams; a restore carries a whole backup in a multipart envelope. */
+  const maxBodyBytes = (path: string) =>
+    /^(\/api)?\/system\/restore$/.test(path) ? maxRestoreBytes + MULTIPART_ENVELOPE_BYTES : FORM_BODY_MAX;
   const app = new Hono<HttpEnv>();
   app.use("*", securityHeaders());
   app.use("*", httpsRedirect(() => options.status.services().https));
@@ -122,7 +129,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
         status: options.status,
         tokens,
         log: options.log,
-        maxRestoreBytes: MAX_RESTORE_BYTES,
+        maxRestoreBytes,
         now: ui.now,
       }),
     );
@@ -130,6 +137,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
 
   const api = new Hono<HttpEnv>();
   api.use("*", apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle }));
+  api.use("*", limitBody((c) => maxBodyBytes(c.req.path)));
   api.route("/", routes);
   app.route("/api", api);
 
@@ -153,13 +161,13 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       rates,
       regions: new LiveRegions(),
       now: ui.now ?? Date.now,
-      maxRestoreBytes: MAX_RESTORE_BYTES,
+      maxRestoreBytes,
     };
     mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log });
     const guard = pageGuard({
       sessions,
       users: options.users,
-      maxBodyBytes: (path) => path === "/system/restore" ? MAX_RESTORE_BYTES + 65536 : 16 * 1024 * 1024,
+      maxBodyBytes,
     });
     mountLiveRoutes(app, {
       regions: deps.regions,

@@ -6,6 +6,7 @@ import type { Context, Hono } from "hono";
 import type { LoginThrottle } from "../../auth/login_throttle.ts";
 import type { WebUsers } from "../../auth/web_users.ts";
 import type { Logger } from "../../log/logger.ts";
+import { bodyTooLarge, LOGIN_BODY_MAX } from "../body_limit.ts";
 import type { HttpEnv } from "../context.ts";
 import { Csrf, Field, type FormState } from "../pages/components.tsx";
 import { Document } from "../pages/layout.tsx";
@@ -15,9 +16,6 @@ import { pageGuard, safeNext } from "./page_guard.ts";
 import { newPasswordProblem, PASSWORD_MIN_LENGTH } from "./password_policy.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "./session_cookie.ts";
 import type { SessionStore } from "./session_store.ts";
-
-/** Largest login form read, in bytes. */
-const LOGIN_BODY_MAX = 16 * 1024;
 
 export interface LoginRoutesOptions {
   users: WebUsers;
@@ -38,10 +36,9 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
   app.post("/login", async (c) => {
     const crossSite = crossSiteReason(c.req.raw.headers);
     if (crossSite) return c.text(`Refused: ${crossSite}.`, 403);
-    // Read before anyone is known: a login form is small, a large body is refused unread.
-    if (Number(c.req.header("content-length") ?? "0") > LOGIN_BODY_MAX) {
-      return c.text("The login form is too large.", 413);
-    }
+    // Read before anyone is known: a login form is small, a larger body is cut while it streams.
+    const tooLarge = await bodyTooLarge(c, LOGIN_BODY_MAX);
+    if (tooLarge) return tooLarge;
     const body = await c.req.parseBody();
     const name = String(body.user ?? "").trim();
     const password = String(body.password ?? "");

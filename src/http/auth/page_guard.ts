@@ -4,6 +4,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { WebUsers } from "../../auth/web_users.ts";
+import { bodyTooLarge, FORM_BODY_MAX } from "../body_limit.ts";
 import { type HttpEnv, isStateChanging } from "../context.ts";
 import { crossSiteReason, CSRF_FIELD, CSRF_HEADER, csrfTokenMatches } from "./csrf.ts";
 import { readSessionCookie } from "./session_cookie.ts";
@@ -14,7 +15,7 @@ export interface PageGuardOptions {
   users: WebUsers;
   /** True for the password page (and logout), which a user who must change the password may use. */
   allowPasswordChangePending?: boolean;
-  /** Largest form body accepted, by path (uploads); default 16 MiB. */
+  /** Largest form body accepted, by path (uploads); default `FORM_BODY_MAX`. */
   maxBodyBytes?: (path: string) => number;
 }
 
@@ -56,10 +57,8 @@ async function stateChangeRefusal(
 ): Promise<Response | undefined> {
   const crossSite = crossSiteReason(c.req.raw.headers);
   if (crossSite) return refused(c, crossSite);
-  const limit = options.maxBodyBytes?.(c.req.path) ?? 16 * 1024 * 1024;
-  if (Number(c.req.header("content-length") ?? "0") > limit) {
-    return c.text(`The upload is larger than ${Math.round(limit / 1024 / 1024)} MiB.`, 413);
-  }
+  const tooLarge = await bodyTooLarge(c, options.maxBodyBytes?.(c.req.path) ?? FORM_BODY_MAX);
+  if (tooLarge) return tooLarge;
   let presented = c.req.header(CSRF_HEADER);
   if (!presented) {
     const type = c.req.header("content-type") ?? "";

@@ -137,6 +137,8 @@ export interface FixtureOptions {
   /** Extra API sub-apps; the line, location and number-rule APIs over the fixture's store are always there. */
   apis?: Parameters<typeof createHttpApp>[0]["apis"];
   loginAttemptsPerMinute?: number;
+  /** Largest restore upload (the appliance's default when absent). */
+  maxRestoreBytes?: number;
 }
 
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
@@ -220,6 +222,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     },
     apis: [...storeApis(db), ...(options.apis ?? [])],
     ui,
+    maxRestoreBytes: options.maxRestoreBytes,
   });
   return fixture;
 }

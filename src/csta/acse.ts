@@ -1,10 +1,29 @@
-// ACSE association APDUs (X.227, PROTOCOL.md §2) on asn1js: AARQ, AARE, RLRQ, RLRE, ABRT; the exact
-// Panasonic AARQ/AARE bytes, AARE rejections, and the lenient reading of login credentials (§2.4).
+// ACSE association APDUs (X.227, PROTOCOL.md §2) declared with the CSTA codec: AARQ, AARE, RLRQ, RLRE,
+// ABRT; the exact Panasonic AARQ/AARE bytes, AARE rejections, and the lenient reading of logins (§2.4).
 
-import * as asn1js from "asn1js";
-import { BerReader } from "./ber_reader.ts";
+import { applicationTag, type BerElement, BerReader, contextTag } from "./ber_reader.ts";
+import { constructed, tlv } from "./ber_writer.ts";
 import { type BitString, bitStringOf } from "./bit_string.ts";
-import { CstaDecodeError, CstaEncodeError } from "./decode_error.ts";
+import {
+  bitString,
+  checkRawElement,
+  choice,
+  type Codec,
+  describeTag,
+  explicit,
+  implicit,
+  integer,
+  namedEnumerated,
+  namedInteger,
+  objectIdentifier,
+  opt,
+  raw,
+  req,
+  sequence,
+  sequenceOf,
+  type UnknownField,
+} from "./codec.ts";
+import { CstaDecodeError } from "./decode_error.ts";
 import { type Named, namedValues, type NamesOf } from "./named_values.ts";
 
 /** Application context name Panasonic uses in AARQ and AARE (the ECMA-218 arc). §2.2 [C-pbx] */
@@ -116,12 +135,11 @@ export interface AcseCredentials {
   password?: string;
 }
 
-/** An ACSE element this module does not interpret, kept with its position for re-encoding. */
-export interface AcseUnknownField {
-  /** Tag number of the known field it followed (`null`: first). */
-  readonly after: number | null;
-  readonly raw: Uint8Array;
-}
+/**
+ * An ACSE element this module does not interpret (called-AP-title, implementation-information, ...), kept
+ * with the field it followed so that decode → encode gives the same bytes.
+ */
+export type AcseUnknownField = UnknownField;
 
 /** AARQ `60`: association request. */
 export interface AarqApdu {
@@ -185,129 +203,141 @@ export interface AbrtApdu {
 export type AcseApdu = AarqApdu | AareApdu | RlrqApdu | RlreApdu | AbrtApdu;
 
 // ---------------------------------------------------------------------------------------------------------
+// Declarations (X.227 module ACSE-1 tags EXPLICIT by default; PROTOCOL.md §2.1 [C-std])
+
+/** Authentication-value alternatives: charstring [0], bitstring [1], external [2], other [3]; kept raw. */
+const AUTHENTICATION_VALUE_TAGS = [contextTag(0), contextTag(1), contextTag(2, true), contextTag(3, true)];
+
+/** The raw alternative inside calling-authentication-value, with the login read from it (§2.4 [?]). */
+interface AuthenticationValue {
+  raw: Uint8Array;
+  credentials?: AcseCredentials;
+}
+
+const authenticationValue: Codec<AuthenticationValue> = {
+  what: "Authentication-value",
+  tags: raw("Authentication-value", ...AUTHENTICATION_VALUE_TAGS).tags,
+  decode: (reader, element) => {
+    const value = reader.raw(element);
+    const credentials = readCredentials(value, reader.baseOffset + element.start);
+    return credentials ? { raw: value, credentials } : { raw: value };
+  },
+  encode: (value) => {
+    checkRawElement("Authentication-value", value.raw, null);
+    return value.raw;
+  },
+};
+
+/** `ACSEUserInformationForCSTA`: only cSTAVersion is read; the optional parts are kept raw. §2.3 [C-std] */
+const acseUserInformationForCsta = choice("ACSEUserInformationForCSTA", {
+  newDefinition: sequence("newDefinition", { cSTAVersion: req(bitString) }, contextTag(0, true)),
+  oldDefinition: sequence("oldDefinition", { cSTAVersion: req(bitString) }),
+});
+
+/** EXTERNAL `28` as ACSE user-information carries it: direct-reference, then single-ASN1-type [0]. */
+const external = sequence("EXTERNAL", {
+  directReference: opt(objectIdentifier),
+  indirectReference: opt(integer),
+  singleAsn1Type: opt(explicit(0, acseUserInformationForCsta)),
+}, 0x28);
+
+/** user-information `BE`: `[30] IMPLICIT Association-information` (SEQUENCE OF EXTERNAL). */
+const associationInformation = sequenceOf("user-information", external, contextTag(30, true));
+
+/** user-information kept raw: it is re-sent as it came, and read for cSTAVersion where it can be. */
+const userInformationRaw = raw("user-information", contextTag(30, true));
+
+const applicationContextName = explicit(1, objectIdentifier);
+
+const aarqCodec = sequence("AARQ", {
+  protocolVersion: opt(implicit(0, bitString)),
+  applicationContextName: opt(applicationContextName),
+  senderAcseRequirements: opt(implicit(10, bitString)),
+  mechanismName: opt(implicit(11, objectIdentifier)),
+  callingAuthenticationValue: opt(explicit(12, authenticationValue)),
+  userInformation: opt(userInformationRaw),
+}, applicationTag(0, true));
+
+const associateSourceDiagnostic = choice("Associate-source-diagnostic", {
+  acseServiceUser: explicit(1, namedInteger(AcseServiceUserDiagnostic)),
+  acseServiceProvider: explicit(2, namedInteger(AcseServiceProviderDiagnostic)),
+});
+
+const aareCodec = sequence("AARE", {
+  protocolVersion: opt(implicit(0, bitString)),
+  applicationContextName: opt(applicationContextName),
+  result: req(explicit(2, namedInteger(AssociateResult))),
+  resultSourceDiagnostic: opt(explicit(3, associateSourceDiagnostic)),
+  respondingAuthenticationValue: opt(explicit(10, raw("Authentication-value", ...AUTHENTICATION_VALUE_TAGS))),
+  userInformation: opt(userInformationRaw),
+}, applicationTag(1, true));
+
+const rlrqCodec = sequence("RLRQ", {
+  reason: opt(implicit(0, namedInteger(ReleaseRequestReason))),
+  userInformation: opt(userInformationRaw),
+}, applicationTag(2, true));
+
+const rlreCodec = sequence("RLRE", {
+  reason: opt(implicit(0, namedInteger(ReleaseResponseReason))),
+  userInformation: opt(userInformationRaw),
+}, applicationTag(3, true));
+
+const abrtCodec = sequence("ABRT", {
+  source: req(implicit(0, namedInteger(AbortSource))),
+  diagnostic: opt(implicit(1, namedEnumerated(AbortDiagnostic))),
+  userInformation: opt(userInformationRaw),
+}, applicationTag(4, true));
+
+// ---------------------------------------------------------------------------------------------------------
 // Decoding
 
-const APPLICATION = 2;
-const CONTEXT = 3;
-const UNIVERSAL = 1;
-const KIND_BY_TAG = ["aarq", "aare", "rlrq", "rlre", "abrt"] as const;
-
-/** Limits handed to asn1js; the bytes are also pre-checked by our own bounded reader. */
-const ASN1JS_LIMITS = { maxDepth: 32, maxNodes: 4096, maxContentLength: 0xffff, parseEmbedded: false };
-
-type Block = asn1js.AsnType;
-
-class AcseReader {
-  constructor(readonly bytes: Uint8Array, readonly baseOffset: number, readonly what: string) {}
-
-  offsetOf(block: Block): number {
-    const view = block.valueBeforeDecodeView;
-    return this.baseOffset + Math.max(0, view.byteOffset - this.bytes.byteOffset);
-  }
-
-  fail(block: Block | null, reason: string, what = this.what): never {
-    throw new CstaDecodeError(what, block ? this.offsetOf(block) : this.baseOffset, reason);
-  }
-
-  children(block: Block, what: string): Block[] {
-    if (!(block instanceof asn1js.Constructed) && !block.idBlock.isConstructed) {
-      this.fail(block, "constructed element expected", what);
-    }
-    const value = (block.valueBlock as { value?: unknown }).value;
-    return Array.isArray(value) ? value as Block[] : [];
-  }
-
-  single(block: Block, what: string): Block {
-    const inner = this.children(block, what);
-    if (inner.length !== 1) this.fail(block, `tagged wrapper holds ${inner.length} elements`, what);
-    return inner[0];
-  }
-
-  content(block: Block, what: string): Uint8Array {
-    if (block.idBlock.isConstructed) this.fail(block, "primitive element expected", what);
-    const view = (block.valueBlock as { valueHexView?: Uint8Array }).valueHexView;
-    if (!(view instanceof Uint8Array)) this.fail(block, "no content octets", what);
-    return view;
-  }
-
-  integer(block: Block, what: string): number {
-    const content = this.content(block, what);
-    if (content.length === 0 || content.length > 6) {
-      this.fail(block, `integer of ${content.length} octets`, what);
-    }
-    let value = content[0] >= 0x80 ? content[0] - 256 : content[0];
-    for (let i = 1; i < content.length; i++) value = value * 256 + content[i];
-    return value;
-  }
-
-  bitString(block: Block, what: string): BitString {
-    const content = block instanceof asn1js.BitString
-      ? Uint8Array.of(block.valueBlock.unusedBits, ...block.valueBlock.valueHexView)
-      : this.content(block, what);
-    if (content.length === 0 || content[0] > 7 || (content.length === 1 && content[0] !== 0)) {
-      this.fail(block, "malformed bit string", what);
-    }
-    return { unusedBits: content[0], bytes: content.slice(1) };
-  }
-
-  oid(block: Block, what: string): string {
-    if (block instanceof asn1js.ObjectIdentifier) {
-      const value = block.getValue();
-      if (block.valueBlock.error || value === "") this.fail(block, "malformed object identifier", what);
-      return value;
-    }
-    if (block.idBlock.tagClass === CONTEXT && !block.idBlock.isConstructed) {
-      return oidFromContent(this, block, this.content(block, what), what);
-    }
-    return this.fail(block, "object identifier expected", what);
-  }
-
-  raw(block: Block): Uint8Array {
-    return block.valueBeforeDecodeView.slice();
-  }
-}
-
-function oidFromContent(reader: AcseReader, block: Block, content: Uint8Array, what: string): string {
-  const arcs: number[] = [];
-  let value = 0;
-  for (let i = 0; i < content.length; i++) {
-    value = value * 128 + (content[i] & 0x7f);
-    if (value > Number.MAX_SAFE_INTEGER / 128) reader.fail(block, "object identifier arc too large", what);
-    if ((content[i] & 0x80) === 0) {
-      arcs.push(value);
-      value = 0;
-    } else if (i === content.length - 1) reader.fail(block, "object identifier truncated", what);
-  }
-  if (arcs.length === 0) reader.fail(block, "empty object identifier", what);
-  const first = arcs[0] < 80 ? Math.floor(arcs[0] / 40) : 2;
-  return [first, arcs[0] - first * 40, ...arcs.slice(1)].join(".");
-}
-
-/** Walks the whole tree with our bounded reader so asn1js only ever sees well-formed, bounded input. */
-function preflight(bytes: Uint8Array, baseOffset: number, what: string): void {
-  const reader = new BerReader(bytes, baseOffset);
-  const stack = [reader.single(what)];
-  while (stack.length > 0) {
-    const element = stack.pop()!;
-    if (element.constructed) stack.push(...reader.children(element, what));
-  }
-}
-
-/**
- * asn1js on pre-checked bytes. It still throws on some contents (a UniversalString whose length is not a
- * multiple of 4 raises a RangeError), so its exceptions become decode errors here, at the library boundary.
- */
-function parseWithAsn1js(apdu: Uint8Array, baseOffset: number, what: string) {
-  let parsed: ReturnType<typeof asn1js.fromBER>;
+/** The cSTAVersion of a CSTA user-information, or undefined when it holds something else (kept raw). */
+function cstaVersionOf(userInformation: Uint8Array): BitString | undefined {
   try {
-    parsed = asn1js.fromBER(apdu, ASN1JS_LIMITS);
+    const reader = new BerReader(userInformation);
+    for (const item of associationInformation.decode(reader, reader.single("user-information"))) {
+      if (item.singleAsn1Type) return item.singleAsn1Type.value.cSTAVersion;
+    }
   } catch (error) {
-    throw new CstaDecodeError(what, baseOffset, `asn1js: ${error instanceof Error ? error.message : error}`);
+    // Other user-information layouts are allowed (the PBX is lenient, §2.3 [?]); only CSTA's is read.
+    if (!(error instanceof CstaDecodeError)) throw error;
   }
-  if (parsed.offset === -1) {
-    throw new CstaDecodeError(what, baseOffset, parsed.result.error || "malformed BER");
+  return undefined;
+}
+
+/** Removes keys whose value is undefined, so decoded values hold only what was on the wire. */
+function present<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+function decodeElement(reader: BerReader, element: BerElement): AcseApdu {
+  switch (element.tag) {
+    case aarqCodec.tags[0]: {
+      const { callingAuthenticationValue, ...rest } = aarqCodec.decode(reader, element);
+      const cstaVersion = rest.userInformation && cstaVersionOf(rest.userInformation);
+      return present({
+        kind: "aarq",
+        ...rest,
+        callingAuthenticationValue: callingAuthenticationValue?.raw,
+        credentials: callingAuthenticationValue?.credentials,
+        cstaVersion,
+      });
+    }
+    case aareCodec.tags[0]: {
+      const value = aareCodec.decode(reader, element);
+      const cstaVersion = value.userInformation && cstaVersionOf(value.userInformation);
+      return present({ kind: "aare", ...value, cstaVersion });
+    }
+    case rlrqCodec.tags[0]:
+      return { kind: "rlrq", ...rlrqCodec.decode(reader, element) };
+    case rlreCodec.tags[0]:
+      return { kind: "rlre", ...rlreCodec.decode(reader, element) };
+    case abrtCodec.tags[0]:
+      return { kind: "abrt", ...abrtCodec.decode(reader, element) };
+    default:
+      return reader.fail("ACSE APDU", element.start, `not an ACSE APDU tag: ${describeTag(element.tag)}`);
   }
-  return parsed;
 }
 
 /**
@@ -315,183 +345,8 @@ function parseWithAsn1js(apdu: Uint8Array, baseOffset: number, what: string) {
  * Every failure is a {@link CstaDecodeError}.
  */
 export function decodeAcse(apdu: Uint8Array, baseOffset = 0): AcseApdu {
-  const tagNumber = apdu.length > 0 ? apdu[0] - 0x60 : -1;
-  const kind = KIND_BY_TAG[tagNumber];
-  const what = kind === undefined ? "ACSE APDU" : kind.toUpperCase();
-  if (kind === undefined) throw new CstaDecodeError(what, baseOffset, "not an ACSE APDU tag");
-  preflight(apdu, baseOffset, what);
-  const parsed = parseWithAsn1js(apdu, baseOffset, what);
-  const reader = new AcseReader(apdu, baseOffset, what);
-  const fields = reader.children(parsed.result, what);
-  switch (kind) {
-    case "aarq":
-      return decodeAarq(reader, fields);
-    case "aare":
-      return decodeAare(reader, fields, parsed.result);
-    case "rlrq":
-    case "rlre":
-      return decodeRelease(reader, fields, kind);
-    case "abrt":
-      return decodeAbrt(reader, fields, parsed.result);
-  }
-}
-
-/** Iterates fields, handing known (context tag, constructed) pairs to `known`; the rest are kept raw. */
-function eachField(
-  reader: AcseReader,
-  fields: Block[],
-  known: (tag: number, block: Block) => boolean,
-): AcseUnknownField[] | undefined {
-  let unknown: AcseUnknownField[] | undefined;
-  let last: number | null = null;
-  for (const block of fields) {
-    const tag = block.idBlock.tagNumber;
-    if (block.idBlock.tagClass === CONTEXT && known(tag, block)) last = tag;
-    else (unknown ??= []).push({ after: last, raw: reader.raw(block) });
-  }
-  return unknown;
-}
-
-function decodeAarq(reader: AcseReader, fields: Block[]): AarqApdu {
-  const out: AarqApdu = { kind: "aarq" };
-  const unknown = eachField(reader, fields, (tag, block) => {
-    switch (tag) {
-      case 0:
-        out.protocolVersion = reader.bitString(block, "AARQ.protocol-version");
-        return true;
-      case 1:
-        out.applicationContextName = reader.oid(
-          reader.single(block, "AARQ.application-context-name"),
-          "AARQ.application-context-name",
-        );
-        return true;
-      case 10:
-        out.senderAcseRequirements = reader.bitString(block, "AARQ.sender-acse-requirements");
-        return true;
-      case 11:
-        out.mechanismName = reader.oid(block, "AARQ.mechanism-name");
-        return true;
-      case 12: {
-        const inner = reader.single(block, "AARQ.calling-authentication-value");
-        const value = reader.raw(inner);
-        out.callingAuthenticationValue = value;
-        const credentials = readCredentials(value, reader.offsetOf(inner));
-        if (credentials) out.credentials = credentials;
-        return true;
-      }
-      case 30:
-        readUserInformation(reader, block, out, "AARQ.user-information");
-        return true;
-      default:
-        return false;
-    }
-  });
-  if (unknown) out.unknownFields = unknown;
-  return out;
-}
-
-function decodeAare(reader: AcseReader, fields: Block[], top: Block): AareApdu {
-  let result: AareApdu["result"] | undefined;
-  const out: Omit<AareApdu, "result"> & { result?: AareApdu["result"] } = { kind: "aare" };
-  const unknown = eachField(reader, fields, (tag, block) => {
-    switch (tag) {
-      case 0:
-        out.protocolVersion = reader.bitString(block, "AARE.protocol-version");
-        return true;
-      case 1:
-        out.applicationContextName = reader.oid(
-          reader.single(block, "AARE.application-context-name"),
-          "AARE.application-context-name",
-        );
-        return true;
-      case 2:
-        result = AssociateResult.fromNumber(
-          reader.integer(reader.single(block, "AARE.result"), "AARE.result"),
-        );
-        return true;
-      case 3: {
-        const inner = reader.single(block, "AARE.result-source-diagnostic");
-        const number = reader.integer(
-          reader.single(inner, "AARE.result-source-diagnostic"),
-          "AARE.result-source-diagnostic",
-        );
-        const source = inner.idBlock.tagNumber;
-        if (inner.idBlock.tagClass !== CONTEXT || (source !== 1 && source !== 2)) {
-          reader.fail(inner, "unknown diagnostic source", "AARE.result-source-diagnostic");
-        }
-        out.resultSourceDiagnostic = source === 1
-          ? { kind: "acseServiceUser", value: AcseServiceUserDiagnostic.fromNumber(number) }
-          : { kind: "acseServiceProvider", value: AcseServiceProviderDiagnostic.fromNumber(number) };
-        return true;
-      }
-      case 10:
-        out.respondingAuthenticationValue = reader.raw(
-          reader.single(block, "AARE.responding-authentication-value"),
-        );
-        return true;
-      case 30:
-        readUserInformation(reader, block, out, "AARE.user-information");
-        return true;
-      default:
-        return false;
-    }
-  });
-  if (result === undefined) reader.fail(top, "result missing", "AARE.result");
-  if (unknown) out.unknownFields = unknown;
-  return { ...out, result } as AareApdu;
-}
-
-function decodeRelease(reader: AcseReader, fields: Block[], kind: "rlrq" | "rlre"): RlrqApdu | RlreApdu {
-  const table = kind === "rlrq" ? ReleaseRequestReason : ReleaseResponseReason;
-  const what = kind.toUpperCase();
-  const out: { kind: "rlrq" | "rlre"; reason?: Named<string>; userInformation?: Uint8Array } = { kind };
-  const unknown = eachField(reader, fields, (tag, block) => {
-    if (tag === 0) out.reason = table.fromNumber(reader.integer(block, `${what}.reason`));
-    else if (tag === 30) out.userInformation = reader.raw(block);
-    else return false;
-    return true;
-  });
-  return (unknown ? { ...out, unknownFields: unknown } : out) as RlrqApdu | RlreApdu;
-}
-
-function decodeAbrt(reader: AcseReader, fields: Block[], top: Block): AbrtApdu {
-  let source: AbrtApdu["source"] | undefined;
-  const out: Omit<AbrtApdu, "source"> = { kind: "abrt" };
-  const unknown = eachField(reader, fields, (tag, block) => {
-    if (tag === 0) source = AbortSource.fromNumber(reader.integer(block, "ABRT.abort-source"));
-    else if (tag === 1) {
-      out.diagnostic = AbortDiagnostic.fromNumber(reader.integer(block, "ABRT.abort-diagnostic"));
-    } else if (tag === 30) out.userInformation = reader.raw(block);
-    else return false;
-    return true;
-  });
-  if (source === undefined) reader.fail(top, "abort-source missing", "ABRT.abort-source");
-  return { ...out, source, ...(unknown ? { unknownFields: unknown } : {}) };
-}
-
-/** Keeps user-information raw and digs out cSTAVersion from an ACSEUserInformationForCSTA, if present. */
-function readUserInformation(
-  reader: AcseReader,
-  block: Block,
-  out: { userInformation?: Uint8Array; cstaVersion?: BitString },
-  what: string,
-): void {
-  out.userInformation = reader.raw(block);
-  for (const external of reader.children(block, what)) {
-    if (external.idBlock.tagClass !== UNIVERSAL || external.idBlock.tagNumber !== 8) continue;
-    for (const part of reader.children(external, what)) {
-      // encoding single-ASN1-type [0] → ACSEUserInformationForCSTA: newDefinition [0] or oldDefinition SEQUENCE
-      if (part.idBlock.tagClass !== CONTEXT || part.idBlock.tagNumber !== 0 || !part.idBlock.isConstructed) {
-        continue;
-      }
-      const definition = reader.single(part, what);
-      if (!definition.idBlock.isConstructed) continue;
-      const first = reader.children(definition, what)[0];
-      if (first && first.idBlock.tagClass === UNIVERSAL && first.idBlock.tagNumber === 3) {
-        out.cstaVersion = reader.bitString(first, `${what}.cSTAVersion`);
-      }
-    }
-  }
+  const reader = new BerReader(apdu, baseOffset);
+  return decodeElement(reader, reader.single("ACSE APDU"));
 }
 
 const STRING_TAGS = new Set([4, 12, 18, 19, 20, 21, 22, 25, 26, 27]);
@@ -511,7 +366,7 @@ export function readCredentials(
   if (top.tag === 0x80) return { password: utf8.decode(reader.content(top)) };
   if (top.tag === 0x81) return undefined; // bitstring form: not a text login
   const leaves: string[] = [];
-  const walk = (element: ReturnType<typeof reader.single>) => {
+  const walk = (element: BerElement) => {
     if (leaves.length === 2) return;
     if (element.constructed) {
       for (const child of reader.children(element, "calling-authentication-value")) walk(child);
@@ -529,108 +384,30 @@ export function readCredentials(
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-const ctxPrimitive = (n: number, content: Uint8Array) =>
-  new asn1js.Primitive({ idBlock: { tagClass: CONTEXT, tagNumber: n }, valueHex: content });
-const ctxConstructed = (n: number, value: Block[]) =>
-  new asn1js.Constructed({ idBlock: { tagClass: CONTEXT, tagNumber: n }, value });
-const rawBlock = (what: string, bytes: Uint8Array): Block => {
-  const parsed = asn1js.fromBER(bytes, ASN1JS_LIMITS);
-  if (parsed.offset !== bytes.length) throw new CstaEncodeError(what, "raw bytes are not one BER element");
-  return parsed.result;
-};
-const bitContent = (bits: BitString) => Uint8Array.of(bits.unusedBits, ...bits.bytes);
-const integerBytes = (value: number, what: string) => {
-  if (!Number.isSafeInteger(value)) throw new CstaEncodeError(what, `${value} is not an integer`);
-  return new Uint8Array(new asn1js.Integer({ value }).valueBlock.valueHexView);
-};
-const oid = (value: string, what: string) => {
-  if (!/^[0-2](\.\d+)+$/.test(value)) throw new CstaEncodeError(what, `"${value}" is not a dotted OID`);
-  return new asn1js.ObjectIdentifier({ value });
-};
-
-function application(n: number, fields: Block[]): Uint8Array {
-  return new Uint8Array(
-    new asn1js.Constructed({ idBlock: { tagClass: APPLICATION, tagNumber: n }, value: fields }).toBER(),
-  );
-}
-
-/** Places raw unknown fields after the known field with the same tag number they followed. */
-function withUnknown(
-  known: [number, Block][],
-  unknown: AcseUnknownField[] | undefined,
-  what: string,
-): Block[] {
-  const out: Block[] = [];
-  const pending = [...(unknown ?? [])];
-  const take = (after: number | null) => {
-    for (let i = 0; i < pending.length;) {
-      if (pending[i].after === after) out.push(rawBlock(what, pending.splice(i, 1)[0].raw));
-      else i++;
-    }
-  };
-  take(null);
-  for (const [tag, block] of known) {
-    out.push(block);
-    take(tag);
-  }
-  for (const field of pending) out.push(rawBlock(what, field.raw));
-  return out;
-}
-
 /**
  * user-information `BE { 28 { 06 1.3.12.0.285.200, A0 { A0 { 03 cSTAVersion } } } }` as in §2.3 [C-pbx].
  */
 export function cstaUserInformation(cstaVersion: BitString = PANASONIC_CSTA_VERSION): Uint8Array {
-  const external = new asn1js.Constructed({
-    idBlock: { tagClass: UNIVERSAL, tagNumber: 8 },
-    value: [
-      new asn1js.ObjectIdentifier({ value: CSTA_USER_INFORMATION_OID }),
-      ctxConstructed(0, [
-        ctxConstructed(0, [
-          new asn1js.BitString({ valueHex: cstaVersion.bytes, unusedBits: cstaVersion.unusedBits }),
-        ]),
-      ]),
-    ],
-  });
-  return new Uint8Array(ctxConstructed(30, [external]).toBER());
+  return associationInformation.encode([{
+    directReference: CSTA_USER_INFORMATION_OID,
+    singleAsn1Type: { kind: "newDefinition", value: { cSTAVersion: cstaVersion } },
+  }]);
 }
 
-function userInformationBlock(
-  value: { userInformation?: Uint8Array; cstaVersion?: BitString },
-  what: string,
-) {
-  if (value.userInformation !== undefined) return rawBlock(what, value.userInformation);
-  if (value.cstaVersion !== undefined) return rawBlock(what, cstaUserInformation(value.cstaVersion));
-  return undefined;
+/** user-information as given raw, or built from a cSTAVersion. */
+function userInformationOf(value: { userInformation?: Uint8Array; cstaVersion?: BitString }) {
+  if (value.userInformation !== undefined) return value.userInformation;
+  return value.cstaVersion === undefined ? undefined : cstaUserInformation(value.cstaVersion);
 }
 
 /** Encodes an AARQ. Give `userInformation` raw, or `cstaVersion` to build the CSTA user-information. */
 export function encodeAarq(aarq: Omit<AarqApdu, "kind" | "credentials">): Uint8Array {
-  const what = "AARQ";
-  const known: [number, Block][] = [];
-  if (aarq.protocolVersion) known.push([0, ctxPrimitive(0, bitContent(aarq.protocolVersion))]);
-  if (aarq.applicationContextName !== undefined) {
-    known.push([
-      1,
-      ctxConstructed(1, [oid(aarq.applicationContextName, `${what}.application-context-name`)]),
-    ]);
-  }
-  if (aarq.senderAcseRequirements) {
-    known.push([10, ctxPrimitive(10, bitContent(aarq.senderAcseRequirements))]);
-  }
-  if (aarq.mechanismName !== undefined) {
-    const content = new Uint8Array(oid(aarq.mechanismName, `${what}.mechanism-name`).valueBlock.toBER());
-    known.push([11, ctxPrimitive(11, content)]);
-  }
-  if (aarq.callingAuthenticationValue) {
-    known.push([
-      12,
-      ctxConstructed(12, [rawBlock(`${what}.calling-authentication-value`, aarq.callingAuthenticationValue)]),
-    ]);
-  }
-  const user = userInformationBlock(aarq, `${what}.user-information`);
-  if (user) known.push([30, user]);
-  return application(0, withUnknown(known, aarq.unknownFields, what));
+  const { callingAuthenticationValue, cstaVersion: _cstaVersion, ...rest } = aarq;
+  return aarqCodec.encode(present({
+    ...rest,
+    callingAuthenticationValue: callingAuthenticationValue && { raw: callingAuthenticationValue },
+    userInformation: userInformationOf(aarq),
+  }));
 }
 
 /** The Panasonic AARQ of §2.3/§14.1, byte for byte: version1, 1.3.12.0.218, versionFive. [C-pbx] */
@@ -648,11 +425,11 @@ export function panasonicAarq(): Uint8Array {
  */
 export function loginAuthenticationValue(name: string, password: string): Uint8Array {
   const encoder = new TextEncoder();
-  const inner = ctxConstructed(0, [
-    ctxPrimitive(0, encoder.encode(name)),
-    ctxPrimitive(1, encoder.encode(password)),
+  const login = constructed(contextTag(0, true), [
+    tlv(contextTag(0), encoder.encode(name)),
+    tlv(contextTag(1), encoder.encode(password)),
   ]);
-  return new Uint8Array(ctxConstructed(2, [ctxConstructed(0, [inner])]).toBER());
+  return constructed(contextTag(2, true), [constructed(contextTag(0, true), [login])]);
 }
 
 /** AARQ with a login, the §14.12 form (sender-acse-requirements {authentication}). [?] */
@@ -668,37 +445,8 @@ export function encodeLoginAarq(name: string, password: string): Uint8Array {
 
 /** Encodes an AARE. */
 export function encodeAare(aare: Omit<AareApdu, "kind">): Uint8Array {
-  const what = "AARE";
-  const known: [number, Block][] = [];
-  if (aare.protocolVersion) known.push([0, ctxPrimitive(0, bitContent(aare.protocolVersion))]);
-  if (aare.applicationContextName !== undefined) {
-    known.push([
-      1,
-      ctxConstructed(1, [oid(aare.applicationContextName, `${what}.application-context-name`)]),
-    ]);
-  }
-  const result = integerBytes(AssociateResult.toNumber(aare.result), `${what}.result`);
-  known.push([2, ctxConstructed(2, [new asn1js.Integer({ valueHex: result })])]);
-  const diagnostic = aare.resultSourceDiagnostic;
-  if (diagnostic) {
-    const number = diagnostic.kind === "acseServiceUser"
-      ? AcseServiceUserDiagnostic.toNumber(diagnostic.value)
-      : AcseServiceProviderDiagnostic.toNumber(diagnostic.value);
-    const source = diagnostic.kind === "acseServiceUser" ? 1 : 2;
-    const value = new asn1js.Integer({ valueHex: integerBytes(number, `${what}.result-source-diagnostic`) });
-    known.push([3, ctxConstructed(3, [ctxConstructed(source, [value])])]);
-  }
-  if (aare.respondingAuthenticationValue) {
-    known.push([
-      10,
-      ctxConstructed(10, [
-        rawBlock(`${what}.responding-authentication-value`, aare.respondingAuthenticationValue),
-      ]),
-    ]);
-  }
-  const user = userInformationBlock(aare, `${what}.user-information`);
-  if (user) known.push([30, user]);
-  return application(1, withUnknown(known, aare.unknownFields, what));
+  const { cstaVersion: _cstaVersion, ...rest } = aare;
+  return aareCodec.encode(present({ ...rest, userInformation: userInformationOf(aare) }));
 }
 
 /**
@@ -731,58 +479,39 @@ export function encodeAareRejected(
   });
 }
 
-function releaseLike(
-  n: number,
-  first: number | undefined,
-  extra: [number, Block][],
-  apdu: { userInformation?: Uint8Array; unknownFields?: AcseUnknownField[] },
-  what: string,
-) {
-  const known: [number, Block][] = [];
-  if (first !== undefined) known.push([0, ctxPrimitive(0, integerBytes(first, what))]);
-  known.push(...extra);
-  if (apdu.userInformation) known.push([30, rawBlock(`${what}.user-information`, apdu.userInformation)]);
-  return application(n, withUnknown(known, apdu.unknownFields, what));
-}
-
 /** RLRQ, `62 03 80 01 00` for normal. §14.13 [D] */
 export function encodeRlrq(rlrq: Omit<RlrqApdu, "kind"> = { reason: "normal" }): Uint8Array {
-  const reason = rlrq.reason === undefined ? undefined : ReleaseRequestReason.toNumber(rlrq.reason);
-  return releaseLike(2, reason, [], rlrq, "RLRQ");
+  return rlrqCodec.encode(rlrq);
 }
 
 /** RLRE, `63 03 80 01 00` for normal. §14.13 [D] */
 export function encodeRlre(rlre: Omit<RlreApdu, "kind"> = { reason: "normal" }): Uint8Array {
-  const reason = rlre.reason === undefined ? undefined : ReleaseResponseReason.toNumber(rlre.reason);
-  return releaseLike(3, reason, [], rlre, "RLRE");
+  return rlreCodec.encode(rlre);
 }
 
 /** ABRT, `64 03 80 01 00` for acse-service-user. §14.13 [D] */
 export function encodeAbrt(abrt: Omit<AbrtApdu, "kind"> = { source: "acseServiceUser" }): Uint8Array {
-  const extra: [number, Block][] = [];
-  if (abrt.diagnostic !== undefined) {
-    extra.push([
-      1,
-      ctxPrimitive(1, integerBytes(AbortDiagnostic.toNumber(abrt.diagnostic), "ABRT.abort-diagnostic")),
-    ]);
-  }
-  return releaseLike(4, AbortSource.toNumber(abrt.source), extra, abrt, "ABRT");
+  return abrtCodec.encode(abrt);
 }
 
 /** Encodes any ACSE APDU value. */
 export function encodeAcse(apdu: AcseApdu): Uint8Array {
   switch (apdu.kind) {
-    case "aarq": {
-      const { kind: _kind, credentials: _credentials, ...rest } = apdu;
-      return encodeAarq(rest);
-    }
+    case "aarq":
+      return encodeAarq(withoutKind(apdu));
     case "aare":
-      return encodeAare(apdu);
+      return encodeAare(withoutKind(apdu));
     case "rlrq":
-      return encodeRlrq(apdu);
+      return encodeRlrq(withoutKind(apdu));
     case "rlre":
-      return encodeRlre(apdu);
+      return encodeRlre(withoutKind(apdu));
     case "abrt":
-      return encodeAbrt(apdu);
+      return encodeAbrt(withoutKind(apdu));
   }
+}
+
+/** The APDU's fields without its `kind` (and the derived credentials), as the codecs take them. */
+function withoutKind<A extends AcseApdu>(apdu: A): Omit<A, "kind" | "credentials"> {
+  const { kind: _kind, credentials: _credentials, ...rest } = apdu as A & { credentials?: unknown };
+  return rest;
 }

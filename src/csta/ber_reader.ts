@@ -190,6 +190,29 @@ export class BerReader {
     return null;
   }
 
+  /** An OBJECT IDENTIFIER's content as dotted text (`1.3.12.0.218`); arcs must stay exact in a double. */
+  objectIdentifier(element: BerElement, what: string): string {
+    const content = this.primitive(element, what);
+    if (content.length === 0) this.fail(what, element.start, "empty object identifier");
+    const arcs: number[] = [];
+    let value = 0;
+    for (let i = 0; i < content.length; i++) {
+      value = value * 128 + (content[i] & 0x7f);
+      if (value > Number.MAX_SAFE_INTEGER / 128) {
+        this.fail(what, element.start, "object identifier arc too large");
+      }
+      if ((content[i] & 0x80) === 0) {
+        arcs.push(value);
+        value = 0;
+      }
+    }
+    if ((content[content.length - 1] & 0x80) !== 0) {
+      this.fail(what, element.start, "object identifier truncated");
+    }
+    const first = arcs[0] < 80 ? Math.floor(arcs[0] / 40) : 2;
+    return [first, arcs[0] - first * 40, ...arcs.slice(1)].join(".");
+  }
+
   /** A character string read octet by octet (ISO 8859-1), so any bytes survive a round trip. */
   latin1(element: BerElement, what: string): string {
     const content = this.primitive(element, what);

@@ -86,3 +86,21 @@ export function latin1Content(text: string, what: string): Uint8Array {
 export function booleanContent(value: boolean): Uint8Array {
   return Uint8Array.of(value ? 0xff : 0x00);
 }
+
+/** Content octets of an OBJECT IDENTIFIER given as dotted text, the inverse of `BerReader.objectIdentifier`. */
+export function objectIdentifierContent(dotted: string, what: string): Uint8Array {
+  if (!/^[0-2](\.\d+)+$/.test(dotted)) throw new CstaEncodeError(what, `"${dotted}" is not a dotted OID`);
+  const arcs = dotted.split(".").map(Number);
+  if (arcs.some((arc) => !Number.isSafeInteger(arc)) || (arcs[0] < 2 && arcs[1] >= 40)) {
+    throw new CstaEncodeError(what, `"${dotted}" is not a valid OID`);
+  }
+  const octets: number[] = [];
+  for (const arc of [arcs[0] * 40 + arcs[1], ...arcs.slice(2)]) {
+    const base128 = [arc % 128];
+    for (let rest = Math.floor(arc / 128); rest > 0; rest = Math.floor(rest / 128)) {
+      base128.unshift(0x80 | (rest % 128));
+    }
+    octets.push(...base128);
+  }
+  return Uint8Array.from(octets);
+}

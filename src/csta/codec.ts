@@ -10,7 +10,14 @@ import {
   type TagKey,
   tagKey,
 } from "./ber_reader.ts";
-import { booleanContent, concatBytes, integerContent, latin1Content, tlv } from "./ber_writer.ts";
+import {
+  booleanContent,
+  concatBytes,
+  integerContent,
+  latin1Content,
+  objectIdentifierContent,
+  tlv,
+} from "./ber_writer.ts";
 import type { BitString } from "./bit_string.ts";
 import { CstaDecodeError, CstaEncodeError } from "./decode_error.ts";
 import type { Named, NamedValues } from "./named_values.ts";
@@ -133,6 +140,14 @@ export const ia5String: Codec<string> = primitiveCodec(
   0x16,
   (r, e, w) => r.latin1(e, w),
   latin1Content,
+);
+
+/** OBJECT IDENTIFIER as dotted text (ACSE application contexts, EXTERNAL direct-references). */
+export const objectIdentifier: Codec<string> = primitiveCodec(
+  "OBJECT IDENTIFIER",
+  0x06,
+  (r, e, w) => r.objectIdentifier(e, w),
+  objectIdentifierContent,
 );
 
 /** GeneralizedTime kept as its text (`YYYYMMDDhhmmss[.f][Z|±hhmm]`); see call_detail_records.ts. */

@@ -174,6 +174,34 @@ Deno.test("encodeAare refuses a malformed application context name", () => {
   );
 });
 
-Deno.test("contents asn1js throws on (a UniversalString of 1 octet) become a CstaDecodeError", () => {
-  assert.throws(() => decodeAcse(hexBytes("62 03 1C 01 00")), CstaDecodeError);
+Deno.test("an element RLRQ does not declare is kept raw whatever its universal type, and re-encoded", () => {
+  // A UniversalString of 1 octet (not a multiple of 4): asn1js threw on it; the codec keeps it as bytes.
+  const bytes = hexBytes("62 06 80 01 00 1C 01 00");
+  const rlrq = decodeAcse(bytes);
+  assert.ok(rlrq.kind === "rlrq");
+  assert.equal(rlrq.reason, "normal");
+  assert.deepEqual(rlrq.unknownFields, [{ after: "reason", raw: hexBytes("1C 01 00") }]);
+  assert.equal(bytesHex(encodeAcse(rlrq)), bytesHex(bytes));
+});
+
+Deno.test("object identifiers round-trip through the codec, large arcs included, and bad ones are refused", () => {
+  const bytes = encodeAarq({ applicationContextName: "2.999.16384.1" });
+  // 2*40+999 = 1079 = 88 37; 16384 = 81 80 00 (X.690 8.19)
+  assert.equal(bytesHex(bytes), "60 0A A1 08 06 06 88 37 81 80 00 01");
+  const aarq = decodeAcse(bytes);
+  assert.ok(aarq.kind === "aarq");
+  assert.equal(aarq.applicationContextName, "2.999.16384.1");
+  assert.throws(() => encodeAarq({ applicationContextName: "1.40.2" }), /not a valid OID/);
+  assert.throws(() => decodeAcse(hexBytes("60 05 A1 03 06 01 81")), /object identifier truncated/);
+});
+
+Deno.test("user-information that is not the CSTA layout is kept raw and gives no cSTAVersion", () => {
+  // EXTERNAL with an octet-aligned [1] encoding instead of single-ASN1-type
+  const user = hexBytes("BE 07 28 05 81 03 01 02 03");
+  const bytes = encodeAarq({ applicationContextName: PANASONIC_APPLICATION_CONTEXT, userInformation: user });
+  const aarq = decodeAcse(bytes);
+  assert.ok(aarq.kind === "aarq");
+  assert.deepEqual(aarq.userInformation, user);
+  assert.equal(aarq.cstaVersion, undefined);
+  assert.equal(bytesHex(encodeAcse(aarq)), bytesHex(bytes));
 });

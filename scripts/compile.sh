@@ -12,5 +12,5 @@ mkdir -p "$(dirname "$out")"
 # Web assets are imported as text/bytes (--unstable-raw-imports), so they are part of the module graph
 # and need no --include. The V8 flags are the ones `deno task start` runs with (a smaller young
 # generation keeps resident memory down with 1000 applications connected; see docs/BENCHMARKS.md).
-deno compile --allow-all --unstable-raw-imports --v8-flags=--max-semi-space-size=8 --output "$out" mod.ts
+deno compile --allow-all --unstable-raw-imports --unstable-net --v8-flags=--max-semi-space-size=8 --output "$out" mod.ts
 echo "compile: wrote $out"

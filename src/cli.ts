@@ -5,6 +5,7 @@ import { App, version } from "./app.ts";
 import type { LogFormat, LogLevel } from "./log/logger.ts";
 import type { SettingsOverrides } from "./settings/live_settings.ts";
 import { SettingsError } from "./settings/settings_file.ts";
+import { type NotifyState, SystemdNotifier } from "./systemd/notify.ts";
 
 export const usage = `cstabox ${version}: CSTA multiplexer, SMDR server and line API for Panasonic PBXs
 
@@ -27,7 +28,8 @@ Usage: cstabox [options]
   --help                 print this help and exit
 
 Flags override the settings file. On start cstabox prints one line per listener
-("cstabox listening http 0.0.0.0:8080") and "cstabox ready"; SIGINT/SIGTERM stop it.`;
+("cstabox listening http 0.0.0.0:8080") and "cstabox ready"; SIGHUP reloads the settings file;
+SIGINT/SIGTERM stop it.`;
 
 /** A flag had a value cstabox cannot use. */
 export class UsageError extends Error {
@@ -189,12 +191,36 @@ export async function main(args: string[]): Promise<number> {
     throw error;
   }
 
+  // Under systemd (Type=notify) readiness, reloads and the stop are reported on NOTIFY_SOCKET.
+  const systemd = new SystemdNotifier();
+  let notifyFailed = false;
+  const notify = (state: NotifyState) =>
+    systemd.send(state).catch((error) => {
+      if (!notifyFailed) app.log.error("systemd notification failed", { error });
+      notifyFailed = true;
+    });
+
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
+  // Without a listener SIGHUP would end the process with a signal systemd does not restart after.
+  const onHangup = async () => {
+    await notify({ kind: "reloading", status: "reloading the settings file" });
+    const applied = await app.settings.reload();
+    app.log.info("SIGHUP: settings file reloaded", { file: app.settings.file, applied });
+    await notify({ kind: "ready", status: readyStatus(app) });
+  };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  Deno.addSignalListener("SIGHUP", onHangup);
   await app.start();
+  await notify({ kind: "ready", status: readyStatus(app) });
+  systemd.startWatchdog(
+    () => true,
+    (error) => app.log.error("systemd watchdog notification failed", { error }),
+  );
   await stopped.promise;
+  await notify({ kind: "stopping", status: "stopping" });
+  systemd.close();
   // A service that hangs in stop() must not keep the process alive past the 5 s promise.
   const forceExit = setTimeout(() => {
     app.log.error("shutdown took longer than 5 s; exiting anyway");
@@ -204,5 +230,14 @@ export async function main(args: string[]): Promise<number> {
   clearTimeout(forceExit);
   Deno.removeSignalListener("SIGINT", onSignal);
   Deno.removeSignalListener("SIGTERM", onSignal);
+  Deno.removeSignalListener("SIGHUP", onHangup);
   return 0;
+}
+
+/** The one-line status systemd shows in `systemctl status`: mode and any service that failed. */
+function readyStatus(app: App): string {
+  const failed = Object.entries(app.status()).filter(([, s]) => s.state === "failed").map(([name]) => name);
+  return failed.length === 0
+    ? `ready (${app.mode()} mode)`
+    : `ready (${app.mode()} mode); failed: ${failed.join(", ")}`;
 }

@@ -53,7 +53,7 @@ export interface HttpAppOptions {
 /** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
 function isPagePath(path: string): boolean {
   return !/^\/(api|static)\//.test(path) &&
-    !["/healthz", "/login", "/logout", "/password", "/live"].includes(path);
+    !["/healthz", "/readyz", "/login", "/logout", "/password", "/live"].includes(path);
 }
 
 /** Largest backup a restore accepts by default. */
@@ -80,6 +80,18 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       ),
     };
     return c.json(body, failed.length === 0 ? 200 : 503);
+  });
+  // Readiness for load balancers and monitors: no service failed or in transition, and the PBX link up
+  // (a degraded link is reconnecting). Other degraded services (a certificate near expiry) still serve.
+  // /healthz stays the liveness answer, so a monitor can tell "down" from "not ready".
+  app.get("/readyz", (c) => {
+    const reasons = Object.entries(options.status.services())
+      .filter(([name, s]) => s.state !== "running" && (s.state !== "degraded" || name === "pbx-link"))
+      .map(([name, s]) => `${name} ${s.state}${s.reason ? `: ${s.reason}` : ""}`);
+    return c.json(
+      reasons.length === 0 ? { ready: true } : { ready: false, reasons },
+      reasons.length ? 503 : 200,
+    );
   });
   mountAssets(app);
 

@@ -1,5 +1,5 @@
 // The HTTP port sends browsers to HTTPS, except for requests from loopback, which it serves (so the demo
-// opens without certificate warnings on one's own machine). /healthz answers on both. The JSON API over
+// opens without certificate warnings on one's own machine). /healthz and /readyz answer on both. The JSON API over
 // plain HTTP from elsewhere is answered with a JSON error naming the HTTPS address instead of a redirect,
 // so a script that sent a password in clear is told, not silently forwarded.
 
@@ -11,7 +11,9 @@ import { type HttpEnv, isLoopback } from "./context.ts";
 /** The HTTPS service's status, to find its port and whether it runs. */
 export function httpsRedirect(https: () => ServiceStatus | undefined): MiddlewareHandler<HttpEnv> {
   return async (c, next) => {
-    if (c.env.secure || isLoopback(c.env.remoteAddress) || c.req.path === "/healthz") return await next();
+    if (
+      c.env.secure || isLoopback(c.env.remoteAddress) || c.req.path === "/healthz" || c.req.path === "/readyz"
+    ) return await next();
     const status = https();
     const port = status?.state === "running" || status?.state === "degraded"
       ? status.listeners?.[0]?.port

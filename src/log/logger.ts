@@ -6,6 +6,17 @@ export type LogFormat = "text" | "json";
 
 const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+/** syslog priorities (RFC 5424) journald reads from a `<N>` line prefix: debug 7, info 6, warning 4, err 3. */
+const journalPriority: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
+
+/**
+ * True when stderr goes to the journal: systemd sets JOURNAL_STREAM for a service whose output it
+ * connects to journald (systemd.exec(5)). Without the prefix every line lands at priority 6 (info).
+ */
+export function journalFromEnvironment(env: (name: string) => string | undefined = Deno.env.get): boolean {
+  return (env("JOURNAL_STREAM") ?? "") !== "";
+}
+
 export interface LogEntry {
   /** Sequence number, increasing; lets a live view ask for "everything after N". */
   seq: number;
@@ -61,12 +72,21 @@ export interface LoggerOptions {
   format?: LogFormat;
   ring?: LogRing;
   sink?: LogSink;
+  /** Prefix each line with its syslog priority for journald; default: when JOURNAL_STREAM is set. */
+  journal?: boolean;
+}
+
+interface LoggerConfig {
+  level: LogLevel;
+  format: LogFormat;
+  sink: LogSink;
+  journal: boolean;
 }
 
 /** Writes entries for one source; `child()` shares level, format, ring and sink. */
 export class Logger {
   readonly ring: LogRing;
-  #config: { level: LogLevel; format: LogFormat; sink: LogSink };
+  #config: LoggerConfig;
 
   constructor(readonly source: string, options: LoggerOptions = {}, shared?: Logger["config"]) {
     this.ring = options.ring ?? new LogRing();
@@ -74,11 +94,12 @@ export class Logger {
       level: options.level ?? "info",
       format: options.format ?? (Deno.stderr.isTerminal() ? "text" : "json"),
       sink: options.sink ?? stderrSink,
+      journal: options.journal ?? journalFromEnvironment(),
     };
   }
 
   /** The mutable configuration shared with children, so a settings change reaches every logger. */
-  get config(): { level: LogLevel; format: LogFormat; sink: LogSink } {
+  get config(): LoggerConfig {
     return this.#config;
   }
 
@@ -116,7 +137,8 @@ export class Logger {
       message,
       fields: fields && normaliseFields(fields),
     });
-    this.#config.sink(this.#config.format === "json" ? formatJson(entry) : formatText(entry));
+    const line = this.#config.format === "json" ? formatJson(entry) : formatText(entry);
+    this.#config.sink(this.#config.journal ? `<${journalPriority[level]}>${line}` : line);
   }
 }
 

@@ -100,7 +100,10 @@ export class LiveSettings {
     this.#effective = applyOverrides(fromFile, this.#overrides);
     const changed = changedSections(previous, this.#effective);
     if (changed.length === 0) return;
-    this.#log.info("settings changed", { sections: changed });
+    this.#log.info("settings changed", {
+      sections: changed,
+      changes: changedSettings(previous, this.#effective),
+    });
     for (const listener of this.#listeners) {
       try {
         listener(this.#effective, previous, changed);
@@ -153,6 +156,21 @@ function applyOverrides(base: Settings, overrides: SettingsOverrides): Settings 
     "command-line options",
     result.error.issues.map((issue) => ({ field: issue.path.map(String).join("."), message: issue.message })),
   );
+}
+
+/** Each setting that differs, as `section.key: old -> new`, for the log an administrator reads. */
+export function changedSettings(a: Settings, b: Settings): string[] {
+  const out: string[] = [];
+  for (const section of Object.keys(b) as SectionName[]) {
+    const before = a[section] as Record<string, unknown>;
+    const after = b[section] as Record<string, unknown>;
+    for (const key of Object.keys(after)) {
+      const from = JSON.stringify(before[key]);
+      const to = JSON.stringify(after[key]);
+      if (from !== to) out.push(`${section}.${key}: ${from} -> ${to}`);
+    }
+  }
+  return out;
 }
 
 function changedSections(a: Settings, b: Settings): SectionName[] {

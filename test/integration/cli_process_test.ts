@@ -89,3 +89,44 @@ Deno.test("status shows where the process's memory is, the shared write buffers 
     assert.equal(await proc.stop(), 0);
   }
 });
+
+Deno.test("SIGHUP re-reads the settings file, logs each changed setting, and cstabox keeps running", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = join(dir, "cstabox.yaml");
+  const proc = await startCstabox(["--data-dir", dir, ...loopbackFlags, "--log-format", "json"]);
+  try {
+    const original = await Deno.readTextFile(file);
+    // Written while the process cannot see it through the watcher's settle time: SIGHUP must apply it.
+    await Deno.writeTextFile(file, original.replace("historySize: 500", "historySize: 700"));
+    proc.child.kill("SIGHUP");
+    let reloaded: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !reloaded; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      reloaded = proc.stderr().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l))
+        .find((e) => e.message === "settings changed" && Array.isArray(e.changes));
+    }
+    assert.ok(reloaded, `a settings-changed entry is logged; stderr:\n${proc.stderr()}`);
+    assert.deepEqual(reloaded.changes, ["smdr.historySize: 500 -> 700"]);
+    assert.match(proc.stderr(), /"message":"SIGHUP: settings file reloaded"/);
+    assert.equal((await fetch(`http://127.0.0.1:${proc.port("http")}/healthz`)).status, 200);
+  } finally {
+    assert.equal(await proc.stop("SIGTERM"), 0);
+  }
+});
+
+Deno.test("under systemd (NOTIFY_SOCKET) readiness is sent once every service has started", async () => {
+  const path = `\0cstabox-test-${crypto.randomUUID()}`;
+  const systemd = Deno.listenDatagram({ transport: "unixpacket", path });
+  const proc = await startCstabox(["--data-dir", await Deno.makeTempDir(), ...loopbackFlags], {
+    env: { NOTIFY_SOCKET: `@${path.slice(1)}` },
+  });
+  try {
+    const [bytes] = await systemd.receive();
+    const message = new TextDecoder().decode(bytes);
+    assert.match(message, /^READY=1\nSTATUS=.+\nMAINPID=\d+$/);
+    assert.equal(message.split("\n")[2], `MAINPID=${proc.child.pid}`);
+  } finally {
+    assert.equal(await proc.stop("SIGTERM"), 0);
+    systemd.close();
+  }
+});

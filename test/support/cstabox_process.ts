@@ -42,7 +42,7 @@ export interface StartOptions {
 
 export async function startCstabox(args: string[], options: StartOptions = {}): Promise<CstaboxProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-raw-imports", entryPoint, ...args],
+    args: ["run", "--allow-all", "--unstable-raw-imports", "--unstable-net", entryPoint, ...args],
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
@@ -108,7 +108,7 @@ export async function startCstabox(args: string[], options: StartOptions = {}): 
 /** Runs cstabox to completion (for flags that exit at once) and returns code and output. */
 export async function runCstabox(args: string[], cwd?: string) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-raw-imports", entryPoint, ...args],
+    args: ["run", "--allow-all", "--unstable-raw-imports", "--unstable-net", entryPoint, ...args],
     cwd,
     env: { NO_COLOR: "1" },
     stdin: "null",

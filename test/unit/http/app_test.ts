@@ -106,3 +106,38 @@ Deno.test("the API answers 503 with a JSON reason while the store is down", asyn
   assert.equal(res.status, 503);
   assert.equal((await res.json()).error.code, "store_unavailable");
 });
+
+Deno.test("/readyz is 503 with the reason while the PBX link is down, 200 once every service runs", async () => {
+  const services: Record<string, ServiceStatus> = {
+    store: running,
+    "pbx-link": {
+      state: "degraded",
+      since: running.since,
+      reason: "connection refused; reconnecting in 2 s",
+    },
+  };
+  const { app, db } = await setup(services);
+  const down = await app.request("/readyz", {}, { remoteAddress: "192.0.2.7", secure: false });
+  assert.equal(down.status, 503);
+  assert.deepEqual(await down.json(), {
+    ready: false,
+    reasons: ["pbx-link degraded: connection refused; reconnecting in 2 s"],
+  });
+  // Liveness is unaffected: the process serves.
+  assert.equal((await app.request("/healthz", {}, loopback)).status, 200);
+  services["pbx-link"] = running;
+  const up = await app.request("/readyz", {}, loopback);
+  assert.equal(up.status, 200);
+  assert.deepEqual(await up.json(), { ready: true });
+  db.close();
+});
+
+Deno.test("/readyz names a failed service; another service's warning (degraded) does not stop readiness", async () => {
+  const failed: ServiceStatus = { state: "failed", since: running.since, reason: "address already in use" };
+  const expiring: ServiceStatus = { state: "degraded", since: running.since, reason: "expires in 3 days" };
+  const { app, db } = await setup({ store: running, "pbx-link": running, tls: expiring, smdr: failed });
+  const res = await app.request("/readyz", {}, loopback);
+  assert.equal(res.status, 503);
+  assert.deepEqual((await res.json()).reasons, ["smdr failed: address already in use"]);
+  db.close();
+});

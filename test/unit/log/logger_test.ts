@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Logger, LogRing } from "../../../src/log/logger.ts";
+import { journalFromEnvironment, Logger, LogRing } from "../../../src/log/logger.ts";
 
 Deno.test("JSON format writes one parseable object per entry with its fields", () => {
   const lines: string[] = [];
@@ -45,4 +45,26 @@ Deno.test("a field named like an entry key never overwrites the entry's own sour
   assert.equal(entry.message, "read");
   assert.equal(entry.devices, 3);
   assert.deepEqual(Object.keys(entry).slice(0, 4), ["time", "level", "source", "message"]);
+});
+
+Deno.test("under journald every line starts with the syslog priority of its level, in JSON and text", () => {
+  for (const format of ["json", "text"] as const) {
+    const lines: string[] = [];
+    const log = new Logger("app", { level: "debug", format, journal: true, sink: (l) => lines.push(l) });
+    log.debug("d");
+    log.info("i");
+    log.warn("w");
+    log.error("e");
+    // journald reads "<N>" at the start of a stdout/stderr line as the priority (sd-daemon(3)).
+    assert.deepEqual(lines.map((l) => l.slice(0, 3)), ["<7>", "<6>", "<4>", "<3>"], format);
+    if (format === "json") assert.equal(JSON.parse(lines[2].slice(3)).message, "w");
+  }
+});
+
+Deno.test("without journald the lines carry no priority prefix; JOURNAL_STREAM switches it on", () => {
+  const lines: string[] = [];
+  new Logger("app", { format: "json", journal: false, sink: (l) => lines.push(l) }).warn("w");
+  assert.equal(lines[0][0], "{");
+  assert.equal(journalFromEnvironment((name) => name === "JOURNAL_STREAM" ? "8:1234" : undefined), true);
+  assert.equal(journalFromEnvironment(() => undefined), false);
 });

@@ -20,6 +20,8 @@ import { RateHistory } from "./http/live/rate_history.ts";
 import { DataBackup } from "./http/system/data_backup.ts";
 import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
+import { IntegrationFeed } from "./integrations/integration_feed.ts";
+import { MqttPublisher } from "./integrations/mqtt/mqtt_publisher.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
 import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
@@ -67,6 +69,7 @@ const restartOn: Partial<Record<SectionName, string[]>> = {
   web: ["http", "https"],
   pbx: ["pbx-link"],
   cstaServer: ["csta-tcp", "csta-tls"],
+  mqtt: ["mqtt"],
 };
 
 export class App {
@@ -78,6 +81,8 @@ export class App {
   readonly pbxLink: PbxLink;
   readonly smdr: SmdrService;
   readonly calls: CallTracker;
+  readonly integrations: IntegrationFeed;
+  readonly mqtt: MqttPublisher;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -235,6 +240,37 @@ export class App {
     this.calls = calls;
     this.registry.add(calls, { dependsOn: ["store", "smdr"] });
 
+    // ---- integrations: MQTT, webhooks ---------------------------------------------------------------
+    const lineNumbers = cachedFor(5_000, () => {
+      try {
+        return new Set(lines.list().map((line) => line.number));
+      } catch {
+        return new Set<string>();
+      }
+    });
+    const feed = new IntegrationFeed({
+      calls,
+      smdr,
+      linkState: () => this.pbxLink.state,
+      isLine: (number) => lineNumbers().has(number),
+      log: log.child("integrations"),
+    });
+    this.integrations = feed;
+    this.mqtt = new MqttPublisher({
+      settings: () => current().mqtt,
+      boxName: Deno.hostname(),
+      version,
+      feed,
+      db: database,
+      lines: () =>
+        lines.list().filter((line) => line.enabled && line.kind === "extension").map((line) => ({
+          number: line.number,
+          name: line.name,
+        })),
+      log: log.child("mqtt"),
+    });
+    this.registry.add(this.mqtt, { dependsOn: ["store"] });
+
     // ---- web ----------------------------------------------------------------------------------------
     // One of each for both ports: failed web logins per address, the event-rate history, backup/restore.
     const webThrottle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
@@ -342,6 +378,7 @@ export class App {
   }
 
   async start(): Promise<void> {
+    this.integrations.start();
     await this.registry.startAll();
     // Twice a second: the queues of all applications together stay within their budget.
     this.#budgetTimer = setInterval(
@@ -361,6 +398,7 @@ export class App {
     clearInterval(this.#budgetTimer);
     this.settings.unwatch();
     await this.registry.stopAll();
+    this.integrations.stop();
     this.log.info("cstabox stopped");
   }
 
@@ -412,6 +450,20 @@ export class App {
       this.log.info("service restarted for new settings", { service: name, state: status.state });
     }
   }
+}
+
+/** `read()` at most once per `ms`: a value that may lag a little behind the store. */
+function cachedFor<T>(ms: number, read: () => T): () => T {
+  let value: T | undefined;
+  let readAt = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (value === undefined || now - readAt >= ms) {
+      value = read();
+      readAt = now;
+    }
+    return value;
+  };
 }
 
 /** Memory and uptime of this process for status: where the bytes are (V8 heap, outside it, in total). */

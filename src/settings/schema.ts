@@ -2,6 +2,9 @@
 // administrator (written as a comment into cstabox.yaml). Defaults follow ARCHITECTURE.md.
 
 import { z } from "zod";
+import { metricsSchema } from "../integrations/metrics/metrics_options.ts";
+import { mqttSchema } from "../integrations/mqtt/mqtt_options.ts";
+import { webhooksSchema } from "../integrations/webhooks/webhook_options.ts";
 
 const port = (fallback: number, what: string) =>
   z.number().int().min(0).max(65535).default(fallback).describe(`${what} (0 = any free port)`);
@@ -148,6 +151,11 @@ export const settingsSchema = z.object({
   limits: limitsSchema.prefault({}).describe("limits that protect the appliance and the PBX"),
   licensing: licensingSchema.prefault({}).describe("licences"),
   log: logSchema.prefault({}).describe("logging"),
+  mqtt: mqttSchema.prefault({}).describe("call events, records, SMDR lines and link state to an MQTT broker"),
+  webhooks: webhooksSchema.prefault({}).describe(
+    "delivery of webhooks (the endpoints are set on the Integrations page)",
+  ),
+  metrics: metricsSchema.prefault({}).describe("Prometheus metrics at /metrics"),
 }).strict();
 
 /** The complete, validated configuration. Sections may be left out of the file: `{}` takes every default. */

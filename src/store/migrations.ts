@@ -7,6 +7,7 @@ import { licensingMigration } from "./migrations/0003_licensing.ts";
 import { cstaUsersMigration } from "./migrations/0004_csta_users.ts";
 import { smdrMigration } from "./migrations/0005_smdr.ts";
 import { webSessionsMigration } from "./migrations/0006_web_sessions.ts";
+import { integrationsMigration } from "./migrations/0007_integrations.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   cstaUsersMigration,
   smdrMigration,
   webSessionsMigration,
+  integrationsMigration,
 ];

@@ -1,0 +1,192 @@
+// The one stream MQTT and webhooks read: line states and call events from the call tracker's live view,
+// finished-call records, SMDR lines and the PBX link state, each stamped with the monotonic time it was
+// made (for the publish latency figures).
+
+import type { CallRecord } from "../calls/call_record.ts";
+import type { CallView } from "../calls/call_view.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { StoredRecord } from "../smdr/outbox.ts";
+import { parseRecord } from "../smdr/record.ts";
+import type { IntegrationKind } from "./integration_kinds.ts";
+import { type CallEventPayload, type LinePartyFormatter, type LineState, LineStates } from "./line_states.ts";
+
+/** One SMDR line as JSON: its position in the SMDR outbox, the 162 characters, and the fields. */
+export interface SmdrLinePayload {
+  position: number;
+  at: string;
+  raw: string;
+  fields: Record<string, string> | null;
+}
+
+export interface LinkPayload {
+  state: "up" | "down";
+  /** The link's own state (`ready`, `connecting`, …). */
+  detail: string;
+  since: string;
+}
+
+export type FeedItem =
+  | { kind: "lineState"; lines: readonly string[]; payload: LineState; madeAt: number }
+  | { kind: "callEvent"; lines: readonly string[]; payload: CallEventPayload; madeAt: number }
+  | { kind: "callRecord"; lines: readonly string[]; payload: CallRecord; madeAt: number }
+  | { kind: "smdr"; lines: readonly string[]; payload: SmdrLinePayload; madeAt: number }
+  | { kind: "link"; lines: readonly string[]; payload: LinkPayload; madeAt: number };
+
+/** What the feed reads; the composition root passes the call tracker, SMDR service and PBX link. */
+export interface FeedSources {
+  calls: {
+    calls(): CallView[];
+    onChange(listener: () => void): () => void;
+    onRecord(listener: (record: CallRecord) => void): () => void;
+  };
+  smdr: { onRecord(listener: (record: StoredRecord) => void): () => void };
+  /** The PBX link's state now (`ready` = up). */
+  linkState: () => string;
+  /** The numbers of the stored lines (for line states and webhook line filters). */
+  isLine: (number: string) => boolean;
+  formatParty?: LinePartyFormatter;
+  log: Logger;
+  clock?: Clock;
+  /** How often the link state is read. Default 500 ms. */
+  linkPollMs?: number;
+}
+
+export class IntegrationFeed {
+  readonly #o: FeedSources;
+  readonly #clock: Clock;
+  readonly #lines: LineStates;
+  readonly #subscribers = new Set<(item: FeedItem) => void>();
+  #unsubscribe: (() => void)[] = [];
+  #pending = false;
+  #linkTimer?: TimerHandle;
+  #link: LinkPayload;
+  readonly counters: Record<IntegrationKind, number> = {
+    lineState: 0,
+    callEvent: 0,
+    callRecord: 0,
+    smdr: 0,
+    link: 0,
+  };
+
+  constructor(sources: FeedSources) {
+    this.#o = sources;
+    this.#clock = sources.clock ?? systemClock;
+    this.#lines = new LineStates(sources.isLine, sources.formatParty);
+    this.#link = this.#readLink();
+  }
+
+  /** Every item from now on; returns the unsubscribe function. */
+  subscribe(listener: (item: FeedItem) => void): () => void {
+    this.#subscribers.add(listener);
+    return () => this.#subscribers.delete(listener);
+  }
+
+  /** The lines' states now (for retained topics after a reconnect). */
+  lineStates(): LineState[] {
+    return this.#lines.states();
+  }
+
+  link(): LinkPayload {
+    return this.#link;
+  }
+
+  start(): void {
+    if (this.#unsubscribe.length > 0) return;
+    this.#unsubscribe = [
+      this.#o.calls.onChange(() => this.#viewChanged()),
+      this.#o.calls.onRecord((record) =>
+        this.#emit({
+          kind: "callRecord",
+          lines: this.#recordLines(record),
+          payload: record,
+          madeAt: this.#clock.monotonic(),
+        })
+      ),
+      this.#o.smdr.onRecord((stored) =>
+        this.#emit({ kind: "smdr", lines: [], payload: smdrPayload(stored), madeAt: this.#clock.monotonic() })
+      ),
+    ];
+    this.#pollLink();
+  }
+
+  stop(): void {
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    if (this.#linkTimer !== undefined) this.#clock.clearTimeout(this.#linkTimer);
+    this.#linkTimer = undefined;
+  }
+
+  /** Coalesces the changes of one event-loop turn: the live view is read once per turn, not per event. */
+  #viewChanged(): void {
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      const madeAt = this.#clock.monotonic();
+      const { events, lines } = this.#lines.update(this.#o.calls.calls(), new Date(this.#clock.now()));
+      for (const event of events) {
+        this.#emit({ kind: "callEvent", lines: [event.line], payload: event, madeAt });
+      }
+      for (const state of lines) {
+        this.#emit({ kind: "lineState", lines: [state.line], payload: state, madeAt });
+      }
+    });
+  }
+
+  #pollLink(): void {
+    const next = this.#readLink();
+    if (next.state !== this.#link.state) {
+      this.#link = next;
+      this.#emit({ kind: "link", lines: [], payload: next, madeAt: this.#clock.monotonic() });
+    }
+    this.#linkTimer = this.#clock.setTimeout(() => this.#pollLink(), this.#o.linkPollMs ?? 500);
+  }
+
+  #readLink(): LinkPayload {
+    const detail = this.#o.linkState();
+    return {
+      state: detail === "ready" ? "up" : "down",
+      detail,
+      since: new Date(this.#clock.now()).toISOString(),
+    };
+  }
+
+  #recordLines(record: CallRecord): string[] {
+    const numbers = [
+      record.from,
+      record.to,
+      record.answeredBy,
+      ...record.transfers.flatMap((t) => [t.from, t.to]),
+    ]
+      .map((p) => p?.number)
+      .filter((n): n is string => n !== undefined && this.#o.isLine(n));
+    return [...new Set(numbers)];
+  }
+
+  #emit(item: FeedItem): void {
+    this.counters[item.kind]++;
+    for (const subscriber of this.#subscribers) {
+      try {
+        subscriber(item);
+      } catch (error) {
+        this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
+      }
+    }
+  }
+}
+
+function smdrPayload(stored: StoredRecord): SmdrLinePayload {
+  let fields: Record<string, string> | null = null;
+  try {
+    fields = Object.fromEntries(Object.entries(parseRecord(stored.record)).map(([k, v]) => [k, v.trim()]));
+  } catch {
+    fields = null;
+  }
+  return {
+    position: stored.position,
+    at: new Date(stored.createdAt).toISOString(),
+    raw: stored.record,
+    fields,
+  };
+}

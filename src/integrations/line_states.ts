@@ -1,0 +1,234 @@
+// Each line's state and each call's state on a line, derived from the call tracker's live view: what MQTT
+// and webhooks publish as line states and call events. A change of the view gives the changes since the
+// last one, so a consumer sees every step once.
+
+import type { CallView, ConnectionStateName } from "../calls/call_view.ts";
+import type { CallParty } from "../calls/call_record.ts";
+import type { Party } from "../calls/party.ts";
+
+/** TAPI's LINECALLSTATE names in lower case (the line API's call-state names). */
+export type LineCallStateName =
+  | "idle"
+  | "offering"
+  | "dialing"
+  | "ringback"
+  | "busy"
+  | "connected"
+  | "proceeding"
+  | "onhold"
+  | "conferenced"
+  | "disconnected";
+
+/** A line's state as a dashboard shows it: idle, ringing, dialling, connected, on hold. */
+export type LineStateName = "idle" | "ringing" | "dialing" | "connected" | "onHold" | "busy";
+
+export interface LineState {
+  line: string;
+  state: LineStateName;
+  /** The call the state is about (the most important one when several), null when idle. */
+  callId: string | null;
+  /** The other party of that call. */
+  otherParty: CallParty | null;
+  /** Calls at the line now. */
+  calls: number;
+  since: string;
+}
+
+export interface CallEventPayload {
+  line: string;
+  address: 0;
+  callId: string;
+  state: LineCallStateName;
+  previousState: LineCallStateName;
+  cause: string | null;
+  parties: { caller: CallParty | null; called: CallParty | null; connected: CallParty | null };
+  origin: "internal" | "inbound" | "outbound";
+  direction: "incoming" | "outgoing";
+  at: string;
+}
+
+/** Reports a party (number rules, canonical form); the plain form without. */
+export type LinePartyFormatter = (party: Party, origin: CallEventPayload["origin"]) => CallParty;
+
+/** A connection state as the call's state on the line (the line API's table, read from the live view). */
+function callStateOf(own: ConnectionStateName, others: ConnectionStateName[]): LineCallStateName {
+  switch (own) {
+    case "alerting":
+      return "offering";
+    case "initiated":
+      return "dialing";
+    case "hold":
+      return "onhold";
+    case "queued":
+      return "proceeding";
+    case "fail":
+      return "busy";
+    case "connected":
+      if (others.length > 1 && others.every((s) => s === "connected")) return "conferenced";
+      return others.includes("connected") || others.includes("hold") || others.length === 0
+        ? "connected"
+        : others.includes("alerting") || others.includes("queued")
+        ? "ringback"
+        : "connected";
+  }
+}
+
+const LINE_ORDER: readonly LineCallStateName[] = [
+  "connected",
+  "conferenced",
+  "onhold",
+  "offering",
+  "ringback",
+  "dialing",
+  "proceeding",
+  "busy",
+];
+
+function lineStateOf(call: LineCallStateName): LineStateName {
+  switch (call) {
+    case "offering":
+      return "ringing";
+    case "dialing":
+    case "ringback":
+    case "proceeding":
+      return "dialing";
+    case "onhold":
+      return "onHold";
+    case "busy":
+      return "busy";
+    case "idle":
+    case "disconnected":
+      return "idle";
+    default:
+      return "connected";
+  }
+}
+
+interface LineCall {
+  callId: string;
+  state: LineCallStateName;
+  payload: Omit<CallEventPayload, "state" | "previousState" | "at" | "cause">;
+  other: CallParty | null;
+}
+
+/** Keeps the last view's states per line and call; `update` returns what changed since. */
+export class LineStates {
+  #calls = new Map<string, Map<string, LineCall>>();
+  #states = new Map<string, LineState>();
+
+  constructor(
+    private readonly isLine: (number: string) => boolean,
+    private readonly format: LinePartyFormatter = (p) =>
+      p.name === undefined
+        ? { number: p.number, canonical: p.number }
+        : { number: p.number, name: p.name, canonical: p.number },
+  ) {}
+
+  /** The state of every line that is not idle, and the idle ones seen before. */
+  states(): LineState[] {
+    return [...this.#states.values()];
+  }
+
+  /** Reads the live view; returns the call events and the line states that changed, in that order. */
+  update(views: readonly CallView[], at: Date): { events: CallEventPayload[]; lines: LineState[] } {
+    const now = new Map<string, Map<string, LineCall>>();
+    for (const view of views) {
+      for (const connection of view.connections) {
+        if (connection.kind === "external" || connection.kind === "trunk") continue;
+        if (!this.isLine(connection.device)) continue;
+        const calls = now.get(connection.device) ?? new Map<string, LineCall>();
+        calls.set(view.callId, this.#lineCall(view, connection.device, connection.state));
+        now.set(connection.device, calls);
+      }
+    }
+    const iso = at.toISOString();
+    const events: CallEventPayload[] = [];
+    const changedLines = new Set<string>();
+    for (const [line, calls] of now) {
+      const before = this.#calls.get(line);
+      for (const [callId, call] of calls) {
+        const previous = before?.get(callId)?.state ?? "idle";
+        if (previous === call.state) continue;
+        events.push({ ...call.payload, state: call.state, previousState: previous, cause: null, at: iso });
+        changedLines.add(line);
+      }
+    }
+    for (const [line, calls] of this.#calls) {
+      for (const [callId, call] of calls) {
+        if (now.get(line)?.has(callId)) continue;
+        events.push({
+          ...call.payload,
+          state: "disconnected",
+          previousState: call.state,
+          cause: null,
+          at: iso,
+        });
+        events.push({ ...call.payload, state: "idle", previousState: "disconnected", cause: null, at: iso });
+        changedLines.add(line);
+      }
+    }
+    this.#calls = now;
+    const lines: LineState[] = [];
+    for (const line of changedLines) {
+      const next = this.#lineState(line, now.get(line), iso);
+      const previous = this.#states.get(line);
+      if (previous && sameState(previous, next)) continue;
+      this.#states.set(line, next);
+      lines.push(next);
+    }
+    return { events, lines };
+  }
+
+  #lineCall(view: CallView, line: string, own: ConnectionStateName): LineCall {
+    const origin = view.direction === "IN" ? "inbound" : view.direction === "OUT" ? "outbound" : "internal";
+    const others = view.connections.filter((c) => c.device !== line);
+    const outgoing = view.direction === "OUT" ||
+      (view.direction === "internal" && view.connections[0]?.device === line);
+    const party = (number: string | null, name?: string | null): CallParty | null =>
+      number === null || number === ""
+        ? null
+        : this.format(name ? { number, kind: "external", name } : { number, kind: "external" }, origin);
+    const outside = party(view.callerNumber, view.contactName);
+    const internalOther = others.find((c) => c.kind !== "external" && c.kind !== "trunk");
+    const other = view.direction === "internal" || outside === null
+      ? (internalOther ? party(internalOther.device) : null)
+      : outside;
+    const self = party(line);
+    const state = callStateOf(own, others.map((c) => c.state));
+    return {
+      callId: view.callId,
+      state,
+      other,
+      payload: {
+        line,
+        address: 0,
+        callId: view.callId,
+        parties: {
+          caller: outgoing ? self : other,
+          called: outgoing ? other : self,
+          connected: state === "connected" || state === "conferenced" ? other : null,
+        },
+        origin,
+        direction: outgoing ? "outgoing" : "incoming",
+      },
+    };
+  }
+
+  #lineState(line: string, calls: Map<string, LineCall> | undefined, since: string): LineState {
+    const list = [...(calls?.values() ?? [])];
+    const top = LINE_ORDER.map((s) => list.find((c) => c.state === s)).find((c) => c !== undefined);
+    return {
+      line,
+      state: top ? lineStateOf(top.state) : "idle",
+      callId: top?.callId ?? null,
+      otherParty: top?.other ?? null,
+      calls: list.length,
+      since,
+    };
+  }
+}
+
+function sameState(a: LineState, b: LineState): boolean {
+  return a.state === b.state && a.callId === b.callId && a.calls === b.calls &&
+    a.otherParty?.number === b.otherParty?.number;
+}

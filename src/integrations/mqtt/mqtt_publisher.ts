@@ -1,0 +1,428 @@
+// The MQTT publisher service: keeps one connection to the broker (reconnecting with back-off), publishes
+// status with a last will, the link and line states retained, call events as they happen, and drains the
+// durable outbox of records and SMDR lines in order with QoS 1. See docs/integrations.md.
+
+import type { DatabaseSync } from "node:sqlite";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { type Clock, systemClock, type TimerHandle } from "../../clock.ts";
+import { Lifecycle } from "../../lifecycle.ts";
+import type { Logger } from "../../log/logger.ts";
+import { backoffDelay } from "../../net/backoff.ts";
+import type { Service, ServiceStatus } from "../../service.ts";
+import { describeError } from "../../service_registry.ts";
+import { DeliveryStats } from "../delivery_stats.ts";
+import type { FeedItem, IntegrationFeed } from "../integration_feed.ts";
+import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
+import { clientIdOf, type MqttSettings, topicPrefixOf, topicSafe } from "./mqtt_options.ts";
+import { MqttOutbox } from "./mqtt_outbox.ts";
+import { homeAssistantDiscovery, RETAINED, topics } from "./mqtt_topics.ts";
+
+export interface MqttPublisherOptions {
+  settings: () => MqttSettings;
+  /** The appliance's name: the default topic prefix and client id. */
+  boxName: string;
+  version: string;
+  feed: IntegrationFeed;
+  db: () => DatabaseSync;
+  /** Enabled extension lines, for Home Assistant discovery. */
+  lines: () => readonly { number: string; name: string }[];
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** Messages of the outbox published before their acknowledgements are awaited. Default 64. */
+  window?: number;
+}
+
+export type MqttConnectionState = "disabled" | "connecting" | "connected" | "waiting";
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How often the lines are compared with those announced to Home Assistant. */
+const DISCOVERY_CHECK_MS = 5_000;
+
+export class MqttPublisher implements Service {
+  readonly name = "mqtt";
+  readonly stats = new DeliveryStats();
+  readonly outbox: MqttOutbox;
+  readonly #o: MqttPublisherOptions;
+  readonly #clock: Clock;
+  readonly #lifecycle = new Lifecycle();
+  #settings!: MqttSettings;
+  #prefix = "";
+  #client?: MqttClient;
+  #connection: MqttConnectionState = "disabled";
+  #connectedSince: string | null = null;
+  #lastError: { at: string; message: string } | null = null;
+  #attempts = 0;
+  #connects = 0;
+  #retryTimer?: TimerHandle;
+  #nextRetryAt: string | null = null;
+  #unsubscribe?: () => void;
+  #draining = false;
+  #wake = false;
+  /** When the durable messages of this process were made (monotonic ms), for their latency. */
+  #madeAt = new Map<number, number>();
+  /** Settles when the client's connection closes: the outbox stops waiting for its acknowledgements. */
+  #closed = new WeakMap<MqttClient, Promise<"closed">>();
+  /** Discovery config topics published on this connection. */
+  #announced = new Set<string>();
+  #discoveryTimer?: TimerHandle;
+
+  constructor(options: MqttPublisherOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.outbox = new MqttOutbox(options.db, this.#clock);
+  }
+
+  /** The connection now, for the UI and /metrics. */
+  get connection(): MqttConnectionState {
+    return this.#connection;
+  }
+
+  start(): Promise<void> {
+    this.#lifecycle.set("starting");
+    this.#settings = this.#o.settings();
+    this.#prefix = topicPrefixOf(this.#settings, this.#o.boxName);
+    this.#attempts = 0;
+    if (!this.#settings.enabled) {
+      this.#connection = "disabled";
+      this.#lifecycle.set("running");
+      return Promise.resolve();
+    }
+    this.#unsubscribe = this.#o.feed.subscribe((item) => this.#onItem(item));
+    this.#lifecycle.set("running");
+    this.#connect();
+    if (this.#settings.homeAssistantDiscovery) this.#scheduleDiscovery();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#lifecycle.state === "stopped") return;
+    this.#lifecycle.set("stopping");
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    if (this.#discoveryTimer !== undefined) this.#clock.clearTimeout(this.#discoveryTimer);
+    this.#retryTimer = this.#discoveryTimer = undefined;
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) {
+      // A clean stop says so; the last will only covers a crash or a lost connection.
+      if (client.connected) {
+        await withTimeout(
+          client.publishAsync(topics.status(this.#prefix), "offline", { qos: 1, retain: true }),
+          2000,
+        ).catch(() => {});
+      }
+      await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
+    }
+    this.#connection = "disabled";
+    this.#connectedSince = null;
+    this.#lifecycle.set("stopped");
+  }
+
+  status(): ServiceStatus {
+    const s = this.#settings ?? this.#o.settings();
+    const details = {
+      enabled: s.enabled,
+      broker: s.url ? redactUrl(s.url) : null,
+      topicPrefix: this.#prefix,
+      connection: this.#connection,
+      connectedSince: this.#connectedSince,
+      connects: this.#connects,
+      lastError: this.#lastError,
+      nextRetryAt: this.#nextRetryAt,
+      backlog: this.#safe(() => this.outbox.size(), 0),
+      backlogDropped: this.#safe(() => this.outbox.dropped(), 0),
+      ...this.stats.snapshot(),
+    };
+    const snapshot = this.#lifecycle.snapshot({ details });
+    if (snapshot.state !== "running" || !s.enabled) return snapshot;
+    if (this.#connection !== "connected") {
+      const why = this.#lastError?.message ?? "connecting to the broker";
+      return { ...snapshot, state: "degraded", reason: `MQTT broker not connected: ${why}` };
+    }
+    return snapshot;
+  }
+
+  // ---- the feed ---------------------------------------------------------------------------------
+
+  #onItem(item: FeedItem): void {
+    if (!this.#settings.publish.includes(item.kind)) return;
+    const topic = this.#topicOf(item);
+    const payload = JSON.stringify(item.payload);
+    if (DURABLE_KINDS.has(item.kind)) {
+      try {
+        const stored = this.outbox.append(topic, payload, this.#settings.backlogLimit);
+        this.#madeAt.set(stored.position, item.madeAt);
+        if (this.#madeAt.size > 100_000) this.#madeAt.clear();
+      } catch (error) {
+        this.stats.failed[item.kind]++;
+        this.#o.log.error("MQTT message not stored in the outbox", { kind: item.kind, error });
+        return;
+      }
+      this.#drain();
+      return;
+    }
+    this.#publishLive(item.kind, topic, payload, item.madeAt);
+  }
+
+  #topicOf(item: FeedItem): string {
+    switch (item.kind) {
+      case "lineState":
+        return topics.lineState(this.#prefix, item.payload.line);
+      case "callEvent":
+        return topics.callEvent(this.#prefix, item.payload.line);
+      case "callRecord":
+        return topics.callRecord(this.#prefix);
+      case "smdr":
+        return topics.smdr(this.#prefix);
+      case "link":
+        return topics.link(this.#prefix);
+    }
+  }
+
+  /** Line states, call events and the link: now or never (states are published again on reconnect). */
+  #publishLive(kind: IntegrationKind, topic: string, payload: string, madeAt?: number): void {
+    const client = this.#client;
+    if (!client || this.#connection !== "connected") {
+      this.stats.dropped[kind]++;
+      return;
+    }
+    client.publish(topic, payload, { qos: this.#settings.qos, retain: RETAINED[kind] }, (error) => {
+      if (error) {
+        this.stats.failed[kind]++;
+        return;
+      }
+      this.stats.delivered[kind]++;
+      if (madeAt !== undefined) this.stats.latency(this.#clock.monotonic() - madeAt);
+    });
+  }
+
+  // ---- connection -------------------------------------------------------------------------------
+
+  #connect(): void {
+    if (this.#lifecycle.state !== "running") return;
+    this.#connection = "connecting";
+    this.#nextRetryAt = null;
+    const s = this.#settings;
+    let options: IClientOptions;
+    try {
+      options = this.#clientOptions(s);
+    } catch (error) {
+      this.#failed(`the TLS files could not be read: ${describeError(error)}`);
+      return;
+    }
+    const client = mqtt.connect(s.url, options);
+    this.#client = client;
+    const closed = Promise.withResolvers<"closed">();
+    this.#closed.set(client, closed.promise);
+    let settled = false;
+    client.on("connect", () => {
+      if (this.#client !== client) return;
+      settled = true;
+      this.#attempts = 0;
+      this.#connects++;
+      this.#connection = "connected";
+      this.#connectedSince = new Date(this.#clock.now()).toISOString();
+      this.#lastError = null;
+      this.#o.log.info("MQTT broker connected", { broker: redactUrl(s.url), prefix: this.#prefix });
+      this.#announce(client);
+      this.#drain();
+    });
+    client.on("error", (error) => {
+      if (this.#client !== client) return;
+      this.#lastError = { at: new Date(this.#clock.now()).toISOString(), message: explain(error) };
+    });
+    client.on("close", () => {
+      if (this.#client !== client) return;
+      closed.resolve("closed");
+      const wasConnected = this.#connection === "connected";
+      this.#client = undefined;
+      client.removeAllListeners();
+      client.on("error", () => {});
+      client.end(true);
+      if (this.#lifecycle.state !== "running") return;
+      if (wasConnected) this.#o.log.warn("MQTT broker connection lost", { reason: this.#lastError?.message });
+      else if (!settled) this.#o.log.debug("MQTT connect failed", { reason: this.#lastError?.message });
+      this.#failed(this.#lastError?.message ?? "the broker closed the connection");
+    });
+  }
+
+  #failed(message: string): void {
+    this.#lastError = { at: new Date(this.#clock.now()).toISOString(), message };
+    this.#connection = "waiting";
+    this.#connectedSince = null;
+    const delay = backoffDelay(
+      this.#attempts++,
+      { minMs: this.#settings.reconnectMinSeconds * 1000, maxMs: this.#settings.reconnectMaxSeconds * 1000 },
+      this.#o.random ?? Math.random,
+    );
+    if (this.#attempts === 1) this.#o.log.warn("MQTT broker not reachable; retrying", { reason: message });
+    this.#nextRetryAt = new Date(this.#clock.now() + delay).toISOString();
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#connect();
+    }, delay);
+  }
+
+  #clientOptions(s: MqttSettings): IClientOptions {
+    const options: IClientOptions = {
+      clientId: clientIdOf(s, this.#o.boxName),
+      protocolVersion: s.protocolVersion,
+      clean: true,
+      // The publisher reconnects itself, with back-off: mqtt.js would retry at a fixed period.
+      reconnectPeriod: 0,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      keepalive: 30,
+      will: { topic: topics.status(this.#prefix), payload: "offline", qos: 1, retain: true },
+    };
+    if (s.username !== "") options.username = s.username;
+    if (s.password !== "") options.password = s.password;
+    if (s.caFile !== "") options.ca = Deno.readTextFileSync(s.caFile);
+    if (s.certFile !== "") options.cert = Deno.readTextFileSync(s.certFile);
+    if (s.keyFile !== "") options.key = Deno.readTextFileSync(s.keyFile);
+    return options;
+  }
+
+  /**
+   * Home Assistant discovery for lines not announced on this connection yet; a line no longer enabled gets
+   * an empty retained config, which removes its entity. Checked at connect and every few seconds after,
+   * as lines come from the PBX once the link is up.
+   */
+  #discover(client: MqttClient): void {
+    if (!this.#settings.homeAssistantDiscovery || this.#client !== client) return;
+    const lines = this.#safe(() => this.#o.lines(), []);
+    const node = topicSafe(this.#o.boxName) || "box";
+    const messages = homeAssistantDiscovery({
+      discoveryPrefix: this.#settings.homeAssistantPrefix,
+      prefix: this.#prefix,
+      node,
+      boxName: this.#o.boxName,
+      version: this.#o.version,
+      lines,
+    });
+    const wanted = new Set(messages.map((m) => m.topic));
+    for (const topic of this.#announced) {
+      if (!wanted.has(topic)) client.publish(topic, "", { qos: 1, retain: true });
+    }
+    for (const message of messages) {
+      if (this.#announced.has(message.topic)) continue;
+      client.publish(message.topic, JSON.stringify(message.payload), { qos: 1, retain: true });
+    }
+    this.#announced = wanted;
+  }
+
+  /** After each connect: online, the link and every line state (retained), Home Assistant discovery. */
+  #announce(client: MqttClient): void {
+    const publish = this.#settings.publish;
+    client.publish(topics.status(this.#prefix), "online", { qos: 1, retain: true });
+    if (publish.includes("link")) {
+      this.#publishLive("link", topics.link(this.#prefix), JSON.stringify(this.#o.feed.link()));
+    }
+    if (publish.includes("lineState")) {
+      for (const state of this.#o.feed.lineStates()) {
+        this.#publishLive("lineState", topics.lineState(this.#prefix, state.line), JSON.stringify(state));
+      }
+    }
+    this.#announced = new Set();
+    this.#discover(client);
+  }
+
+  #scheduleDiscovery(): void {
+    this.#discoveryTimer = this.#clock.setTimeout(() => {
+      if (this.#lifecycle.state !== "running") return;
+      if (this.#client && this.#connection === "connected") this.#discover(this.#client);
+      this.#scheduleDiscovery();
+    }, DISCOVERY_CHECK_MS);
+  }
+
+  // ---- the outbox -------------------------------------------------------------------------------
+
+  /** Publishes the outbox in order with QoS 1 while connected; each acknowledged window leaves it. */
+  #drain(): void {
+    if (this.#draining) {
+      this.#wake = true;
+      return;
+    }
+    const client = this.#client;
+    if (!client || this.#connection !== "connected") return;
+    this.#draining = true;
+    void this.#drainLoop(client).finally(() => {
+      this.#draining = false;
+      if (this.#wake) {
+        this.#wake = false;
+        this.#drain();
+      }
+    });
+  }
+
+  async #drainLoop(client: MqttClient): Promise<void> {
+    const qos = Math.max(1, this.#settings.qos) as 1 | 2;
+    const closed = this.#closed.get(client) ?? new Promise<"closed">(() => {});
+    let cursor = 0;
+    while (this.#client === client && this.#connection === "connected") {
+      this.#wake = false;
+      const batch = this.outbox.after(cursor, this.#o.window ?? 64);
+      if (batch.length === 0) return;
+      try {
+        // mqtt.js keeps QoS 1 messages of one client in order; a window of them in flight at once.
+        const acked = Promise.all(batch.map((m) => client.publishAsync(m.topic, m.payload, { qos })));
+        acked.catch(() => {});
+        if (await Promise.race([acked, closed]) === "closed") return;
+      } catch (error) {
+        this.#o.log.debug("MQTT outbox publish interrupted", { reason: describeError(error) });
+        return;
+      }
+      const last = batch[batch.length - 1].position;
+      cursor = last;
+      this.outbox.acknowledge(last);
+      for (const message of batch) {
+        const kind: IntegrationKind = message.topic.endsWith("/smdr") ? "smdr" : "callRecord";
+        this.stats.delivered[kind]++;
+        const madeAt = this.#madeAt.get(message.position);
+        if (madeAt !== undefined) {
+          this.stats.latency(this.#clock.monotonic() - madeAt);
+          this.#madeAt.delete(message.position);
+        }
+      }
+    }
+  }
+
+  #safe<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch {
+      return fallback;
+    }
+  }
+}
+
+/** The broker URL without a password in it, for status and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** An MQTT error in the words an administrator acts on. */
+function explain(error: Error & { code?: string | number }): string {
+  const message = error.message || String(error);
+  if (/ECONNREFUSED|Connection refused/i.test(message)) return `connection refused (${message})`;
+  if (/Not authorized|Bad username or password|code 4|code 5|code 13[45]/i.test(message)) {
+    return `the broker refused the credentials (${message})`;
+  }
+  if (/certificate|self.signed|TLS|SSL/i.test(message)) return `TLS failed (${message})`;
+  return message;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), ms))),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -36,7 +36,8 @@ import { PbxLineSync } from "./lines/pbx_line_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
 import { CstaListener } from "./server/csta_listener.ts";
-import type { ListenerInfo, ServiceStatus } from "./service.ts";
+import type { ListenerInfo } from "./service.ts";
+import type { ServiceStatuses } from "./http/status_source.ts";
 import { ServiceRegistry } from "./service_registry.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
 import type { SectionName, Settings } from "./settings/schema.ts";
@@ -312,7 +313,7 @@ export class App {
           version,
           startedAt: this.startedAt,
           mode: () => this.mode(),
-          services: () => this.registry.status(),
+          services: () => this.status(),
           settingsProblem: () => settings.lastError()?.message,
           sections: () => ({ multiplexer: switchboard.status(), process: processFigures() }),
         },
@@ -402,8 +403,12 @@ export class App {
     this.log.info("cstabox stopped");
   }
 
-  status(): Record<string, ServiceStatus> {
-    return this.registry.status();
+  /**
+   * Every service's snapshot, typed by name: the registry keys them by `Service.name`, and each service
+   * registered above under a name in `ServiceStatuses` reports that entry's details type.
+   */
+  status(): ServiceStatuses {
+    return this.registry.status() as ServiceStatuses;
   }
 
   /** First-start accounts, run once the database is open. */

@@ -17,7 +17,7 @@ export class Lifecycle {
     this.#reason = reason;
   }
 
-  snapshot(extra: { listeners?: ListenerInfo[]; details?: Record<string, unknown> } = {}): ServiceStatus {
+  snapshot<D = never>(extra: { listeners?: ListenerInfo[]; details?: D } = {}): ServiceStatus<D> {
     return {
       state: this.#state,
       since: this.#since,

@@ -12,20 +12,24 @@ export interface ListenerInfo {
   port: number;
 }
 
-/** A service's snapshot for status pages: its state, why it is not running, and its own details. */
-export interface ServiceStatus {
+/**
+ * A service's snapshot for status pages: its state, why it is not running, and its own details, typed by
+ * the service (`D`) so that every page and API that shows them is held by the compiler to what it reports.
+ */
+export interface ServiceStatus<D = unknown> {
   state: ServiceState;
   /** Plain-words reason when the state is `failed` or `degraded`. */
   reason?: string;
   since: string;
   listeners?: ListenerInfo[];
-  details?: Record<string, unknown>;
+  /** Absent when the service never ran (the registry reports a failed start without them). */
+  details?: D;
 }
 
-export interface Service {
+export interface Service<D = unknown> {
   /** Unique, stable name used as the key in status (`http`, `store`, `pbx-link`, …). */
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
-  status(): ServiceStatus;
+  status(): ServiceStatus<D>;
 }

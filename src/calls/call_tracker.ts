@@ -81,7 +81,7 @@ interface Monitor {
 const SNAPSHOT_BATCH = 16;
 
 /** The call tracker. `calls()`/`activeCalls()` for the live view, `onChange` to hear when it changes. */
-export class CallTracker implements Service {
+export class CallTracker implements Service<CallTrackerDetails> {
   readonly name = "call-tracker";
   readonly #o: CallTrackerOptions;
   readonly #clock: Clock;
@@ -197,7 +197,7 @@ export class CallTracker implements Service {
     this.#lifecycle.set("stopped");
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<CallTrackerDetails> {
     const details: CallTrackerDetails = {
       callsInProgress: this.#model.size,
       recordsProduced: this.#counters.recordsProduced,
@@ -211,7 +211,7 @@ export class CallTracker implements Service {
       lastResync: this.#lastResync,
       lastError: this.#lastError,
     };
-    const snapshot = this.#lifecycle.snapshot({ details: { ...details } });
+    const snapshot = this.#lifecycle.snapshot({ details });
     if (snapshot.state !== "running") return snapshot;
     if (this.#pbx === "down") return { ...snapshot, state: "degraded", reason: "the PBX link is down" };
     if (this.#failures.size > 0) {

@@ -30,7 +30,7 @@ import { RateHistory } from "./live/rate_history.ts";
 import { mountPages } from "./pages/pages.ts";
 import { probePbx } from "./pbx_probe.ts";
 import { securityHeaders } from "./security_headers.ts";
-import type { StatusSource } from "./status_source.ts";
+import { installedServices, type StatusSource } from "./status_source.ts";
 import { pageContext, type WebDeps } from "./web_deps.ts";
 import type { WebUiSources } from "./web_ui_sources.ts";
 
@@ -69,12 +69,12 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   app.use("*", httpsRedirect(() => options.status.services().https));
 
   app.get("/healthz", (c) => {
-    const services = options.status.services();
-    const failed = Object.entries(services).filter(([, s]) => s.state === "failed");
+    const services = installedServices(options.status.services());
+    const failed = services.filter(([, s]) => s.state === "failed");
     const body = {
       status: failed.length === 0 ? "ok" : "failed",
       services: Object.fromEntries(
-        Object.entries(services).map((
+        services.map((
           [name, s],
         ) => [name, s.reason ? { state: s.state, reason: s.reason } : { state: s.state }]),
       ),

@@ -19,7 +19,12 @@ export interface HttpServiceOptions {
   onListen?: (listener: ListenerInfo) => void;
 }
 
-export class HttpService implements Service {
+/** What the web server reports in its status `details`. */
+export interface HttpDetails {
+  requests: number;
+}
+
+export class HttpService implements Service<HttpDetails> {
   readonly name = "http";
   #lifecycle = new Lifecycle();
   #server?: Deno.HttpServer<Deno.NetAddr>;
@@ -67,8 +72,8 @@ export class HttpService implements Service {
     this.#lifecycle.set("stopped");
   }
 
-  status(): ServiceStatus {
-    return this.#lifecycle.snapshot({
+  status(): ServiceStatus<HttpDetails> {
+    return this.#lifecycle.snapshot<HttpDetails>({
       listeners: this.#listener && this.#server ? [this.#listener] : [],
       details: { requests: this.#requests },
     });

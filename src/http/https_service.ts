@@ -20,7 +20,13 @@ export interface HttpsServiceOptions {
   onListen?: (listener: ListenerInfo) => void;
 }
 
-export class HttpsService implements Service {
+/** What the web server reports in its status `details`. */
+export interface HttpsDetails {
+  requests: number;
+  certificateSwaps: number;
+}
+
+export class HttpsService implements Service<HttpsDetails> {
   readonly name = "https";
   #lifecycle = new Lifecycle();
   #server?: HotSwapHttpsServer;
@@ -73,8 +79,8 @@ export class HttpsService implements Service {
     this.#lifecycle.set("stopped");
   }
 
-  status(): ServiceStatus {
-    return this.#lifecycle.snapshot({
+  status(): ServiceStatus<HttpsDetails> {
+    return this.#lifecycle.snapshot<HttpsDetails>({
       listeners: this.#listener && this.#server ? [this.#listener] : [],
       details: { requests: this.#requests, certificateSwaps: this.#swaps },
     });

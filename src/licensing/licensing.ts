@@ -81,7 +81,7 @@ interface VerifiedKey {
 }
 
 /** Licences and seats. `start()` fixes the trial start (first start only) and verifies the stored keys. */
-export class Licensing implements Service {
+export class Licensing implements Service<LicenceStatus> {
   readonly name = "licensing";
   #verified = new Map<string, VerifiedKey>();
   #unverifiable: LicenceIgnored[] = [];
@@ -112,14 +112,14 @@ export class Licensing implements Service {
     return Promise.resolve();
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<LicenceStatus> {
     const details = this.licenceStatus();
     const degraded = this.#state === "running" && details.mode === "expired";
     return {
       state: degraded ? "degraded" : this.#state,
       ...(degraded ? { reason: "no licence in force: the trial has ended and no valid key is entered" } : {}),
       since: new Date(this.#since).toISOString(),
-      details: { ...details },
+      details,
     };
   }
 

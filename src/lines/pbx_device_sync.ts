@@ -12,7 +12,7 @@ import { type DeviceListOutcome, queryDeviceList, SegmentInbox } from "../pbx/de
 import type { Service, ServiceStatus } from "../service.ts";
 import type { DeviceDirectory } from "../switchboard/device_directory.ts";
 import type { LineSyncResult, OfferedDevice } from "./line_sync.ts";
-import type { PbxLineSync } from "./pbx_line_sync.ts";
+import type { LineSyncState, PbxLineSync } from "./pbx_line_sync.ts";
 
 export interface PbxDeviceSyncOptions {
   switchboard: SwitchboardAccess;
@@ -24,15 +24,23 @@ export interface PbxDeviceSyncOptions {
 
 type Trigger = "association" | "devicesChanged" | "request";
 
-export class PbxDeviceSync implements Service {
+/** What the line sync reports in its status `details`. */
+export interface LineSyncDetails {
+  lastSync: { at: string; trigger: Trigger; source: string; devices: number; outcome: string } | null;
+  lastError: { at: string; message: string } | null;
+  knownDeviceNumbers: number;
+  lines: LineSyncState;
+}
+
+export class PbxDeviceSync implements Service<LineSyncDetails> {
   readonly name = "line-sync";
   #options: PbxDeviceSyncOptions;
   #lifecycle = new Lifecycle();
   #client?: CstaClient;
   #inbox = new SegmentInbox();
   #running?: Promise<DeviceListOutcome>;
-  #last?: { at: string; trigger: Trigger; source: string; devices: number; outcome: string };
-  #lastError?: { at: string; message: string };
+  #last?: NonNullable<LineSyncDetails["lastSync"]>;
+  #lastError?: NonNullable<LineSyncDetails["lastError"]>;
 
   constructor(options: PbxDeviceSyncOptions) {
     this.#options = options;
@@ -107,8 +115,8 @@ export class PbxDeviceSync implements Service {
     }
   }
 
-  status(): ServiceStatus {
-    return this.#lifecycle.snapshot({
+  status(): ServiceStatus<LineSyncDetails> {
+    return this.#lifecycle.snapshot<LineSyncDetails>({
       details: {
         lastSync: this.#last ?? null,
         lastError: this.#lastError ?? null,

@@ -33,6 +33,28 @@ export interface PbxLinkSettings {
   maxFrameBytes: number;
 }
 
+/** What the link reports in its status `details`; the pages import this type. */
+export interface PbxLinkDetails {
+  state: LinkState;
+  since: string;
+  host: string;
+  port: number;
+  /** The last connection or association problem, in plain words, and when it happened. */
+  lastError: { message: string; at: string } | null;
+  lastSystemStatusAt: string | null;
+  nextRetryAt: string | null;
+  /** Failed connection attempts since the last association. */
+  backoffAttempts: number;
+  requestsInFlight: number;
+  connects: number;
+  reconnects: number;
+  framesIn: number;
+  framesOut: number;
+  requests: number;
+  timeouts: number;
+  systemStatusReceived: number;
+}
+
 export interface PbxLinkEvents {
   /** The association is up (after AARE accepted); the Switchboard re-creates monitors here. */
   onReady(): void;
@@ -59,7 +81,7 @@ interface Pending {
   timeoutMs: number;
 }
 
-export class PbxLink implements Service, Upstream {
+export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   readonly name = "pbx-link";
   #options: PbxLinkOptions;
   #clock: Clock;
@@ -171,9 +193,9 @@ export class PbxLink implements Service, Upstream {
     return this.#send(apdu);
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<PbxLinkDetails> {
     const s = this.#options.settings();
-    return this.#lifecycle.snapshot({
+    return this.#lifecycle.snapshot<PbxLinkDetails>({
       details: {
         state: this.#state,
         since: this.#stateSince,

@@ -40,7 +40,18 @@ export interface CstaListenerOptions {
   handshakeTimeoutMs?: number;
 }
 
-export class CstaListener implements Service {
+/** What a CSTA listener reports in its status `details`; the pages import this type. */
+export interface CstaListenerDetails {
+  transport: "tcp" | "tls";
+  connections: number;
+  accepted: number;
+  loginFailed: number;
+  refused: number;
+  droppedSlow: number;
+  closedMalformed: number;
+}
+
+export class CstaListener implements Service<CstaListenerDetails> {
   readonly name: string;
   #options: CstaListenerOptions;
   #lifecycle = new Lifecycle();
@@ -88,8 +99,8 @@ export class CstaListener implements Service {
     this.#lifecycle.set("stopped");
   }
 
-  status(): ServiceStatus {
-    return this.#lifecycle.snapshot({
+  status(): ServiceStatus<CstaListenerDetails> {
+    return this.#lifecycle.snapshot<CstaListenerDetails>({
       listeners: this.#info && this.#listener ? [this.#info] : [],
       details: { transport: this.#options.transport, connections: this.#connections.size, ...this.#counters },
     });

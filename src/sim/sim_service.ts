@@ -16,7 +16,7 @@ import { type RemotePartyOptions, startRemoteParties } from "./remote_parties.ts
 import { runScenario, type Scenario, type ScenarioRun } from "./scenario.ts";
 import { type SecondClientPolicy, SimServer } from "./sim_server.ts";
 import { SwitchingFunctionDeviceLists } from "./switching_function_devices.ts";
-import { TrafficGenerator, type TrafficOptions } from "./traffic.ts";
+import { TrafficGenerator, type TrafficOptions, type TrafficStats } from "./traffic.ts";
 
 /** Everything the simulator can be told; every [?] behaviour of PROTOCOL.md is one of these. */
 export interface SimulatorOptions {
@@ -52,8 +52,21 @@ export interface SimulatorOptions {
   logger?: Logger;
 }
 
+/** What the simulator reports in its status `details`. */
+export interface SimulatorDetails {
+  associated: boolean;
+  associationsServed: number;
+  eventReportsSent: number;
+  secondClientsRefused: number;
+  calls: number;
+  monitors: number;
+  devices: number;
+  faults: ReturnType<FaultState["describe"]>;
+  traffic?: TrafficStats;
+}
+
 /** The Panasonic PBX simulator as a Service. */
-export class SimulatorService implements Service {
+export class SimulatorService implements Service<SimulatorDetails> {
   readonly name = "simulator";
   readonly plan: DevicePlan;
   readonly engine: CallEngine;
@@ -148,9 +161,9 @@ export class SimulatorService implements Service {
     return this.#server.association?.stats.eventReports ?? 0;
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<SimulatorDetails> {
     const listening = this.#lifecycle.state === "running";
-    return this.#lifecycle.snapshot({
+    return this.#lifecycle.snapshot<SimulatorDetails>({
       ...(listening ? { listeners: [{ name: "csta-sim", hostname: this.hostname, port: this.port }] } : {}),
       details: {
         associated: this.#server.association?.state === "associated",

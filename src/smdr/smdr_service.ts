@@ -10,10 +10,10 @@ import { describeError } from "../service_registry.ts";
 import type { Settings } from "../settings/schema.ts";
 import { AllowList } from "./allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
-import { LocalServer } from "./local_server.ts";
+import { LocalServer, type LocalServerStatus } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
 import { Outbox, type StoredRecord } from "./outbox.ts";
-import { PushClient } from "./push_client.ts";
+import { PushClient, type PushStatus } from "./push_client.ts";
 import { checkPaddingCharacter, formatRecord, RECORD_LINE_END, RECORD_WIRE_BYTES } from "./record.ts";
 import { checkSmdrEvent, type SmdrEvent } from "./smdr_event.ts";
 
@@ -56,7 +56,37 @@ export class SmdrSettingsError extends Error {
 const encoder = new TextEncoder();
 const PRUNE_EVERY = 64;
 
-export class SmdrService implements Service {
+interface OutboxFigures {
+  recordsToday: number;
+  lastPosition: number;
+  backlog: number;
+  acknowledgedPosition: number | null;
+  drops: number;
+  history: { stored: number; limit: number };
+  backlogLimit: number;
+}
+
+/** The outbox's figures, or (none of them and) why the store could not give them. */
+export type SmdrStoreFigures =
+  | OutboxFigures & { storeProblem?: undefined }
+  | { [K in keyof OutboxFigures]?: undefined } & { storeProblem: string };
+
+/** What the SMDR service reports in its status `details`; the pages import this type. */
+export type SmdrDetails = SmdrStoreFigures & {
+  enabled: boolean;
+  lost: number;
+  lastLoss: string | null;
+  local: {
+    listening: string | null;
+    collectors: LocalServerStatus["collectors"];
+    maxCollectors: number;
+    refused: LocalServerStatus["refused"];
+    slowDisconnects: number;
+  } | null;
+  push: PushStatus | null;
+};
+
+export class SmdrService implements Service<SmdrDetails> {
   readonly name = "smdr";
   readonly outbox: Outbox;
   readonly contacts: NameDirectory;
@@ -179,7 +209,7 @@ export class SmdrService implements Service {
     return () => this.#listeners.delete(listener);
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<SmdrDetails> {
     const settings = this.#settings;
     const local = this.#local?.status();
     const push = this.#push?.status();
@@ -210,10 +240,10 @@ export class SmdrService implements Service {
 
   #details(
     settings: SmdrSettings,
-    local: ReturnType<LocalServer["status"]> | undefined,
-    push: ReturnType<PushClient["status"]> | undefined,
-  ): Record<string, unknown> {
-    let store: Record<string, unknown>;
+    local: LocalServerStatus | undefined,
+    push: PushStatus | undefined,
+  ): SmdrDetails {
+    let store: SmdrStoreFigures;
     try {
       store = {
         recordsToday: this.outbox.recordsToday(),

@@ -13,7 +13,13 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-export class StoreService implements Service {
+/** What the store reports in its status `details`. */
+export interface StoreDetails {
+  file: string;
+  schemaVersion: number | null;
+}
+
+export class StoreService implements Service<StoreDetails> {
   readonly name = "store";
   #lifecycle = new Lifecycle();
   #db?: DatabaseSync;
@@ -51,8 +57,8 @@ export class StoreService implements Service {
     return Promise.resolve();
   }
 
-  status(): ServiceStatus {
-    return this.#lifecycle.snapshot({
+  status(): ServiceStatus<StoreDetails> {
+    return this.#lifecycle.snapshot<StoreDetails>({
       details: { file: this.path, schemaVersion: this.#db ? schemaVersion(this.#db) : null },
     });
   }

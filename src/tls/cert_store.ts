@@ -125,7 +125,7 @@ const consoleLog: TlsLog = {
   error: (message, fields) => console.error(`[tls] ${message}`, fields ?? ""),
 };
 
-export class CertStore implements Service {
+export class CertStore implements Service<TlsOverview> {
   readonly name = "tls";
   readonly maxUploadBytes: number;
   readonly files: CertFiles;
@@ -185,7 +185,7 @@ export class CertStore implements Service {
     return () => this.#listeners.delete(listener);
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<TlsOverview> {
     if (!this.#installed) return { state: "stopped", since: this.#since };
     const overview = this.overview();
     const { level, message } = overview.certificate;
@@ -194,7 +194,7 @@ export class CertStore implements Service {
       state: level === "error" ? "failed" : level === "warning" ? "degraded" : "running",
       ...(level === "ok" && !this.#startupProblem ? {} : { reason }),
       since: this.#since,
-      details: { ...overview },
+      details: overview,
     };
   }
 

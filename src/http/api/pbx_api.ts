@@ -4,6 +4,7 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
+import type { PbxLinkDetails } from "../../pbx/pbx_link.ts";
 import type { ServiceStatus } from "../../service.ts";
 import type { Settings } from "../../settings/schema.ts";
 import type { HttpEnv } from "../context.ts";
@@ -11,7 +12,7 @@ import type { PbxProbeReport, PbxProbeTarget } from "../pbx_probe.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface PbxApiDependencies {
-  linkStatus: () => ServiceStatus | undefined;
+  linkStatus: () => ServiceStatus<PbxLinkDetails> | undefined;
   settings: () => Settings;
   mode: () => "pbx" | "demo";
   probe: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
@@ -45,7 +46,7 @@ export function createPbxApi(deps: PbxApiDependencies): Hono<HttpEnv> {
       host: body.data.host?.trim() ?? configured.host,
       port: body.data.port ?? configured.port,
     };
-    const details = deps.linkStatus()?.details as { state?: string; since?: string } | undefined;
+    const details = deps.linkStatus()?.details;
     const sameAsLink = target.host === configured.host && target.port === configured.port;
     const linkState = details?.state ?? "disconnected";
     if (sameAsLink && target.host !== "" && linkState !== "disconnected") {

@@ -7,7 +7,7 @@ import type { Logger } from "../../log/logger.ts";
 import { apiError } from "../api_errors.ts";
 import { ApiTokenError, type ApiTokens } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
-import type { StatusSource } from "../status_source.ts";
+import { installedServices, type StatusSource } from "../status_source.ts";
 import type { SystemControl } from "../web_ui_sources.ts";
 import { readJsonBody } from "./json_body.ts";
 
@@ -39,7 +39,7 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
       uptimeSeconds: Math.floor((now() - Date.parse(deps.status.startedAt)) / 1000),
       mode: deps.status.mode(),
       services: Object.fromEntries(
-        Object.entries(services).map(([name, s]) => [name, { state: s.state, reason: s.reason ?? null }]),
+        installedServices(services).map(([name, s]) => [name, { state: s.state, reason: s.reason ?? null }]),
       ),
     });
   });

@@ -276,7 +276,7 @@ function Listeners(props: { deps: WebDeps; ctx: PageContext }) {
   const services = props.deps.status.services();
   const rows = (["csta-tcp", "csta-tls"] as const).map((name) => {
     const s = services[name];
-    const d = (s?.details ?? {}) as Record<string, number | string>;
+    const d = s?.details;
     const l = s?.listeners?.[0];
     return { name, s, d, l };
   });
@@ -302,12 +302,12 @@ function Listeners(props: { deps: WebDeps; ctx: PageContext }) {
             {s?.reason ? <span class="muted">{s.reason}</span> : null}
           </td>
           <td class="mono">{l ? `${l.hostname}:${l.port}` : "–"}</td>
-          <td>{plural(Number(d.connections ?? 0), "connection")}</td>
-          <td>{String(d.accepted ?? 0)}</td>
-          <td>{String(d.loginFailed ?? 0)}</td>
-          <td>{String(d.refused ?? 0)}</td>
-          <td>{String(d.droppedSlow ?? 0)}</td>
-          <td>{String(d.closedMalformed ?? 0)}</td>
+          <td>{plural(d?.connections ?? 0, "connection")}</td>
+          <td>{String(d?.accepted ?? 0)}</td>
+          <td>{String(d?.loginFailed ?? 0)}</td>
+          <td>{String(d?.refused ?? 0)}</td>
+          <td>{String(d?.droppedSlow ?? 0)}</td>
+          <td>{String(d?.closedMalformed ?? 0)}</td>
         </tr>
       ))}
     </Table>

@@ -6,20 +6,21 @@
 import type { Hono } from "hono";
 import type { HttpEnv } from "../context.ts";
 import type { RatePoint } from "../live/rate_history.ts";
+import { installedServices, type ServiceStatuses } from "../status_source.ts";
 import type { WebDeps } from "../web_deps.ts";
 import { Badge, Card, KeyValues, LiveRegion, stateLevel } from "./components.tsx";
-import { formatAge, formatRate, formatTime, plural, serviceTitle } from "./format.ts";
+import {
+  formatAge,
+  formatProblem,
+  formatRate,
+  formatTime,
+  linkWords,
+  plural,
+  serviceTitle,
+} from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
-import {
-  details,
-  licenceOf,
-  linkWords,
-  type ListenerDetails,
-  type PbxLinkDetails,
-  type SmdrDetails,
-  tlsOf,
-} from "./status_views.ts";
+import { storeFigureRows } from "./smdr_figures.ts";
 
 export function mountDashboard(app: Hono<HttpEnv>, deps: WebDeps): void {
   deps.regions.add("dashboard", ({ ctx }) => <DashboardCards deps={deps} ctx={ctx} />);
@@ -96,7 +97,7 @@ function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
 function Attention(props: { deps: WebDeps }) {
   const services = props.deps.status.services();
   const problems: { title: string; reason: string; level: "error" | "warning" }[] = [];
-  for (const [name, s] of Object.entries(services)) {
+  for (const [name, s] of installedServices(services)) {
     if (s.state === "failed") {
       problems.push({ title: serviceTitle(name), reason: s.reason ?? "failed", level: "error" });
     } else if (s.state === "degraded") {
@@ -130,14 +131,17 @@ function Attention(props: { deps: WebDeps }) {
 }
 
 function PbxCard(props: { deps: WebDeps; ctx: PageContext }) {
-  const status = props.deps.status.services()["pbx-link"];
-  const link = details<PbxLinkDetails>(status);
-  const words = linkWords(link.state);
+  const link = props.deps.status.services()["pbx-link"]?.details;
+  const words = linkWords(link?.state);
   return (
     <Card title="PBX link" id="dash-pbx" actions={<a href="/pbx">PBX page</a>}>
       <p>
         <Badge
-          level={link.state === "ready" ? "ok" : link.state === "disconnected" ? "error" : "warning"}
+          level={link?.state === "ready"
+            ? "ok"
+            : !link || link.state === "disconnected"
+            ? "error"
+            : "warning"}
           id="pbx-state"
         >
           {words}
@@ -152,14 +156,14 @@ function PbxCard(props: { deps: WebDeps; ctx: PageContext }) {
       </p>
       <KeyValues
         rows={[
-          ["PBX", link.host ? `${link.host}:${link.port}` : "none set (demo)"],
+          ["PBX", link?.host ? `${link.host}:${link.port}` : "none set (demo)"],
           [
-            link.state === "ready" ? "Connected since" : "Since",
-            `${formatTime(link.since)} (${formatAge(link.since, props.ctx.now)})`,
+            link?.state === "ready" ? "Connected since" : "Since",
+            `${formatTime(link?.since)} (${formatAge(link?.since, props.ctx.now)})`,
           ],
-          ["Reconnects", String(link.reconnects ?? 0)],
-          ["Last error", link.lastError ?? "none"],
-          ...(link.nextRetryAt ? [["Next attempt", formatTime(link.nextRetryAt)] as [string, string]] : []),
+          ["Reconnects", String(link?.reconnects ?? 0)],
+          ["Last error", formatProblem(link?.lastError)],
+          ...(link?.nextRetryAt ? [["Next attempt", formatTime(link.nextRetryAt)] as [string, string]] : []),
         ]}
       />
     </Card>
@@ -168,7 +172,7 @@ function PbxCard(props: { deps: WebDeps; ctx: PageContext }) {
 
 function SmdrCard(props: { deps: WebDeps }) {
   const status = props.deps.status.services().smdr;
-  const d = details<SmdrDetails>(status);
+  const d = status?.details;
   return (
     <Card title="SMDR" id="dash-smdr" actions={<a href="/smdr">SMDR page</a>}>
       <p>
@@ -178,18 +182,17 @@ function SmdrCard(props: { deps: WebDeps }) {
         rows={[
           [
             "Collectors",
-            d.local
+            d?.local
               ? `${d.local.collectors.length} of ${d.local.maxCollectors} on ${d.local.listening ?? "–"}`
               : "local mode off",
           ],
           [
             "Push",
-            d.push
+            d?.push
               ? `${d.push.state} to ${d.push.target}${d.push.lastError ? ` (${d.push.lastError})` : ""}`
               : "off",
           ],
-          ["Records today", String(d.recordsToday ?? 0)],
-          ["Backlog", String(d.backlog ?? 0)],
+          ...storeFigureRows(d, "Backlog"),
         ]}
       />
     </Card>
@@ -197,7 +200,7 @@ function SmdrCard(props: { deps: WebDeps }) {
 }
 
 function CertificateCard(props: { deps: WebDeps }) {
-  const tls = tlsOf(props.deps.status.services().tls);
+  const tls = props.deps.status.services().tls?.details;
   return (
     <Card title="Certificate" id="dash-certificate" actions={<a href="/certificate">Certificate page</a>}>
       {tls
@@ -220,7 +223,7 @@ function CertificateCard(props: { deps: WebDeps }) {
 }
 
 function LicenceCard(props: { deps: WebDeps }) {
-  const licence = licenceOf(props.deps.status.services().licensing);
+  const licence = props.deps.status.services().licensing?.details;
   return (
     <Card title="Licence" id="dash-licence" actions={<a href="/licences">Licences page</a>}>
       {licence
@@ -295,19 +298,13 @@ export function RateChart(props: { points: readonly RatePoint[]; intervalMs: num
   );
 }
 
-function listenerWords(
-  status: {
-    state: string;
-    reason?: string;
-    listeners?: { hostname: string; port: number }[];
-    details?: Record<string, unknown>;
-  } | undefined,
-) {
+function listenerWords(status: ServiceStatuses["csta-tcp"]) {
   if (!status) return "not configured";
   if (status.state === "failed") return <span class="error">failed: {status.reason}</span>;
   const l = status.listeners?.[0];
-  const d = (status.details ?? {}) as ListenerDetails;
-  return l ? `port ${l.port} on ${l.hostname} · ${plural(d.connections ?? 0, "connection")}` : status.state;
+  return l
+    ? `port ${l.port} on ${l.hostname} · ${plural(status.details?.connections ?? 0, "connection")}`
+    : status.state;
 }
 
 function applicationsByClass(mux: ReturnType<WebDeps["ui"]["multiplexer"]["status"]>): string {

@@ -1,5 +1,7 @@
-// Plain-words formatting for the pages: times, durations, byte counts and service names, so every page
-// says the same thing the same way.
+// Plain-words formatting for the pages: times, durations, byte counts, service names and states, so every
+// page says the same thing the same way.
+
+import type { LinkState } from "../../pbx/pbx_link.ts";
 
 /** `2026-01-02 13:04:05` in UTC (the appliance's logs are in UTC too), or `–` for nothing. */
 export function formatTime(iso: string | number | null | undefined): string {
@@ -67,4 +69,23 @@ export function serviceTitle(name: string): string {
 /** `1 line`, `2 lines`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** How the PBX link state reads to an administrator. */
+export function linkWords(state: LinkState | undefined): string {
+  switch (state) {
+    case "ready":
+      return "connected";
+    case "connecting":
+      return "connecting";
+    case "associating":
+      return "logging in";
+    default:
+      return "disconnected";
+  }
+}
+
+/** A recorded problem as text with its time: `connection refused (2026-01-02 13:04:05)`, or `none`. */
+export function formatProblem(problem: { message: string; at: string } | null | undefined): string {
+  return problem ? `${problem.message} (${formatTime(problem.at)})` : "none";
 }

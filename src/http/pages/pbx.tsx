@@ -16,11 +16,10 @@ import {
   KeyValues,
   LiveRegion,
 } from "./components.tsx";
-import { formatAge, formatTime } from "./format.ts";
+import { formatAge, formatProblem, formatTime, linkWords } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
-import { details, linkWords, type PbxLinkDetails } from "./status_views.ts";
 
 const PBX_KEYS = [
   "host",
@@ -163,16 +162,20 @@ async function pbxPage(
 
 function LinkStatus(props: { deps: WebDeps; ctx: PageContext }) {
   const status = props.deps.status.services()["pbx-link"];
-  const link = details<PbxLinkDetails>(status);
+  const link = status?.details;
   const now = props.ctx.now;
   return (
     <>
       <p>
         <Badge
-          level={link.state === "ready" ? "ok" : link.state === "disconnected" ? "error" : "warning"}
+          level={link?.state === "ready"
+            ? "ok"
+            : !link || link.state === "disconnected"
+            ? "error"
+            : "warning"}
           id="pbx-link-state"
         >
-          {linkWords(link.state)}
+          {linkWords(link?.state)}
         </Badge>
         {props.ctx.demo
           ? (
@@ -185,21 +188,21 @@ function LinkStatus(props: { deps: WebDeps; ctx: PageContext }) {
       </p>
       <KeyValues
         rows={[
-          ["PBX", link.host ? `${link.host}:${link.port}` : "none set"],
-          ["State since", `${formatTime(link.since)} (${formatAge(link.since, now)})`],
+          ["PBX", link?.host ? `${link.host}:${link.port}` : "none set"],
+          ["State since", `${formatTime(link?.since)} (${formatAge(link?.since, now)})`],
           [
             "Last SystemStatus from the PBX",
-            link.lastSystemStatusAt
+            link?.lastSystemStatusAt
               ? `${formatTime(link.lastSystemStatusAt)} (${formatAge(link.lastSystemStatusAt, now)} ago)`
               : "none yet",
           ],
-          ["Connections made", String(link.connects ?? 0)],
-          ["Reconnects", String(link.reconnects ?? 0)],
-          ["Failed attempts in a row", String(link.backoffAttempts ?? 0)],
-          ["Next attempt", link.nextRetryAt ? formatTime(link.nextRetryAt) : "–"],
-          ["Requests in flight", String(link.requestsInFlight ?? 0)],
-          ["Frames in / out", `${link.framesIn ?? 0} / ${link.framesOut ?? 0}`],
-          ["Last error", link.lastError ?? "none"],
+          ["Connections made", String(link?.connects ?? 0)],
+          ["Reconnects", String(link?.reconnects ?? 0)],
+          ["Failed attempts in a row", String(link?.backoffAttempts ?? 0)],
+          ["Next attempt", link?.nextRetryAt ? formatTime(link.nextRetryAt) : "–"],
+          ["Requests in flight", String(link?.requestsInFlight ?? 0)],
+          ["Frames in / out", `${link?.framesIn ?? 0} / ${link?.framesOut ?? 0}`],
+          ["Last error", formatProblem(link?.lastError)],
         ]}
       />
     </>

@@ -23,7 +23,7 @@ import { formatTime } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
-import { details, type SmdrDetails } from "./status_views.ts";
+import { storeFigureRows } from "./smdr_figures.ts";
 
 const SMDR_KEYS = [
   "enabled",
@@ -203,7 +203,7 @@ async function smdrPage(
 function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
   const status = props.deps.status.services().smdr;
   if (!status) return <p class="muted">The SMDR service is not part of this appliance's setup.</p>;
-  const d = details<SmdrDetails>(status);
+  const d = status.details;
   return (
     <>
       <p>
@@ -213,7 +213,7 @@ function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
         rows={[
           [
             "Local mode",
-            d.local
+            d?.local
               ? `listening on ${
                 d.local.listening ?? "–"
               }, ${d.local.collectors.length} of ${d.local.maxCollectors} collectors`
@@ -221,17 +221,15 @@ function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
           ],
           [
             "Push",
-            d.push
+            d?.push
               ? `${d.push.state} to ${d.push.target}${d.push.lastError ? `: ${d.push.lastError}` : ""}`
               : "off",
           ],
-          ["Records today", String(d.recordsToday ?? 0)],
-          ["Push backlog", String(d.backlog ?? 0)],
-          ["Lost", String(d.lost ?? 0)],
-          ...(d.storeProblem ? [["Store", d.storeProblem] as [string, string]] : []),
+          ...storeFigureRows(d, "Push backlog"),
+          ["Lost", String(d?.lost ?? 0)],
         ]}
       />
-      {d.local?.collectors.length
+      {d?.local?.collectors.length
         ? (
           <Table head={["Collector", "Since", "Records sent", "Queued"]}>
             {d.local.collectors.map((col) => (

@@ -7,6 +7,7 @@ import type { Context, Hono } from "hono";
 import type { ApiTokenInfo } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
 import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
+import { installedServices } from "../status_source.ts";
 import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
 import {
   Badge,
@@ -200,7 +201,7 @@ async function systemPage(
 
         <Card title="Services" id="system-services" wide>
           <Table head={["Service", "State", "Since", "Reason", ""]}>
-            {Object.entries(services).map(([name, s]) => (
+            {installedServices(services).map(([name, s]) => (
               <tr id={`service-${name}`}>
                 <td>{serviceTitle(name)}</td>
                 <td>

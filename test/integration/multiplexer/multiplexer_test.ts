@@ -116,7 +116,7 @@ Deno.test("three applications monitoring 101 share one PBX monitor; the last to 
     // A fourth names 101 by its PBX device number (learned from the device list).
     await waitFor(
       "device numbers",
-      () => r.app.status()["line-sync"].details?.knownDeviceNumbers as number > 0,
+      () => (r.app.status()["line-sync"]?.details?.knownDeviceNumbers ?? 0) > 0,
     );
     const byNumber = await r.connect();
     const fourth = await byNumber.monitorStart(deviceNumber(r.sim.plan.device("101")!.deviceNumber));

@@ -28,6 +28,7 @@ import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
 import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
+import type { ServiceStatuses } from "../../../src/http/status_source.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import type { Upstream } from "../../../src/pbx/upstream.ts";
@@ -124,7 +125,7 @@ export interface WebFixture {
   multiplexer: FakeMultiplexer;
   system: FakeSystem;
   settings: LiveSettings;
-  services: Record<string, ServiceStatus>;
+  services: ServiceStatuses;
   log: Logger;
   rates: RateHistory;
   clock: { now: number };
@@ -156,18 +157,43 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
   const multiplexer = new FakeMultiplexer();
   const system = new FakeSystem();
   const clock = { now: Date.parse("2026-03-01T12:00:00Z") };
-  const services: Record<string, ServiceStatus> = {
+  const services: ServiceStatuses = {
     store: { state: "running", since },
     "pbx-link": {
       state: "running",
       since,
-      details: { state: "ready", since, host: "10.0.0.5", port: 33333, lastError: null, reconnects: 1 },
+      details: {
+        state: "ready",
+        since,
+        host: "10.0.0.5",
+        port: 33333,
+        lastError: null,
+        lastSystemStatusAt: null,
+        nextRetryAt: null,
+        backoffAttempts: 0,
+        requestsInFlight: 0,
+        connects: 2,
+        reconnects: 1,
+        framesIn: 0,
+        framesOut: 0,
+        requests: 0,
+        timeouts: 0,
+        systemStatusReceived: 0,
+      },
     },
     "csta-tcp": {
       state: "running",
       since,
       listeners: [{ name: "csta-tcp", hostname: "0.0.0.0", port: 33333 }],
-      details: { transport: "tcp", connections: 0 },
+      details: {
+        transport: "tcp",
+        connections: 0,
+        accepted: 0,
+        loginFailed: 0,
+        refused: 0,
+        droppedSlow: 0,
+        closedMalformed: 0,
+      },
     },
   };
   const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), now: () => clock.now });

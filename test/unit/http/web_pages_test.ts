@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { PbxLink } from "../../../src/pbx/pbx_link.ts";
 import { parseSettings } from "../../../src/settings/settings_file.ts";
+import { waitUntil } from "../../support/wait_until.ts";
 import { Browser, webFixture } from "./web_fixture.ts";
 
 async function signedIn(options: Parameters<typeof webFixture>[0] = {}) {
@@ -393,6 +395,44 @@ Deno.test("the live feed sends a region's HTML again when it changes, and only t
     await reader.cancel();
     assert.equal((await b.request("/live?r=nonsense")).status, 400);
   } finally {
+    await f.close();
+  }
+});
+
+Deno.test("the dashboard and the PBX page show the PBX link's last error as text, from the link's own status", async () => {
+  const { f, b } = await signedIn();
+  // A real link to a port that refuses: its status is the exact shape the pages must read.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = closed.addr.port;
+  closed.close();
+  const link = new PbxLink({
+    settings: () => ({
+      host: "127.0.0.1",
+      port,
+      livenessTimeoutSeconds: 180,
+      reconnectMinSeconds: 60,
+      reconnectMaxSeconds: 60,
+      requestTimeoutSeconds: 5,
+      maxFrameBytes: 65_535,
+    }),
+    events: { onReady() {}, onLost() {}, onFrame() {} },
+    log: f.log,
+  });
+  try {
+    await link.start();
+    await waitUntil(() => link.status().details?.lastError != null, 5000, () => "no link error");
+    f.services["pbx-link"] = link.status();
+    const message = link.status().details!.lastError!.message;
+    for (const path of ["/", "/pbx"]) {
+      const { html } = await b.page(path);
+      assert.doesNotMatch(html, /object Object/, path);
+      const row = /<dt>Last error<\/dt><dd>([^<]*)<\/dd>/.exec(html);
+      assert.ok(row, `${path} has a Last error row`);
+      assert.ok(row[1].includes(message.replaceAll("&", "&amp;")), `${path}: ${row[1]}`);
+      assert.match(row[1], new RegExp(String(port)), `${path} names the port`);
+    }
+  } finally {
+    await link.stop();
     await f.close();
   }
 });

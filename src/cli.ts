@@ -6,6 +6,7 @@ import type { LogFormat, LogLevel } from "./log/logger.ts";
 import type { SettingsOverrides } from "./settings/live_settings.ts";
 import { SettingsError } from "./settings/settings_file.ts";
 import { type NotifyState, SystemdNotifier } from "./systemd/notify.ts";
+import { installedServices } from "./http/status_source.ts";
 
 export const usage = `cstabox ${version}: CSTA multiplexer, SMDR server and line API for Panasonic PBXs
 
@@ -236,7 +237,9 @@ export async function main(args: string[]): Promise<number> {
 
 /** The one-line status systemd shows in `systemctl status`: mode and any service that failed. */
 function readyStatus(app: App): string {
-  const failed = Object.entries(app.status()).filter(([, s]) => s.state === "failed").map(([name]) => name);
+  const failed = installedServices(app.status()).filter(([, s]) => s.state === "failed").map(([name]) =>
+    name
+  );
   return failed.length === 0
     ? `ready (${app.mode()} mode)`
     : `ready (${app.mode()} mode); failed: ${failed.join(", ")}`;

@@ -85,7 +85,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   // (a degraded link is reconnecting). Other degraded services (a certificate near expiry) still serve.
   // /healthz stays the liveness answer, so a monitor can tell "down" from "not ready".
   app.get("/readyz", (c) => {
-    const reasons = Object.entries(options.status.services())
+    const reasons = installedServices(options.status.services())
       .filter(([name, s]) => s.state !== "running" && (s.state !== "degraded" || name === "pbx-link"))
       .map(([name, s]) => `${name} ${s.state}${s.reason ? `: ${s.reason}` : ""}`);
     return c.json(

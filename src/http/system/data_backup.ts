@@ -3,6 +3,7 @@
 // (archive, manifest, hashes, settings against the schema, database integrity and schema version) before
 // it replaces anything, and puts the old database back if the new one does not start.
 
+import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { dirname, join } from "node:path";
 import type { Settings } from "../../settings/schema.ts";
@@ -10,7 +11,8 @@ import { parseSettings, SettingsError } from "../../settings/settings_file.ts";
 import { schemaVersion } from "../../store/database.ts";
 import { migrations } from "../../store/migrations.ts";
 import type { BackupFile, RestoreOutcome, SettingsAccess, SystemControl } from "../web_ui_sources.ts";
-import { ArchiveError, gunzip, gzip, readTar, type TarEntry, writeTar } from "./tar_archive.ts";
+import { missingSchema } from "../../store/schema_check.ts";
+import { ArchiveError, gzip, readTarGz, TarParser, writeTar } from "./tar_archive.ts";
 
 /** The store as a restore needs it (`StoreService` fits). */
 export interface RestorableStore {
@@ -42,6 +44,12 @@ const FORMAT_VERSION = 1;
 const SETTINGS_ENTRY = "cstabox.yaml";
 const DATABASE_ENTRY = "cstabox.db";
 const MANIFEST_ENTRY = "manifest.json";
+/** The manifest and the settings file are small; each is held in memory up to this size. */
+const SMALL_ENTRY_MAX = 1024 * 1024;
+/** An archive may always inflate to this much, whatever its size. */
+const EXPANSION_FLOOR_BYTES = 16 * 1024 * 1024;
+/** Beyond the floor, an archive may inflate to this many times its size. */
+const EXPANSION_RATIO_MAX = 100;
 
 interface Manifest {
   format: string;
@@ -145,26 +153,55 @@ export class DataBackup implements SystemControl {
     if (archive.length > this.maxArchiveBytes) {
       return { ok: false, reasons: [`the file is larger than ${this.maxArchiveBytes} bytes`] };
     }
-    let entries: TarEntry[];
+    // The database goes straight to the staged file as it inflates; only the small files are kept.
+    const small = new Map<string, Uint8Array>();
+    const database = { bytes: 0, sha256: createHash("sha256"), seen: false };
+    const file = await Deno.open(staged, { write: true, createNew: true, mode: 0o600 });
     try {
-      entries = readTar(await gunzip(archive, this.#maxExpanded), {
-        maxEntries: 10,
-        maxEntryBytes: this.#maxExpanded,
+      const parser = new TarParser({ maxEntries: 10, maxEntryBytes: this.#maxExpanded }, (name, size) => {
+        if (name === DATABASE_ENTRY) {
+          database.seen = true;
+          return {
+            write(piece) {
+              database.bytes += piece.length;
+              database.sha256.update(piece);
+              for (let at = 0; at < piece.length;) at += file.writeSync(piece.subarray(at));
+            },
+          };
+        }
+        if (size > SMALL_ENTRY_MAX) throw new ArchiveError(`${name} is larger than ${SMALL_ENTRY_MAX} bytes`);
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        small.set(name, bytes);
+        return {
+          write(piece) {
+            bytes.set(piece, at);
+            at += piece.length;
+          },
+        };
       });
+      await readTarGz(archive, this.#expansionAllowed(archive.length), parser);
     } catch (error) {
       if (error instanceof ArchiveError) return { ok: false, reasons: [error.message] };
       throw error;
+    } finally {
+      file.close();
     }
     const reasons: string[] = [];
-    const byName = new Map(entries.map((e) => [e.name, e.bytes]));
-    const manifest = readManifest(byName.get(MANIFEST_ENTRY), reasons);
+    const manifest = readManifest(small.get(MANIFEST_ENTRY), reasons);
     if (!manifest) return { ok: false, reasons };
-    for (const name of [SETTINGS_ENTRY, DATABASE_ENTRY]) {
-      const bytes = byName.get(name);
+    const found = new Map<string, { bytes: number; sha256: string } | undefined>([
+      [SETTINGS_ENTRY, small.has(SETTINGS_ENTRY) ? await fileFacts(small.get(SETTINGS_ENTRY)!) : undefined],
+      [
+        DATABASE_ENTRY,
+        database.seen ? { bytes: database.bytes, sha256: database.sha256.digest("hex") } : undefined,
+      ],
+    ]);
+    for (const [name, facts] of found) {
       const expected = manifest.files[name];
-      if (!bytes) reasons.push(`${name} is missing from the archive`);
+      if (!facts) reasons.push(`${name} is missing from the archive`);
       else if (!expected) reasons.push(`the manifest does not list ${name}`);
-      else if (bytes.length !== expected.bytes || (await sha256Bytes(bytes)) !== expected.sha256) {
+      else if (facts.bytes !== expected.bytes || facts.sha256 !== expected.sha256) {
         reasons.push(`${name} does not match its size or SHA-256 in the manifest (damaged file)`);
       }
     }
@@ -172,15 +209,22 @@ export class DataBackup implements SystemControl {
 
     let settings: Settings | undefined;
     try {
-      settings = parseSettings(new TextDecoder().decode(byName.get(SETTINGS_ENTRY)!), SETTINGS_ENTRY);
+      settings = parseSettings(new TextDecoder().decode(small.get(SETTINGS_ENTRY)!), SETTINGS_ENTRY);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       reasons.push(`settings refused: ${error.message}`);
     }
-    await Deno.writeFile(staged, byName.get(DATABASE_ENTRY)!, { mode: 0o600 });
     reasons.push(...checkDatabase(staged));
     if (reasons.length || !settings) return { ok: false, reasons };
     return { ok: true, manifest, settings };
+  }
+
+  /**
+   * How far an archive may inflate: a real backup inflates 3-10 times (a database of line names and SMDR
+   * records), an inflation bomb a thousand times; small backups may inflate more, up to a floor.
+   */
+  #expansionAllowed(archiveBytes: number): number {
+    return Math.min(this.#maxExpanded, Math.max(EXPANSION_FLOOR_BYTES, archiveBytes * EXPANSION_RATIO_MAX));
   }
 
   async #replace(staged: string, settings: Settings): Promise<void> {
@@ -253,7 +297,10 @@ function checkDatabase(path: string): string[] {
       ];
     }
     if (version === 0) return ["the database holds no cstabox schema"];
-    if (!hasTable(db, "web_user")) return ["the database has no web users table"];
+    const missing = missingSchema(db);
+    if (missing.length) {
+      return [`the database lacks part of its schema (version ${version}): ${missing.join("; ")}`];
+    }
     if (hasTable(db, "web_session")) db.exec("DELETE FROM web_session");
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     return [];
@@ -266,6 +313,10 @@ function checkDatabase(path: string): string[] {
 
 function hasTable(db: DatabaseSync, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+async function fileFacts(bytes: Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  return { bytes: bytes.length, sha256: await sha256Bytes(bytes) };
 }
 
 async function sha256Bytes(bytes: Uint8Array): Promise<string> {

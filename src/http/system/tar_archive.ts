@@ -3,6 +3,8 @@
 // takes a file from the browser.
 
 const BLOCK = 512;
+/** Compressed bytes handed to the decompressor at a time. */
+const INFLATE_PIECE_BYTES = 4096;
 
 export interface TarEntry {
   name: string;
@@ -34,13 +36,73 @@ export interface ReadTarLimits {
   maxEntryBytes: number;
 }
 
-/** Reads the regular files of a ustar archive; other entry types are refused. */
-export function readTar(archive: Uint8Array, limits: ReadTarLimits): TarEntry[] {
-  const entries: TarEntry[] = [];
-  let offset = 0;
-  while (offset + BLOCK <= archive.length) {
-    const header = archive.subarray(offset, offset + BLOCK);
-    if (header.every((b) => b === 0)) return entries;
+/** Where the bytes of one archived file go as they are read, in pieces. */
+export interface EntrySink {
+  write(bytes: Uint8Array): void;
+}
+
+/**
+ * Reads a ustar archive as its bytes arrive, in pieces of any size: each regular file's bytes go to the
+ * sink `open` gives for it, so no file needs to be whole in memory. Other entry types are refused.
+ */
+export class TarParser {
+  #header = new Uint8Array(BLOCK);
+  #headerFill = 0;
+  #sink?: EntrySink;
+  #name = "";
+  #left = 0;
+  #skip = 0;
+  #offset = 0;
+  #entries = 0;
+  #ended = false;
+
+  constructor(
+    private readonly limits: ReadTarLimits,
+    private readonly open: (name: string, size: number, mtime: number) => EntrySink,
+  ) {}
+
+  /** True once the end marker was read; later bytes are ignored. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  push(bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length && !this.#ended) {
+      if (this.#left > 0) {
+        const n = Math.min(this.#left, bytes.length - i);
+        this.#sink!.write(bytes.subarray(i, i + n));
+        i += n;
+        this.#left -= n;
+      } else if (this.#skip > 0) {
+        const n = Math.min(this.#skip, bytes.length - i);
+        i += n;
+        this.#skip -= n;
+      } else {
+        const n = Math.min(BLOCK - this.#headerFill, bytes.length - i);
+        this.#header.set(bytes.subarray(i, i + n), this.#headerFill);
+        this.#headerFill += n;
+        i += n;
+        if (this.#headerFill === BLOCK) this.#readHeader();
+      }
+    }
+    this.#offset += i;
+  }
+
+  /** Throws when the archive stopped before its end marker. */
+  end(): void {
+    if (this.#left > 0) throw new ArchiveError(`the archive ends inside ${this.#name}`);
+    if (!this.#ended) throw new ArchiveError("the archive has no end marker (truncated upload?)");
+  }
+
+  #readHeader(): void {
+    this.#headerFill = 0;
+    const header = this.#header;
+    if (header.every((b) => b === 0)) {
+      this.#ended = true;
+      return;
+    }
+    const offset = this.#offset;
     if (!checksumMatches(header)) {
       throw new ArchiveError(`damaged archive: bad header checksum at byte ${offset}`);
     }
@@ -50,22 +112,37 @@ export function readTar(archive: Uint8Array, limits: ReadTarLimits): TarEntry[] 
     if (type !== "0") {
       throw new ArchiveError(`unexpected entry ${name} (type ${type}); a backup holds plain files only`);
     }
-    if (entries.length >= limits.maxEntries) {
-      throw new ArchiveError(`more than ${limits.maxEntries} files in the archive`);
+    if (this.#entries >= this.limits.maxEntries) {
+      throw new ArchiveError(`more than ${this.limits.maxEntries} files in the archive`);
     }
-    if (size > limits.maxEntryBytes) {
-      throw new ArchiveError(`${name} is larger than ${limits.maxEntryBytes} bytes`);
+    if (size > this.limits.maxEntryBytes) {
+      throw new ArchiveError(`${name} is larger than ${this.limits.maxEntryBytes} bytes`);
     }
-    const start = offset + BLOCK;
-    if (start + size > archive.length) throw new ArchiveError(`the archive ends inside ${name}`);
-    entries.push({
-      name,
-      bytes: archive.slice(start, start + size),
-      mtime: octal(header.subarray(136, 148), offset),
-    });
-    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+    this.#entries++;
+    this.#name = name;
+    this.#sink = this.open(name, size, octal(header.subarray(136, 148), offset));
+    this.#left = size;
+    this.#skip = (BLOCK - (size % BLOCK)) % BLOCK;
   }
-  throw new ArchiveError("the archive has no end marker (truncated upload?)");
+}
+
+/** Reads the regular files of a ustar archive held in memory. */
+export function readTar(archive: Uint8Array, limits: ReadTarLimits): TarEntry[] {
+  const entries: TarEntry[] = [];
+  const parser = new TarParser(limits, (name, size, mtime) => {
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    entries.push({ name, bytes, mtime });
+    return {
+      write(piece) {
+        bytes.set(piece, at);
+        at += piece.length;
+      },
+    };
+  });
+  parser.push(archive);
+  parser.end();
+  return entries;
 }
 
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -73,31 +150,61 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Decompresses, refusing to produce more than `maxBytes` (a small file can expand enormously). */
+/** Decompresses into memory, refusing to produce more than `maxBytes`. */
 export async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await inflate(bytes, maxBytes, (piece) => parts.push(piece));
+  return concat(parts);
+}
+
+/**
+ * Reads a .tar.gz as it inflates, into `parser`: nothing is kept whole, and the inflation stops once it
+ * passes `maxBytes` (a 1 MB gzip can inflate to 1 GB).
+ */
+export async function readTarGz(archive: Uint8Array, maxBytes: number, parser: TarParser): Promise<void> {
+  await inflate(archive, maxBytes, (piece) => {
+    // The rest after the end marker is still inflated: a truncated or damaged gzip is refused whole.
+    if (!parser.ended) parser.push(piece);
+  });
+  parser.end();
+}
+
+/** Inflates gzip data piece by piece into `take`, refusing to inflate past `maxBytes`. */
+async function inflate(
+  bytes: Uint8Array,
+  maxBytes: number,
+  take: (piece: Uint8Array) => void,
+): Promise<void> {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
     throw new ArchiveError("not a gzip file: a backup is the .tar.gz file the System page downloads");
   }
-  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"))
-    .getReader();
-  const parts: Uint8Array[] = [];
+  // Fed in small pieces: the decompressor inflates a whole input piece at once, and deflate inflates at
+  // most 1032 times, so a 4 KiB piece makes at most ~4 MiB (one 40 KB piece of a bomb made 40 MB at once).
+  let fed = 0;
+  const input = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (fed >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(fed, fed + INFLATE_PIECE_BYTES));
+      fed += INFLATE_PIECE_BYTES;
+    },
+  }, { highWaterMark: 0 });
+  const reader = input.pipeThrough(new DecompressionStream("gzip")).getReader();
   let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw new ArchiveError(`the backup expands to more than ${maxBytes} bytes`);
-      }
-      parts.push(value);
+  for (;;) {
+    let piece: ReadableStreamReadResult<Uint8Array>;
+    try {
+      piece = await reader.read();
+    } catch (error) {
+      throw new ArchiveError(`damaged gzip data: ${error instanceof Error ? error.message : error}`);
     }
-  } catch (error) {
-    if (error instanceof ArchiveError) throw error;
-    throw new ArchiveError(`damaged gzip data: ${error instanceof Error ? error.message : error}`);
+    if (piece.done) return;
+    total += piece.value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ArchiveError(`the backup expands to more than ${maxBytes} bytes`);
+    }
+    take(piece.value);
   }
-  return concat(parts);
 }
 
 function tarHeader(entry: TarEntry): Uint8Array {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import fc from "fast-check";
@@ -170,6 +171,106 @@ Deno.test("a damaged, foreign or too new backup is refused with its reasons and 
     assert.deepEqual(a.restarted, []);
     const leftovers = [...Deno.readDirSync(a.dir)].map((e) => e.name).filter((n) => n.includes("restore"));
     assert.deepEqual(leftovers, [], "no staged file is left behind");
+  } finally {
+    await a.close();
+  }
+});
+
+Deno.test("a restore refuses a database that lacks a table or column the migrations make, naming each, and replaces nothing", async () => {
+  const a = await appliance();
+  try {
+    a.lines.create({ number: "101", name: "Reception" });
+    const good = await a.backup.backup();
+    const entries = readTar(await gunzip(good.bytes, 1 << 30), { maxEntries: 10, maxEntryBytes: 1 << 30 });
+    const manifest = JSON.parse(new TextDecoder().decode(entries[0].bytes));
+    /** The backup with its database changed by `sql` (schema version untouched) and the manifest fixed. */
+    const altered = async (sql: string) => {
+      const path = join(a.dir, `altered-${crypto.randomUUID()}.db`);
+      await Deno.writeFile(path, entries[2].bytes);
+      const db = new DatabaseSync(path);
+      db.exec(sql);
+      db.close();
+      const database = await Deno.readFile(path);
+      await Deno.remove(path);
+      manifest.files["cstabox.db"] = { bytes: database.length, sha256: await sha256(database) };
+      return await gzip(writeTar([
+        { name: "manifest.json", bytes: new TextEncoder().encode(JSON.stringify(manifest)) },
+        { name: "cstabox.yaml", bytes: entries[1].bytes },
+        { name: "cstabox.db", bytes: database },
+      ]));
+    };
+    const onlySome = ["line", "extension_range", "location", "number_rule", "smdr_record", "csta_user"]
+      .map((t) => `DROP TABLE ${t};`).join("");
+    const cases: [string, string, RegExp[]][] = [
+      ["table line dropped", "DROP TABLE line", [/table line is missing/]],
+      ["a column dropped", "ALTER TABLE csta_user DROP COLUMN updated_at", [
+        /table csta_user lacks column updated_at/,
+      ]],
+      ["only some tables", onlySome, [/table line is missing/, /table smdr_record is missing/, /csta_user/]],
+    ];
+    for (const [what, sql, reasons] of cases) {
+      const outcome = await a.backup.restore(await altered(sql));
+      assert.equal(outcome.ok, false, what);
+      if (!outcome.ok) {
+        for (const reason of reasons) assert.match(outcome.reasons.join("; "), reason, what);
+      }
+      assert.deepEqual(a.lines.list().map((l) => l.number), ["101"], `${what}: nothing replaced`);
+    }
+    assert.deepEqual(a.restarted, []);
+  } finally {
+    await a.close();
+  }
+});
+
+Deno.test("an inflation bomb is refused while it inflates, with RSS far below what it inflates to", async () => {
+  const a = await appliance();
+  try {
+    // 64 MB of zeros named cstabox.db, listed in the manifest: about 64 KB once compressed. Built by tar
+    // from a sparse file, so this process never holds it.
+    const inflated = 64 * 1024 * 1024;
+    const dir = await Deno.makeTempDir({ dir: a.dir });
+    await Deno.writeTextFile(join(dir, "cstabox.yaml"), await Deno.readTextFile(a.settings.file));
+    await Deno.writeFile(join(dir, "cstabox.db"), new Uint8Array());
+    await Deno.truncate(join(dir, "cstabox.db"), inflated);
+    const hash = createHash("sha256");
+    const zeros = new Uint8Array(1024 * 1024);
+    for (let n = 0; n < inflated; n += zeros.length) hash.update(zeros);
+    const settingsBytes = await Deno.readFile(join(dir, "cstabox.yaml"));
+    await Deno.writeTextFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        format: "cstabox-backup",
+        formatVersion: 1,
+        version: "1.2.3",
+        createdAt: "2026-03-01T12:30:00.000Z",
+        schemaVersion: 6,
+        files: {
+          "cstabox.yaml": { bytes: settingsBytes.length, sha256: await sha256(settingsBytes) },
+          "cstabox.db": { bytes: inflated, sha256: hash.digest("hex") },
+        },
+      }),
+    );
+    const bomb = join(dir, "bomb.tar.gz");
+    const tar = await new Deno.Command("tar", {
+      args: ["--format=ustar", "-czf", bomb, "-C", dir, "manifest.json", "cstabox.yaml", "cstabox.db"],
+    }).output();
+    assert.ok(tar.success, new TextDecoder().decode(tar.stderr));
+    const archive = await Deno.readFile(bomb);
+    assert.ok(archive.length < 200_000, `the bomb is ${archive.length} bytes`);
+
+    // Measured at the second try: the first also warms the code up (0-25 MB measured at the first, 0 at
+    // the next; before the fix 135 MB at each).
+    await a.backup.restore(archive);
+    const before = Deno.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 2);
+    const outcome = await a.backup.restore(archive);
+    clearInterval(sampler);
+    peak = Math.max(peak, Deno.memoryUsage().rss);
+    assert.equal(outcome.ok, false);
+    if (!outcome.ok) assert.match(outcome.reasons.join("; "), /expands to more than/);
+    assert.ok(peak - before < inflated / 2, `RSS grew by ${peak - before} bytes`);
+    assert.deepEqual(a.restarted, []);
   } finally {
     await a.close();
   }

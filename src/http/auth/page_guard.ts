@@ -19,10 +19,22 @@ export interface PageGuardOptions {
   maxBodyBytes?: (path: string) => number;
 }
 
-/** The path to come back to after login: local paths only, never another site. */
+/** Stands for this appliance's origin while a `next` is parsed; never sent anywhere. */
+const OWN_ORIGIN = "http://cstabox.invalid";
+
+/**
+ * The path to come back to after login: a path of this appliance, decided on the URL as a browser parses
+ * it (which drops tabs and newlines and reads `\` as `/`: `/\t/evil.example/` is `//evil.example/`).
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  if (!next?.startsWith("/")) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, OWN_ORIGIN);
+  } catch {
+    return "/";
+  }
+  return url.origin === OWN_ORIGIN ? url.pathname + url.search + url.hash : "/";
 }
 
 export function pageGuard(options: PageGuardOptions): MiddlewareHandler<HttpEnv> {

@@ -382,3 +382,38 @@ Deno.test("a login form larger than a login form can be is refused unread", asyn
     await f.close();
   }
 });
+
+Deno.test("after login only a path of this appliance is followed: tabs, backslashes and other origins lead to /", async () => {
+  const f = await webFixture();
+  try {
+    const b = new Browser(f.app, loopback);
+    await b.loginAndChangePassword();
+    await b.request("/logout", { method: "POST", headers: { "x-csrf-token": b.csrf } });
+    const hostile = [
+      "/\t/evil.example/",
+      "/\n/evil.example/",
+      "/\\evil.example/",
+      "/\t\\evil.example",
+      "//evil.example/",
+      "https://evil.example/",
+      " /\t/evil.example/",
+    ];
+    for (const next of hostile) {
+      const res = await b.post("/login", { user: "admin", password: NEW_PASSWORD, next }, { csrf: false });
+      assert.equal(res.status, 303, JSON.stringify(next));
+      const location = res.headers.get("location")!;
+      assert.equal(
+        new URL(location, "https://box.example").origin,
+        "https://box.example",
+        JSON.stringify(next),
+      );
+      assert.equal(location, "/", JSON.stringify(next));
+    }
+    const res = await b.post("/login", { user: "admin", password: NEW_PASSWORD, next: "/lines?q=10#top" }, {
+      csrf: false,
+    });
+    assert.equal(res.headers.get("location"), "/lines?q=10#top");
+  } finally {
+    await f.close();
+  }
+});

@@ -15,6 +15,8 @@ import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
 import { createSmdrApi } from "./http/api/smdr_api.ts";
 import { createTlsApi } from "./http/api/tls_api.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
+import { reportedParty } from "./calls/call_event.ts";
+import { isOutsideParty, type Party } from "./calls/party.ts";
 import { createHttpApp } from "./http/app.ts";
 import { RateHistory } from "./http/live/rate_history.ts";
 import { DataBackup } from "./http/system/data_backup.ts";
@@ -229,6 +231,19 @@ export class App {
     });
     this.smdr = smdr;
     this.registry.add(smdr, { dependsOn: ["store"] });
+    // Every interface reports a party the same way: the incoming or outgoing rules for the outside party of
+    // an inbound or outbound call, and the canonical form from the location (src/calls/party_numbers.ts).
+    const partyNumbering = { rules, plan: numbering };
+    const formatParty = (party: Party, direction: "IN" | "OUT" | "internal") =>
+      reportedParty(
+        partyNumbering,
+        !isOutsideParty(party) || direction === "internal"
+          ? null
+          : direction === "IN"
+          ? "incoming"
+          : "outgoing",
+        party,
+      );
     // Call tracking for SMDR and the live call view: an in-process session, no licence seat.
     const calls = new CallTracker({
       switchboard,
@@ -236,6 +251,7 @@ export class App {
       lines: () => lines.list(),
       isInternal: (number) => numbering.isInternal(number),
       outsideLineAccess: () => locations.location().outsideLineAccess,
+      formatParty,
       log: log.child("call-tracker"),
     });
     this.calls = calls;
@@ -254,6 +270,8 @@ export class App {
       smdr,
       linkState: () => this.pbxLink.state,
       isLine: (number) => lineNumbers().has(number),
+      formatParty: (party, origin) =>
+        formatParty(party, origin === "inbound" ? "IN" : origin === "outbound" ? "OUT" : "internal"),
       log: log.child("integrations"),
     });
     this.integrations = feed;

@@ -2,17 +2,10 @@
 // outcome, transfers and diversions. The one schema MQTT, webhooks and the JSON API report a call with.
 
 import { z } from "zod";
+import { type CallParty, callPartySchema } from "./call_event.ts";
 import type { Party } from "./party.ts";
 
-/** One party as every interface reports it: the number as reported, its name, and a canonical form. */
-export const callPartySchema = z.object({
-  number: z.string().describe("the number as the PBX reported it, after the number rules"),
-  name: z.string().optional().describe("the name the PBX or the contact directory gave"),
-  canonical: z.string().describe(
-    "the number in canonical form (+49 89 1234-100) when known, else as reported",
-  ),
-});
-export type CallParty = z.infer<typeof callPartySchema>;
+export type { CallParty };
 
 /** How a call ended, from the caller's point of view. */
 export const callOutcomes = ["answered", "missed", "busy", "abandoned"] as const;

@@ -3,21 +3,8 @@
 // last one, so a consumer sees every step once.
 
 import type { CallView, ConnectionStateName } from "../calls/call_view.ts";
-import type { CallParty } from "../calls/call_record.ts";
-import type { Party } from "../calls/party.ts";
-
-/** TAPI's LINECALLSTATE names in lower case (the line API's call-state names). */
-export type LineCallStateName =
-  | "idle"
-  | "offering"
-  | "dialing"
-  | "ringback"
-  | "busy"
-  | "connected"
-  | "proceeding"
-  | "onhold"
-  | "conferenced"
-  | "disconnected";
+import type { CallEvent, CallParty, LineCallState } from "../calls/call_event.ts";
+import type { Party, PartyKind } from "../calls/party.ts";
 
 /** A line's state as a dashboard shows it: idle, ringing, dialling, connected, on hold. */
 export type LineStateName = "idle" | "ringing" | "dialing" | "connected" | "onHold" | "busy";
@@ -34,24 +21,14 @@ export interface LineState {
   since: string;
 }
 
-export interface CallEventPayload {
-  line: string;
-  address: 0;
-  callId: string;
-  state: LineCallStateName;
-  previousState: LineCallStateName;
-  cause: string | null;
-  parties: { caller: CallParty | null; called: CallParty | null; connected: CallParty | null };
-  origin: "internal" | "inbound" | "outbound";
-  direction: "incoming" | "outgoing";
-  at: string;
-}
+/** A call event as the line API defines it (src/calls/call_event.ts), made from the live view. */
+export type CallEventPayload = CallEvent;
 
 /** Reports a party (number rules, canonical form); the plain form without. */
 export type LinePartyFormatter = (party: Party, origin: CallEventPayload["origin"]) => CallParty;
 
 /** A connection state as the call's state on the line (the line API's table, read from the live view). */
-function callStateOf(own: ConnectionStateName, others: ConnectionStateName[]): LineCallStateName {
+function callStateOf(own: ConnectionStateName, others: ConnectionStateName[]): LineCallState {
   switch (own) {
     case "alerting":
       return "offering";
@@ -73,7 +50,7 @@ function callStateOf(own: ConnectionStateName, others: ConnectionStateName[]): L
   }
 }
 
-const LINE_ORDER: readonly LineCallStateName[] = [
+const LINE_ORDER: readonly LineCallState[] = [
   "connected",
   "conferenced",
   "onhold",
@@ -84,7 +61,7 @@ const LINE_ORDER: readonly LineCallStateName[] = [
   "busy",
 ];
 
-function lineStateOf(call: LineCallStateName): LineStateName {
+function lineStateOf(call: LineCallState): LineStateName {
   switch (call) {
     case "offering":
       return "ringing";
@@ -106,7 +83,7 @@ function lineStateOf(call: LineCallStateName): LineStateName {
 
 interface LineCall {
   callId: string;
-  state: LineCallStateName;
+  state: LineCallState;
   payload: Omit<CallEventPayload, "state" | "previousState" | "at" | "cause">;
   other: CallParty | null;
 }
@@ -184,16 +161,16 @@ export class LineStates {
     const others = view.connections.filter((c) => c.device !== line);
     const outgoing = view.direction === "OUT" ||
       (view.direction === "internal" && view.connections[0]?.device === line);
-    const party = (number: string | null, name?: string | null): CallParty | null =>
+    const party = (number: string | null, kind: PartyKind, name?: string | null): CallParty | null =>
       number === null || number === ""
         ? null
-        : this.format(name ? { number, kind: "external", name } : { number, kind: "external" }, origin);
-    const outside = party(view.callerNumber, view.contactName);
+        : this.format(name ? { number, kind, name } : { number, kind }, origin);
+    const outside = party(view.callerNumber, "external", view.contactName);
     const internalOther = others.find((c) => c.kind !== "external" && c.kind !== "trunk");
     const other = view.direction === "internal" || outside === null
-      ? (internalOther ? party(internalOther.device) : null)
+      ? (internalOther ? party(internalOther.device, internalOther.kind) : null)
       : outside;
-    const self = party(line);
+    const self = party(line, "extension");
     const state = callStateOf(own, others.map((c) => c.state));
     return {
       callId: view.callId,

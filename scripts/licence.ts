@@ -12,6 +12,7 @@ import {
   newLicenceId,
 } from "../src/licensing/licence_issuer.ts";
 import { licenceStatementSchema } from "../src/licensing/licence_key.ts";
+import { errorText } from "../src/log/error_text.ts";
 
 const USAGE = `usage:
   licence.ts --key FILE --lines N --customer NAME [--expires YYYY-MM-DD] [--id ID] [--issued YYYY-MM-DD]
@@ -39,7 +40,7 @@ export async function main(args: string[]): Promise<number> {
       strict: true,
     }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${USAGE}`);
+    console.error(`${errorText(error)}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -78,7 +79,7 @@ async function writeKeyPair(path: string): Promise<number> {
   try {
     await Deno.writeFile(path, pkcs8, { mode: 0o600, createNew: true });
   } catch (error) {
-    console.error(`cannot write ${path}: ${error instanceof Error ? error.message : error}`);
+    console.error(`cannot write ${path}: ${errorText(error)}`);
     return 1;
   }
   await Deno.chmod(path, 0o600);

@@ -7,6 +7,7 @@ import type { SettingsOverrides } from "./settings/live_settings.ts";
 import { SettingsError } from "./settings/settings_file.ts";
 import { type NotifyState, SystemdNotifier } from "./systemd/notify.ts";
 import { installedServices } from "./http/status_source.ts";
+import { errorText } from "./log/error_text.ts";
 
 export const usage = `cstabox ${version}: CSTA multiplexer, SMDR server and line API for Panasonic PBXs
 
@@ -78,7 +79,7 @@ export function parseCli(
       },
     }).values;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorText(error));
   }
 
   const overrides: SettingsOverrides = {};

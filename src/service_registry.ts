@@ -3,6 +3,7 @@
 
 import type { Logger } from "./log/logger.ts";
 import type { Service, ServiceStatus } from "./service.ts";
+import { errorText } from "./log/error_text.ts";
 
 interface Entry {
   service: Service;
@@ -82,7 +83,7 @@ export class ServiceRegistry {
       entry.failure = undefined;
       this.log.debug("service started", { service: service.name });
     } catch (error) {
-      entry.failure = { reason: describeError(error), since: now() };
+      entry.failure = { reason: errorText(error), since: now() };
       this.log.error("service failed to start", { service: service.name, reason: entry.failure.reason });
       await service.stop().catch(() => {});
     }
@@ -107,12 +108,4 @@ export class ServiceRegistry {
 
 function now(): string {
   return new Date().toISOString();
-}
-
-/** Plain words for a start failure: "address 0.0.0.0:8080 is already in use" rather than a stack. */
-export function describeError(error: unknown): string {
-  if (error instanceof Deno.errors.AddrInUse) return `address already in use (${error.message})`;
-  if (error instanceof Deno.errors.PermissionDenied) return `permission denied (${error.message})`;
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { BenchReport } from "./report.ts";
 import { SUITES } from "./suites.ts";
+import { errorText } from "../../src/log/error_text.ts";
 
 const USAGE = `usage: deno task bench [--suite NAME]... [--quick] [--json PATH]
   --suite NAME  run only this suite (repeatable); one of: ${SUITES.map((s) => s.name).join(", ")}
@@ -23,7 +24,7 @@ async function main(args: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    console.error(`${e instanceof Error ? e.message : e}\n${USAGE}`);
+    console.error(`${errorText(e)}\n${USAGE}`);
     return 2;
   }
   const { values } = parsed;

@@ -1,6 +1,8 @@
 // Salted password hashes (PBKDF2-SHA-256 via WebCrypto) for web users and CSTA users; the stored form
 // names its algorithm and cost so the cost can be raised later without breaking old hashes.
 
+import { timingSafeEqual } from "node:crypto";
+
 const algorithm = "pbkdf2-sha256";
 /** OWASP's 2023 guidance for PBKDF2-HMAC-SHA256. */
 export const defaultIterations = 600_000;
@@ -9,7 +11,7 @@ export const defaultIterations = 600_000;
 export async function hashPassword(password: string, iterations = defaultIterations): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const hash = await derive(password, salt, iterations);
-  return [algorithm, iterations, toBase64(salt), toBase64(hash)].join("$");
+  return [algorithm, iterations, salt.toBase64(), hash.toBase64()].join("$");
 }
 
 /** True when `password` matches `stored`; compares in constant time; false for malformed records. */
@@ -19,9 +21,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (name !== algorithm || !Number.isInteger(iterations) || iterations < 1 || !saltText || !hashText) {
     return false;
   }
-  const expected = fromBase64(hashText);
-  const actual = await derive(password, fromBase64(saltText), iterations);
-  return constantTimeEqual(actual, expected);
+  const expected = Uint8Array.fromBase64(hashText);
+  const actual = await derive(password, Uint8Array.fromBase64(saltText), iterations);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
@@ -34,19 +36,4 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
     256,
   );
   return new Uint8Array(bits);
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -1004,7 +1004,7 @@ export class CallModel {
     if (!callId || callId.length === 0) return undefined;
     const device = connectionDevice(connection);
     return {
-      key: hex(callId),
+      key: callId.toHex(),
       callId,
       party: device ? partyOfDevice(device, this.#directory) : undefined,
     };
@@ -1078,7 +1078,7 @@ function mergeParty(known: Party | undefined, reported: Party): Party {
 function fingerprint(event: CstaEvent): string {
   return JSON.stringify(event, (key, value) => {
     if (key === "localConnectionInfo") return undefined;
-    if (value instanceof Uint8Array) return hex(value);
+    if (value instanceof Uint8Array) return value.toHex();
     return value;
   });
 }
@@ -1088,10 +1088,4 @@ export function liveState(
   value: Named<LocalConnectionStateName> | undefined,
 ): ConnectionStateName | undefined {
   return typeof value === "string" && value !== "null" ? value : undefined;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

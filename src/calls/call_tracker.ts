@@ -13,7 +13,6 @@ import type { SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Service, ServiceStatus } from "../service.ts";
-import { describeError } from "../service_registry.ts";
 import type { SmdrEvent } from "../smdr/smdr_event.ts";
 import { CallModel, type DeviceSnapshot, liveState } from "./call_model.ts";
 import { type CallRecord, callRecordOf, type PartyFormatter } from "./call_record.ts";
@@ -24,6 +23,7 @@ import {
   liveCallSummary,
 } from "./call_view.ts";
 import { LineDirectory, type TrackedLine } from "./line_directory.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Where SMDR events go (`SmdrService` fits); a refused event is counted, the service logs why. */
 export interface SmdrSink {
@@ -165,10 +165,10 @@ export class CallTracker implements Service<CallTrackerDetails> {
         eventBufferSize: 100_000,
         clock: this.#clock,
         onInvoke: (invoke) => this.#onInvoke(invoke),
-        onError: (error, context) => this.#error(`${context}: ${describeError(error)}`),
+        onError: (error, context) => this.#error(`${context}: ${errorText(error)}`),
       });
     } catch (error) {
-      this.#lifecycle.set("failed", describeError(error));
+      this.#lifecycle.set("failed", errorText(error));
       throw error;
     }
     this.#client = client;
@@ -231,12 +231,12 @@ export class CallTracker implements Service<CallTrackerDetails> {
       if (report.decodeError) this.#error(`unreadable event: ${report.decodeError.message}`);
       return;
     }
-    const observer = this.#byCrossRef.get(hex(report.crossRef));
+    const observer = this.#byCrossRef.get(report.crossRef.toHex());
     let records: SmdrEvent[];
     try {
       records = this.#model.apply(report.event, this.#now(), observer);
     } catch (error) {
-      this.#error(`event ${report.name ?? report.event.kind} not applied: ${describeError(error)}`);
+      this.#error(`event ${report.name ?? report.event.kind} not applied: ${errorText(error)}`);
       return;
     }
     this.#submit(records);
@@ -249,7 +249,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
       try {
         stored = this.#o.smdr.submit(record).ok;
       } catch (error) {
-        this.#error(`SMDR event not submitted: ${describeError(error)}`);
+        this.#error(`SMDR event not submitted: ${errorText(error)}`);
       }
       if (stored) this.#counters.recordsProduced++;
       else this.#counters.recordsNotStored++;
@@ -284,7 +284,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   /** The switch stopped a monitor itself (§6 **): the line is monitored again at the next try. */
   #onInvoke(invoke: IncomingInvoke): InvokeReply | void {
     if (invoke.opcode !== Opcode.monitorStop || invoke.typed?.operation !== "monitorStop") return;
-    const crossRef = hex(invoke.typed.argument.crossRefIdentifier);
+    const crossRef = invoke.typed.argument.crossRefIdentifier.toHex();
     const number = this.#byCrossRef.get(crossRef);
     if (number === undefined) return;
     this.#byCrossRef.delete(crossRef);
@@ -320,7 +320,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
     try {
       this.#directory = new LineDirectory(this.#o.lines(), this.#o.isInternal);
     } catch (error) {
-      this.#error(`lines not read: ${describeError(error)}`);
+      this.#error(`lines not read: ${errorText(error)}`);
       return;
     }
     const wanted = new Set(this.#directory.monitored);
@@ -346,10 +346,10 @@ export class CallTracker implements Service<CallTrackerDetails> {
         return;
       }
       this.#monitors.set(number, { crossRef });
-      this.#byCrossRef.set(hex(crossRef), number);
+      this.#byCrossRef.set(crossRef.toHex(), number);
       if (this.#failures.delete(number)) this.#o.log.info("line monitored again", { line: number });
     } catch (error) {
-      const reason = describeError(error);
+      const reason = errorText(error);
       const retryMs = this.#o.monitorRetryMs ?? 30_000;
       if (!this.#failures.has(number)) this.#o.log.warn("line not monitored", { line: number, reason });
       this.#failures.set(number, { reason, retryAt: this.#clock.now() + retryMs });
@@ -360,13 +360,13 @@ export class CallTracker implements Service<CallTrackerDetails> {
 
   async #stopMonitor(client: CstaClient, number: string, monitor: Monitor): Promise<void> {
     this.#monitors.delete(number);
-    this.#byCrossRef.delete(hex(monitor.crossRef));
+    this.#byCrossRef.delete(monitor.crossRef.toHex());
     try {
       await client.monitorStop(monitor.crossRef);
     } catch (error) {
       this.#o.log.debug("MonitorStop of a removed line failed", {
         line: number,
-        reason: describeError(error),
+        reason: errorText(error),
       });
     }
   }
@@ -439,7 +439,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
             unsure.add(number);
             this.#o.log.warn("SnapshotDevice failed during re-sync", {
               line: number,
-              reason: describeError(error),
+              reason: errorText(error),
             });
           }
         }),
@@ -492,10 +492,4 @@ function ownState(state: CallState): ConnectionStateName | undefined {
   // which form Panasonic sends is not known [?].
   const value = typeof state.value === "number" ? state.value : SimpleCallState.toNumber(state.value);
   return liveState(LocalConnectionState.fromNumber(value & 0x0f));
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

@@ -51,6 +51,7 @@ import {
   type SwitchboardAccess,
 } from "./in_process_transport.ts";
 import { SocketTransport } from "./socket_transport.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Settings shared by both ways of opening a client. */
 export interface CstaClientCommonOptions {
@@ -771,8 +772,4 @@ function describeOperation(opcode: number): string {
 
 function deviceOf(device: DeviceID | string): DeviceID {
   return typeof device === "string" ? dialingNumber(device) : device;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@ import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { CstaConnectError, CstaTimeoutError } from "./client_errors.ts";
 import type { ClientTransport, TransportReceiver } from "./client_transport.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Where and how to connect. */
 export interface SocketTransportOptions {
@@ -119,7 +120,7 @@ export class SocketTransport implements ClientTransport {
       }
     } catch (error) {
       if (error instanceof CstaDecodeError) reason = `broken framing: ${error.message}`;
-      else reason = `connection error: ${error instanceof Error ? error.message : String(error)}`;
+      else reason = `connection error: ${errorText(error)}`;
     }
     this.close(reason);
     this.#finish();
@@ -142,7 +143,7 @@ async function openConnection(options: SocketTransportOptions): Promise<Deno.Con
       }
       return conn;
     } catch (error) {
-      throw new CstaConnectError(hostname, port, error instanceof Error ? error.message : String(error), {
+      throw new CstaConnectError(hostname, port, errorText(error), {
         cause: error,
       });
     }

@@ -134,7 +134,7 @@ function unauthorized(c: Context<HttpEnv>, message: string, challenge: boolean):
 function decodeBasic(encoded: string): { name: string; password: string } | undefined {
   let text: string;
   try {
-    text = new TextDecoder().decode(Uint8Array.from(atob(encoded), (ch) => ch.charCodeAt(0)));
+    text = new TextDecoder().decode(Uint8Array.fromBase64(encoded));
   } catch {
     return undefined;
   }

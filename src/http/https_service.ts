@@ -8,6 +8,7 @@ import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { TlsPair } from "../tls/cert_store.ts";
 import { HotSwapHttpsServer } from "../tls/https_server.ts";
 import type { HttpEnv, RequestEnv } from "./context.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface HttpsServiceOptions {
   /** As for HttpService: built at each start; `closing` is aborted first when the service stops. */
@@ -97,9 +98,7 @@ export class HttpsService implements Service<HttpsDetails> {
         this.options.log.info("HTTPS now serves the new certificate");
       },
       (error) => {
-        const reason = `could not re-open the HTTPS port with the new certificate: ${
-          error instanceof Error ? error.message : error
-        }`;
+        const reason = `could not re-open the HTTPS port with the new certificate: ${errorText(error)}`;
         this.#lifecycle.set("failed", reason);
         this.options.log.error("HTTPS certificate change failed", { reason });
       },

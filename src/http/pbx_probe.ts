@@ -4,6 +4,7 @@
 
 import { decodeAcse, encodeRlrq, panasonicAarq } from "../csta/acse.ts";
 import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface PbxProbeTarget {
   host: string;
@@ -66,7 +67,7 @@ export async function probePbx(
     if (!resolved.ok) {
       const detail = resolved.error instanceof StepTimeout
         ? `no answer from the name server within ${timeoutMs / 1000} s`
-        : `the name ${target.host} is not known (${message(resolved.error)})`;
+        : `the name ${target.host} is not known (${errorText(resolved.error)})`;
       steps.push({ step: "resolve", ok: false, detail, ms: resolved.ms });
       return report(false, `The host name ${target.host} could not be resolved.`);
     }
@@ -104,7 +105,7 @@ export async function probePbx(
         ? `no answer to the association request within ${
           timeoutMs / 1000
         } s: the port is open but does not speak CSTA (is it the PBX's CTI port?)`
-        : `the connection failed during the association: ${message(associated.error)}`;
+        : `the connection failed during the association: ${errorText(associated.error)}`;
       steps.push({ step: "associate", ok: false, detail, ms: associated.ms });
       return report(false, "The PBX did not accept a CSTA association.");
     }
@@ -176,7 +177,7 @@ function describeConnectFailure(error: unknown, target: PbxProbeTarget, timeoutM
   if (error instanceof Deno.errors.ConnectionRefused) {
     return `connection refused: nothing listens on port ${target.port} (is CTI enabled on the PBX, and is the port right?)`;
   }
-  return message(error);
+  return errorText(error);
 }
 
 /** Reads whole frames from a connection, one at a time; null once the far end has closed. */
@@ -263,8 +264,4 @@ function isIpLiteral(host: string): boolean {
 
 function hexStart(bytes: Uint8Array): string {
   return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(" ");
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

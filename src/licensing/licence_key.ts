@@ -2,9 +2,10 @@
 // `CSTABOX1-<payload>.<signature>` (base64url JSON and its Ed25519 signature by the vendor).
 
 import { z } from "zod";
-import { decodeBase64Url } from "./base64url.ts";
 
 export const LICENCE_KEY_PREFIX = "CSTABOX1-";
+/** Base64url without `=` padding (RFC 4648 §5): the alphabet of licence keys, safe in URLs, e-mails and forms. */
+export const base64url = { alphabet: "base64url", omitPadding: true } as const;
 /** Longest key text accepted; a real key is about 250 characters. */
 export const LICENCE_KEY_MAX = 2048;
 
@@ -55,7 +56,7 @@ export async function readLicenceKey(raw: string, publicKey: CryptoKey): Promise
     return malformed(`a cstabox licence key starts with ${LICENCE_KEY_PREFIX}`);
   }
   const parts = text.slice(LICENCE_KEY_PREFIX.length).split(".");
-  const [payload, signature] = parts.map(decodeBase64Url);
+  const [payload, signature] = parts.map(fromBase64Url);
   if (parts.length !== 2 || !payload || !signature || payload.length === 0) {
     return malformed("the key is incomplete or damaged (expected two base64url parts joined by a dot)");
   }
@@ -108,4 +109,14 @@ export function licenceExpiresAt(statement: LicenceStatement): number | undefine
 export function licenceExpired(statement: LicenceStatement, now: number): boolean {
   const end = licenceExpiresAt(statement);
   return end !== undefined && now >= end;
+}
+
+/** The bytes of one key part; `undefined` for anything but base64url letters (no padding, no spaces). */
+export function fromBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    return Uint8Array.fromBase64(text, { alphabet: "base64url" });
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@
 // match wins, no match passes the number unchanged, an empty result suppresses the number.
 
 import { analysePattern, DEFAULT_PATTERN_LIMITS, PatternError, type PatternLimits } from "./regex_guard.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** The three ordered lists: numbers the PBX reports for incoming and outgoing calls, and numbers dialled. */
 export type NumberRuleList = "incoming" | "outgoing" | "dialling";
@@ -80,7 +81,7 @@ export function compileNumberRule(
   try {
     matcher = new RegExp(source);
   } catch (error) {
-    throw fail("pattern", error instanceof Error ? error.message : String(error));
+    throw fail("pattern", errorText(error));
   }
   const template = rule.regex
     ? parseTemplate(rule.replacement, groups, fail)

@@ -13,6 +13,7 @@ import type { Service, ServiceStatus } from "../service.ts";
 import type { DeviceDirectory } from "../switchboard/device_directory.ts";
 import type { LineSyncResult, OfferedDevice } from "./line_sync.ts";
 import type { LineSyncState, PbxLineSync } from "./pbx_line_sync.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface PbxDeviceSyncOptions {
   switchboard: SwitchboardAccess;
@@ -108,7 +109,7 @@ export class PbxDeviceSync implements Service<LineSyncDetails> {
         applied,
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       this.#lastError = { at: new Date().toISOString(), message };
       this.#lifecycle.set("degraded", `could not read the PBX's device list: ${message}`);
       this.#options.log.warn("PBX device list not read", { trigger, error: message });

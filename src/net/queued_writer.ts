@@ -7,6 +7,7 @@ import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { FrameSource } from "../csta/frame_template.ts";
 import { type BufferPool, bufferSizeFor, LARGEST_BUFFER_BYTES, sharedWriteBuffers } from "./buffer_pool.ts";
 import type { WriteWindow } from "./write_window.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<number>;
@@ -308,8 +309,6 @@ export function describeWriterFailure(failure: WriterFailure): string {
     case "drainTimeout":
       return `not reading: a write stalled for ${Math.round(failure.stalledMs / 1000)} s`;
     case "writeError":
-      return `write failed: ${
-        failure.error instanceof Error ? failure.error.message : String(failure.error)
-      }`;
+      return `write failed: ${errorText(failure.error)}`;
   }
 }

@@ -112,7 +112,7 @@ async function viaSwitchingFunctionDevices(
       early.push(invoke);
       return segment.lastSegment ? "last" : "more";
     }
-    if (hex(segment.serviceCrossRefID) !== known.crossRef) return "ignore";
+    if (segment.serviceCrossRefID.toHex() !== known.crossRef) return "ignore";
     devices.push(...segment.deviceList.flatMap(offeredFromEntry));
     return segment.lastSegment ? "last" : "more";
   }, timeoutMs);
@@ -124,11 +124,11 @@ async function viaSwitchingFunctionDevices(
     throw error;
   }
   const value = result.value ? decodeValue(getSwitchingFunctionDevicesResult, result.value) : undefined;
-  known.crossRef = value ? hex(value.serviceCrossRefID) : "";
+  known.crossRef = value ? value.serviceCrossRefID.toHex() : "";
   // Segments may overtake the result on the wire; those are settled now that the crossRef is known.
   for (const invoke of early.splice(0)) {
     const segment = decodeValue(switchingFunctionDevicesArgument, invoke.argument!);
-    if (hex(segment.serviceCrossRefID) === known.crossRef) {
+    if (segment.serviceCrossRefID.toHex() === known.crossRef) {
       devices.push(...segment.deviceList.flatMap(offeredFromEntry));
     }
   }
@@ -193,8 +193,4 @@ function kindOf(category: string | number | undefined): LineKind {
     default:
       return "other";
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

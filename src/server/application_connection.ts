@@ -19,6 +19,7 @@ import { ReadBuffer } from "../net/read_buffer.ts";
 import type { WriteWindow } from "../net/write_window.ts";
 import type { Session, Transport } from "../switchboard/session.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Application contexts accepted: Panasonic's (ECMA-218 arc, §2.2 [C-pbx]) and the ECMA-285 ones. */
 const ACCEPTED_CONTEXTS = ["1.3.12.0.218", "1.3.12.0.285"];
@@ -89,7 +90,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       if (decoded.kind !== "aarq") return close(`expected an AARQ, got ${decoded.kind.toUpperCase()}`);
       aarq = decoded;
     } catch (error) {
-      return close(`unreadable AARQ: ${error instanceof Error ? error.message : error}`);
+      return close(`unreadable AARQ: ${errorText(error)}`);
     }
     const context = aarq.applicationContextName;
     if (context && !ACCEPTED_CONTEXTS.some((c) => context === c || context.startsWith(`${c}.`))) {
@@ -169,7 +170,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       closeReason = `broken framing: ${error.message}`;
       ctx.log.warn("application disconnected", { remote, reason: closeReason });
     } else if (!closed) {
-      closeReason = `connection error: ${error instanceof Error ? error.message : error}`;
+      closeReason = `connection error: ${errorText(error)}`;
     }
   } finally {
     clearTimeout(handshakeTimer);

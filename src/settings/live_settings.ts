@@ -4,7 +4,7 @@
 import { dirname, resolve } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import { type SectionName, type Settings, settingsSchema } from "./schema.ts";
-import { loadSettingsFile, renderSettings, SettingsError, writeFileAtomic } from "./settings_file.ts";
+import { loadSettingsFile, renderSettings, SettingsError, writeSettingsText } from "./settings_file.ts";
 
 /** A partial settings tree; command-line flags produce one. */
 export type SettingsOverrides = { [S in SectionName]?: Partial<Settings[S]> };
@@ -40,7 +40,7 @@ export class LiveSettings {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       fromFile = settingsSchema.parse({});
-      await writeFileAtomic(file, renderSettings(fromFile));
+      await writeSettingsText(file, renderSettings(fromFile));
       log.info("settings file created with defaults", { file });
     }
     return new LiveSettings(file, overrides, log, fromFile);
@@ -90,7 +90,7 @@ export class LiveSettings {
   /** Saves new file settings atomically (keeping `.bak`) and applies them. */
   async save(next: Settings): Promise<void> {
     const checked = settingsSchema.parse(next);
-    await writeFileAtomic(this.#file, renderSettings(checked));
+    await writeSettingsText(this.#file, renderSettings(checked));
     this.#apply(checked);
   }
 

@@ -1,9 +1,10 @@
 // Reads and writes cstabox.yaml: parse with positions so every refusal names file, line, column and
-// field; write atomically (temp file, fsync, rename) keeping one `.bak`.
+// field; write atomically (temp file, fsync, rename, directory fsync) keeping one `.bak`.
 
 import { isMap, isScalar, LineCounter, parseDocument, stringify } from "yaml";
 import type { Document } from "yaml";
 import { z } from "zod";
+import { writeFileAtomic } from "../fs/atomic_file.ts";
 import { sectionShape, type Settings, settingsSchema } from "./schema.ts";
 
 /** One reason a settings file was refused, with where it is in the file when that is known. */
@@ -103,49 +104,9 @@ export function renderSettings(settings: Settings): string {
   return out.join("\n");
 }
 
-/**
- * Writes `text` to `file` so that a reader sees either the old or the new content, never a mix:
- * temp file in the same directory, fsync, keep the old file as `.bak`, rename over.
- */
-export async function writeFileAtomic(
-  file: string,
-  text: string,
-  options: {
-    mode?: number;
-    /** Runs after the temp file is written and synced, before anything is replaced (fault injection). */
-    beforeReplace?: (tempPath: string) => void | Promise<void>;
-  } = {},
-): Promise<void> {
-  const temp = `${file}.tmp-${crypto.randomUUID()}`;
-  const handle = await Deno.open(temp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
-  try {
-    await writeAll(handle, new TextEncoder().encode(text));
-    await handle.sync();
-    handle.close();
-    await options.beforeReplace?.(temp);
-  } catch (error) {
-    try {
-      handle.close();
-    } catch {
-      // already closed
-    }
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
-  try {
-    await Deno.copyFile(file, `${file}.bak`);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      await Deno.remove(temp).catch(() => {});
-      throw error;
-    }
-  }
-  await Deno.rename(temp, file);
-}
-
-async function writeAll(handle: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await handle.write(bytes.subarray(written));
+/** Writes settings text atomically and durably, keeping the previous file as `.bak`. */
+export async function writeSettingsText(file: string, text: string): Promise<void> {
+  await writeFileAtomic(file, text, { keepOldAs: `${file}.bak` });
 }
 
 /** Validates settings and saves them atomically with comments; refuses invalid settings unchanged. */
@@ -157,5 +118,5 @@ export async function saveSettingsFile(file: string, settings: Settings): Promis
       checked.error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message })),
     );
   }
-  await writeFileAtomic(file, renderSettings(checked.data));
+  await writeSettingsText(file, renderSettings(checked.data));
 }

@@ -5,6 +5,7 @@ import { DevicePlanError } from "./device_plan.ts";
 import { parseSimCli, simUsage, SimUsageError } from "./sim_cli.ts";
 import { runConsoleCommand } from "./sim_console.ts";
 import { SimulatorService } from "./sim_service.ts";
+import { errorText } from "../log/error_text.ts";
 
 async function main(args: string[]): Promise<number> {
   let cli;
@@ -35,7 +36,7 @@ async function main(args: string[]): Promise<number> {
   try {
     await sim.start();
   } catch (error) {
-    console.error(`cstabox-sim: cannot listen: ${error instanceof Error ? error.message : error}`);
+    console.error(`cstabox-sim: cannot listen: ${errorText(error)}`);
     return 1;
   }
   console.log(`cstabox-sim listening ${sim.hostname}:${sim.port}`);
@@ -64,7 +65,7 @@ async function readConsole(sim: SimulatorService): Promise<void> {
         try {
           reply = runConsoleCommand(sim, line);
         } catch (error) {
-          reply = `error: ${error instanceof Error ? error.message : error}`;
+          reply = `error: ${errorText(error)}`;
         }
         if (reply) console.log(reply);
       }

@@ -63,7 +63,7 @@ export class MonitorTable {
       };
     }
     const monitor: Monitor = { crossRef: this.#allocateCrossRef(), device, filter };
-    this.#byCrossRef.set(hex(monitor.crossRef), monitor);
+    this.#byCrossRef.set(monitor.crossRef.toHex(), monitor);
     const list = this.#byDevice.get(device) ?? [];
     list.push(monitor);
     this.#byDevice.set(device, list);
@@ -72,7 +72,7 @@ export class MonitorTable {
 
   /** Stops the monitor with this crossRef; an unknown one is invalidMonitorCrossRefID (§12). */
   stop(crossRef: Uint8Array): EngineResult<Monitor> {
-    const monitor = this.#byCrossRef.get(hex(crossRef));
+    const monitor = this.#byCrossRef.get(crossRef.toHex());
     if (!monitor) return { ok: false, failure: { kind: "operation", value: "invalidMonitorCrossRefID" } };
     this.#remove(monitor);
     return { ok: true, value: monitor };
@@ -80,7 +80,7 @@ export class MonitorTable {
 
   /** ChangeMonitorFilter. */
   changeFilter(crossRef: Uint8Array, filter: MonitorFilter): EngineResult<Monitor> {
-    const monitor = this.#byCrossRef.get(hex(crossRef));
+    const monitor = this.#byCrossRef.get(crossRef.toHex());
     if (!monitor) return { ok: false, failure: { kind: "operation", value: "invalidMonitorCrossRefID" } };
     monitor.filter = filter;
     return { ok: true, value: monitor };
@@ -88,7 +88,7 @@ export class MonitorTable {
 
   /** The monitor with this crossRef. */
   get(crossRef: Uint8Array): Monitor | undefined {
-    return this.#byCrossRef.get(hex(crossRef));
+    return this.#byCrossRef.get(crossRef.toHex());
   }
 
   /** Monitors of a device that report `event` (filters applied). */
@@ -122,7 +122,7 @@ export class MonitorTable {
   }
 
   #remove(monitor: Monitor): void {
-    this.#byCrossRef.delete(hex(monitor.crossRef));
+    this.#byCrossRef.delete(monitor.crossRef.toHex());
     const list = this.#byDevice.get(monitor.device)?.filter((m) => m !== monitor) ?? [];
     if (list.length === 0) this.#byDevice.delete(monitor.device);
     else this.#byDevice.set(monitor.device, list);
@@ -133,13 +133,7 @@ export class MonitorTable {
       const n = this.#nextCrossRef;
       this.#nextCrossRef = n >= 0xffffffff ? 1 : n + 1;
       const crossRef = Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
-      if (!this.#byCrossRef.has(hex(crossRef))) return crossRef;
+      if (!this.#byCrossRef.has(crossRef.toHex())) return crossRef;
     }
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

@@ -7,6 +7,7 @@ import type { DuplicateMonitorPolicy } from "./monitors.ts";
 import { BUILTIN_SCENARIOS, parseScenario, type Scenario } from "./scenario.ts";
 import type { SecondClientPolicy } from "./sim_server.ts";
 import type { SimulatorOptions } from "./sim_service.ts";
+import { errorText } from "../log/error_text.ts";
 
 export const simUsage = `cstabox-sim: a simulated Panasonic PBX CSTA interface (CSTA Phase III over TCP)
 
@@ -73,7 +74,7 @@ export function parseSimCli(
       },
     });
   } catch (error) {
-    throw new SimUsageError(error instanceof Error ? error.message : String(error));
+    throw new SimUsageError(errorText(error));
   }
   const v = parsed.values;
   const options: SimulatorOptions = {
@@ -123,7 +124,7 @@ function loadScenario(nameOrFile: string, readFile: (path: string) => string): S
   try {
     return parseScenario(JSON.parse(text));
   } catch (error) {
-    throw new SimUsageError(`--scenario ${nameOrFile}: ${error instanceof Error ? error.message : error}`);
+    throw new SimUsageError(`--scenario ${nameOrFile}: ${errorText(error)}`);
   }
 }
 

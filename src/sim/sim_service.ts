@@ -17,6 +17,7 @@ import { runScenario, type Scenario, type ScenarioRun } from "./scenario.ts";
 import { type SecondClientPolicy, SimServer } from "./sim_server.ts";
 import { SwitchingFunctionDeviceLists } from "./switching_function_devices.ts";
 import { TrafficGenerator, type TrafficOptions, type TrafficStats } from "./traffic.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** Everything the simulator can be told; every [?] behaviour of PROTOCOL.md is one of these. */
 export interface SimulatorOptions {
@@ -131,7 +132,7 @@ export class SimulatorService implements Service<SimulatorDetails> {
     try {
       await this.#server.start();
     } catch (error) {
-      this.#lifecycle.set("failed", error instanceof Error ? error.message : String(error));
+      this.#lifecycle.set("failed", errorText(error));
       throw error;
     }
     const remote = this.#o.remoteParties ?? {};

@@ -7,6 +7,7 @@ import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { ListenerInfo } from "../service.ts";
 import type { AllowList } from "./allow_list.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface LocalServerOptions {
   bind: string;
@@ -217,7 +218,7 @@ export class LocalServer {
         // Collectors have nothing to say; reading keeps the receive buffer from filling.
       }
     } catch (error) {
-      reason = error instanceof Error ? `connection lost: ${error.message}` : "connection lost";
+      reason = `connection lost: ${errorText(error)}`;
     }
     this.#drop(collector, reason, "gone");
   }

@@ -6,9 +6,9 @@ import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
-import { describeError } from "../service_registry.ts";
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../net/backoff.ts";
 import { RECORD_LINE_END } from "./record.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** What the push client reads from and acknowledges into: the outbox. */
 export interface PushSource {
@@ -149,7 +149,7 @@ export class PushClient {
         conn = await this.#connect();
       } catch (error) {
         if (this.#stopping) break;
-        this.#failed(describeError(error));
+        this.#failed(errorText(error));
         await this.#pause(backoffDelay(this.#status.attempts - 1, this.#o.backoff, this.#o.random));
         continue;
       }
@@ -352,7 +352,7 @@ class LiveConnection {
       }
       this.#break("closed by the collector");
     } catch (error) {
-      this.#break(`connection lost: ${describeError(error)}`);
+      this.#break(`connection lost: ${errorText(error)}`);
     }
   }
 

@@ -6,7 +6,6 @@ import { type Clock, systemClock } from "../clock.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
-import { describeError } from "../service_registry.ts";
 import type { Settings } from "../settings/schema.ts";
 import { AllowList } from "./allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
@@ -16,6 +15,7 @@ import { Outbox, type StoredRecord } from "./outbox.ts";
 import { PushClient, type PushStatus } from "./push_client.ts";
 import { checkPaddingCharacter, formatRecord, RECORD_LINE_END, RECORD_WIRE_BYTES } from "./record.ts";
 import { checkSmdrEvent, type SmdrEvent } from "./smdr_event.ts";
+import { errorText } from "../log/error_text.ts";
 
 export type SmdrSettings = Settings["smdr"];
 
@@ -258,7 +258,7 @@ export class SmdrService implements Service<SmdrDetails> {
         backlogLimit: settings.backlogLimit,
       };
     } catch (error) {
-      store = { storeProblem: describeError(error) };
+      store = { storeProblem: errorText(error) };
     }
     return {
       enabled: settings.enabled,
@@ -334,7 +334,7 @@ export class SmdrService implements Service<SmdrDetails> {
 
   #lose(reason: "invalid" | "store", error: unknown, event: SmdrEvent): SubmitResult {
     this.#lost++;
-    this.#lastLoss = describeError(error);
+    this.#lastLoss = errorText(error);
     this.#o.log.error(reason === "invalid" ? "SMDR event refused" : "SMDR record could not be stored", {
       error: this.#lastLoss,
       event: event?.event,
@@ -410,7 +410,7 @@ export class SmdrService implements Service<SmdrDetails> {
     try {
       allowList = checkSettings(settings);
     } catch (error) {
-      this.#lifecycle.set("failed", describeError(error));
+      this.#lifecycle.set("failed", errorText(error));
       throw error;
     }
     this.#settings = settings;
@@ -425,7 +425,7 @@ export class SmdrService implements Service<SmdrDetails> {
       if (settings.pushEnabled) this.#startPush(settings);
     } catch (error) {
       await this.#stopParts();
-      this.#lifecycle.set("failed", describeError(error));
+      this.#lifecycle.set("failed", errorText(error));
       throw error;
     }
     this.#lifecycle.set("running");
@@ -446,6 +446,6 @@ function checkSettings(settings: SmdrSettings): AllowList {
     checkPaddingCharacter(settings.paddingCharacter);
     return AllowList.parse(settings.allowedSources);
   } catch (error) {
-    throw new SmdrSettingsError(`smdr settings refused: ${describeError(error)}`);
+    throw new SmdrSettingsError(`smdr settings refused: ${errorText(error)}`);
   }
 }

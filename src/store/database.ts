@@ -3,12 +3,13 @@
 import { DatabaseSync } from "node:sqlite";
 import type { Migration } from "./migration.ts";
 import { migrations as defaultMigrations } from "./migrations.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** A migration step failed; nothing of that step was applied. */
 export class MigrationError extends Error {
   override readonly name = "MigrationError";
   constructor(readonly version: number, readonly step: string, cause: unknown) {
-    super(`schema migration ${version} (${step}) failed: ${cause instanceof Error ? cause.message : cause}`, {
+    super(`schema migration ${version} (${step}) failed: ${errorText(cause)}`, {
       cause,
     });
   }

@@ -6,7 +6,7 @@
 //   pending.key   the key of an outstanding CSR (mode 0600), with pending.csr (mode 0644)
 //   incoming.pem  exists only during a change; `recover()` completes or discards it after a crash
 
-import { renameDurably, writeFileAtomic } from "./atomic_file.ts";
+import { renameDurably, writeFileAtomic } from "../fs/atomic_file.ts";
 
 export const secretFileMode = 0o600;
 export const publicFileMode = 0o644;
@@ -78,7 +78,7 @@ export class CertFiles {
 
   /** Makes `keyPem` + `certificatesPem` current; the pair that was current becomes previous. */
   async install(keyPem: string, certificatesPem: string): Promise<void> {
-    await writeFileAtomic(this.#incomingPath, header + keyPem + certificatesPem, secretFileMode);
+    await writeFileAtomic(this.#incomingPath, header + keyPem + certificatesPem, { mode: secretFileMode });
     if (await exists(this.currentPath)) await renameDurably(this.currentPath, this.previousPath);
     await renameDurably(this.#incomingPath, this.currentPath);
     await this.writePublicCopy(certificatesPem);
@@ -87,12 +87,12 @@ export class CertFiles {
   /** Rewrites current.crt when it differs (it is derived; current.pem is the truth). */
   async writePublicCopy(certificatesPem: string): Promise<void> {
     if ((await readIfExists(this.publicCopyPath)) === certificatesPem) return;
-    await writeFileAtomic(this.publicCopyPath, certificatesPem, publicFileMode);
+    await writeFileAtomic(this.publicCopyPath, certificatesPem, { mode: publicFileMode });
   }
 
   async writePending(keyPem: string, csrPem: string): Promise<void> {
-    await writeFileAtomic(this.pendingKeyPath, keyPem, secretFileMode);
-    await writeFileAtomic(this.pendingCsrPath, csrPem, publicFileMode);
+    await writeFileAtomic(this.pendingKeyPath, keyPem, { mode: secretFileMode });
+    await writeFileAtomic(this.pendingCsrPath, csrPem, { mode: publicFileMode });
   }
 
   async readPending(): Promise<PendingCsrFiles | undefined> {

@@ -152,7 +152,7 @@ function readTbsCertificate(node: asn1js.AsnType): TbsCertificate {
   const [notBefore, notAfter] = elements(validity, "validity");
   const extensions = optional.find((field) => isContextTag(field, 3));
   return {
-    serialNumber: hex(serial.valueBlock.valueHexView),
+    serialNumber: serial.valueBlock.valueHexView.toHex().toUpperCase(),
     issuer: formatName(issuer, "issuer"),
     subject: formatName(subject, "subject"),
     notBefore: readTime(notBefore, "notBefore"),
@@ -170,10 +170,6 @@ function readTime(node: asn1js.AsnType | undefined, what: string): Date {
   return node.toDate();
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, "0")).join("");
-}
-
 /** Whether `issuer`'s key verifies the signature on `child`; throws when the algorithm cannot be checked. */
 export function isSignedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
   return verifySignature(child.signed.algorithm, child.signed.tbs, child.signed.signature, issuer.spkiDer);
@@ -188,7 +184,7 @@ function describePublicKey(spkiDer: Uint8Array): string {
 }
 
 function fingerprint(der: Uint8Array): string {
-  return hex(createHash("sha256").update(der).digest()).replace(/(..)(?!$)/g, "$1:");
+  return createHash("sha256").update(der).digest().toHex().toUpperCase().replace(/(..)(?!$)/g, "$1:");
 }
 
 /**

@@ -48,7 +48,7 @@ function formatValue(value: asn1js.AsnType | undefined): string {
   if (value instanceof asn1js.BaseStringBlock) return escapeValue(value.getValue());
   if (!value) return "";
   const der = new Uint8Array(value.toBER());
-  return `#${Array.from(der, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `#${der.toHex()}`;
 }
 
 function escapeValue(text: string): string {

@@ -1,6 +1,7 @@
 // Why a listener could not open its port, in words an administrator acts on ("port 33334 is in use by
 // another program"), so /healthz and the status page can report it per listener.
 
+import { errorText } from "../log/error_text.ts";
 export type ListenProblem = "address_in_use" | "permission_denied" | "address_unavailable" | "other";
 
 export class ListenError extends Error {
@@ -33,7 +34,7 @@ function describe(problem: ListenProblem, hostname: string, port: number, detail
 export function toListenError(error: unknown, hostname: string, port: number): ListenError {
   if (error instanceof ListenError) return error;
   const code = (error as { code?: string }).code;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   if (error instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
     return new ListenError("address_in_use", hostname, port, detail);
   }

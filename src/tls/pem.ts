@@ -84,10 +84,7 @@ function decodeBase64Body(
   const joined = body.join("");
   if (joined.length === 0) throw new PemError(block.startLine, `block "${block.label}" is empty`);
   try {
-    const binary = atob(joined);
-    const der = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) der[i] = binary.charCodeAt(i);
-    return der;
+    return Uint8Array.fromBase64(joined);
   } catch {
     throw new PemError(block.startLine, `block "${block.label}" is not valid base64`);
   }
@@ -95,9 +92,7 @@ function decodeBase64Body(
 
 /** One PEM block with 64-character lines and a final newline. */
 export function encodePem(label: string, der: Uint8Array, headers: Record<string, string> = {}): string {
-  let binary = "";
-  for (let i = 0; i < der.length; i += 0x8000) binary += String.fromCharCode(...der.subarray(i, i + 0x8000));
-  const base64 = btoa(binary);
+  const base64 = der.toBase64();
   const lines = [`-----BEGIN ${label}-----`];
   const headerLines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
   if (headerLines.length > 0) lines.push(...headerLines, "");

@@ -12,6 +12,7 @@ import type { PbxLineSync } from "../../lines/pbx_line_sync.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { readBoundedText, readJsonBody } from "./json_body.ts";
+import { errorText } from "../../log/error_text.ts";
 
 export interface LinesApiDependencies {
   lines: LineRepository;
@@ -154,7 +155,7 @@ async function offeredDevices(
   } catch (error) {
     return {
       ok: false,
-      message: `the PBX did not answer the device query: ${error instanceof Error ? error.message : error}`,
+      message: `the PBX did not answer the device query: ${errorText(error)}`,
     };
   }
 }

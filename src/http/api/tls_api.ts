@@ -190,7 +190,7 @@ async function readBody<S extends z.ZodType>(
       } else {
         const bytes = new Uint8Array(await entry.arrayBuffer());
         size += bytes.length;
-        fields[name] = binaryFields.includes(name) ? encodeBase64(bytes) : new TextDecoder().decode(bytes);
+        fields[name] = binaryFields.includes(name) ? bytes.toBase64() : new TextDecoder().decode(bytes);
       }
     }
     if (size > maxBytes) return { ok: false, response: tooLarge(c, maxBytes) };
@@ -244,19 +244,8 @@ function decodeBase64(text: string): Uint8Array | undefined {
   const clean = text.replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
   try {
-    const binary = atob(clean);
-    const out = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-    return out;
+    return Uint8Array.fromBase64(clean);
   } catch {
     return undefined;
   }
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
 }

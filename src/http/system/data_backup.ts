@@ -5,7 +5,8 @@
 
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { renameDurably } from "../../fs/atomic_file.ts";
 import type { Settings } from "../../settings/schema.ts";
 import { parseSettings, SettingsError } from "../../settings/settings_file.ts";
 import { schemaVersion } from "../../store/database.ts";
@@ -13,6 +14,7 @@ import { migrations } from "../../store/migrations.ts";
 import type { BackupFile, RestoreOutcome, SettingsAccess, SystemControl } from "../web_ui_sources.ts";
 import { missingSchema } from "../../store/schema_check.ts";
 import { ArchiveError, gzip, readTarGz, TarParser, writeTar } from "./tar_archive.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** The store as a restore needs it (`StoreService` fits). */
 export interface RestorableStore {
@@ -235,8 +237,7 @@ export class DataBackup implements SystemControl {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     for (const suffix of ["-wal", "-shm"]) await Deno.remove(store.path + suffix).catch(() => {});
-    await Deno.rename(staged, store.path);
-    await syncDirectory(dirname(store.path));
+    await renameDurably(staged, store.path);
     try {
       await store.start();
     } catch (error) {
@@ -305,7 +306,7 @@ function checkDatabase(path: string): string[] {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     return [];
   } catch (error) {
-    return [`the database cannot be read: ${error instanceof Error ? error.message : error}`];
+    return [`the database cannot be read: ${errorText(error)}`];
   } finally {
     db?.close();
   }
@@ -320,19 +321,5 @@ async function fileFacts(bytes: Uint8Array): Promise<{ bytes: number; sha256: st
 }
 
 async function sha256Bytes(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await Deno.open(dir, { read: true });
-    try {
-      await handle.sync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some file systems cannot sync a directory; the rename itself is still atomic.
-  }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)).toHex();
 }

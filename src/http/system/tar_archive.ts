@@ -2,6 +2,8 @@
 // with ordinary tools. Reading is bounded (entry count, sizes, decompressed total) because a restore
 // takes a file from the browser.
 
+import { errorText } from "../../log/error_text.ts";
+
 const BLOCK = 512;
 /** Compressed bytes handed to the decompressor at a time. */
 const INFLATE_PIECE_BYTES = 4096;
@@ -195,7 +197,7 @@ async function inflate(
     try {
       piece = await reader.read();
     } catch (error) {
-      throw new ArchiveError(`damaged gzip data: ${error instanceof Error ? error.message : error}`);
+      throw new ArchiveError(`damaged gzip data: ${errorText(error)}`);
     }
     if (piece.done) return;
     total += piece.value.length;

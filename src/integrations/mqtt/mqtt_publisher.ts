@@ -9,7 +9,7 @@ import { Lifecycle } from "../../lifecycle.ts";
 import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
-import { describeError } from "../../service_registry.ts";
+import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
 import type { FeedItem, IntegrationFeed } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
@@ -209,7 +209,7 @@ export class MqttPublisher implements Service {
     try {
       options = this.#clientOptions(s);
     } catch (error) {
-      this.#failed(`the TLS files could not be read: ${describeError(error)}`);
+      this.#failed(`the TLS files could not be read: ${errorText(error)}`);
       return;
     }
     const client = mqtt.connect(s.url, options);
@@ -370,7 +370,7 @@ export class MqttPublisher implements Service {
         acked.catch(() => {});
         if (await Promise.race([acked, closed]) === "closed") return;
       } catch (error) {
-        this.#o.log.debug("MQTT outbox publish interrupted", { reason: describeError(error) });
+        this.#o.log.debug("MQTT outbox publish interrupted", { reason: errorText(error) });
         return;
       }
       const last = batch[batch.length - 1].position;

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeBase64Url, encodeBase64Url } from "../../../src/licensing/base64url.ts";
 import { issueLicenceKey } from "../../../src/licensing/licence_issuer.ts";
-import { licenceExpired, type LicenceStatement, readLicenceKey } from "../../../src/licensing/licence_key.ts";
+import {
+  base64url,
+  fromBase64Url,
+  licenceExpired,
+  type LicenceStatement,
+  readLicenceKey,
+} from "../../../src/licensing/licence_key.ts";
 import { otherKeys, testKeys, testLicence } from "./test_keys.ts";
 
 Deno.test("an issued key reads back to its statement, even when wrapped over lines by an e-mail", async () => {
@@ -33,9 +38,9 @@ Deno.test("a key signed with another private key is refused as a bad signature",
 Deno.test("a key whose line count was edited is refused as a bad signature", async () => {
   const key = await testLicence({ lines: 2 });
   const [payload, signature] = key.slice("CSTABOX1-".length).split(".");
-  const statement = JSON.parse(new TextDecoder().decode(decodeBase64Url(payload)));
+  const statement = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
   assert.equal(statement.lines, 2);
-  const tampered = encodeBase64Url(new TextEncoder().encode(JSON.stringify({ ...statement, lines: 200 })));
+  const tampered = new TextEncoder().encode(JSON.stringify({ ...statement, lines: 200 })).toBase64(base64url);
   const check = await readLicenceKey(`CSTABOX1-${tampered}.${signature}`, testKeys.publicKey);
   assert.deepEqual(check, {
     ok: false,
@@ -65,7 +70,7 @@ Deno.test("a correctly signed statement the appliance does not understand is ref
   const sign = async (json: string) => {
     const payload = new TextEncoder().encode(json);
     const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", testKeys.privateKey, payload));
-    return `CSTABOX1-${encodeBase64Url(payload)}.${encodeBase64Url(signature)}`;
+    return `CSTABOX1-${payload.toBase64(base64url)}.${signature.toBase64(base64url)}`;
   };
   const table: [string, RegExp][] = [
     ["not json", /not JSON/],

@@ -7,7 +7,6 @@ import {
   renderSettings,
   saveSettingsFile,
   SettingsError,
-  writeFileAtomic,
 } from "../../../src/settings/settings_file.ts";
 
 /** The SettingsError that parsing `text` raises; fails the test when it parses. */
@@ -76,23 +75,6 @@ Deno.test("a save keeps the previous file as .bak", async () => {
   await saveSettingsFile(file, second);
   assert.equal((await loadSettingsFile(file)).pbx.host, "pbx.example");
   assert.equal((await loadSettingsFile(`${file}.bak`)).pbx.host, "");
-});
-
-Deno.test("a failed write leaves the old file intact and no temp file behind", async () => {
-  const dir = await Deno.makeTempDir();
-  const file = join(dir, "cstabox.yaml");
-  await Deno.writeTextFile(file, "old content\n");
-  await assert.rejects(
-    writeFileAtomic(file, "new content\n", {
-      beforeReplace: () => {
-        throw new Error("disk full");
-      },
-    }),
-    /disk full/,
-  );
-  assert.equal(await Deno.readTextFile(file), "old content\n");
-  const names = [...Deno.readDirSync(dir)].map((e) => e.name);
-  assert.deepEqual(names, ["cstabox.yaml"]);
 });
 
 Deno.test("saving invalid settings is refused and the file is unchanged", async () => {

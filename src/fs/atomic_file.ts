@@ -1,22 +1,43 @@
 // Writing a file so that a crash leaves either the old or the new content, never half of either:
 // a temporary file in the same directory, fsync, rename over the target, fsync of the directory.
+// Settings, certificates and the restored database all go through here.
 
-/** Writes `text` to `path` atomically with permission bits `mode` (e.g. 0o600 for key files). */
-export async function writeFileAtomic(path: string, text: string, mode: number): Promise<void> {
+export interface AtomicWriteOptions {
+  /** Permission bits, set exactly (the umask never narrows or widens them); 0o644 when not given. */
+  mode?: number;
+  /** Copies the file being replaced to this path first (the settings file keeps its `.bak`). */
+  keepOldAs?: string;
+  /** Runs after the temporary file is written and synced, before anything is replaced (fault injection). */
+  beforeReplace?: (tempPath: string) => void | Promise<void>;
+}
+
+/** Writes `data` to `path` atomically and durably. */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const mode = options.mode ?? 0o644;
   const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   const file = await Deno.open(tmp, { write: true, createNew: true, mode });
   try {
-    const bytes = new TextEncoder().encode(text);
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
     // The mode given to open() is reduced by the umask; set it exactly (never wider than asked).
     await Deno.chmod(tmp, mode);
     await file.sync();
-  } catch (error) {
     file.close();
+    await options.beforeReplace?.(tmp);
+    if (options.keepOldAs) await copyIfExists(path, options.keepOldAs);
+  } catch (error) {
+    try {
+      file.close();
+    } catch {
+      // already closed
+    }
     await Deno.remove(tmp).catch(() => {});
     throw error;
   }
-  file.close();
   await Deno.rename(tmp, path);
   await syncDirectory(dirOf(path));
 }
@@ -38,6 +59,14 @@ export async function syncDirectory(dir: string): Promise<void> {
     }
   } catch {
     // Not supported here (e.g. some network file systems); the rename itself is still atomic.
+  }
+}
+
+async function copyIfExists(from: string, to: string): Promise<void> {
+  try {
+    await Deno.copyFile(from, to);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -33,7 +33,7 @@ export async function generateLicenceKeyPair(): Promise<CryptoKeyPair> {
 export async function importLicencePrivateKey(file: Uint8Array): Promise<CryptoKey> {
   const text = new TextDecoder().decode(file);
   const der = text.startsWith("-----BEGIN")
-    ? Uint8Array.from(atob(text.replace(/-----[^-]+-----|\s/g, "")), (char) => char.charCodeAt(0))
+    ? Uint8Array.fromBase64(text.replace(/-----[^-]+-----|\s/g, ""))
     : file;
   return await crypto.subtle.importKey("pkcs8", der as Uint8Array<ArrayBuffer>, "Ed25519", false, ["sign"]);
 }

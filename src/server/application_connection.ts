@@ -37,9 +37,19 @@ export interface ConnectionContext {
   /** Frames for the application within this window leave in one write; none: each turn. */
   writeWindow?: WriteWindow;
   handshakeTimeoutMs: number;
+  /** A frame begun must be complete within this time, or the connection is closed (issue 18 defect 6). */
+  frameCompletionMs: number;
   /** Counts outcomes for the listener's status. */
-  count: (what: "loginFailed" | "refused" | "droppedSlow" | "closedMalformed") => void;
+  count: (what: ConnectionOutcome) => void;
 }
+
+/** Outcomes the listener counts in its status. */
+export type ConnectionOutcome =
+  | "loginFailed"
+  | "refused"
+  | "droppedSlow"
+  | "closedMalformed"
+  | "closedIncompleteFrame";
 
 /** Serves one accepted connection until it ends; never throws. */
 export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext): Promise<void> {
@@ -155,14 +165,39 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   };
 
   const reassembler = new FrameReassembler({ maxFrameSize: ctx.maxFrameBytes });
+  // A frame begun and never finished (trickled a byte at a time, or cut short) would hold the connection
+  // and up to 64 KB for ever: each frame gets frameCompletionMs from the read that began it.
+  let frameTimer: ReturnType<typeof setTimeout> | undefined;
+  let frameCompleted = false;
+  const stopFrameTimer = () => {
+    clearTimeout(frameTimer);
+    frameTimer = undefined;
+  };
+  const frameOverdue = () => {
+    const reason = `frame not completed within ${ctx.frameCompletionMs / 1000} s ` +
+      `(${reassembler.pendingBytes} bytes of it received)`;
+    ctx.count("closedIncompleteFrame");
+    ctx.log.warn("application disconnected", { remote, reason });
+    close(reason);
+  };
+  const onFrame = (apdu: Uint8Array) => {
+    frameCompleted = true;
+    onApdu(apdu);
+  };
   // Applications send little (requests, answers) and now and then a burst: 1,000 idle ones stay cheap.
   const buffer = new ReadBuffer();
   try {
     while (!closed) {
       const n = await conn.read(buffer.bytes);
       if (n === null) break;
-      reassembler.push(buffer.bytes.subarray(0, n), onApdu);
+      frameCompleted = false;
+      reassembler.push(buffer.bytes.subarray(0, n), onFrame);
       buffer.afterRead(n);
+      if (reassembler.pendingBytes === 0) stopFrameTimer();
+      else if (frameCompleted || frameTimer === undefined) {
+        stopFrameTimer();
+        frameTimer = setTimeout(frameOverdue, ctx.frameCompletionMs);
+      }
     }
   } catch (error) {
     if (error instanceof CstaDecodeError) {
@@ -174,6 +209,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
     }
   } finally {
     clearTimeout(handshakeTimer);
+    stopFrameTimer();
     await handshaking;
     close(closeReason);
     if (session) ctx.switchboard.detach(session, closeReason);

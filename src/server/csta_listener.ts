@@ -16,6 +16,7 @@ export interface CstaListenerLimits {
   outboundQueueBytes: number;
   drainTimeoutSeconds: number;
   writeCoalesceMs: number;
+  frameCompletionSeconds: number;
 }
 
 /** What the listener needs of a socket listener: `Deno.Listener`, `Deno.TlsListener` or the hot-swap one. */
@@ -49,6 +50,8 @@ export interface CstaListenerDetails {
   refused: number;
   droppedSlow: number;
   closedMalformed: number;
+  /** Connections closed because a frame was not completed within limits.frameCompletionSeconds. */
+  closedIncompleteFrame: number;
 }
 
 export class CstaListener implements Service<CstaListenerDetails> {
@@ -61,7 +64,14 @@ export class CstaListener implements Service<CstaListenerDetails> {
   #connections = new Set<Deno.Conn>();
   #served = new Set<Promise<void>>();
   #acceptLoop?: Promise<void>;
-  #counters = { accepted: 0, loginFailed: 0, refused: 0, droppedSlow: 0, closedMalformed: 0 };
+  #counters = {
+    accepted: 0,
+    loginFailed: 0,
+    refused: 0,
+    droppedSlow: 0,
+    closedMalformed: 0,
+    closedIncompleteFrame: 0,
+  };
 
   constructor(options: CstaListenerOptions) {
     this.name = options.name;
@@ -150,6 +160,7 @@ export class CstaListener implements Service<CstaListenerDetails> {
       drainTimeoutMs: limits.drainTimeoutSeconds * 1000,
       writeWindow: this.#writeWindow(limits.writeCoalesceMs),
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
+      frameCompletionMs: limits.frameCompletionSeconds * 1000,
       count: (what) => this.#counters[what]++,
     };
   }

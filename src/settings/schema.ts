@@ -120,6 +120,9 @@ export const limitsSchema = z.object({
   drainTimeoutSeconds: z.number().min(1).max(600).default(30).describe(
     "an application that does not read its queued data for this long is disconnected",
   ),
+  frameCompletionSeconds: z.number().min(1).max(600).default(30).describe(
+    "a frame an application has begun must arrive whole within this time, or it is disconnected",
+  ),
   malformedFramesBeforeClose: z.number().int().min(1).max(100000).default(10).describe(
     "malformed frames in a row after which an application is disconnected (each one gets a ROSE Reject)",
   ),

@@ -40,6 +40,7 @@ const LIMIT_KEYS = [
   "requestsInFlightPerApplication",
   "outboundQueueBytes",
   "drainTimeoutSeconds",
+  "frameCompletionSeconds",
   "malformedFramesBeforeClose",
   "loginAttemptsPerMinute",
 ];
@@ -51,6 +52,7 @@ const LIMIT_LABELS: Record<string, string> = {
   requestsInFlightPerApplication: "Requests in flight per application",
   outboundQueueBytes: "Queue per application (bytes)",
   drainTimeoutSeconds: "Drain timeout (s)",
+  frameCompletionSeconds: "Time to complete a frame (s)",
   malformedFramesBeforeClose: "Malformed frames before disconnect",
   loginAttemptsPerMinute: "Failed logins per address and minute",
 };
@@ -292,6 +294,7 @@ function Listeners(props: { deps: WebDeps; ctx: PageContext }) {
         "Refused",
         "Slow readers cut",
         "Malformed cut",
+        "Unfinished frame cut",
       ]}
     >
       {rows.map(({ name, s, d, l }) => (
@@ -308,6 +311,7 @@ function Listeners(props: { deps: WebDeps; ctx: PageContext }) {
           <td>{String(d?.refused ?? 0)}</td>
           <td>{String(d?.droppedSlow ?? 0)}</td>
           <td>{String(d?.closedMalformed ?? 0)}</td>
+          <td>{String(d?.closedIncompleteFrame ?? 0)}</td>
         </tr>
       ))}
     </Table>

@@ -88,6 +88,7 @@ export async function startListeners(): Promise<ListenerHarness> {
       maxFrameBytes: 65535,
       outboundQueueBytes: 1 << 20,
       drainTimeoutSeconds: 5,
+      frameCompletionSeconds: 30,
       writeCoalesceMs: 0,
     }),
   };

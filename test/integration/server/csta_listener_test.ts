@@ -56,12 +56,16 @@ async function harness(
     loginsPerMinute?: number;
     /** Records each setNoDelay call on the accepted plain TCP connections. */
     noDelayCalls?: (boolean | undefined)[];
+    frameCompletionSeconds?: number;
+    malformedFramesBeforeClose?: number;
+    /** Receives every log line. */
+    logLines?: string[];
   } = {},
 ): Promise<Harness> {
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
   const users = new CstaUsers(() => db, 1000);
   await users.ensureDefault();
-  const log = new Logger("test", { sink: () => {} });
+  const log = new Logger("test", { sink: (line) => options.logLines?.push(line) });
   const board = new Switchboard({
     upstream: new InstantPbx(),
     log,
@@ -69,7 +73,7 @@ async function harness(
     limits: () => ({
       ctiApplications: options.ctiApplications ?? 1000,
       requestsInFlightPerApplication: 64,
-      malformedFramesBeforeClose: 10,
+      malformedFramesBeforeClose: options.malformedFramesBeforeClose ?? 10,
     }),
   });
   const cert = await selfSignedForLocalhost();
@@ -84,6 +88,7 @@ async function harness(
       outboundQueueBytes: options.queueBytes ?? 1 << 20,
       drainTimeoutSeconds: 5,
       writeCoalesceMs: 0,
+      frameCompletionSeconds: options.frameCompletionSeconds ?? 30,
     }),
   };
   const tcp = new CstaListener({
@@ -323,6 +328,73 @@ Deno.test("RLRQ from an application is answered with RLRE and the association en
     assert.equal(toHex(answers[2]), "63 03 80 01 00");
     await app.waitClosed();
     assert.equal(h.board.sessions().length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+/** Associates a raw peer on the plain TCP listener and reads the AARE and the greeting SystemStatus. */
+async function associated(h: Harness): Promise<RawCstaPeer> {
+  const app = await RawCstaPeer.connect(portOf(h.tcp));
+  await app.send(panasonicAarq());
+  await app.waitFor(2);
+  return app;
+}
+
+Deno.test("a frame trickled at one byte per interval is cut at limits.frameCompletionSeconds, logged and counted", async () => {
+  const logLines: string[] = [];
+  const h = await harness({ frameCompletionSeconds: 1, logLines });
+  const app = await associated(h);
+  try {
+    const started = Date.now();
+    // A 100-byte frame at one byte per 100 ms would take 10 s; the limit is 1 s.
+    const frame = encodeFrame(
+      encodeInvoke(9, Opcode.escape, constructed(0x30, [tlv(0x04, new Uint8Array(88))])),
+    );
+    for (let i = 0; i < frame.length && !app.closed; i++) {
+      await app.sendBytes(frame.subarray(i, i + 1)).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await app.waitClosed();
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 900 && elapsed < 5000, `closed after ${elapsed} ms`);
+    assert.equal(h.tcp.status().details?.closedIncompleteFrame, 1);
+    assert.ok(logLines.some((line) => /frame not completed within 1 s/.test(line)), logLines.join("\n"));
+    assert.equal(h.board.sessions().length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("a 65,535-byte frame that is never finished is cut at limits.frameCompletionSeconds", async () => {
+  const h = await harness({ frameCompletionSeconds: 1 });
+  const app = await associated(h);
+  try {
+    await app.sendBytes(concatBytes([hex("FF FF A1 83 00 FF FB"), new Uint8Array(60_000)]));
+    await app.waitClosed(5000);
+    assert.equal(h.tcp.status().details?.closedIncompleteFrame, 1);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("frames completed in time are never cut, however long the connection lives", async () => {
+  const h = await harness({ frameCompletionSeconds: 1 });
+  const app = await associated(h);
+  try {
+    // Each SystemStatus arrives in two halves 300 ms apart, for 2 s: the timer restarts with each frame.
+    for (let i = 0; i < 6; i++) {
+      const frame = encodeFrame(encodeInvoke(10 + i, Opcode.systemStatus, hex("30 03 0A 01 02")));
+      await app.sendBytes(frame.subarray(0, 5));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await app.sendBytes(frame.subarray(5));
+    }
+    await app.waitFor(2 + 6);
+    assert.equal(app.closed, false);
+    assert.equal(h.tcp.status().details?.closedIncompleteFrame, 0);
   } finally {
     app.close();
     await h.close();

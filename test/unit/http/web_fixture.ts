@@ -193,6 +193,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
         refused: 0,
         droppedSlow: 0,
         closedMalformed: 0,
+        closedIncompleteFrame: 0,
       },
     },
   };

@@ -4,9 +4,9 @@
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import denoJson from "../deno.json" with { type: "json" };
-import { CstaUsers } from "./auth/csta_users.ts";
-import { LoginThrottle } from "./auth/login_throttle.ts";
-import { WebUsers } from "./auth/web_users.ts";
+import { CstaUsers } from "./accounts/csta_users.ts";
+import { LoginThrottle } from "./accounts/login_throttle.ts";
+import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
 import { createLicencesApi } from "./http/api/licences_api.ts";
 import { createLinesApi } from "./http/api/lines_api.ts";

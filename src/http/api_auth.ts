@@ -4,8 +4,8 @@
 // per address like web logins. Verified Basic logins are cached briefly because the hash is slow.
 
 import type { Context, MiddlewareHandler } from "hono";
-import type { LoginThrottle } from "../auth/login_throttle.ts";
-import { defaultAdminPassword, type WebUsers } from "../auth/web_users.ts";
+import type { LoginThrottle } from "../accounts/login_throttle.ts";
+import { defaultAdminPassword, type WebUsers } from "../accounts/web_users.ts";
 import { apiError } from "./api_errors.ts";
 import type { ApiTokens } from "./auth/api_tokens.ts";
 import { crossSiteReason, CSRF_HEADER, csrfTokenMatches } from "./auth/csrf.ts";

@@ -3,7 +3,7 @@
 // feed. http calls services; services never import http.
 
 import { Hono } from "hono";
-import type { WebUsers } from "../auth/web_users.ts";
+import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
 import { StoreUnavailableError } from "../store/store_service.ts";
 import { apiAuth } from "./api_auth.ts";

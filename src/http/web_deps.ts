@@ -1,7 +1,7 @@
 // Everything a page module needs, built once per HTTP app in app.ts and handed to each page module.
 
 import type { Context } from "hono";
-import type { WebUsers } from "../auth/web_users.ts";
+import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ApiTokens } from "./auth/api_tokens.ts";
 import type { SessionStore } from "./auth/session_store.ts";

@@ -2,8 +2,8 @@
 // the http layer calls these and never builds a service itself, so tests hand it fakes.
 
 import type { DatabaseSync } from "node:sqlite";
-import type { CstaUsers } from "../auth/csta_users.ts";
-import type { LoginThrottle } from "../auth/login_throttle.ts";
+import type { CstaUsers } from "../accounts/csta_users.ts";
+import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import type { ServiceStatus } from "../service.ts";
 import type { Settings } from "../settings/schema.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";

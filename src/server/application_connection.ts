@@ -1,8 +1,8 @@
 // One application's connection: the ACSE handshake with optional login, then frames to and from the
 // Switchboard through a bounded writer. Whatever the application does, only this connection suffers.
 
-import type { CstaUsers } from "../auth/csta_users.ts";
-import type { LoginThrottle } from "../auth/login_throttle.ts";
+import type { CstaUsers } from "../accounts/csta_users.ts";
+import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import {
   type AarqApdu,
   decodeAcse,

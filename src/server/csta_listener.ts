@@ -1,8 +1,8 @@
 // A CSTA listener (plain TCP or TLS) as a service: accepts applications and serves each connection on
 // its own, so a failure to bind is reported for this listener alone.
 
-import type { CstaUsers } from "../auth/csta_users.ts";
-import type { LoginThrottle } from "../auth/login_throttle.ts";
+import type { CstaUsers } from "../accounts/csta_users.ts";
+import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { WriteWindow } from "../net/write_window.ts";

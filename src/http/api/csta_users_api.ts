@@ -4,7 +4,7 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import type { CstaUsers } from "../../auth/csta_users.ts";
+import type { CstaUsers } from "../../accounts/csta_users.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";

@@ -3,8 +3,8 @@
 // refused for a minute. A password change ends every other session of that user.
 
 import type { Context, Hono } from "hono";
-import type { LoginThrottle } from "../../auth/login_throttle.ts";
-import type { WebUsers } from "../../auth/web_users.ts";
+import type { LoginThrottle } from "../../accounts/login_throttle.ts";
+import type { WebUsers } from "../../accounts/web_users.ts";
 import type { Logger } from "../../log/logger.ts";
 import { bodyTooLarge, LOGIN_BODY_MAX } from "../body_limit.ts";
 import type { HttpEnv } from "../context.ts";

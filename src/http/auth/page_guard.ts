@@ -3,7 +3,7 @@
 // must come from this appliance's own page with the session's CSRF token.
 
 import type { Context, MiddlewareHandler } from "hono";
-import type { WebUsers } from "../../auth/web_users.ts";
+import type { WebUsers } from "../../accounts/web_users.ts";
 import { bodyTooLarge, FORM_BODY_MAX } from "../body_limit.ts";
 import { type HttpEnv, isStateChanging } from "../context.ts";
 import { crossSiteReason, CSRF_FIELD, CSRF_HEADER, csrfTokenMatches } from "./csrf.ts";

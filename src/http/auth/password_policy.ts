@@ -1,6 +1,6 @@
 // What a new web password must be: long enough, and neither the old one, the user name nor the default.
 
-import { defaultAdminPassword } from "../../auth/web_users.ts";
+import { defaultAdminPassword } from "../../accounts/web_users.ts";
 
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 200;

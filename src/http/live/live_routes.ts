@@ -4,7 +4,7 @@
 
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { WebUsers } from "../../auth/web_users.ts";
+import type { WebUsers } from "../../accounts/web_users.ts";
 import { readSessionCookie } from "../auth/session_cookie.ts";
 import type { SessionStore } from "../auth/session_store.ts";
 import type { HttpEnv } from "../context.ts";

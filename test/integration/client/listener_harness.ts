@@ -2,8 +2,8 @@
 // listeners on 127.0.0.1 port 0, with the log captured so tests can see why sessions ended.
 
 import { join } from "node:path";
-import { CstaUsers } from "../../../src/auth/csta_users.ts";
-import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+import { CstaUsers } from "../../../src/accounts/csta_users.ts";
+import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
 import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";

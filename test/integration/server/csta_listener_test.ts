@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CstaUsers } from "../../../src/auth/csta_users.ts";
-import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+import { CstaUsers } from "../../../src/accounts/csta_users.ts";
+import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
 import { encodeLoginAarq, panasonicAarq } from "../../../src/csta/acse.ts";
 import { concatBytes, constructed, tlv } from "../../../src/csta/ber_writer.ts";
 import { encodeFrame } from "../../../src/csta/framing.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WebUsers } from "../../../src/auth/web_users.ts";
+import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { createHttpApp, type StatusSource } from "../../../src/http/app.ts";
 import type { RequestEnv } from "../../../src/http/context.ts";
 import { Logger } from "../../../src/log/logger.ts";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import fc from "fast-check";
-import { WebUsers } from "../../../src/auth/web_users.ts";
+import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { SessionStore } from "../../../src/http/auth/session_store.ts";
 import { DataBackup } from "../../../src/http/system/data_backup.ts";
 import { gunzip, gzip, readTar, writeTar } from "../../../src/http/system/tar_archive.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { WebUsers } from "../../../src/auth/web_users.ts";
+import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { ApiTokenError, ApiTokens } from "../../../src/http/auth/api_tokens.ts";
 import { SessionStore } from "../../../src/http/auth/session_store.ts";
 import { openDatabase } from "../../../src/store/database.ts";

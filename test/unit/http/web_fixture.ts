@@ -3,9 +3,9 @@
 
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { CstaUsers } from "../../../src/auth/csta_users.ts";
-import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
-import { WebUsers } from "../../../src/auth/web_users.ts";
+import { CstaUsers } from "../../../src/accounts/csta_users.ts";
+import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
+import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { createHttpApp } from "../../../src/http/app.ts";
 import type { RequestEnv } from "../../../src/http/context.ts";
 import { RateHistory } from "../../../src/http/live/rate_history.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LoginThrottle } from "../../../src/auth/login_throttle.ts";
+import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
 
 Deno.test("an address is refused after its failed logins per minute, and again allowed a minute later", () => {
   let now = 0;

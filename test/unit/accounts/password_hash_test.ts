@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hashPassword, verifyPassword } from "../../../src/auth/password_hash.ts";
+import { hashPassword, verifyPassword } from "../../../src/accounts/password_hash.ts";
 
 Deno.test("a password verifies against its own hash and no other password does", async () => {
   const stored = await hashPassword("correct horse", 1000);

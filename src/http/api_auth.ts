@@ -1,7 +1,7 @@
 // Authentication of the JSON API: a browser session (with its CSRF token on state-changing requests), an
 // API token (`Authorization: Bearer`), or HTTP Basic of a web user. Tokens and Basic are accepted over
 // HTTPS or from loopback only (a secret must never cross the network in clear); failures are throttled
-// per address like web logins. Verified Basic logins are cached briefly because the hash is slow.
+// per address and user name like web logins. Verified Basic logins are cached briefly because the hash is slow.
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
@@ -18,7 +18,7 @@ export interface ApiAuthOptions {
   /** Browser sessions of the web UI; without them only Basic and tokens are accepted. */
   sessions?: SessionStore;
   tokens?: ApiTokens;
-  /** Failed logins per address (shared with the login page); none = unthrottled (tests). */
+  /** Failed logins per address and user name (shared with the login page); none = unthrottled (tests). */
   throttle?: LoginThrottle;
   /** How long a verified Authorization header is trusted without re-hashing. */
   cacheMs?: number;
@@ -74,8 +74,14 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
       );
     }
     const address = c.env.remoteAddress;
-    if (options.throttle?.blocked(address)) {
-      return apiError(c, 429, "too_many_attempts", "too many failed logins from this address; wait a minute");
+    const credentials = scheme === "basic " ? decodeBasic(header.slice(6).trim()) : undefined;
+    if (options.throttle?.blocked(address, credentials?.name)) {
+      return apiError(
+        c,
+        429,
+        "too_many_attempts",
+        "too many failed logins from this address or for this user name; wait a minute",
+      );
     }
 
     if (scheme === "bearer ") {
@@ -95,10 +101,9 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
       c.set("authMethod", "basic");
       return next();
     }
-    const credentials = decodeBasic(header.slice(6).trim());
     const user = credentials && (await options.users.authenticate(credentials.name, credentials.password));
     if (!user) {
-      options.throttle?.recordFailure(address);
+      options.throttle?.recordFailure(address, credentials?.name);
       return unauthorized(c, "wrong user name or password", true);
     }
     // The well-known default password opens nothing until it is changed; a provisioned one serves scripts.
@@ -110,7 +115,7 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
         "the default password must be changed first: log in to the web UI",
       );
     }
-    options.throttle?.recordSuccess(address);
+    options.throttle?.recordSuccess(user.name);
     if (verified.size > 1000) verified.clear();
     verified.set(header, {
       user: user.name,

@@ -221,17 +221,19 @@ async function checkLogin(
   address: string,
   ctx: ConnectionContext,
 ): Promise<string | undefined> {
-  if (ctx.throttle.blocked(address)) return "too many failed logins from this address; try again in a minute";
   const name = aarq.credentials?.name;
   const password = aarq.credentials?.password;
+  if (ctx.throttle.blocked(address, name)) {
+    return "too many failed logins from this address or for this user name; try again in a minute";
+  }
   if (name === undefined || password === undefined) {
     ctx.throttle.recordFailure(address);
     return "no user name and password in the AARQ";
   }
   if (!(await ctx.users.verify(name, password))) {
-    ctx.throttle.recordFailure(address);
+    ctx.throttle.recordFailure(address, name);
     return "wrong user name or password";
   }
-  ctx.throttle.recordSuccess(address);
+  ctx.throttle.recordSuccess(name);
   return undefined;
 }

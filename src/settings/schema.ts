@@ -127,7 +127,7 @@ export const limitsSchema = z.object({
     "malformed frames in a row after which an application is disconnected (each one gets a ROSE Reject)",
   ),
   loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe(
-    "failed logins allowed per source address and minute",
+    "failed logins allowed per minute from one source address, and for one user name",
   ),
 }).strict();
 

@@ -1,6 +1,6 @@
 // The login, logout and password pages. A login with the default or provisioned password leads straight
-// to the password page; failed logins count per address (LoginThrottle) and past the limit the address is
-// refused for a minute. A password change ends every other session of that user.
+// to the password page; failed logins count per address and per user name (LoginThrottle) and past the
+// limit either is refused for a minute. A password change ends every other session of that user.
 
 import type { Context, Hono } from "hono";
 import type { LoginThrottle } from "../../accounts/login_throttle.ts";
@@ -44,23 +44,24 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
     const password = String(body.password ?? "");
     const next = safeNext(String(body.next ?? "/"));
     const address = c.env.remoteAddress;
-    if (throttle.blocked(address)) {
+    if (throttle.blocked(address, name)) {
       log.warn("web login refused: too many failed attempts", { address });
       const form = {
         values: { user: name },
         errors: {},
-        message: "Too many failed logins from this address. Wait a minute, then try again.",
+        message:
+          "Too many failed logins from this address or for this user name. Wait a minute, then try again.",
       };
       return page(c, <LoginPage next={next} form={form} />, 429);
     }
     const user = name && password ? await users.authenticate(name, password) : undefined;
     if (!user) {
-      throttle.recordFailure(address);
+      throttle.recordFailure(address, name);
       log.warn("web login failed", { user: name, address });
       const form = { values: { user: name }, errors: { password: "Wrong user name or password." } };
       return page(c, <LoginPage next={next} form={form} />, 401);
     }
-    throttle.recordSuccess(address);
+    throttle.recordSuccess(user.name);
     const { token } = await sessions.create(user.name, address);
     writeSessionCookie(c, token);
     log.info("web login", { user: user.name, address, secure: c.env.secure });

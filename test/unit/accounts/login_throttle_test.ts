@@ -12,12 +12,28 @@ Deno.test("an address is refused after its failed logins per minute, and again a
   assert.equal(throttle.blocked("192.0.2.7"), false);
 });
 
-Deno.test("a successful login clears the address's failures", () => {
+Deno.test("a successful login clears its own user's failures only, never the address's or another user's", () => {
   const throttle = new LoginThrottle(() => 2, () => 0);
-  throttle.recordFailure("192.0.2.7");
-  throttle.recordSuccess("192.0.2.7");
-  throttle.recordFailure("192.0.2.7");
-  assert.equal(throttle.blocked("192.0.2.7"), false);
+  throttle.recordFailure("192.0.2.7", "admin");
+  throttle.recordSuccess("admin");
+  assert.equal(throttle.blocked("192.0.2.8", "admin"), false);
+  // One valid account does not open unlimited guesses at another from the same address.
+  throttle.recordFailure("192.0.2.7", "operator");
+  throttle.recordSuccess("mine");
+  assert.equal(throttle.blocked("192.0.2.7", "mine"), true, "the address has used up its attempts");
+  assert.equal(throttle.blocked("192.0.2.9", "operator"), false, "one failure for operator");
+});
+
+Deno.test("failures count per user name too: guesses from many addresses at one user lock that user name only", () => {
+  let now = 0;
+  const throttle = new LoginThrottle(() => 3, () => now);
+  for (let i = 0; i < 3; i++) throttle.recordFailure(`192.0.2.${i}`, "admin");
+  assert.equal(throttle.blocked("198.51.100.1", "admin"), true, "a fresh address guessing at admin");
+  assert.equal(throttle.blocked("198.51.100.1", "operator"), false, "another user from that address");
+  assert.equal(throttle.blocked("192.0.2.0"), false, "each address has one failure");
+  assert.deepEqual(throttle.blockedUsers(), ["admin"]);
+  now += 60_001;
+  assert.equal(throttle.blocked("198.51.100.1", "admin"), false);
 });
 
 Deno.test("a lock-out lasts a minute of elapsed time, whatever happens to the wall clock", () => {

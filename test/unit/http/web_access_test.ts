@@ -417,3 +417,22 @@ Deno.test("after login only a path of this appliance is followed: tabs, backslas
     await f.close();
   }
 });
+
+Deno.test("a valid login does not reset the count of guesses at another user's password from the same address", async () => {
+  const f = await webFixture({ loginAttemptsPerMinute: 3 });
+  try {
+    const b = new Browser(f.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        (await b.post("/login", { user: "operator", password: `guess${i}` }, { csrf: false })).status,
+      );
+      statuses.push(
+        (await b.post("/login", { user: "admin", password: PROVISIONED }, { csrf: false })).status,
+      );
+    }
+    assert.deepEqual(statuses, [401, 303, 401, 303, 401, 429, 429, 429, 429, 429]);
+  } finally {
+    await f.close();
+  }
+});

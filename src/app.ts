@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import denoJson from "../deno.json" with { type: "json" };
 import { CstaUsers } from "./accounts/csta_users.ts";
+import { consoleBanner, type FirstPassword, firstPassword } from "./accounts/first_boot.ts";
 import { LoginThrottle } from "./accounts/login_throttle.ts";
 import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
@@ -50,6 +51,7 @@ import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
 import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
+import { writeFileAtomic } from "./tls/atomic_file.ts";
 
 export const version: string = denoJson.version;
 
@@ -59,8 +61,15 @@ export interface AppOptions {
   configFile?: string;
   /** Values from command-line flags; they win over the file. */
   overrides?: SettingsOverrides;
-  /** Password for the admin web user on first start (when the account does not exist yet). */
+  /**
+   * Password for the admin web user on first start (when the account does not exist yet); else the
+   * systemd credential `admin-password`, else a generated one printed once.
+   */
   adminPassword?: string;
+  /** The same for the CSTA user `admin` (credential `csta-admin-password`). */
+  cstaAdminPassword?: string;
+  /** Console login banner (e.g. /var/lib/cstabox/console.issue, linked from /etc/issue.d): URL and first passwords. */
+  issueFile?: string;
   /** Overrides the settings' log level/format (from flags); also used before settings are read. */
   log?: { level?: LogLevel; format?: LogFormat; sink?: (line: string) => void };
   /** Receives `cstabox listening …`, `cstabox failed …` and `cstabox ready`; stdout by default. */
@@ -92,6 +101,9 @@ export class App {
   readonly #listeners: ListenerInfo[] = [];
   #budgetTimer?: ReturnType<typeof setInterval>;
   readonly #options: AppOptions;
+  /** Passwords generated at this start, shown once on stdout and on the console banner. */
+  readonly #generated: { account: string; password: string }[] = [];
+  #webUsers?: WebUsers;
 
   private constructor(options: AppOptions, log: Logger, settings: LiveSettings, licenceKey: CryptoKey) {
     this.#options = options;
@@ -105,6 +117,7 @@ export class App {
     const store = new StoreService(join(options.dataDir, "cstabox.db"), (db) => this.#provision(db));
     const database = () => store.db;
     const webUsers = new WebUsers(database);
+    this.#webUsers = webUsers;
     const cstaUsers = new CstaUsers(database);
     const lines = new LineRepository(database);
     const locations = new LocationRepository(database);
@@ -409,6 +422,7 @@ export class App {
     }
     this.settings.onChange((next, _previous, changed) => void this.#onSettingsChanged(next, changed));
     this.settings.watch();
+    await this.#writeConsoleBanner();
     this.log.info("cstabox started", { version, mode: this.mode(), settings: this.settings.file });
     this.#announce("cstabox ready");
   }
@@ -429,18 +443,46 @@ export class App {
     return this.registry.status() as ServiceStatuses;
   }
 
-  /** First-start accounts, run once the database is open. */
+  /** First-start accounts, run once the database is open: never a password anyone could guess. */
   async #provision(db: DatabaseSync): Promise<void> {
-    const created = await new WebUsers(() => db).ensureAdmin(this.#options.adminPassword);
-    if (created === "created") {
+    const web = await firstPassword(this.#options.adminPassword, "admin-password");
+    if (await new WebUsers(() => db).ensureAdmin(web.password) === "created") {
       this.log.info("admin web user created; its password must be changed at first login", {
-        provisioned: this.#options.adminPassword !== undefined,
+        password: web.source,
       });
+      this.#firstBoot("web user admin", web);
     }
-    if (await new CstaUsers(() => db).ensureDefault()) {
-      this.log.warn(
-        "CSTA user admin/admin created; change its password before opening the TLS port to others",
-      );
+    const csta = await firstPassword(this.#options.cstaAdminPassword, "csta-admin-password");
+    if (await new CstaUsers(() => db).ensureDefault(csta.password)) {
+      this.log.info("CSTA user admin created", { password: csta.source });
+      this.#firstBoot("CSTA user admin", csta);
+    }
+  }
+
+  /** A generated password goes to stdout (the journal under systemd) once, never into the log ring. */
+  #firstBoot(account: string, first: FirstPassword): void {
+    if (first.source !== "generated") return;
+    this.#generated.push({ account, password: first.password });
+    this.#announce(`cstabox first password of ${account}: ${first.password}`);
+  }
+
+  /**
+   * Writes the console banner: with this start's generated passwords, or without passwords once the web
+   * admin has chosen their own. A banner that still shows passwords the admin has not replaced stays.
+   */
+  async #writeConsoleBanner(): Promise<void> {
+    const file = this.#options.issueFile;
+    if (!file) return;
+    const pending = this.#webUsers?.mustChangePassword("admin") ?? false;
+    const exists = await Deno.stat(file).then(() => true, () => false);
+    if (this.#generated.length === 0 && pending && exists) return;
+    const https = this.#listeners.find((l) => l.name === "https")?.port ??
+      this.settings.current().web.httpsPort;
+    const text = consoleBanner({ version, httpsPort: https, passwords: pending ? this.#generated : [] });
+    try {
+      await writeFileAtomic(file, text, 0o600);
+    } catch (error) {
+      this.log.warn("console banner not written", { file, error });
     }
   }
 

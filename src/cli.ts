@@ -23,7 +23,11 @@ Usage: cstabox [options]
   --smdr-port N          SMDR local-mode port (default 2007)
   --http-port N          web UI HTTP port (default 8080)
   --https-port N         web UI HTTPS port (default 8443)
-  --admin-password PW    admin web password on first start (or env CSTABOX_ADMIN_PASSWORD)
+  --admin-password PW    admin web password on first start (or env CSTABOX_ADMIN_PASSWORD, or the
+                         systemd credential admin-password; else one is generated and printed once)
+  --csta-admin-password PW  the same for the CSTA user admin (env CSTABOX_CSTA_ADMIN_PASSWORD,
+                         credential csta-admin-password)
+  --issue-file FILE      console login banner to write: web UI address and generated first passwords
   --log-level LEVEL      debug | info | warn | error
   --log-format FORMAT    text | json (default: text on a terminal, JSON otherwise)
   --version              print the version and exit
@@ -44,6 +48,8 @@ export interface CliOptions {
   dataDir: string;
   configFile?: string;
   adminPassword?: string;
+  cstaAdminPassword?: string;
+  issueFile?: string;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
   overrides: SettingsOverrides;
@@ -72,6 +78,8 @@ export function parseCli(
         "http-port": { type: "string" },
         "https-port": { type: "string" },
         "admin-password": { type: "string" },
+        "csta-admin-password": { type: "string" },
+        "issue-file": { type: "string" },
         "log-level": { type: "string" },
         "log-format": { type: "string" },
         version: { type: "boolean" },
@@ -115,6 +123,8 @@ export function parseCli(
     dataDir: parsed["data-dir"] ?? "./data",
     configFile: parsed.config,
     adminPassword: parsed["admin-password"] ?? env("CSTABOX_ADMIN_PASSWORD") ?? undefined,
+    cstaAdminPassword: parsed["csta-admin-password"] ?? env("CSTABOX_CSTA_ADMIN_PASSWORD") ?? undefined,
+    issueFile: parsed["issue-file"],
     logLevel: oneOf("--log-level", parsed["log-level"], ["debug", "info", "warn", "error"] as const),
     logFormat: oneOf("--log-format", parsed["log-format"], ["text", "json"] as const),
     overrides,
@@ -183,6 +193,8 @@ export async function main(args: string[]): Promise<number> {
       configFile: options.configFile,
       overrides: options.overrides,
       adminPassword: options.adminPassword,
+      cstaAdminPassword: options.cstaAdminPassword,
+      issueFile: options.issueFile,
       log: { level: options.logLevel, format: options.logFormat },
     });
   } catch (error) {

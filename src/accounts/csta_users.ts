@@ -1,10 +1,11 @@
-// CSTA users in the store: the name and password an application sends in its AARQ. The default user is
-// admin/admin as in the estos multiplexer; an administrator changes it or adds others.
+// CSTA users in the store: the name and password an application sends in its AARQ. The first user is
+// `admin` with a provisioned or generated password (src/accounts/first_boot.ts), never admin/admin.
 
 import type { DatabaseSync } from "node:sqlite";
 import { hashPassword, verifyPassword } from "./password_hash.ts";
 
-export const defaultCstaUser = { name: "admin", password: "admin" } as const;
+/** The CSTA user created on first start. */
+export const firstCstaUser = "admin";
 
 interface Row {
   name: string;
@@ -21,11 +22,11 @@ export class CstaUsers {
     return this.database();
   }
 
-  /** Creates admin/admin when there is no CSTA user at all (first start). */
-  async ensureDefault(): Promise<boolean> {
+  /** Creates `admin` with `password` when there is no CSTA user at all (first start). */
+  async ensureDefault(password: string): Promise<boolean> {
     const count = this.db.prepare("SELECT COUNT(*) AS n FROM csta_user").get() as { n: number };
     if (count.n > 0) return false;
-    await this.set(defaultCstaUser.name, defaultCstaUser.password);
+    await this.set(firstCstaUser, password);
     return true;
   }
 

@@ -1,9 +1,10 @@
 // Web UI / JSON API users in the store. The admin account exists from the first start; its password is
-// the provisioned one (--admin-password) or "admin", and must be changed at first login either way.
+// the provisioned or generated one (src/accounts/first_boot.ts), and must be changed at first login.
 
 import type { DatabaseSync } from "node:sqlite";
 import { hashPassword, verifyPassword } from "./password_hash.ts";
 
+/** The password cstabox gave admin before first passwords were provisioned or generated; still refused. */
 export const defaultAdminPassword = "admin";
 
 export interface WebUser {
@@ -29,13 +30,19 @@ export class WebUsers {
   }
 
   /** Creates the admin account on first start; an existing account is never touched. */
-  async ensureAdmin(provisionedPassword?: string): Promise<"created" | "exists"> {
+  async ensureAdmin(firstPassword: string): Promise<"created" | "exists"> {
     if (this.#row("admin")) return "exists";
-    const hash = await hashPassword(provisionedPassword ?? defaultAdminPassword, this.iterations);
+    const hash = await hashPassword(firstPassword, this.iterations);
     this.db.prepare(
       "INSERT INTO web_user (name, password_hash, must_change_password, created_at) VALUES (?, ?, 1, ?)",
     ).run("admin", hash, new Date().toISOString());
     return "created";
+  }
+
+  /** Whether the user still has to replace a first password; undefined when there is no such user. */
+  mustChangePassword(name: string): boolean | undefined {
+    const row = this.#row(name);
+    return row ? row.must_change_password === 1 : undefined;
   }
 
   /** The user when name and password match, else undefined. */

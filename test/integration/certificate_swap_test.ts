@@ -27,6 +27,8 @@ Deno.test("a certificate imported through the API is served to new TLS connectio
     ...loopbackFlags,
     "--admin-password",
     "pw",
+    "--csta-admin-password",
+    "admin",
   ]);
   const cstaTls = proc.port("csta-tls");
   const https = proc.port("https");

@@ -1,6 +1,6 @@
 // JSON API of the CSTA users (the logins applications give in their AARQ), mounted at /api/csta-users:
 // list, set a password (creating the user), remove. The last user cannot be removed: with none left the
-// appliance would re-create admin/admin at its next start.
+// appliance would re-create admin (with a generated password) at its next start.
 
 import { Hono } from "hono";
 import { z } from "zod";
@@ -44,7 +44,7 @@ export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
         c,
         409,
         "last_user",
-        "the last CSTA user cannot be removed (with none, admin/admin would return at the next start); add another first",
+        "the last CSTA user cannot be removed (with none, admin would return with a generated password at the next start); add another first",
       );
     }
     users.remove(name);

@@ -59,12 +59,12 @@ export interface ListenerHarness {
   close(): Promise<void>;
 }
 
-/** Starts the harness; the TLS listener requires a login (admin/admin exists). */
+/** Starts the harness; the TLS listener requires a login (admin/admin, created by the harness). */
 export async function startListeners(): Promise<ListenerHarness> {
   const dir = await Deno.makeTempDir();
   const db = openDatabase(join(dir, "t.db"));
   const users = new CstaUsers(() => db, 1000);
-  await users.ensureDefault();
+  await users.ensureDefault("admin");
   const logLines: string[] = [];
   const log = new Logger("test", { format: "text", sink: (line) => logLines.push(line) });
   const pbx = new ScriptedPbx();

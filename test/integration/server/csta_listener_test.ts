@@ -64,7 +64,7 @@ async function harness(
 ): Promise<Harness> {
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
   const users = new CstaUsers(() => db, 1000);
-  await users.ensureDefault();
+  await users.ensureDefault("admin");
   const log = new Logger("test", { sink: (line) => options.logLines?.push(line) });
   const board = new Switchboard({
     upstream: new InstantPbx(),

@@ -148,7 +148,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
   const users = new WebUsers(() => db, 1000);
   await users.ensureAdmin(PROVISIONED);
   const cstaUsers = new CstaUsers(() => db, 1000);
-  await cstaUsers.ensureDefault();
+  await cstaUsers.ensureDefault("admin");
   const log = new Logger("test", {
     sink: (l) => Deno.env.get("WEB_LOG") && console.error(l),
     level: "debug",

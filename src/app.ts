@@ -51,7 +51,7 @@ import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
 import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
-import { writeFileAtomic } from "./tls/atomic_file.ts";
+import { writeFileAtomic } from "./fs/atomic_file.ts";
 
 export const version: string = denoJson.version;
 
@@ -480,7 +480,7 @@ export class App {
       this.settings.current().web.httpsPort;
     const text = consoleBanner({ version, httpsPort: https, passwords: pending ? this.#generated : [] });
     try {
-      await writeFileAtomic(file, text, 0o600);
+      await writeFileAtomic(file, text, { mode: 0o600 });
     } catch (error) {
       this.log.warn("console banner not written", { file, error });
     }

@@ -25,6 +25,9 @@ import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
 import { IntegrationFeed } from "./integrations/integration_feed.ts";
 import { MqttPublisher } from "./integrations/mqtt/mqtt_publisher.ts";
+import { WebhookDispatcher } from "./integrations/webhooks/webhook_dispatcher.ts";
+import { WebhookRepository } from "./integrations/webhooks/webhook_repository.ts";
+import { createWebhooksApi } from "./http/api/webhooks_api.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
 import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
@@ -95,6 +98,7 @@ export class App {
   readonly calls: CallTracker;
   readonly integrations: IntegrationFeed;
   readonly mqtt: MqttPublisher;
+  readonly webhooks: WebhookDispatcher;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -302,6 +306,15 @@ export class App {
       log: log.child("mqtt"),
     });
     this.registry.add(this.mqtt, { dependsOn: ["store"] });
+    const webhookRepository = new WebhookRepository(database);
+    this.webhooks = new WebhookDispatcher({
+      settings: () => current().webhooks,
+      repository: webhookRepository,
+      feed,
+      log: log.child("webhooks"),
+      userAgent: `cstabox/${version}`,
+    });
+    this.registry.add(this.webhooks, { dependsOn: ["store"] });
 
     // ---- web ----------------------------------------------------------------------------------------
     // One of each for both ports: failed web logins per address, the event-rate history, backup/restore.
@@ -320,7 +333,7 @@ export class App {
       // What keeps store data in memory starts again on the restored database.
       afterRestore: async () => {
         rules.load();
-        for (const name of ["licensing", "smdr", "line-sync"]) {
+        for (const name of ["licensing", "smdr", "line-sync", "webhooks"]) {
           if (this.registry.names().includes(name)) await this.registry.restart(name);
         }
       },
@@ -362,6 +375,10 @@ export class App {
           { path: "licences", app: createLicencesApi({ licensing }) },
           { path: "tls", app: createTlsApi(certificates) },
           { path: "smdr", app: createSmdrApi(smdr) },
+          {
+            path: "webhooks",
+            app: createWebhooksApi({ repository: webhookRepository, dispatcher: this.webhooks }),
+          },
         ],
       });
     this.registry.add(

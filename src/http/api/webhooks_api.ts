@@ -1,0 +1,92 @@
+// JSON API of the webhook endpoints, mounted at /api/webhooks: list, create, change, remove, their last
+// deliveries, and a test delivery. A secret is shown once, when the endpoint is made (or given by the
+// administrator); listings only say that one is set.
+
+import { type Context, Hono } from "hono";
+import type { WebhookDispatcher } from "../../integrations/webhooks/webhook_dispatcher.ts";
+import {
+  type Webhook,
+  webhookInputSchema,
+  type WebhookRepository,
+} from "../../integrations/webhooks/webhook_repository.ts";
+import { apiError } from "../api_errors.ts";
+import { randomToken } from "../auth/secret_token.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+export interface WebhooksApiOptions {
+  repository: WebhookRepository;
+  dispatcher: WebhookDispatcher;
+  now?: () => number;
+}
+
+/** An endpoint as listings show it: no secret, with its delivery state. */
+function publicView(webhook: Webhook, dispatcher: WebhookDispatcher) {
+  const { secret: _secret, ...rest } = webhook;
+  return { ...rest, secretSet: true, delivery: dispatcher.endpoint(webhook.id) ?? null };
+}
+
+export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
+  const { repository, dispatcher } = options;
+  const now = options.now ?? Date.now;
+  const app = new Hono<HttpEnv>();
+  const missing = (c: Context, id: string) => apiError(c, 404, "not_found", `no webhook endpoint ${id}`);
+
+  app.get("/", (c) => c.json({ webhooks: repository.list().map((w) => publicView(w, dispatcher)) }));
+
+  app.post("/", async (c) => {
+    const body = await readJsonBody(c, webhookInputSchema);
+    if (!body.ok) return body.response;
+    const webhook = repository.create(body.data, randomToken(32), new Date(now()));
+    dispatcher.reload();
+    // The only time the secret is shown: the receiver needs it to check signatures.
+    return c.json({ webhook: { ...publicView(webhook, dispatcher), secret: webhook.secret } }, 201);
+  });
+
+  app.get("/:id", (c) => {
+    const webhook = repository.get(c.req.param("id"));
+    if (!webhook) return missing(c, c.req.param("id"));
+    return c.json({ webhook: publicView(webhook, dispatcher) });
+  });
+
+  app.put("/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!repository.get(id)) return missing(c, id);
+    const body = await readJsonBody(c, webhookInputSchema);
+    if (!body.ok) return body.response;
+    const webhook = repository.update(id, body.data)!;
+    dispatcher.reload();
+    return c.json({ webhook: publicView(webhook, dispatcher) });
+  });
+
+  app.delete("/:id", (c) => {
+    const id = c.req.param("id");
+    if (!repository.remove(id)) return missing(c, id);
+    dispatcher.reload();
+    return c.body(null, 204);
+  });
+
+  app.get("/:id/deliveries", (c) => {
+    const id = c.req.param("id");
+    if (!repository.get(id)) return missing(c, id);
+    const limit = Math.min(500, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
+    const records = repository.recent(id, limit).map(({ payload: _payload, ...rest }) => ({
+      ...rest,
+      createdAt: new Date(rest.createdAt).toISOString(),
+      nextAttemptAt: rest.state === "pending" ? new Date(rest.nextAttemptAt).toISOString() : null,
+      lastAttemptAt: rest.lastAttemptAt === null ? null : new Date(rest.lastAttemptAt).toISOString(),
+    }));
+    return c.json({ attempts: dispatcher.endpoint(id)?.lastAttempts ?? [], records });
+  });
+
+  app.post("/:id/test", async (c) => {
+    const id = c.req.param("id");
+    if (!repository.get(id)) return missing(c, id);
+    dispatcher.reload();
+    const attempt = await dispatcher.sendTest(id);
+    if (!attempt) return apiError(c, 503, "webhooks_not_running", "the webhook service is not running");
+    return c.json({ attempt });
+  });
+
+  return app;
+}

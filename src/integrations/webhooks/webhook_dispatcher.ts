@@ -1,0 +1,605 @@
+// The webhook service: every endpoint has its own worker, so a slow or dead endpoint never delays another,
+// and the feed only enqueues (the multiplexer never waits on HTTP). Records and SMDR lines are stored per
+// endpoint and retried with back-off for `recordRetryHours`, then marked failed; call events, line and link
+// states wait in memory and are retried for `eventRetrySeconds`, then dropped and counted.
+
+import { type Clock, systemClock, type TimerHandle } from "../../clock.ts";
+import { Lifecycle } from "../../lifecycle.ts";
+import type { Logger } from "../../log/logger.ts";
+import { backoffDelay } from "../../net/backoff.ts";
+import type { Service, ServiceStatus } from "../../service.ts";
+import { errorText } from "../../log/error_text.ts";
+import { DeliveryStats } from "../delivery_stats.ts";
+import type { FeedItem, IntegrationFeed } from "../integration_feed.ts";
+import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
+import type { WebhooksSettings } from "./webhook_options.ts";
+import type { StoredDelivery, Webhook, WebhookRepository } from "./webhook_repository.ts";
+import {
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  signature,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+} from "./webhook_signature.ts";
+
+export interface WebhookDispatcherOptions {
+  settings: () => WebhooksSettings;
+  repository: WebhookRepository;
+  feed: IntegrationFeed;
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+  userAgent?: string;
+}
+
+/** One attempt as the delivery log shows it. */
+export interface DeliveryAttempt {
+  delivery: string;
+  kind: IntegrationKind | "test";
+  at: string;
+  /** The endpoint's HTTP status, null when there was no answer. */
+  status: number | null;
+  ms: number;
+  error: string | null;
+  /** What became of the delivery after this attempt. */
+  outcome: "delivered" | "retrying" | "failed" | "dropped";
+}
+
+export interface EndpointStatus {
+  id: string;
+  name: string;
+  enabled: boolean;
+  /** Durable deliveries waiting (records, SMDR lines). */
+  backlog: number;
+  /** Call events and states waiting in memory. */
+  queued: number;
+  failedRecords: number;
+  stats: ReturnType<DeliveryStats["snapshot"]>;
+  lastAttempts: DeliveryAttempt[];
+}
+
+interface LiveDelivery {
+  id: string;
+  kind: IntegrationKind;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  madeAt?: number;
+}
+
+const RECENT_ATTEMPTS = 50;
+/** Bytes of an endpoint's answer read (and kept for the error text). */
+const ANSWER_BYTES = 4096;
+const PRUNE_EVERY = 100;
+
+export class WebhookDispatcher implements Service {
+  readonly name = "webhooks";
+  /** All endpoints together, for /metrics. */
+  readonly stats = new DeliveryStats();
+  readonly #o: WebhookDispatcherOptions;
+  readonly #clock: Clock;
+  readonly #lifecycle = new Lifecycle();
+  readonly #workers = new Map<string, EndpointWorker>();
+  #unsubscribe?: () => void;
+  #stopping = new AbortController();
+
+  constructor(options: WebhookDispatcherOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  start(): Promise<void> {
+    this.#lifecycle.set("starting");
+    this.#stopping = new AbortController();
+    this.#unsubscribe = this.#o.feed.subscribe((item) => this.#onItem(item));
+    this.#lifecycle.set("running");
+    this.reload();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#lifecycle.state === "stopped") return;
+    this.#lifecycle.set("stopping");
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#stopping.abort();
+    await Promise.all([...this.#workers.values()].map((w) => w.stop()));
+    this.#workers.clear();
+    this.#lifecycle.set("stopped");
+  }
+
+  status(): ServiceStatus {
+    const endpoints = this.endpoints();
+    const failing = endpoints.filter((e) =>
+      e.enabled && e.lastAttempts[0] && e.lastAttempts[0].outcome !== "delivered"
+    );
+    const snapshot = this.#lifecycle.snapshot({
+      details: {
+        endpoints: endpoints.length,
+        backlog: endpoints.reduce((n, e) => n + e.backlog, 0),
+        queued: endpoints.reduce((n, e) => n + e.queued, 0),
+        failing: failing.map((e) => e.name),
+        ...this.stats.snapshot(),
+      },
+    });
+    if (snapshot.state === "running" && failing.length > 0) {
+      return {
+        ...snapshot,
+        state: "degraded",
+        reason: `webhook endpoint(s) failing: ${failing.map((e) => e.name).join(", ")}`,
+      };
+    }
+    return snapshot;
+  }
+
+  /** Reads the endpoints again (after the API changed one): workers start, stop or take the new settings. */
+  reload(): void {
+    if (this.#lifecycle.state !== "running") return;
+    let webhooks: Webhook[];
+    try {
+      webhooks = this.#o.repository.list();
+    } catch (error) {
+      this.#o.log.error("webhook endpoints not read", { error });
+      return;
+    }
+    const ids = new Set(webhooks.map((w) => w.id));
+    for (const [id, worker] of this.#workers) {
+      if (!ids.has(id)) {
+        void worker.stop();
+        this.#workers.delete(id);
+      }
+    }
+    for (const webhook of webhooks) {
+      const worker = this.#workers.get(webhook.id);
+      if (worker) worker.update(webhook);
+      else this.#workers.set(webhook.id, new EndpointWorker(webhook, this.#context()));
+    }
+  }
+
+  /** Every endpoint's state and last attempts, for the UI and the API. */
+  endpoints(): EndpointStatus[] {
+    return [...this.#workers.values()].map((w) => w.status());
+  }
+
+  endpoint(id: string): EndpointStatus | undefined {
+    return this.#workers.get(id)?.status();
+  }
+
+  /** Sends a `test` delivery to the endpoint now (enabled or not) and answers how it went. */
+  async sendTest(id: string): Promise<DeliveryAttempt | undefined> {
+    const worker = this.#workers.get(id);
+    if (!worker) return undefined;
+    return await worker.sendTest();
+  }
+
+  #context(): WorkerContext {
+    return {
+      settings: this.#o.settings,
+      repository: this.#o.repository,
+      log: this.#o.log,
+      clock: this.#clock,
+      random: this.#o.random ?? Math.random,
+      stopping: this.#stopping.signal,
+      total: this.stats,
+      userAgent: this.#o.userAgent ?? "cstabox",
+    };
+  }
+
+  #onItem(item: FeedItem): void {
+    const now = this.#clock.now();
+    const wanting = [...this.#workers.values()].filter((w) => w.wants(item));
+    if (wanting.length === 0) return;
+    if (DURABLE_KINDS.has(item.kind)) {
+      const deliveries = wanting.map((w) => ({
+        id: crypto.randomUUID(),
+        webhookId: w.id,
+        kind: item.kind,
+        payload: "",
+        createdAt: now,
+        nextAttemptAt: now,
+      }));
+      for (const d of deliveries) d.payload = body(d.id, item.kind, now, item.payload);
+      try {
+        this.#o.repository.enqueue(deliveries);
+      } catch (error) {
+        for (const w of wanting) w.stats.failed[item.kind]++;
+        this.stats.failed[item.kind] += wanting.length;
+        this.#o.log.error("webhook deliveries not stored", { kind: item.kind, error });
+        return;
+      }
+      wanting.forEach((w, i) => w.wake(deliveries[i].id, item.madeAt));
+      return;
+    }
+    for (const worker of wanting) {
+      const id = crypto.randomUUID();
+      worker.push({
+        id,
+        kind: item.kind,
+        body: body(id, item.kind, now, item.payload),
+        createdAt: now,
+        attempts: 0,
+        nextAttemptAt: now,
+        madeAt: item.madeAt,
+      });
+    }
+  }
+}
+
+/** The JSON every delivery carries: what it is, its id (also in `X-Cstabox-Delivery`), when, and the data. */
+function body(id: string, kind: IntegrationKind | "test", createdAt: number, data: unknown): string {
+  return JSON.stringify({ event: kind, delivery: id, createdAt: new Date(createdAt).toISOString(), data });
+}
+
+interface WorkerContext {
+  settings: () => WebhooksSettings;
+  repository: WebhookRepository;
+  log: Logger;
+  clock: Clock;
+  random: () => number;
+  stopping: AbortSignal;
+  total: DeliveryStats;
+  userAgent: string;
+}
+
+/** One endpoint's deliveries, one at a time and in order, on its own loop. */
+class EndpointWorker {
+  readonly stats = new DeliveryStats();
+  #webhook: Webhook;
+  readonly #c: WorkerContext;
+  readonly #live: LiveDelivery[] = [];
+  readonly #recent: DeliveryAttempt[] = [];
+  readonly #madeAt = new Map<string, number>();
+  #stopped = false;
+  #loop: Promise<void>;
+  #wakeUp?: () => void;
+  #timer?: TimerHandle;
+  #finished = 0;
+  #attempt?: AbortController;
+
+  constructor(webhook: Webhook, context: WorkerContext) {
+    this.#webhook = webhook;
+    this.#c = context;
+    this.#loop = this.#run();
+  }
+
+  get id(): string {
+    return this.#webhook.id;
+  }
+
+  update(webhook: Webhook): void {
+    this.#webhook = webhook;
+    this.wake();
+  }
+
+  wants(item: FeedItem): boolean {
+    const w = this.#webhook;
+    if (!w.enabled || !w.kinds.includes(item.kind)) return false;
+    if (w.lines.length === 0 || item.lines.length === 0) return true;
+    return item.lines.some((line) => w.lines.includes(line));
+  }
+
+  push(delivery: LiveDelivery): void {
+    if (this.#live.length >= this.#c.settings().queuePerEndpoint) {
+      this.#count("dropped", delivery.kind);
+      this.#note({
+        delivery: delivery.id,
+        kind: delivery.kind,
+        at: iso(this.#c.clock.now()),
+        status: null,
+        ms: 0,
+        error: "queue full",
+        outcome: "dropped",
+      });
+      return;
+    }
+    this.#live.push(delivery);
+    this.wake();
+  }
+
+  wake(deliveryId?: string, madeAt?: number): void {
+    if (deliveryId !== undefined && madeAt !== undefined) this.#madeAt.set(deliveryId, madeAt);
+    const wakeUp = this.#wakeUp;
+    this.#wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#attempt?.abort();
+    this.wake();
+    await this.#loop;
+  }
+
+  status(): EndpointStatus {
+    const repo = this.#c.repository;
+    return {
+      id: this.#webhook.id,
+      name: this.#webhook.name,
+      enabled: this.#webhook.enabled,
+      backlog: safe(() => repo.pendingCount(this.#webhook.id), 0),
+      queued: this.#live.length,
+      failedRecords: safe(() => repo.failedCount(this.#webhook.id), 0),
+      stats: this.stats.snapshot(),
+      lastAttempts: [...this.#recent].reverse(),
+    };
+  }
+
+  async sendTest(): Promise<DeliveryAttempt> {
+    const id = crypto.randomUUID();
+    const now = this.#c.clock.now();
+    const payload = { message: "a test delivery from cstabox", webhook: this.#webhook.name };
+    const result = await this.#post(id, "test", body(id, "test", now, payload));
+    const attempt: DeliveryAttempt = {
+      delivery: id,
+      kind: "test",
+      at: iso(now),
+      status: result.status,
+      ms: result.ms,
+      error: result.error,
+      outcome: result.ok ? "delivered" : "failed",
+    };
+    this.#note(attempt);
+    return attempt;
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------------
+
+  async #run(): Promise<void> {
+    // Let the constructor return before the first store read.
+    await Promise.resolve();
+    while (!this.#stopped) {
+      const now = this.#c.clock.now();
+      this.#expireLive(now);
+      let durable: StoredDelivery | undefined;
+      try {
+        durable = this.#webhook.enabled ? this.#c.repository.nextPending(this.#webhook.id) : undefined;
+      } catch (error) {
+        this.#c.log.error("webhook deliveries not read", {
+          webhook: this.#webhook.name,
+          error: errorText(error),
+        });
+      }
+      const live = this.#webhook.enabled ? this.#live[0] : undefined;
+      const candidates = [
+        durable &&
+        {
+          due: durable.nextAttemptAt,
+          createdAt: durable.createdAt,
+          run: () => this.#deliverDurable(durable!),
+        },
+        live && { due: live.nextAttemptAt, createdAt: live.createdAt, run: () => this.#deliverLive(live) },
+      ].filter((c) => c !== undefined);
+      const due = candidates.filter((c) => c.due <= now).sort((a, b) => a.createdAt - b.createdAt)[0];
+      if (due) {
+        await due.run();
+        continue;
+      }
+      const next = candidates.length === 0 ? undefined : Math.min(...candidates.map((c) => c.due));
+      await this.#sleep(next === undefined ? undefined : next - now);
+    }
+  }
+
+  #sleep(ms: number | undefined): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#wakeUp = () => {
+        if (this.#timer !== undefined) this.#c.clock.clearTimeout(this.#timer);
+        this.#timer = undefined;
+        resolve();
+      };
+      if (ms !== undefined) this.#timer = this.#c.clock.setTimeout(() => this.wake(), Math.max(0, ms));
+    });
+  }
+
+  /** Call events older than the retry time are given up, counted. */
+  #expireLive(now: number): void {
+    const limit = this.#c.settings().eventRetrySeconds * 1000;
+    while (this.#live.length > 0 && this.#live[0].attempts > 0 && now - this.#live[0].createdAt > limit) {
+      const gone = this.#live.shift()!;
+      this.#count("dropped", gone.kind);
+    }
+  }
+
+  async #deliverLive(delivery: LiveDelivery): Promise<void> {
+    const result = await this.#post(delivery.id, delivery.kind, delivery.body);
+    const now = this.#c.clock.now();
+    delivery.attempts++;
+    let outcome: DeliveryAttempt["outcome"];
+    if (result.ok) {
+      this.#live.shift();
+      this.#count("delivered", delivery.kind);
+      if (delivery.madeAt !== undefined) this.#latency(this.#c.clock.monotonic() - delivery.madeAt);
+      outcome = "delivered";
+    } else {
+      const delay = this.#backoff(delivery.attempts);
+      const limit = this.#c.settings().eventRetrySeconds * 1000;
+      if (now + delay - delivery.createdAt > limit) {
+        this.#live.shift();
+        this.#count("dropped", delivery.kind);
+        outcome = "dropped";
+      } else {
+        delivery.nextAttemptAt = now + delay;
+        outcome = "retrying";
+      }
+    }
+    this.#note({
+      delivery: delivery.id,
+      kind: delivery.kind,
+      at: iso(now),
+      status: result.status,
+      ms: result.ms,
+      error: result.error,
+      outcome,
+    });
+  }
+
+  async #deliverDurable(delivery: StoredDelivery): Promise<void> {
+    const result = await this.#post(delivery.id, delivery.kind, delivery.payload);
+    if (this.#stopped && !result.ok) return; // cut short by the stop: tried again after the restart
+    const now = this.#c.clock.now();
+    const kind = delivery.kind as IntegrationKind;
+    let outcome: DeliveryAttempt["outcome"];
+    let nextAttemptAt = now;
+    if (result.ok) {
+      outcome = "delivered";
+      this.#count("delivered", kind);
+      const madeAt = this.#madeAt.get(delivery.id);
+      if (madeAt !== undefined) this.#latency(this.#c.clock.monotonic() - madeAt);
+    } else {
+      const delay = this.#backoff(delivery.attempts + 1);
+      const limit = this.#c.settings().recordRetryHours * 3600_000;
+      if (now + delay - delivery.createdAt > limit) {
+        outcome = "failed";
+        this.#count("failed", kind);
+        this.#c.log.warn("webhook delivery failed for good", {
+          webhook: this.#webhook.name,
+          delivery: delivery.id,
+          kind,
+          attempts: delivery.attempts + 1,
+          reason: result.error,
+        });
+      } else {
+        outcome = "retrying";
+        nextAttemptAt = now + delay;
+      }
+    }
+    this.#madeAt.delete(delivery.id);
+    try {
+      this.#c.repository.attempted(delivery.id, {
+        state: outcome === "delivered" ? "delivered" : outcome === "failed" ? "failed" : "pending",
+        at: now,
+        status: result.status,
+        error: result.error,
+        nextAttemptAt,
+      });
+      if (outcome !== "retrying" && ++this.#finished % PRUNE_EVERY === 0) {
+        this.#c.repository.prune(this.#webhook.id, this.#c.settings().keepDeliveries);
+      }
+    } catch (error) {
+      this.#c.log.error("webhook delivery state not stored", {
+        webhook: this.#webhook.name,
+        error: errorText(error),
+      });
+    }
+    this.#note({
+      delivery: delivery.id,
+      kind,
+      at: iso(now),
+      status: result.status,
+      ms: result.ms,
+      error: result.error,
+      outcome,
+    });
+  }
+
+  async #post(
+    id: string,
+    kind: IntegrationKind | "test",
+    text: string,
+  ): Promise<{ ok: boolean; status: number | null; error: string | null; ms: number }> {
+    const started = this.#c.clock.monotonic();
+    const timestamp = Math.floor(this.#c.clock.now() / 1000);
+    const attempt = new AbortController();
+    this.#attempt = attempt;
+    const timeoutMs = this.#c.settings().timeoutSeconds * 1000;
+    const signal = AbortSignal.any([attempt.signal, this.#c.stopping, AbortSignal.timeout(timeoutMs)]);
+    try {
+      const response = await fetch(this.#webhook.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": this.#c.userAgent,
+          [EVENT_HEADER]: kind,
+          [DELIVERY_HEADER]: id,
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signature(this.#webhook.secret, timestamp, text),
+        },
+        body: text,
+        redirect: "manual",
+        signal,
+      });
+      const answer = await readSome(response, ANSWER_BYTES);
+      const ms = this.#c.clock.monotonic() - started;
+      if (response.status >= 200 && response.status < 300) {
+        return { ok: true, status: response.status, error: null, ms };
+      }
+      const detail = answer.trim().slice(0, 200);
+      return {
+        ok: false,
+        status: response.status,
+        error: `HTTP ${response.status}${detail ? `: ${detail}` : ""}`,
+        ms,
+      };
+    } catch (error) {
+      const ms = this.#c.clock.monotonic() - started;
+      const reason = signal.aborted && !attempt.signal.aborted && !this.#c.stopping.aborted
+        ? `no answer within ${this.#c.settings().timeoutSeconds} s`
+        : errorText(error);
+      return { ok: false, status: null, error: reason, ms };
+    } finally {
+      if (this.#attempt === attempt) this.#attempt = undefined;
+    }
+  }
+
+  #backoff(attempts: number): number {
+    const s = this.#c.settings();
+    return backoffDelay(
+      attempts - 1,
+      { minMs: s.retryMinSeconds * 1000, maxMs: s.retryMaxSeconds * 1000 },
+      this.#c.random,
+    );
+  }
+
+  #count(what: "delivered" | "failed" | "dropped", kind: IntegrationKind): void {
+    this.stats[what][kind]++;
+    this.#c.total[what][kind]++;
+  }
+
+  #latency(ms: number): void {
+    this.stats.latency(ms);
+    this.#c.total.latency(ms);
+  }
+
+  #note(attempt: DeliveryAttempt): void {
+    this.#recent.push(attempt);
+    if (this.#recent.length > RECENT_ATTEMPTS) this.#recent.shift();
+  }
+}
+
+/** Up to `limit` bytes of the answer as text; the rest is not read (the connection is released). */
+async function readSome(response: Response, limit: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(all.subarray(0, limit));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function safe<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}

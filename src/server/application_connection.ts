@@ -7,6 +7,7 @@ import {
   type AarqApdu,
   decodeAcse,
   encodeAareRejected,
+  encodeAbrt,
   encodeRlre,
   panasonicAareAccepted,
 } from "../csta/acse.ts";
@@ -23,6 +24,9 @@ import { errorText } from "../log/error_text.ts";
 
 /** Application contexts accepted: Panasonic's (ECMA-218 arc, §2.2 [C-pbx]) and the ECMA-285 ones. */
 const ACCEPTED_CONTEXTS = ["1.3.12.0.218", "1.3.12.0.285"];
+
+/** First octet of an AARQ, [APPLICATION 0] constructed. §2.1 [C-std] */
+const AARQ_TAG = 0x60;
 
 export interface ConnectionContext {
   transport: Exclude<Transport, "internal">;
@@ -93,14 +97,27 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
     handshaking = associate(copy).finally(() => clearTimeout(handshakeTimer));
   };
 
+  /**
+   * Anything but a readable AARQ as the first APDU is an ACSE protocol error: X.227 answers it with an ABRT
+   * from the acse-service-provider, abort-diagnostic protocol-error (2), rather than a silent close.
+   */
+  const abort = async (reason: string) => {
+    ctx.count("closedMalformed");
+    ctx.log.warn("association aborted", { remote, reason });
+    send(encodeAbrt({ source: "acseServiceProvider", diagnostic: "protocolError" }));
+    await writer.drained();
+    close(reason);
+  };
+
   const associate = async (apdu: Uint8Array) => {
     let aarq: AarqApdu;
     try {
       const decoded = decodeAcse(apdu);
-      if (decoded.kind !== "aarq") return close(`expected an AARQ, got ${decoded.kind.toUpperCase()}`);
+      if (decoded.kind !== "aarq") return abort(`expected an AARQ, got ${decoded.kind.toUpperCase()}`);
       aarq = decoded;
     } catch (error) {
-      return close(`unreadable AARQ: ${errorText(error)}`);
+      const what = apdu[0] === AARQ_TAG ? "unreadable AARQ" : "expected an AARQ";
+      return abort(`${what}: ${errorText(error)}`);
     }
     const context = aarq.applicationContextName;
     if (context && !ACCEPTED_CONTEXTS.some((c) => context === c || context.startsWith(`${c}.`))) {
@@ -115,8 +132,11 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       if (refusal) {
         ctx.count("loginFailed");
         ctx.log.warn("CSTA login refused", { remote, user: user ?? null, reason: refusal });
-        // authentication-failure (13), as derived in §2.3 [D]
-        send(encodeAareRejected({ kind: "acseServiceUser", value: "authenticationFailure" }));
+        // X.227 Associate-source-diagnostic: authentication-required (14) when the AARQ carries no login,
+        // authentication-failure (13, as derived in §2.3 [D]) when it carries a wrong one.
+        const given = aarq.credentials?.name !== undefined && aarq.credentials.password !== undefined;
+        const value = given ? "authenticationFailure" : "authenticationRequired";
+        send(encodeAareRejected({ kind: "acseServiceUser", value }));
         await writer.drained();
         return close(`login refused: ${refusal}`);
       }

@@ -16,6 +16,7 @@ import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { systemStatusInvoke, SystemStatusValue } from "../../../src/switchboard/local_answers.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 import { selfSignedForLocalhost } from "../../support/openssl_certificate.ts";
+import { asn1parse } from "../../support/openssl_asn1parse.ts";
 import { hex, RawCstaPeer, toHex } from "../../support/raw_csta_peer.ts";
 
 /** Answers every request at once with a result; MonitorStart gets crossRef 00000001. */
@@ -39,6 +40,11 @@ const AARE_ACCEPTED = hex(
 const AARE_BAD_LOGIN = hex(
   "61 19 80 02 07 80 A1 07 06 05 2B 0C 00 81 5A A2 03 02 01 01 A3 05 A1 03 02 01 0D",
 );
+const AARE_LOGIN_REQUIRED = hex(
+  "61 19 80 02 07 80 A1 07 06 05 2B 0C 00 81 5A A2 03 02 01 01 A3 05 A1 03 02 01 0E",
+);
+/** ABRT from the acse-service-provider with abort-diagnostic protocol-error (X.227 ABRT-diagnostic 2). */
+const ABRT_PROTOCOL_ERROR = hex("64 06 80 01 01 81 01 02");
 const SYSTEM_STATUS_NORMAL_ID_1 = hex("A1 0C 02 01 01 02 02 00 D3 30 03 0A 01 02");
 
 interface Harness {
@@ -189,13 +195,21 @@ Deno.test("TLS with a wrong password is refused with diagnostic 13; with the rig
   }
 });
 
-Deno.test("TLS without credentials is refused; the Panasonic AARQ alone is not enough there", async () => {
+Deno.test("TLS without credentials is refused with diagnostic 14 (authentication-required), as X.227 names it", async () => {
   const h = await harness();
   const app = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
   try {
     await app.send(panasonicAarq());
     const [refusal] = await app.waitFor(1);
-    assert.equal(toHex(refusal), toHex(AARE_BAD_LOGIN));
+    assert.equal(toHex(refusal), toHex(AARE_LOGIN_REQUIRED));
+    // read by openssl, not by cstabox's codec: rejected-permanent (1), acse-service-user [1] 14
+    assert.deepEqual((await asn1parse(refusal)).slice(4), [
+      "  cont [ 2 ]",
+      "    INTEGER :01",
+      "  cont [ 3 ]",
+      "    cont [ 1 ]",
+      "      INTEGER :0E",
+    ]);
     await app.waitClosed();
   } finally {
     app.close();
@@ -400,3 +414,31 @@ Deno.test("frames completed in time are never cut, however long the connection l
     await h.close();
   }
 });
+
+for (
+  const [what, first] of [
+    ["an invoke before the AARQ", encodeInvoke(1, Opcode.systemStatus, hex("30 03 0A 01 02"))],
+    ["an AARQ that cannot be read (its OID cut short)", hex("60 05 A1 03 06 01 81")],
+    ["an AARE instead of an AARQ", AARE_ACCEPTED],
+    ["an APDU of no known kind", hex("30 03 02 01 01")],
+  ] as const
+) {
+  Deno.test(`${what} is answered with ABRT (provider, protocol-error), not a bare close`, async () => {
+    const logLines: string[] = [];
+    const h = await harness({ logLines });
+    const app = await RawCstaPeer.connect(portOf(h.tcp));
+    try {
+      await app.send(first);
+      const [abort] = await app.waitFor(1);
+      assert.equal(toHex(abort), toHex(ABRT_PROTOCOL_ERROR));
+      assert.deepEqual(await asn1parse(abort), ["appl [ 4 ]", "  cont [ 0 ] 01", "  cont [ 1 ] 02"]);
+      await app.waitClosed();
+      assert.equal(h.board.sessions().length, 0);
+      assert.equal(h.tcp.status().details?.closedMalformed, 1);
+      assert.ok(logLines.some((line) => /association aborted/.test(line)), logLines.join("\n"));
+    } finally {
+      app.close();
+      await h.close();
+    }
+  });
+}

@@ -38,7 +38,13 @@ export async function writeFileAtomic(
     await Deno.remove(tmp).catch(() => {});
     throw error;
   }
-  await Deno.rename(tmp, path);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    // A target that cannot be replaced (immutable, read-only mount) must not leave the temp file behind.
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
   await syncDirectory(dirOf(path));
 }
 

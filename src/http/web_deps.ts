@@ -37,6 +37,7 @@ export function pageContext(c: Context<HttpEnv>, deps: WebDeps, withFlash = fals
     csrf: session.csrfToken,
     path: c.req.path,
     demo: deps.status.mode() === "demo",
+    settingsProblem: deps.status.settingsProblem(),
     flash: withFlash ? deps.sessions.takeFlash(session.id) : undefined,
     now: deps.now(),
     env: { ...c.env, actingUser: session.user },

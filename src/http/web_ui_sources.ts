@@ -6,6 +6,7 @@ import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import type { ServiceStatus } from "../service.ts";
 import type { Settings } from "../settings/schema.ts";
+import type { SettingsError } from "../settings/settings_file.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import type { RateHistory } from "./live/rate_history.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "./pbx_probe.ts";
@@ -19,7 +20,12 @@ export interface SettingsAccess {
   current(): Settings;
   /** The settings file; the UI reads it to change the file's values, never writing the overrides into it. */
   readonly file: string;
-  /** Validates and writes the file atomically, then applies it (restarting what the change concerns). */
+  /** The file's settings now, or (when the file is refused, missing or unreadable) the running ones and why. */
+  fileView(): Promise<{ file: Settings; refused?: SettingsError }>;
+  /**
+   * Validates and writes the file atomically, then applies it (restarting what the change concerns);
+   * throws SettingsWriteError when the file cannot be written.
+   */
   save(next: Settings): Promise<void>;
 }
 

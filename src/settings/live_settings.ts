@@ -4,7 +4,13 @@
 import { dirname, resolve } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import { type SectionName, type Settings, settingsSchema } from "./schema.ts";
-import { loadSettingsFile, renderSettings, SettingsError, writeSettingsText } from "./settings_file.ts";
+import {
+  loadSettingsFile,
+  renderSettings,
+  SettingsError,
+  SettingsWriteError,
+  writeSettingsText,
+} from "./settings_file.ts";
 
 /** A partial settings tree; command-line flags produce one. */
 export type SettingsOverrides = { [S in SectionName]?: Partial<Settings[S]> };
@@ -38,7 +44,7 @@ export class LiveSettings {
     try {
       fromFile = await loadSettingsFile(file);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (!(error instanceof SettingsError && error.missing)) throw error;
       fromFile = settingsSchema.parse({});
       await writeSettingsText(file, renderSettings(fromFile));
       log.info("settings file created with defaults", { file });
@@ -55,7 +61,20 @@ export class LiveSettings {
     return this.#effective;
   }
 
-  /** The last refusal of an edited file, shown in status until a valid edit replaces it. */
+  /**
+   * The file as it is now, read fresh so a hand edit not yet applied is seen; when it is refused (invalid,
+   * missing, unreadable), the file's settings that run and why the file is refused.
+   */
+  async fileView(): Promise<{ file: Settings; refused?: SettingsError }> {
+    try {
+      return { file: await loadSettingsFile(this.#file) };
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      return { file: this.#fromFile, refused: error };
+    }
+  }
+
+  /** The last refusal of the file (an edit, a deletion, an unreadable file), until a valid file replaces it. */
   lastError(): SettingsError | undefined {
     return this.#lastError;
   }
@@ -71,15 +90,12 @@ export class LiveSettings {
     try {
       next = await loadSettingsFile(this.#file);
     } catch (error) {
-      if (error instanceof SettingsError) {
-        this.#lastError = error;
-        this.#log.error("settings file refused; running settings kept", {
-          file: this.#file,
-          problems: error.problems,
-        });
-        return false;
-      }
-      this.#log.error("settings file unreadable; running settings kept", { file: this.#file, error });
+      if (!(error instanceof SettingsError)) throw error;
+      this.#lastError = error;
+      this.#log.error("settings file refused; running settings kept", {
+        file: this.#file,
+        problems: error.problems,
+      });
       return false;
     }
     this.#lastError = undefined;
@@ -87,10 +103,18 @@ export class LiveSettings {
     return true;
   }
 
-  /** Saves new file settings atomically (keeping `.bak`) and applies them. */
+  /**
+   * Saves new file settings atomically (keeping `.bak`) and applies them. Throws SettingsWriteError when
+   * the file cannot be written; then nothing is applied.
+   */
   async save(next: Settings): Promise<void> {
     const checked = settingsSchema.parse(next);
-    await writeSettingsText(this.#file, renderSettings(checked));
+    try {
+      await writeSettingsText(this.#file, renderSettings(checked));
+    } catch (error) {
+      throw new SettingsWriteError(this.#file, error);
+    }
+    this.#lastError = undefined;
     this.#apply(checked);
   }
 

@@ -16,12 +16,32 @@ export interface SettingsProblem {
   column?: number;
 }
 
-/** The settings file could not be used; nothing of it was applied. */
+/**
+ * The settings file could not be used (refused, missing or unreadable); nothing of it was applied. A read
+ * failure keeps the system error as `cause` (`Deno.errors.NotFound` for a missing file).
+ */
 export class SettingsError extends Error {
   override readonly name = "SettingsError";
-  constructor(readonly file: string, readonly problems: SettingsProblem[]) {
-    super(`${file}: ${problems.map(formatProblem).join("; ")}`);
+  constructor(readonly file: string, readonly problems: SettingsProblem[], options?: ErrorOptions) {
+    super(`${file}: ${problems.map(formatProblem).join("; ")}`, options);
   }
+
+  /** The file is not there at all (deleted, or never written). */
+  get missing(): boolean {
+    return this.cause instanceof Deno.errors.NotFound;
+  }
+}
+
+/** New settings were valid but could not be written; the file and the running settings are unchanged. */
+export class SettingsWriteError extends Error {
+  override readonly name = "SettingsWriteError";
+  constructor(readonly file: string, cause: unknown) {
+    super(`settings not saved: ${file} cannot be written (${errorText(cause)})`, { cause });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function formatProblem(p: SettingsProblem): string {
@@ -43,7 +63,13 @@ export function parseSettings(text: string, file: string): Settings {
       }),
     );
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // toJS refuses a document whose aliases would expand past yaml's limit (an "alias bomb").
+    raw = doc.toJS() ?? {};
+  } catch (error) {
+    throw new SettingsError(file, [{ field: "", message: errorText(error) }], { cause: error });
+  }
   const result = settingsSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new SettingsError(file, result.error.issues.map((issue) => locateIssue(issue, doc, lineCounter)));
@@ -75,9 +101,17 @@ function nodeOffset(doc: Document, path: string[], key?: string): number | undef
   return undefined;
 }
 
-/** Reads and validates a settings file. */
+/** Reads and validates a settings file; a file that cannot be read is a SettingsError too. */
 export async function loadSettingsFile(file: string): Promise<Settings> {
-  return parseSettings(await Deno.readTextFile(file), file);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    throw new SettingsError(file, [{ field: "", message: `the file cannot be read: ${errorText(error)}` }], {
+      cause: error,
+    });
+  }
+  return parseSettings(text, file);
 }
 
 /**

@@ -1,11 +1,17 @@
 // JSON API of the settings, mounted at /api/settings: the settings in force, the file's own values and
 // which ones a command-line flag overrides; a change to one section is validated against the one schema
 // and saved atomically (LiveSettings.save), which applies it. Overrides are never written into the file.
+// While the file is refused (invalid, missing, unreadable) every answer is given from the running
+// settings with `refused` saying why, so the pages, backup and restore keep working.
 
 import { Hono } from "hono";
 import { z } from "zod";
 import { type SectionName, type Settings, settingsSchema } from "../../settings/schema.ts";
-import { parseSettings, SettingsError } from "../../settings/settings_file.ts";
+import {
+  type SettingsError,
+  type SettingsProblem,
+  SettingsWriteError,
+} from "../../settings/settings_file.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import type { SettingsAccess } from "../web_ui_sources.ts";
@@ -13,9 +19,19 @@ import { fieldPath, readJsonBody } from "./json_body.ts";
 
 const sectionNames = Object.keys(settingsSchema.shape) as SectionName[];
 
-/** The file's settings (what the UI edits), read fresh so an edit made by hand is not overwritten. */
-export async function fileSettings(settings: SettingsAccess): Promise<Settings> {
-  return parseSettings(await Deno.readTextFile(settings.file), settings.file);
+/** Why the file is refused, as the API answers it; `problems` narrowed to one section when given. */
+export interface RefusedFile {
+  message: string;
+  problems: SettingsProblem[];
+}
+
+function refusedFile(error: SettingsError | undefined, section?: SectionName): RefusedFile | null {
+  if (!error) return null;
+  const sectionOf = (p: SettingsProblem) => p.field.split(".")[0] as SectionName;
+  const problems = section === undefined
+    ? error.problems
+    : error.problems.filter((p) => sectionOf(p) === section || !sectionNames.includes(sectionOf(p)));
+  return problems.length ? { message: error.message, problems } : null;
 }
 
 /** `section.key` paths whose value in force differs from the file's (a command-line flag). */
@@ -36,24 +52,26 @@ export function createSettingsApi(settings: SettingsAccess): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/", async (c) => {
-    const file = await fileSettings(settings);
+    const { file, refused } = await settings.fileView();
     return c.json({
       settings: settings.current(),
       file,
       overridden: overriddenPaths(settings.current(), file),
+      refused: refusedFile(refused),
     });
   });
 
   app.get("/:section", async (c) => {
     const section = c.req.param("section") as SectionName;
     if (!sectionNames.includes(section)) return unknownSection(c, section);
-    const file = await fileSettings(settings);
+    const { file, refused } = await settings.fileView();
     return c.json({
       section,
       settings: settings.current()[section],
       file: file[section],
       overridden: overriddenPaths(settings.current(), file).filter((p) => p.startsWith(`${section}.`))
         .map((p) => p.slice(section.length + 1)),
+      refused: refusedFile(refused, section),
     });
   });
 
@@ -62,16 +80,14 @@ export function createSettingsApi(settings: SettingsAccess): Hono<HttpEnv> {
     if (!sectionNames.includes(section)) return unknownSection(c, section);
     const body = await readJsonBody(c, z.record(z.string(), z.unknown()));
     if (!body.ok) return body.response;
-    let file: Settings;
-    try {
-      file = await fileSettings(settings);
-    } catch (error) {
-      if (!(error instanceof SettingsError)) throw error;
+    const { file, refused } = await settings.fileView();
+    // A missing file is written again from the running settings; a refused edit would be lost by a save.
+    if (refused && !refused.missing) {
       return apiError(
         c,
         409,
         "settings_file_invalid",
-        `the settings file has errors; fix it first: ${error.message}`,
+        `the settings file has a refused edit; correct or undo it in the file first: ${refused.message}`,
       );
     }
     const next = { ...file, [section]: { ...file[section], ...body.data } };
@@ -85,7 +101,12 @@ export function createSettingsApi(settings: SettingsAccess): Hono<HttpEnv> {
         ...(field ? { field } : {}),
       });
     }
-    await settings.save(checked.data);
+    try {
+      await settings.save(checked.data);
+    } catch (error) {
+      if (!(error instanceof SettingsWriteError)) throw error;
+      return apiError(c, 503, "settings_not_saved", `${error.message}; nothing changed`);
+    }
     return c.json({ section, settings: settings.current()[section], file: checked.data[section] });
   });
 

@@ -411,6 +411,7 @@ async function certificatePage(
               labels={TLS_LABELS}
               file={tlsSettings.file}
               effective={tlsSettings.effective}
+              refused={tlsSettings.refused}
               form={forms.settings ?? emptyForm}
               action="/certificate/settings#cert-settings"
               csrf={ctx.csrf}

@@ -182,6 +182,7 @@ async function cstaServerPage(
             labels={SERVER_LABELS}
             file={server.file}
             effective={server.effective}
+            refused={server.refused}
             form={state.serverForm ?? emptyForm}
             action="/csta-server/settings#csta-settings"
             csrf={ctx.csrf}
@@ -195,6 +196,7 @@ async function cstaServerPage(
             labels={LIMIT_LABELS}
             file={limits.file}
             effective={limits.effective}
+            refused={limits.refused}
             form={state.limitsForm ?? emptyForm}
             action="/csta-server/limits#csta-limits"
             csrf={ctx.csrf}

@@ -15,6 +15,8 @@ export interface PageContext {
   /** True when the PBX is the built-in simulator. */
   demo: boolean;
   flash?: string;
+  /** Why the settings file is refused (the running settings stay), shown on every page until fixed. */
+  settingsProblem?: string;
   now: number;
   /** For in-process API calls made for this user (see inner_api.ts). */
   env: RequestEnv;
@@ -70,6 +72,14 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         <h1>{props.title}</h1>
         {props.intro ? <p class="intro">{props.intro}</p> : null}
         {ctx.flash ? <p class="notice ok" role="status" id="flash">{ctx.flash}</p> : null}
+        {ctx.settingsProblem && ctx.path !== "/"
+          ? (
+            <p class="notice warning" id="settings-problem">
+              <strong>Settings file</strong>: an edit was refused, the previous settings run:{" "}
+              {ctx.settingsProblem}
+            </p>
+          )
+          : null}
         {props.children}
       </main>
     </Document>

@@ -136,6 +136,7 @@ async function pbxPage(
             labels={PBX_LABELS}
             file={pbx.file}
             effective={pbx.effective}
+            refused={pbx.refused}
             form={state.pbxForm ?? emptyForm}
             action="/pbx/settings#pbx-settings"
             csrf={ctx.csrf}
@@ -149,6 +150,7 @@ async function pbxPage(
             labels={DEMO_LABELS}
             file={demo.file}
             effective={demo.effective}
+            refused={demo.refused}
             form={state.demoForm ?? emptyForm}
             action="/pbx/demo#pbx-demo"
             csrf={ctx.csrf}

@@ -7,6 +7,7 @@ import type { Child } from "hono/jsx";
 import type { z } from "zod";
 import { type SectionName, sectionShape, settingsSchema } from "../../settings/schema.ts";
 import type { HttpEnv } from "../context.ts";
+import type { RefusedFile } from "../api/settings_api.ts";
 import { formErrors } from "../inner_api.ts";
 import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
 import { Checkbox, Csrf, Field, FormMessage, type FormState, Select, TextArea } from "./components.tsx";
@@ -101,6 +102,8 @@ export interface SettingsFormProps {
   file: Record<string, unknown>;
   /** Values in force; differ where a command-line flag overrides the file. */
   effective: Record<string, unknown>;
+  /** Why the settings file is refused where it concerns this section; the form then shows running values. */
+  refused?: RefusedFile | null;
   form: FormState;
   action: string;
   csrf: string;
@@ -116,6 +119,7 @@ export function SettingsForm(props: SettingsFormProps) {
     <form method="post" action={props.action} id={props.id} class="settings">
       <Csrf token={props.csrf} />
       <FormMessage form={form} />
+      {props.refused ? <RefusedEdit section={section} refused={props.refused} /> : null}
       {props.keys.map((key) => {
         const kind = fieldKind(section, key);
         const label = props.labels[key] ?? key;
@@ -203,18 +207,43 @@ export function SettingsForm(props: SettingsFormProps) {
   );
 }
 
-/** The file's and the running values of a section, for a settings form. */
+/** What the settings file says about this section that was refused, above the form's running values. */
+function RefusedEdit(props: { section: SectionName; refused: RefusedFile }) {
+  return (
+    <div class="notice warning" role="alert" id={`${props.section}-settings-refused`}>
+      <p>
+        <strong>The settings file has an edit that was refused</strong>; the running settings stay and are
+        shown below. Correct or undo it in the file:
+      </p>
+      <ul>
+        {props.refused.problems.map((p) => (
+          <li>
+            {p.line ? `line ${p.line}: ` : ""}
+            {p.field ? <code>{p.field}</code> : null}
+            {p.field ? ": " : ""}
+            {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The file's and the running values of a section, for a settings form, and any refused edit of it. */
 export async function sectionValues(
   deps: WebDeps,
   env: Parameters<WebDeps["api"]["get"]>[0],
   section: SectionName,
-): Promise<{ file: Record<string, unknown>; effective: Record<string, unknown> }> {
-  const result = await deps.api.get<{ file: Record<string, unknown>; settings: Record<string, unknown> }>(
-    env,
-    `/settings/${section}`,
-  );
+): Promise<
+  { file: Record<string, unknown>; effective: Record<string, unknown>; refused: RefusedFile | null }
+> {
+  const result = await deps.api.get<{
+    file: Record<string, unknown>;
+    settings: Record<string, unknown>;
+    refused: RefusedFile | null;
+  }>(env, `/settings/${section}`);
   if (!result.ok) throw new Error(`settings ${section}: ${result.error.message}`);
-  return { file: result.data.file, effective: result.data.settings };
+  return { file: result.data.file, effective: result.data.settings, refused: result.data.refused };
 }
 
 /**
@@ -238,11 +267,16 @@ export async function saveSettingsForm(
   const result = await deps.api.call(actingEnv(c), "PUT", `/settings/${options.section}`, { json: values });
   if (!result.ok) {
     const { errors, message } = formErrors(result.error);
-    return options.rerender({
+    const page = await options.rerender({
       ...form,
       errors,
       message: message ?? (Object.keys(errors).length ? "Not saved; see the marked field." : undefined),
     });
+    // A refused file (409) or a file that cannot be written (503) is not the form's fault: keep the status.
+    if (result.status === 409 || result.status === 503) {
+      return new Response(page.body, { status: result.status, headers: page.headers });
+    }
+    return page;
   }
   deps.log.info("settings saved in the web UI", { section: options.section, user: c.get("user") });
   return redirectWithFlash(c, deps, options.redirectTo, options.saved);

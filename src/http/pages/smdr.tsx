@@ -161,6 +161,7 @@ async function smdrPage(
             labels={SMDR_LABELS}
             file={settings.file}
             effective={settings.effective}
+            refused={settings.refused}
             form={state.settingsForm ?? emptyForm}
             action="/smdr/settings#smdr-settings"
             csrf={ctx.csrf}

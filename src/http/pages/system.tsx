@@ -279,6 +279,7 @@ async function systemPage(
             labels={WEB_LABELS}
             file={web.file}
             effective={web.effective}
+            refused={web.refused}
             form={state.webForm ?? emptyForm}
             action="/system/web#system-web"
             csrf={ctx.csrf}
@@ -292,6 +293,7 @@ async function systemPage(
             labels={LOG_LABELS}
             file={log.file}
             effective={log.effective}
+            refused={log.refused}
             form={state.logForm ?? emptyForm}
             action="/system/log#system-log"
             csrf={ctx.csrf}

@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { renameDurably } from "../../fs/atomic_file.ts";
 import type { Settings } from "../../settings/schema.ts";
-import { parseSettings, SettingsError } from "../../settings/settings_file.ts";
+import { parseSettings, renderSettings, SettingsError } from "../../settings/settings_file.ts";
 import { schemaVersion } from "../../store/database.ts";
 import { migrations } from "../../store/migrations.ts";
 import type { BackupFile, RestoreOutcome, SettingsAccess, SystemControl } from "../web_ui_sources.ts";
@@ -78,9 +78,15 @@ export class DataBackup implements SystemControl {
     return this.options.restartService(name);
   }
 
-  /** Settings file and a consistent copy of the database, without web sessions. */
+  /**
+   * Settings file and a consistent copy of the database, without web sessions. While the file is refused
+   * (or deleted) the running settings are saved instead, so the backup restores a working appliance.
+   */
   async backup(): Promise<BackupFile> {
-    const settingsText = await Deno.readTextFile(this.options.settings.file);
+    const view = await this.options.settings.fileView();
+    const settingsText = view.refused
+      ? renderSettings(view.file)
+      : await Deno.readTextFile(this.options.settings.file);
     const dir = await Deno.makeTempDir({ prefix: "cstabox-backup-" });
     try {
       const copy = join(dir, DATABASE_ENTRY);

@@ -10,6 +10,7 @@ import { gunzip, gzip, readTar, writeTar } from "../../../src/http/system/tar_ar
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
+import { parseSettings } from "../../../src/settings/settings_file.ts";
 import { StoreService } from "../../../src/store/store_service.ts";
 
 async function appliance() {
@@ -306,3 +307,23 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("a backup while the settings file is refused or deleted holds the running settings, so it restores a working appliance", async () => {
+  const a = await appliance();
+  try {
+    await a.settings.save({
+      ...a.settings.current(),
+      pbx: { ...a.settings.current().pbx, host: "pbx.local" },
+    });
+    for (const fault of ["smdr:\n  maxCollectors: lots\n", undefined]) {
+      if (fault === undefined) await Deno.remove(a.settings.file);
+      else await Deno.writeTextFile(a.settings.file, fault);
+      const file = await a.backup.backup();
+      const entries = readTar(await gunzip(file.bytes, 1 << 30), { maxEntries: 10, maxEntryBytes: 1 << 30 });
+      const saved = parseSettings(new TextDecoder().decode(entries[1].bytes), "backup");
+      assert.equal(saved.pbx.host, "pbx.local");
+    }
+  } finally {
+    await a.close();
+  }
+});

@@ -244,7 +244,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       startedAt: since,
       mode: () => fixture.mode,
       services: () => services,
-      settingsProblem: () => undefined,
+      settingsProblem: () => settings.lastError()?.message,
       sections: () => ({ multiplexer: multiplexer.status() }),
     },
     apis: [...storeApis(db), ...(options.apis ?? [])],

@@ -70,3 +70,33 @@ Deno.test("an override outside its range is refused as a settings problem naming
       /command-line options: pbx\.reconnectMaxSeconds: /.test(error.message),
   );
 });
+
+Deno.test("a deleted or unreadable settings file is a settings problem until a valid file is back", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await Deno.writeTextFile(file, "pbx:\n  host: pbx.local\n");
+  const live = await LiveSettings.open(file, {}, quietLog());
+
+  await Deno.remove(file);
+  assert.equal(await live.reload(), false);
+  assert.ok(live.lastError() instanceof SettingsError);
+  assert.match(live.lastError()!.message, /cannot be read/);
+  assert.equal(live.current().pbx.host, "pbx.local", "the running settings stay");
+
+  // A YAML alias bomb: each line doubles the one before; expanding it would take gigabytes.
+  const bomb = [
+    "a: &a [x, x]",
+    ...Array.from({ length: 30 }, (_, i) => {
+      const prev = i === 0 ? "a" : `b${i - 1}`;
+      return `b${i}: &b${i} [*${prev}, *${prev}]`;
+    }),
+  ].join("\n");
+  await Deno.writeTextFile(file, `${bomb}\n`);
+  assert.equal(await live.reload(), false);
+  assert.ok(live.lastError() instanceof SettingsError, "the bomb is refused as a settings problem");
+  assert.match(live.lastError()!.message, /alias/i);
+
+  await Deno.writeTextFile(file, "pbx:\n  host: other.local\n");
+  assert.equal(await live.reload(), true);
+  assert.equal(live.lastError(), undefined);
+  assert.equal(live.current().pbx.host, "other.local");
+});

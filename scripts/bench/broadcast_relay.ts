@@ -14,14 +14,10 @@ import { Opcode } from "../../src/csta/opcodes.ts";
 import { peekApdu } from "../../src/csta/peek.ts";
 import { sendAtOnce } from "../../src/net/no_delay.ts";
 import { QueuedWriter } from "../../src/net/queued_writer.ts";
-import {
-  monitorStartAnswer,
-  monitorStartInvoke,
-  noDataAnswer,
-  systemStatusInvoke,
-  SystemStatusValue,
-} from "../../src/switchboard/local_answers.ts";
-import { readMonitorStart } from "../../src/switchboard/monitor_request.ts";
+import { monitorStartAnswer, monitorStartInvoke } from "../../src/csta/monitoring.ts";
+import { noDataAnswer } from "../../src/csta/rose.ts";
+import { systemStatusInvoke } from "../../src/csta/system_services.ts";
+import { readMonitorStart } from "../../src/csta/monitor_request.ts";
 import { xrefKey } from "../../src/switchboard/monitor_table.ts";
 
 const [pbxPort, ...devices] = Deno.args;
@@ -76,7 +72,7 @@ async function serve(conn: Deno.Conn): Promise<void> {
   await readFrames(conn, (apdu) => {
     if (apdu[0] === 0x60) {
       send(panasonicAareAccepted());
-      send(systemStatusInvoke(1, SystemStatusValue.normal));
+      send(systemStatusInvoke(1, "normal"));
       applications.add(writer);
       return;
     }

@@ -11,7 +11,7 @@ import { encodeFrame, FrameReassembler } from "../../src/csta/framing.ts";
 import { Opcode } from "../../src/csta/opcodes.ts";
 import { type InvokePeek, peekApdu } from "../../src/csta/peek.ts";
 import { SimulatorService } from "../../src/sim/sim_service.ts";
-import { monitorStartInvoke } from "../../src/switchboard/local_answers.ts";
+import { monitorStartInvoke } from "../../src/csta/monitoring.ts";
 import type { BenchReport } from "./report.ts";
 
 const SUITE = "multiplexer";

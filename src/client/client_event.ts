@@ -4,7 +4,7 @@
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { type CstaEvent, decodeEventReport } from "../csta/event_report.ts";
 import type { InvokePeek } from "../csta/peek.ts";
-import { eventNameOf } from "../switchboard/event_name.ts";
+import { eventNameOf } from "../csta/event_name.ts";
 
 /** An EventReport (op 21) received by the client. §8.3 */
 export interface ClientEvent {

@@ -25,7 +25,7 @@ import { type ApduPeek, type InvokePeek, peekApdu } from "../csta/peek.ts";
 import { encodeInvoke, encodeReject, encodeReturnResult, NO_DATA } from "../csta/rose.ts";
 import type { SnapshotDeviceResult } from "../csta/snapshot.ts";
 import type { SystemStatusValue } from "../csta/system_services.ts";
-import { InvokeIdAllocator, MAX_INVOKE_ID } from "../pbx/invoke_ids.ts";
+import { InvokeIdAllocator, MAX_INVOKE_ID } from "../csta/invoke_ids.ts";
 import {
   CstaAssociationError,
   CstaBusyError,

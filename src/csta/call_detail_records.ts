@@ -36,6 +36,8 @@ import {
 } from "./device_id.ts";
 import { extensions, noDataResult } from "./extensions.ts";
 import { namedValues } from "./named_values.ts";
+import { Opcode } from "./opcodes.ts";
+import { encodeInvoke } from "./rose.ts";
 import { DeviceCategory } from "./system_services.ts";
 
 /** CDRTransferMode. §10 [C-std] */
@@ -108,6 +110,15 @@ export const stopCDRTransmissionArgument = sequence("StopCDRTransmission argumen
   extensions: opt(extensions),
 });
 export type StopCDRTransmissionArgument = Infer<typeof stopCDRTransmissionArgument>;
+
+/** StopCallDetailRecordsTransmission invoke `30 { 04 cdrCrossRefID }`. §10 [C-std] */
+export function stopCdrInvoke(invokeId: number, cdrCrossRefID: Uint8Array): Uint8Array {
+  return encodeInvoke(
+    invokeId,
+    Opcode.stopCDRTransmission,
+    stopCDRTransmissionArgument.encode({ cdrCrossRefID }),
+  );
+}
 
 /**
  * One call record. `connectionDuration` is in tenths of a second on Panasonic (§10 [C-pbx]);

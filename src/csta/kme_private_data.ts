@@ -28,6 +28,7 @@ import { escapeArgument } from "./escape.ts";
 import { buildExtensions, extensions, readExtensions } from "./extensions.ts";
 import { type Named, namedValues, type NamesOf } from "./named_values.ts";
 import { Opcode } from "./opcodes.ts";
+import type { InvokePeek } from "./peek.ts";
 import { encodeInvoke, encodeReturnResult, NO_DATA, type RawValue } from "./rose.ts";
 
 /** KmeSpecificPrivateData alternatives as transcribed in LinTcMon; only [4] and [6] are seen. §5.4 [?] */
@@ -48,6 +49,17 @@ export const KmeAlternative = {
 } as const;
 
 const ctx = (n: number) => tagKey(TagClass.context, true, n);
+
+/**
+ * Whether an Escape invoke carries KME hotel control: its argument `30 { <KmeSpecificPrivateData> … }`
+ * starts with alternative [13] (`AD`). Read from the first content octet, without decoding. §5.4 [?]
+ */
+export function isHotelEscape(apdu: Uint8Array, peek: InvokePeek): boolean {
+  if (peek.argumentStart === null) return false;
+  const start = peek.argumentStart;
+  const lengthOctets = apdu[start + 1] & 0x80 ? 1 + (apdu[start + 1] & 0x7f) : 1;
+  return apdu[start + 1 + lengthOctets] === ctx(KmeAlternative.kmeHotelControl);
+}
 const wrap = (n: number, ...children: Uint8Array[]) => tlv(ctx(n), concatBytes(children));
 
 /** Device-list categories seen in LinTcMon's two GetSystemData escapes; their meaning is unknown. §11 [?] */

@@ -2,6 +2,7 @@
 // MonitorCrossRefID (`55`) that ties events to a monitor.
 
 import { TagClass } from "./ber_reader.ts";
+import { constructed, tlv } from "./ber_writer.ts";
 import {
   bitString,
   boolean,
@@ -20,6 +21,8 @@ import { type DeviceID, deviceId } from "./device_id.ts";
 import { extensions, noDataResult } from "./extensions.ts";
 import { type MonitorFilter, monitorFilter } from "./monitor_filter.ts";
 import { namedValues } from "./named_values.ts";
+import { Opcode } from "./opcodes.ts";
+import { encodeInvoke, encodeReturnResult } from "./rose.ts";
 
 /** MonitorCrossRefID `[APPLICATION 21] IMPLICIT OCTET STRING` (`55`), opaque bytes. §5.3 [C-std] */
 export const monitorCrossRefId: Codec<Uint8Array> = implicit(21, octetString, TagClass.application);
@@ -85,3 +88,37 @@ export const changeMonitorFilterResult = sequence("ChangeMonitorFilter result", 
   extensions: opt(extensions),
 });
 export type ChangeMonitorFilterResult = Infer<typeof changeMonitorFilterResult>;
+
+// The multiplexer writes these few APDUs byte by byte (no decode, no re-encode): the application's own
+// filter element is echoed exactly as it sent it. §13 design points 2 and 3
+
+const MONITOR_CROSS_REF_TAG = 0x55;
+
+/** MonitorStart invoke for the PBX: the device only, no filter (the monitor is shared). §13 point 3 */
+export function monitorStartInvoke(invokeId: number, monitorObject: Uint8Array): Uint8Array {
+  return encodeInvoke(invokeId, Opcode.monitorStart, constructed(0x30, [monitorObject]));
+}
+
+/** MonitorStop invoke `30 { 55 xref }`, towards the PBX or to tell an application. §8.2 [C-std] */
+export function monitorStopInvoke(invokeId: number, xref: Uint8Array): Uint8Array {
+  return encodeInvoke(invokeId, Opcode.monitorStop, constructed(0x30, [tlv(MONITOR_CROSS_REF_TAG, xref)]));
+}
+
+/** MonitorStart result `30 { 55 xref, [A0 actualmonitorFilter] }`. §8.1 [C-std], §13 point 2 */
+export function monitorStartAnswer(
+  invokeId: number,
+  appXref: Uint8Array,
+  filterElement?: Uint8Array,
+): Uint8Array {
+  const parts = [tlv(MONITOR_CROSS_REF_TAG, appXref)];
+  if (filterElement) parts.push(filterElement);
+  return encodeReturnResult(invokeId, { opcode: Opcode.monitorStart, value: constructed(0x30, parts) });
+}
+
+/** ChangeMonitorFilter result `30 { [A0 actualFilterList] }`. §8.2 [C-std] */
+export function changeMonitorFilterAnswer(invokeId: number, filterElement?: Uint8Array): Uint8Array {
+  return encodeReturnResult(invokeId, {
+    opcode: Opcode.changeMonitorFilter,
+    value: constructed(0x30, filterElement ? [filterElement] : []),
+  });
+}

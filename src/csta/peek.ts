@@ -2,6 +2,7 @@
 // monitor cross-reference) and where the argument lies, without building a tree. Errors are values.
 
 import { CstaDecodeError } from "./decode_error.ts";
+import { Opcode } from "./opcodes.ts";
 import {
   DEFAULT_TLV_LIMITS,
   readHeader,
@@ -16,18 +17,6 @@ export type AcseKind = "aarq" | "aare" | "rlrq" | "rlre" | "abrt";
 
 /** Every APDU kind the first octet can name (§15 step 2). */
 export type ApduKind = AcseKind | "invoke" | "returnResult" | "returnError" | "reject";
-
-/** The operations whose crossRefIdentifier the peek finds. */
-export const CROSS_REF_OPCODES = {
-  /** cSTAEventReport: argument `30 { 55 xref, ... }` (§8.3 [C-std]). */
-  eventReport: 21,
-  /** monitorStart: the result value `30 { 55 xref, ... }` (§8.1 [C-std]). */
-  monitorStart: 71,
-  /** changeMonitorFilter: argument `30 { 55 xref, A0 filter }` (§8.2 [C-std]). */
-  changeMonitorFilter: 72,
-  /** monitorStop: argument `30 { 55 xref }` (§8.2 [C-std]). */
-  monitorStop: 73,
-} as const;
 
 /** A MonitorCrossRefID (`55`, §5.3) found in an APDU. */
 export interface CrossRefPeek {
@@ -333,9 +322,9 @@ function peekInvoke(apdu: Uint8Array): InvokePeek | CstaDecodeError {
   const skipped = outer.skip(valueHeader, "Invoke argument");
   if (skipped) return skipped;
   const argumentEnd = outer.pos;
-  const wantsCrossRef = opcode === CROSS_REF_OPCODES.eventReport ||
-    opcode === CROSS_REF_OPCODES.monitorStop ||
-    opcode === CROSS_REF_OPCODES.changeMonitorFilter;
+  const wantsCrossRef = opcode === Opcode.cSTAEventReport ||
+    opcode === Opcode.monitorStop ||
+    opcode === Opcode.changeMonitorFilter;
   return {
     kind: "invoke",
     invokeId,
@@ -381,7 +370,7 @@ function peekReturnResult(apdu: Uint8Array, limits: TlvLimits): ReturnResultPeek
     if (skipped) return skipped;
     resultStart = valueHeader.start;
     resultEnd = inner.pos;
-    if (opcode === CROSS_REF_OPCODES.monitorStart) crossRef = crossRefIn(apdu, valueHeader, resultEnd);
+    if (opcode === Opcode.monitorStart) crossRef = crossRefIn(apdu, valueHeader, resultEnd);
   } else if (v !== false) {
     return v;
   }

@@ -278,6 +278,11 @@ export function encodeReturnResult(
 /** The NULL result value `05 00` that "noData" results carry. §3 [C-pbx] */
 export const NO_DATA: Uint8Array = Uint8Array.of(0x05, 0x00);
 
+/** `A2 { id, 30 { opcode, 05 00 } }`: the noData answer Panasonic itself uses. §3 [C-pbx] */
+export function noDataAnswer(invokeId: number, opcode: number): Uint8Array {
+  return encodeReturnResult(invokeId, { opcode, value: NO_DATA });
+}
+
 /** ReturnError with an arbitrary error code and optional raw parameter. */
 export function encodeReturnErrorRaw(
   invokeId: number,

@@ -16,9 +16,14 @@ import {
   sequence,
   sequenceOf,
 } from "./codec.ts";
+import { constructed, tlv } from "./ber_writer.ts";
 import { deviceId } from "./device_id.ts";
 import { extensions, noDataResult } from "./extensions.ts";
 import { type Named, namedValues, type NamesOf } from "./named_values.ts";
+import { Opcode } from "./opcodes.ts";
+import type { InvokePeek } from "./peek.ts";
+import { encodeInvoke } from "./rose.ts";
+import { readHeader, TlvHeader } from "./tlv.ts";
 
 /** SystemStatus values; Panasonic sends normal (2) right after the AARE and then periodically. §9 [C-pbx] */
 export const SystemStatus = namedValues("SystemStatus", {
@@ -33,6 +38,31 @@ export const SystemStatus = namedValues("SystemStatus", {
   partiallyDisabled: 8,
 });
 export type SystemStatusValue = Named<NamesOf<typeof SystemStatus>>;
+
+/** SystemStatus invoke `A1 { id, 211, 30 { 0A status } }`, as the PBX sends it. §9 [C-pbx] */
+export function systemStatusInvoke(invokeId: number, status: SystemStatusValue): Uint8Array {
+  const value = Uint8Array.of(SystemStatus.toNumber(status));
+  return encodeInvoke(invokeId, Opcode.systemStatus, constructed(0x30, [tlv(0x0a, value)]));
+}
+
+/**
+ * The systemStatus value of a SystemStatus invoke `30 { [04 registerId] 0A status … }`, read without
+ * decoding the rest (the link reads every heartbeat); undefined when there is none. §9 [C-std]
+ */
+export function systemStatusOf(apdu: Uint8Array, peek: InvokePeek): SystemStatusValue | undefined {
+  if (peek.argumentStart === null) return undefined;
+  const outer = new TlvHeader();
+  const end = peek.argumentEnd!;
+  if (readHeader(apdu, peek.argumentStart, end, outer) || outer.length < 0) return undefined;
+  const child = new TlvHeader();
+  for (let offset = outer.contentStart; offset < outer.end; offset = child.end) {
+    if (readHeader(apdu, offset, outer.end, child) || child.length < 0) return undefined;
+    if (child.firstByte === 0x0a && child.length === 1) {
+      return SystemStatus.fromNumber(apdu[child.contentStart]);
+    }
+  }
+  return undefined;
+}
 
 /** SystemStatus (211) argument, `30 03 0A 01 02` = normal; result noData. §9 [C-pbx] */
 export const systemStatusArgument = sequence("SystemStatus argument", {

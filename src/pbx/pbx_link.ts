@@ -8,17 +8,17 @@ import { CstaDecodeError } from "../csta/decode_error.ts";
 import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import { Opcode } from "../csta/opcodes.ts";
 import { type ApduPeek, type InvokePeek, peekApdu } from "../csta/peek.ts";
-import { readHeader, TlvHeader } from "../csta/tlv.ts";
 import { replaceInvokeId } from "../csta/rewrite.ts";
+import { noDataAnswer } from "../csta/rose.ts";
+import { systemStatusOf } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
-import { noDataAnswer, SystemStatusValue } from "../switchboard/local_answers.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
 import { Deadlines } from "../deadlines.ts";
-import { InvokeIdAllocator } from "./invoke_ids.ts";
+import { InvokeIdAllocator } from "../csta/invoke_ids.ts";
 import type { RequestOptions, Upstream, UpstreamOutcome } from "./upstream.ts";
 
 export type LinkState = "disconnected" | "connecting" | "associating" | "ready";
@@ -388,7 +388,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
         "no SystemStatus from the PBX",
       );
     }
-    if (systemStatusOf(apdu, peek) !== SystemStatusValue.normal) this.#options.events.onFrame(apdu, peek);
+    if (systemStatusOf(apdu, peek) !== "normal") this.#options.events.onFrame(apdu, peek);
   }
 
   #armLiveness(ms: number, reason: string): void {
@@ -461,20 +461,6 @@ function aareRefusal(apdu: Uint8Array): string | undefined {
   } catch (error) {
     return `unreadable AARE: ${messageOf(error)}`;
   }
-}
-
-/** The systemStatus value of a SystemStatus invoke `30 { [04 registerId] 0A status … }`. §9 [C-std] */
-function systemStatusOf(apdu: Uint8Array, peek: InvokePeek): number | undefined {
-  if (peek.argumentStart === null) return undefined;
-  const outer = new TlvHeader();
-  const end = peek.argumentEnd!;
-  if (readHeader(apdu, peek.argumentStart, end, outer) || outer.length < 0) return undefined;
-  const child = new TlvHeader();
-  for (let offset = outer.contentStart; offset < outer.end; offset = child.end) {
-    if (readHeader(apdu, offset, outer.end, child) || child.length < 0) return undefined;
-    if (child.firstByte === 0x0a && child.length === 1) return apdu[child.contentStart];
-  }
-  return undefined;
 }
 
 function defaultConnect(host: string, port: number): Promise<Deno.Conn> {

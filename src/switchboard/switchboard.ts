@@ -12,28 +12,30 @@ import type { SeatPool, SeatRefusal } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
 import type { DeviceDirectory } from "./device_directory.ts";
-import { eventNameOf } from "./event_name.ts";
+import { eventNameOf } from "../csta/event_name.ts";
+import { stopCdrInvoke } from "../csta/call_detail_records.ts";
+import { isHotelEscape } from "../csta/kme_private_data.ts";
 import {
   changeMonitorFilterAnswer,
+  monitorStartAnswer,
+  monitorStartInvoke,
+  monitorStopInvoke,
+} from "../csta/monitoring.ts";
+import { firstOctetString, readChangeMonitorFilter, readMonitorStart } from "../csta/monitor_request.ts";
+import { noDataAnswer } from "../csta/rose.ts";
+import { systemStatusInvoke } from "../csta/system_services.ts";
+import {
   exclusiveServiceTakenFailure,
   failureAnswer,
   linkDownFailure,
   malformedReject,
   mistypedArgumentFailure,
-  monitorStartAnswer,
-  monitorStartInvoke,
-  monitorStopInvoke,
-  noDataAnswer,
   noLicenceFailure,
-  stopCdrInvoke,
-  systemStatusInvoke,
-  SystemStatusValue,
   timeoutFailure,
   tooManyRequestsReject,
   unknownCrossRefFailure,
   unrecognizedOperationReject,
 } from "./local_answers.ts";
-import { firstOctetString, readChangeMonitorFilter, readMonitorStart } from "./monitor_request.ts";
 import { APP_XREF_OCTETS, appXrefOctets } from "./app_xref.ts";
 import { type Monitor, MonitorTable, type Subscription, xrefKey } from "./monitor_table.ts";
 import { RateMeter } from "./rate_meter.ts";
@@ -77,8 +79,6 @@ interface ExclusiveOwner {
   /** CDR: the PBX's current cdrCrossRefID. */
   pbxCrossRef?: Uint8Array;
 }
-
-const KME_HOTEL_CONTROL_TAG = 0xad; // KmeSpecificPrivateData.kmeHotelControl [13] §5.4 [?]
 
 export class Switchboard {
   #options: SwitchboardOptions;
@@ -139,7 +139,7 @@ export class Switchboard {
 
   /** Tells a newly attached application how the PBX is, as the PBX does after its AARE. §2.3 [C-pbx] */
   greet(session: Session): void {
-    const status = this.#options.upstream.ready ? SystemStatusValue.normal : SystemStatusValue.disabled;
+    const status = this.#options.upstream.ready ? "normal" : "disabled";
     session.port.deliver(systemStatusInvoke(session.nextInvokeId(), status));
   }
 
@@ -614,7 +614,7 @@ export class Switchboard {
     }
     for (const session of this.#sessions.values()) {
       session.forwardedInvokes.clear();
-      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), SystemStatusValue.disabled));
+      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), "disabled"));
     }
   }
 
@@ -638,7 +638,7 @@ export class Switchboard {
     }
     await Promise.all(restarts);
     for (const session of this.#sessions.values()) {
-      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), SystemStatusValue.normal));
+      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), "normal"));
     }
   }
 
@@ -736,14 +736,6 @@ export class Switchboard {
 function resultValue(result: ReturnResultPeek, apdu: Uint8Array): Uint8Array {
   if (result.resultStart === null) return new Uint8Array(0);
   return apdu.subarray(result.resultStart, result.resultEnd!);
-}
-
-function isHotelEscape(apdu: Uint8Array, peek: InvokePeek): boolean {
-  // Escape argument `30 { <KmeSpecificPrivateData choice> … }`: hotel control is its [13]. §5.4 [?]
-  if (peek.argumentStart === null) return false;
-  const start = peek.argumentStart;
-  const lengthOctets = apdu[start + 1] & 0x80 ? 1 + (apdu[start + 1] & 0x7f) : 1;
-  return apdu[start + 1 + lengthOctets] === KME_HOTEL_CONTROL_TAG;
 }
 
 function describeOutcome(outcome: UpstreamOutcome): string {

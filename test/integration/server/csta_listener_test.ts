@@ -13,7 +13,7 @@ import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { type AcceptingListener, CstaListener } from "../../../src/server/csta_listener.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
-import { systemStatusInvoke, SystemStatusValue } from "../../../src/switchboard/local_answers.ts";
+import { systemStatusInvoke } from "../../../src/csta/system_services.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 import { selfSignedForLocalhost } from "../../support/openssl_certificate.ts";
 import { asn1parse } from "../../support/openssl_asn1parse.ts";
@@ -261,7 +261,7 @@ Deno.test("a burst of 2,000 requests in one write and a 40 KB frame are each ans
     await app.send(panasonicAarq());
     await app.waitFor(2);
     // SystemStatus is answered by cstabox itself, so the burst is not held back by requests in flight.
-    const burst = Array.from({ length: 2000 }, (_, i) => systemStatusInvoke(i + 1, SystemStatusValue.normal));
+    const burst = Array.from({ length: 2000 }, (_, i) => systemStatusInvoke(i + 1, "normal"));
     const escape = encodeInvoke(2001, Opcode.escape, constructed(0x30, [tlv(0x04, new Uint8Array(40_000))]));
     await app.sendBytes(concatBytes([...burst, escape].map((apdu) => encodeFrame(apdu))));
     const answers = (await app.waitFor(2 + 2001, 10_000)).slice(2).map((apdu) => peekApdu(apdu) as ApduPeek);

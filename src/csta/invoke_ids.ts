@@ -1,5 +1,5 @@
-// Upstream invoke IDs: 1..32767 as LinTcMon keeps them (§3 [C-pbx]), wrapping around and skipping IDs
-// whose requests are still in flight.
+// ROSE invoke IDs for a requester: 1..32767 as LinTcMon keeps them (§3 [C-pbx]), wrapping around and
+// skipping IDs whose requests are still in flight (the PBX link and the CSTA client both allocate here).
 
 export const MAX_INVOKE_ID = 32767;
 

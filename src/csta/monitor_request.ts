@@ -1,11 +1,11 @@
 // Reads what the multiplexer must know of a MonitorStart or ChangeMonitorFilter argument: the monitored
 // object's element (kept as bytes to start the PBX monitor with), the device it names, and the filter.
 
-import { decodeValue, implicit } from "../csta/codec.ts";
-import { CstaDecodeError } from "../csta/decode_error.ts";
-import { type DeviceID, deviceId } from "../csta/device_id.ts";
-import { type MonitorFilter, monitorFilter, NO_MONITOR_FILTER } from "../csta/monitor_filter.ts";
-import { readHeader, TlvHeader } from "../csta/tlv.ts";
+import { decodeValue, implicit } from "./codec.ts";
+import { CstaDecodeError } from "./decode_error.ts";
+import { type DeviceID, deviceId } from "./device_id.ts";
+import { type MonitorFilter, monitorFilter, NO_MONITOR_FILTER } from "./monitor_filter.ts";
+import { readHeader, TlvHeader } from "./tlv.ts";
 
 export interface MonitorStartRequest {
   /** The monitorObject element exactly as the application sent it (`30 …` device, `6B …` call). */

@@ -1,8 +1,8 @@
 // Which event an EventReport carries, read from two tags after the crossRef without decoding the event,
 // so the per-application filter can be applied on the fan-out path (§8.3 [C-std]).
 
-import type { InvokePeek } from "../csta/peek.ts";
-import { readHeader, TlvHeader } from "../csta/tlv.ts";
+import type { InvokePeek } from "./peek.ts";
+import { readHeader, TlvHeader } from "./tlv.ts";
 
 /** Event names by category tag then event tag, ECMA-285 names as in MonitorFilter (§8.1, §8.3). */
 const EVENT_NAMES: readonly (readonly string[])[] = [

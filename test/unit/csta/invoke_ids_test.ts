@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InvokeIdAllocator, MAX_INVOKE_ID } from "../../../src/pbx/invoke_ids.ts";
+import { InvokeIdAllocator, MAX_INVOKE_ID } from "../../../src/csta/invoke_ids.ts";
 
 Deno.test("invoke IDs run 1..32767 and wrap around to 1", () => {
   const ids = new InvokeIdAllocator();

@@ -41,23 +41,146 @@ export interface ForwardedInvoke {
   opcode: number;
 }
 
+/** What a session has done, for status. */
+export interface SessionCounters {
+  requests: number;
+  eventsSent: number;
+  eventsFiltered: number;
+  rejected: number;
+  malformed: number;
+}
+
+/**
+ * One attached application. Its state changes only through these methods, so the Switchboard's parts
+ * (dispatcher, monitors, exclusive services) cannot leave it half-updated.
+ */
 export class Session {
   readonly connectedAt = new Date().toISOString();
-  readonly subscriptions = new Set<Subscription>();
+  #subscriptions = new Set<Subscription>();
   /** Session-side invoke ID -> the PBX invoke it stands for. */
-  readonly forwardedInvokes = new Map<number, ForwardedInvoke>();
-  requestsInFlight = 0;
+  #forwardedInvokes = new Map<number, ForwardedInvoke>();
+  #requestsInFlight = 0;
   #nextInvokeId = 1;
-  counters = { requests: 0, eventsSent: 0, eventsFiltered: 0, rejected: 0, malformed: 0 };
+  #counters: SessionCounters = { requests: 0, eventsSent: 0, eventsFiltered: 0, rejected: 0, malformed: 0 };
   /** Malformed frames in a row; reset by any good frame. */
-  consecutiveMalformed = 0;
-  closed = false;
+  #consecutiveMalformed = 0;
+  #closed = false;
 
   constructor(readonly id: number, readonly info: SessionInfo, readonly port: SessionPort) {}
 
   /** The licence holder ID of this session in the seat pool. */
   get holderId(): string {
     return `session:${this.id}`;
+  }
+
+  /** Detached: nothing more is delivered to it or taken from it. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Marks the session detached; false when it already was. */
+  markClosed(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    return true;
+  }
+
+  // ---- monitor subscriptions ----
+
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** A copy of the subscriptions, safe to iterate while they change. */
+  subscriptions(): Subscription[] {
+    return [...this.#subscriptions];
+  }
+
+  addSubscription(subscription: Subscription): void {
+    this.#subscriptions.add(subscription);
+  }
+
+  removeSubscription(subscription: Subscription): void {
+    this.#subscriptions.delete(subscription);
+  }
+
+  /** Whether any subscription of this session is on the monitor of `deviceKey` (it then keeps its seat). */
+  holdsDevice(deviceKey: string): boolean {
+    for (const subscription of this.#subscriptions) {
+      if (subscription.monitor.key === deviceKey) return true;
+    }
+    return false;
+  }
+
+  // ---- PBX invokes passed to the application, which owes their answer ----
+
+  /** Remembers a PBX invoke passed on under `invokeId` of this session, until the application answers. */
+  rememberForwarded(invokeId: number, forwarded: ForwardedInvoke): void {
+    this.#forwardedInvokes.set(invokeId, forwarded);
+  }
+
+  /** The PBX invoke an application's answer belongs to, forgotten as it is taken. */
+  takeForwarded(invokeId: number): ForwardedInvoke | undefined {
+    const forwarded = this.#forwardedInvokes.get(invokeId);
+    this.#forwardedInvokes.delete(invokeId);
+    return forwarded;
+  }
+
+  /** Every PBX invoke still owed an answer, forgotten as they are taken (detach, link loss). */
+  takeAllForwarded(): ForwardedInvoke[] {
+    const all = [...this.#forwardedInvokes.values()];
+    this.#forwardedInvokes.clear();
+    return all;
+  }
+
+  // ---- requests at the PBX ----
+
+  get requestsInFlight(): number {
+    return this.#requestsInFlight;
+  }
+
+  /** Counts a request towards the PBX in, or refuses it (counted as rejected) at `limit` in flight. */
+  beginRequest(limit: number): boolean {
+    if (this.#requestsInFlight >= limit) {
+      this.#counters.rejected++;
+      return false;
+    }
+    this.#requestsInFlight++;
+    return true;
+  }
+
+  endRequest(): void {
+    this.#requestsInFlight--;
+  }
+
+  // ---- counters ----
+
+  /** A frame that could not be read; returns how many came in a row. */
+  countMalformed(): number {
+    this.#counters.malformed++;
+    return ++this.#consecutiveMalformed;
+  }
+
+  /** A frame that could be read ends a run of malformed ones. */
+  countReadable(): void {
+    this.#consecutiveMalformed = 0;
+  }
+
+  countRequest(): void {
+    this.#counters.requests++;
+  }
+
+  countEventSent(): void {
+    this.#counters.eventsSent++;
+  }
+
+  countEventFiltered(): void {
+    this.#counters.eventsFiltered++;
+  }
+
+  /** A copy of the counters, for status. */
+  counters(): SessionCounters {
+    return { ...this.#counters };
   }
 
   /** Queues an event copy for the peer, copied out at once (see {@link SessionPort.deliverFrom}). */

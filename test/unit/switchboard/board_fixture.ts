@@ -1,0 +1,127 @@
+// The Switchboard with no socket: a PBX stand-in that records requests and lets a test answer them, an
+// application port that records deliveries, and the APDUs the Switchboard tests send.
+
+import assert from "node:assert/strict";
+import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
+import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
+import { decodeApdu } from "../../../src/csta/apdu.ts";
+import { encodeInvoke, encodeReturnResult, NO_DATA, type RoseApdu } from "../../../src/csta/rose.ts";
+import { Opcode } from "../../../src/csta/opcodes.ts";
+import type { SeatPool } from "../../../src/licensing/seat_pool.ts";
+import { Logger } from "../../../src/log/logger.ts";
+import type { RequestOptions, Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
+import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
+import type { Session, SessionPort } from "../../../src/switchboard/session.ts";
+import { Switchboard } from "../../../src/switchboard/switchboard.ts";
+
+export const hex = (text: string) =>
+  Uint8Array.from(text.replace(/\s+/g, "").match(/../g)!, (b) => parseInt(b, 16));
+
+/** A PBX stand-in: records what the Switchboard sends and lets the test answer. */
+export class FakePbx implements Upstream {
+  ready = true;
+  requests: { apdu: Uint8Array; resolve: (o: UpstreamOutcome) => void; options?: RequestOptions }[] = [];
+  sent: Uint8Array[] = [];
+  #nextId = 100;
+  request(invoke: Uint8Array, options?: RequestOptions): Promise<UpstreamOutcome> {
+    if (!this.ready) return Promise.resolve({ kind: "linkDown" });
+    return new Promise((resolve) => this.requests.push({ apdu: invoke, resolve, options }));
+  }
+  send(apdu: Uint8Array): boolean {
+    this.sent.push(apdu);
+    return true;
+  }
+  /** Answers the oldest open request with a ReturnResult built from `value` (or noData). */
+  answer(index: number, value?: Uint8Array): void {
+    const request = this.requests[index];
+    const opcode = (peekApdu(request.apdu) as { opcode: number }).opcode;
+    const id = this.#nextId++;
+    const apdu = encodeReturnResult(id, { opcode, value: value ?? NO_DATA });
+    // As the link does: the answer handler runs when the frame is read, the promise settles later.
+    request.options?.onAnswer?.(apdu, peekApdu(apdu) as ApduPeek);
+    request.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
+  }
+  opcodes(): number[] {
+    return this.requests.map((r) => (peekApdu(r.apdu) as { opcode: number }).opcode);
+  }
+}
+
+export class FakePort implements SessionPort {
+  delivered: Uint8Array[] = [];
+  closedWith?: string;
+  deliver(apdu: Uint8Array): void {
+    this.delivered.push(apdu);
+  }
+  close(reason: string): void {
+    this.closedWith = reason;
+  }
+  queuedBytes(): number {
+    return 0;
+  }
+  decoded(): RoseApdu[] {
+    return this.delivered.map((d) => decodeApdu(d) as RoseApdu);
+  }
+  take() {
+    const out = this.decoded();
+    this.delivered = [];
+    return out;
+  }
+}
+
+export const flush = () => new Promise((r) => setTimeout(r, 0));
+
+export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory } = {}) {
+  const pbx = new FakePbx();
+  const logged: string[] = [];
+  const board = new Switchboard({
+    upstream: pbx,
+    log: new Logger("test", { sink: (line) => logged.push(line) }),
+    directory: options.directory ?? new DeviceDirectory(),
+    limits: () => ({
+      ctiApplications: 1000,
+      requestsInFlightPerApplication: 4,
+      malformedFramesBeforeClose: 5,
+    }),
+    seats: options.seats,
+  });
+  const connect = (name: string) => {
+    const port = new FakePort();
+    const session = board.attach(
+      { transport: "tcp", remote: name, seatKind: "application" },
+      port,
+    ) as Session;
+    return { session, port, send: (apdu: Uint8Array) => board.fromApplication(session, apdu) };
+  };
+  const warnings = () => logged.filter((line) => line.includes(`"level":"warn"`));
+  return { pbx, board, connect, warnings };
+}
+
+export const deviceByNumber = (digits: string) =>
+  constructed(0x30, [tlv(0x80, new TextEncoder().encode(digits))]);
+export const deviceByDeviceNumber = (n: number) =>
+  constructed(0x30, [tlv(0x81, Uint8Array.of(n >> 8, n & 0xff))]);
+export const monitorStart = (id: number, device: Uint8Array, filter?: Uint8Array) =>
+  encodeInvoke(id, Opcode.monitorStart, constructed(0x30, filter ? [device, filter] : [device]));
+export const monitorStop = (id: number, xref: Uint8Array) =>
+  encodeInvoke(id, Opcode.monitorStop, constructed(0x30, [tlv(0x55, xref)]));
+export const pbxXrefResult = (xref: Uint8Array) => constructed(0x30, [tlv(0x55, xref)]);
+
+/** §14.6: Delivered at 201 under PBX crossRef 00000001, with a KME-style trailing private element. */
+export const delivered = (invokeId: number, xref: Uint8Array) =>
+  encodeInvoke(
+    invokeId,
+    Opcode.cSTAEventReport,
+    constructed(0x30, [
+      tlv(0x55, xref),
+      hex(
+        "A0 3F A4 3D 6B 0F 30 0D 80 02 00 11 A1 07 30 05 80 03 32 30 31 63 07 30 05 80 03 32 30 31 61 0E 30 0C 80 0A 30 33 30 31 32 33 34 35 36 37 62 07 30 05 80 03 32 30 31 64 02 87 00 4E 01 02 0A 01 16",
+      ),
+    ]),
+  );
+
+export function crossRefOf(answer: ReturnType<typeof decodeApdu>): Uint8Array {
+  assert.equal(answer.kind, "returnResult");
+  const value = (answer as { result?: { value?: { bytes: Uint8Array } } }).result!.value!.bytes;
+  const peek = peekApdu(encodeReturnResult(1, { opcode: Opcode.monitorStart, value }));
+  return (peek as { crossRef: { id: Uint8Array } }).crossRef.id.slice();
+}

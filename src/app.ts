@@ -55,6 +55,14 @@ import { Switchboard } from "./switchboard/switchboard.ts";
 import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
 import { writeFileAtomic } from "./fs/atomic_file.ts";
+import { LineDirectory } from "./calls/line_directory.ts";
+import { createLineApi } from "./http/api/line_api.ts";
+import { lineCaller } from "./http/api/line_api_rights.ts";
+import { LineEventHub } from "./http/api/line_events_socket.ts";
+import { TokenLineScopes } from "./http/auth/token_line_scopes.ts";
+import { LineApiService } from "./line_api/line_api_service.ts";
+import { LineOperations } from "./line_api/line_operations.ts";
+import { LinePartners } from "./line_api/line_partners.ts";
 
 export const version: string = denoJson.version;
 
@@ -99,6 +107,8 @@ export class App {
   readonly integrations: IntegrationFeed;
   readonly mqtt: MqttPublisher;
   readonly webhooks: WebhookDispatcher;
+  /** The line API: lines opened over HTTP and WebSocket. */
+  readonly lineApi: LineApiService;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -315,6 +325,35 @@ export class App {
       userAgent: `cstabox/${version}`,
     });
     this.registry.add(this.webhooks, { dependsOn: ["store"] });
+    // ---- the line API ------------------------------------------------------------------------------
+    // Another in-process session: its monitors take licence seats of kind `line`, shared per device with
+    // CSTA applications.
+    const partners = new LinePartners(database);
+    const lineApi = new LineApiService({
+      switchboard,
+      line: (number) => lines.get(number),
+      partnerOf: (line) => partners.get(line.number),
+      directory: () => new LineDirectory(lines.list(), (number) => numbering.isInternal(number)),
+      numbering: { rules, plan: numbering },
+      settings: () => current().lineApi,
+      lastSeatRefusal: () => licensing.licenceStatus().lastRefusal,
+      log: log.child("line-api"),
+    });
+    this.lineApi = lineApi;
+    this.registry.add(lineApi, { dependsOn: ["store", "licensing"] });
+    const lineOperations = new LineOperations(lineApi, { rules, plan: numbering });
+    const tokenScopes = new TokenLineScopes(database);
+    const caller = lineCaller(tokenScopes);
+    const eventHub = new LineEventHub({
+      service: lineApi,
+      caller,
+      limits: () => ({
+        maxQueuedBytes: current().limits.outboundQueueBytes,
+        drainTimeoutMs: current().limits.drainTimeoutSeconds * 1000,
+        maxSockets: current().lineApi.eventSockets,
+      }),
+      log: log.child("line-events"),
+    });
 
     // ---- web ----------------------------------------------------------------------------------------
     // One of each for both ports: failed web logins per address, the event-rate history, backup/restore.
@@ -379,7 +418,10 @@ export class App {
             path: "webhooks",
             app: createWebhooksApi({ repository: webhookRepository, dispatcher: this.webhooks }),
           },
+          { path: "", app: createLineApi({ service: lineApi, operations: lineOperations, caller }) },
+          { path: "events", app: eventHub.routes(closing) },
         ],
+        tokenScopes,
       });
     this.registry.add(
       new HttpService({

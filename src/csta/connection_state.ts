@@ -46,3 +46,25 @@ export const callState = choice("CallState", {
   unknown: implicit(2, nullValue),
 });
 export type CallState = Infer<typeof callState>;
+
+/**
+ * The snapshot device's own connection state and the other connections' states of a SnapshotDevice entry:
+ * a compound CallState lists the snapshot device first; a SimpleCallState packs two states as hex digits,
+ * the low one read as the device's own (callEstablishedHeld 0x34: the device holds). Which form Panasonic
+ * sends is not known [?]; the simulator sends compound states.
+ */
+export function snapshotConnectionStates(
+  state: CallState,
+): { own?: LocalConnectionStateName; others: LocalConnectionStateName[] } {
+  const name = (value: LocalConnectionStateValue) =>
+    typeof value === "number" ? LocalConnectionState.nameOf(value) : value;
+  if (state.kind === "compoundCallState") {
+    const [own, ...others] = state.value.map(name);
+    return { own, others: others.filter((s): s is LocalConnectionStateName => s !== undefined) };
+  }
+  if (state.kind !== "simpleCallState") return { others: [] };
+  const value = typeof state.value === "number" ? state.value : SimpleCallState.toNumber(state.value);
+  const own = LocalConnectionState.nameOf(value & 0x0f);
+  const other = LocalConnectionState.nameOf(value >> 4);
+  return { own, others: other === undefined ? [] : [other] };
+}

@@ -85,13 +85,14 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
     }
 
     if (scheme === "bearer ") {
-      const user = options.tokens && (await options.tokens.verify(header.slice(7).trim()));
-      if (!user) {
+      const token = options.tokens && (await options.tokens.identify(header.slice(7).trim()));
+      if (!token) {
         options.throttle?.recordFailure(address);
         return unauthorized(c, "unknown or revoked API token", true);
       }
-      c.set("user", user);
+      c.set("user", token.user);
       c.set("authMethod", "token");
+      c.set("token", { id: token.id, name: token.name });
       return next();
     }
 

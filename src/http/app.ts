@@ -18,6 +18,8 @@ import { createSettingsApi } from "./api/settings_api.ts";
 import { createSystemApi } from "./api/system_api.ts";
 import { mountAssets } from "./assets.ts";
 import { ApiTokens } from "./auth/api_tokens.ts";
+import type { TokenLineScopes } from "./auth/token_line_scopes.ts";
+import { scopedTokenGate } from "./api/line_api_rights.ts";
 import { mountLoginRoutes } from "./auth/login_routes.tsx";
 import { pageGuard } from "./auth/page_guard.ts";
 import { SessionStore } from "./auth/session_store.ts";
@@ -48,6 +50,8 @@ export interface HttpAppOptions {
   closing?: AbortSignal;
   /** Largest backup a restore accepts, in bytes (default 256 MiB). */
   maxRestoreBytes?: number;
+  /** Line scopes of API tokens: a token with one is kept to the line API. */
+  tokenScopes?: TokenLineScopes;
 }
 
 /** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
@@ -150,6 +154,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   const api = new Hono<HttpEnv>();
   api.use("*", apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle }));
   api.use("*", limitBody((c) => maxBodyBytes(c.req.path)));
+  if (options.tokenScopes) api.use("*", scopedTokenGate(options.tokenScopes));
   api.route("/", routes);
   app.route("/api", api);
 

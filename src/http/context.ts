@@ -20,7 +20,13 @@ export type AuthMethod = "session" | "basic" | "token";
 
 export type HttpEnv = {
   Bindings: RequestEnv;
-  Variables: { user?: string; authMethod?: AuthMethod; session?: WebSession };
+  Variables: {
+    user?: string;
+    authMethod?: AuthMethod;
+    session?: WebSession;
+    /** The API token a request authenticated with (`authMethod` token). */
+    token?: { id: string; name: string };
+  };
 };
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */

@@ -131,6 +131,24 @@ export const limitsSchema = z.object({
   ),
 }).strict();
 
+export const lineApiSchema = z.object({
+  leaseSeconds: z.number().int().min(5).max(86400).default(120).describe(
+    "an open line closes this long after its client last renewed it, unless an event WebSocket holds it",
+  ),
+  snapshotSeconds: z.number().int().min(0).max(86400).default(300).describe(
+    "snapshot for active calls: a SnapshotDevice of each open line at this interval removes calls the PBX no longer has (0 = off)",
+  ),
+  monitorRetrySeconds: z.number().int().min(1).max(3600).default(30).describe(
+    "retry MonitorStart: an open line whose monitor the PBX refused or stopped is tried again at this interval",
+  ),
+  linesPerClient: z.number().int().min(1).max(10000).default(1000).describe(
+    "lines one API client (token, web session, user) may hold open",
+  ),
+  eventSockets: z.number().int().min(1).max(10000).default(500).describe(
+    "event WebSockets (/api/events) open at once",
+  ),
+}).strict();
+
 export const licensingSchema = z.object({
   expiryWarningDays: z.number().int().min(1).max(365).default(14).describe(
     "warn this many days before the trial or a licence key expires",
@@ -152,6 +170,7 @@ export const settingsSchema = z.object({
   smdr: smdrSchema.prefault({}).describe("real-time SMDR call records"),
   web: webSchema.prefault({}).describe("the web UI and JSON API"),
   limits: limitsSchema.prefault({}).describe("limits that protect the appliance and the PBX"),
+  lineApi: lineApiSchema.prefault({}).describe("the line API: lines opened over HTTP and WebSocket"),
   licensing: licensingSchema.prefault({}).describe("licences"),
   log: logSchema.prefault({}).describe("logging"),
   mqtt: mqttSchema.prefault({}).describe("call events, records, SMDR lines and link state to an MQTT broker"),

@@ -8,6 +8,7 @@ import { cstaUsersMigration } from "./migrations/0004_csta_users.ts";
 import { smdrMigration } from "./migrations/0005_smdr.ts";
 import { webSessionsMigration } from "./migrations/0006_web_sessions.ts";
 import { integrationsMigration } from "./migrations/0007_integrations.ts";
+import { lineApiMigration } from "./migrations/0008_line_api.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   smdrMigration,
   webSessionsMigration,
   integrationsMigration,
+  lineApiMigration,
 ];

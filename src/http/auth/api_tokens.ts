@@ -59,19 +59,24 @@ export class ApiTokens {
 
   /** The user a presented token acts as, or undefined; records when it was last used. */
   async verify(token: string): Promise<string | undefined> {
+    return (await this.identify(token))?.user;
+  }
+
+  /** The presented token (id, name) and the user it acts as, or undefined; records when it was used. */
+  async identify(token: string): Promise<{ id: string; name: string; user: string } | undefined> {
     if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return undefined;
     const hash = await sha256Hex(token);
-    const row = this.database().prepare("SELECT id, user_name FROM api_token WHERE token_hash = ?").get(
+    const row = this.database().prepare("SELECT id, name, user_name FROM api_token WHERE token_hash = ?").get(
       hash,
     ) as
-      | { id: string; user_name: string }
+      | { id: string; name: string; user_name: string }
       | undefined;
     if (!row) return undefined;
     this.database().prepare("UPDATE api_token SET last_used_at = ? WHERE id = ?").run(
       new Date(this.now()).toISOString(),
       row.id,
     );
-    return row.user_name;
+    return { id: row.id, name: row.name, user: row.user_name };
   }
 
   list(): ApiTokenInfo[] {

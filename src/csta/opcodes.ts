@@ -83,3 +83,21 @@ export const UNANSWERED_OPCODES: ReadonlySet<number> = new Set([
   Opcode.systemRegisterAbort,
   Opcode.switchingFunctionDevices,
 ]);
+
+/**
+ * Operations only the switching function invokes (§6 direction SF→CF [C-std]): an application that sends
+ * one is answered with Reject invoke/unrecognizedOperation, since the switch offers no such operation to
+ * invoke (X.880: an opcode outside the invokable set). EventReport, SwitchingFunctionDevices, the
+ * SystemRegisterAbort / SwitchingFunctionCapabilitiesChanged / SwitchingFunctionDevicesChanged
+ * notifications, and the CDR notification and report. SystemStatus (211), Escape (51), MonitorStop (73),
+ * RequestSystemStatus (210) and StopCDRTransmission (364) go both ways and are not listed.
+ */
+export const SWITCH_ONLY_OPCODES: ReadonlySet<number> = new Set([
+  Opcode.cSTAEventReport,
+  Opcode.switchingFunctionDevices,
+  Opcode.systemRegisterAbort,
+  Opcode.swFunctionCapsChanged,
+  Opcode.swFunctionDevicesChanged,
+  Opcode.cDRNotification,
+  Opcode.cDRReport,
+]);

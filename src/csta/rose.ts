@@ -12,8 +12,9 @@ import {
   namedInteger,
   wrapDecode,
 } from "./codec.ts";
-import { CstaEncodeError } from "./decode_error.ts";
+import { CstaDecodeError, CstaEncodeError } from "./decode_error.ts";
 import { namedValues } from "./named_values.ts";
+import { readHeader, readSmallInteger, scanTlv, TlvHeader } from "./tlv.ts";
 import { UNIVERSAL_FAILURE_ERRCODE, type UniversalFailure, universalFailure } from "./universal_failure.ts";
 
 /** Identifier octets of the four ROSE APDUs. §3 [C-std] */
@@ -331,6 +332,48 @@ export function encodeRose(apdu: RoseApdu): Uint8Array {
     default:
       throw new CstaEncodeError("ROSE APDU", `unknown kind ${(apdu as { kind: string }).kind}`);
   }
+}
+
+const unreadableHeader = new TlvHeader();
+const unreadableChild = new TlvHeader();
+
+/**
+ * The Reject for an APDU the peek could not read (X.880 GeneralProblem, X.219 gives the meanings [C-std]):
+ * `unrecognizedPDU` when its first octet names none of the four ROSE APDUs; `badlyStructuredPDU` when its
+ * BER is broken (a length past the end, bytes after the APDU); `mistypedPDU` when the BER is sound but the
+ * ROSE structure is not (an element missing, extra or of the wrong type). The invoke ID is the APDU's own
+ * when its first element is a readable INTEGER, else NULL (`05 00`).
+ */
+export function rejectForUnreadable(apdu: Uint8Array): RejectApdu {
+  const first = apdu[0];
+  const rose = first === RoseTag.invoke || first === RoseTag.returnResult || first === RoseTag.returnError ||
+    first === RoseTag.reject;
+  if (!rose) {
+    return { kind: "reject", invokeId: null, problem: { kind: "general", value: "unrecognizedPDU" } };
+  }
+  const wellFormed =
+    !(readHeader(apdu, 0, apdu.length, unreadableHeader, "APDU") instanceof CstaDecodeError) &&
+    !unreadableHeader.indefinite && unreadableHeader.end === apdu.length &&
+    !(scanTlv(apdu) instanceof CstaDecodeError);
+  return {
+    kind: "reject",
+    invokeId: readableInvokeId(apdu),
+    problem: { kind: "general", value: wellFormed ? "mistypedPDU" : "badlyStructuredPDU" },
+  };
+}
+
+/** The INTEGER that opens a ROSE APDU's contents, when it is whole, whatever follows or is missing after it. */
+function readableInvokeId(apdu: Uint8Array): number | null {
+  // The APDU's own length may run past the frame (a cut-off APDU); its first element can still be whole.
+  if (readHeader(apdu, 0, Number.MAX_SAFE_INTEGER, unreadableHeader, "APDU") instanceof CstaDecodeError) {
+    return null;
+  }
+  const limit = unreadableHeader.indefinite ? apdu.length : Math.min(unreadableHeader.end, apdu.length);
+  const at = unreadableHeader.contentStart;
+  if (readHeader(apdu, at, limit, unreadableChild, "invokeId") instanceof CstaDecodeError) return null;
+  if (unreadableChild.firstByte !== 0x02) return null;
+  const id = readSmallInteger(apdu, unreadableChild.contentStart, unreadableChild.length, "invokeId");
+  return typeof id === "number" ? id : null;
 }
 
 /** Wraps bytes in a {@link RawValue} at offset 0, for building APDU values by hand. */

@@ -9,6 +9,7 @@ import {
   encodeReturnError,
   encodeReturnResult,
   NO_DATA,
+  rejectForUnreadable,
 } from "../../../src/csta/rose.ts";
 import {
   bytesHex,
@@ -200,4 +201,26 @@ Deno.test("encode then decode is the identity for generated ROSE APDUs", () => {
       },
     ),
   );
+});
+
+Deno.test("rejectForUnreadable names the X.880 general problem and keeps a readable invoke ID", () => {
+  const cases: [string, number | null, string][] = [
+    ["30 03 02 01 05", null, "unrecognizedPDU"], // a SEQUENCE is no ROSE APDU
+    ["A5 03 02 01 05", null, "unrecognizedPDU"], // [5] is not one of the four
+    ["A1 06 02 01 05 02 01 0A FF", 5, "badlyStructuredPDU"], // a byte after the APDU
+    ["A1 10 02 01 05 02 01", 5, "badlyStructuredPDU"], // the APDU's length runs past the frame
+    ["A1 08 02 01 05 02 01 0A 04 05", 5, "badlyStructuredPDU"], // an element cut short inside
+    ["A1 09 02 01 05 02 01 0A 05 00 05", 5, "badlyStructuredPDU"],
+    ["A1 03 02 01 07", 7, "mistypedPDU"], // sound BER, the opcode missing
+    ["A2 08 02 02 01 00 04 02 00 00", 256, "mistypedPDU"], // ReturnResult whose result is no SEQUENCE
+    ["A1 06 04 01 05 02 01 0A", null, "mistypedPDU"], // sound BER, an OCTET STRING where the ID belongs
+    ["A1 05 02 07", null, "badlyStructuredPDU"], // the garbage frames of the listener test
+  ];
+  for (const [hex, invokeId, problem] of cases) {
+    assert.deepEqual(
+      rejectForUnreadable(hexBytes(hex)),
+      { kind: "reject", invokeId, problem: { kind: "general", value: problem } },
+      hex,
+    );
+  }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Opcode, opcodeName, UNANSWERED_OPCODES } from "../../../src/csta/opcodes.ts";
+import { Opcode, opcodeName, SWITCH_ONLY_OPCODES, UNANSWERED_OPCODES } from "../../../src/csta/opcodes.ts";
 
 Deno.test("operation codes carry their §6 numbers and names look up both ways", () => {
   assert.equal(Opcode.monitorStart, 71);
@@ -19,4 +19,11 @@ Deno.test("the §6 table has 51 distinct codes", () => {
 
 Deno.test("EventReport, SystemRegisterAbort and SwitchingFunctionDevices are never answered", () => {
   assert.deepEqual([...UNANSWERED_OPCODES].sort((a, b) => a - b), [21, 205, 208]);
+});
+
+Deno.test("the switch-only operations are the §6 SF→CF rows; SystemStatus and the two-way ones are not", () => {
+  assert.deepEqual([...SWITCH_ONLY_OPCODES].sort((a, b) => a - b), [21, 205, 208, 212, 213, 360, 361]);
+  for (const both of [Opcode.systemStatus, Opcode.escape, Opcode.monitorStop, Opcode.stopCDRTransmission]) {
+    assert.equal(SWITCH_ONLY_OPCODES.has(both), false, opcodeName(both));
+  }
 });

@@ -4,7 +4,7 @@ import { defaultSettings } from "../../../src/settings/schema.ts";
 import { parseRecord } from "../../../src/smdr/record.ts";
 import type { SmdrEvent } from "../../../src/smdr/smdr_event.ts";
 import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.ts";
-import { openTempStore } from "../../unit/smdr/temp_store.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 import { waitUntil } from "../../support/wait_until.ts";
 import { connectCollector, type LocalCollector, withTimeout } from "./collectors.ts";
 
@@ -24,7 +24,7 @@ const base: SmdrEvent = {
 const serialOf = (line: string) => Number(parseRecord(line).callId.slice(14));
 
 async function localService(extra: Partial<SmdrSettings>, options: { queueBytes?: number } = {}) {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const logLines: string[] = [];
   const settings: SmdrSettings = {
     ...defaultSettings().smdr,
@@ -217,7 +217,7 @@ Deno.test("reconfigure moves the listener to a new port and drops collectors the
 Deno.test("a taken local port fails the start with the reason, and records made meanwhile are kept", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (taken.addr as Deno.NetAddr).port;
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const settings: SmdrSettings = {
     ...defaultSettings().smdr,
     bind: "127.0.0.1",

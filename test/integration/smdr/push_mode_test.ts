@@ -4,7 +4,7 @@ import { defaultSettings } from "../../../src/settings/schema.ts";
 import { parseRecord } from "../../../src/smdr/record.ts";
 import type { SmdrEvent } from "../../../src/smdr/smdr_event.ts";
 import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.ts";
-import { openTempStore } from "../../unit/smdr/temp_store.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 import { waitUntil } from "../../support/wait_until.ts";
 import { PushCollector } from "./collectors.ts";
 
@@ -22,8 +22,8 @@ const base: SmdrEvent = {
 const serialOf = (line: string) => line === "" ? 0 : Number(parseRecord(line).callId.slice(14));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function pushService(collectorPort: number, storeDir?: Awaited<ReturnType<typeof openTempStore>>) {
-  const store = storeDir ?? await openTempStore();
+async function pushService(collectorPort: number, storeDir?: Awaited<ReturnType<typeof openTempDatabase>>) {
+  const store = storeDir ?? await openTempDatabase();
   const settings: SmdrSettings = {
     ...defaultSettings().smdr,
     localEnabled: false,

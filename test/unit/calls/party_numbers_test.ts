@@ -7,7 +7,7 @@ import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
 import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
 import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
 import { BERLIN } from "../../fixtures/berlin_location.ts";
-import { openTempDatabase, type TempDatabase } from "../lines/temp_database.ts";
+import { openTempDatabase, type TempDatabase } from "../../support/temp_database.ts";
 
 /** The numbering of a Berlin PBX (+49 30 12345-1xx, outside line 0) over a real store. */
 async function berlin(): Promise<

@@ -3,7 +3,7 @@ import { ManualClock } from "../../../src/clock.ts";
 import { LicenceRepository } from "../../../src/licensing/licence_repository.ts";
 import { Licensing, type LicensingLog } from "../../../src/licensing/licensing.ts";
 import { DAY_MS } from "../../../src/licensing/trial.ts";
-import { openTempDatabase, type TempDatabase } from "../lines/temp_database.ts";
+import { openTempDatabase, type TempDatabase } from "../../support/temp_database.ts";
 import { otherKeys, testKeys, testLicence } from "./test_keys.ts";
 
 const FIRST_START = Date.UTC(2026, 0, 1, 8);
@@ -23,7 +23,7 @@ async function setup(): Promise<Setup> {
   const log: LicensingLog = { warn: (message) => warnings.push(message) };
   const make = async (publicKey = testKeys.publicKey) => {
     const licensing = new Licensing({
-      repository: new LicenceRepository(temp.reopen()),
+      repository: new LicenceRepository(temp.another()),
       publicKey,
       clock,
       log,

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { importLineText } from "../../../src/lines/line_import.ts";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { formatLineText } from "../../../src/lines/line_text.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 Deno.test("an import with one bad row reports that row and changes nothing", async () => {
   const temp = await openTempDatabase();
@@ -69,7 +69,7 @@ Deno.test("export then import into an empty store then export again is identity 
   const temp = await openTempDatabase();
   try {
     const source = new LineRepository(() => temp.db);
-    const target = new LineRepository(temp.reopen());
+    const target = new LineRepository(temp.another());
     const name = fc.string({ unit: fc.constantFrom(..."abc äöü-,#'1 "), maxLength: 64 }).map((s) => s.trim());
     fc.assert(
       fc.property(

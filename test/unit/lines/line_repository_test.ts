@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { LineValueError } from "../../../src/lines/line.ts";
 import { LineRepository, LineStoreError } from "../../../src/lines/line_repository.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 Deno.test("a created line is read back with its defaults and survives reopening the store", async () => {
   const temp = await openTempDatabase();
   try {
     new LineRepository(() => temp.db).create({ number: "101", name: "Reception", deviceNumber: 65 });
-    const reopened = new LineRepository(temp.reopen());
+    const reopened = new LineRepository(temp.another());
     assert.deepEqual(reopened.get("101"), {
       number: "101",
       name: "Reception",

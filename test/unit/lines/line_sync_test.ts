@@ -8,7 +8,7 @@ import {
   planHasChanges,
   planLineSync,
 } from "../../../src/lines/line_sync.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 const line = (number: string, fields: Partial<Line> = {}): Line => ({
   number,

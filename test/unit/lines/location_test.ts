@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_LOCATION, locationSchema } from "../../../src/lines/location.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 const berlin = {
   countryCode: "49",
@@ -29,7 +29,7 @@ Deno.test("a saved location and saved ranges survive reopening the store", async
   try {
     new LocationRepository(() => temp.db).saveLocation({ ...berlin, areaCode: " 30 " });
     new LocationRepository(() => temp.db).saveExtensionRanges("100-199;200-249");
-    const reopened = new LocationRepository(temp.reopen());
+    const reopened = new LocationRepository(temp.another());
     assert.deepEqual(reopened.location(), berlin);
     assert.equal(reopened.extensionRangesText(), "100-199, 200-249");
   } finally {

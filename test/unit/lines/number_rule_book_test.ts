@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
 import { NumberRuleError } from "../../../src/lines/number_rule.ts";
 import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 Deno.test("saved lists are kept apart, survive reopening and are applied in their order", async () => {
   const temp = await openTempDatabase();
@@ -13,7 +13,7 @@ Deno.test("saved lists are kept apart, survive reopening and are applied in thei
       { pattern: "^[0-9][0-9][0-9]$", regex: true, replacement: "" },
       { pattern: "110", regex: false, replacement: "0110" },
     ]);
-    const reopened = new NumberRuleBook(new NumberRuleRepository(temp.reopen()));
+    const reopened = new NumberRuleBook(new NumberRuleRepository(temp.another()));
     assert.deepEqual(reopened.rules("incoming"), [{ pattern: "^0(.*)", regex: true, replacement: "\\1" }]);
     assert.deepEqual(reopened.rules("outgoing"), []);
     assert.equal(reopened.apply("incoming", "0301"), "301");
@@ -41,7 +41,7 @@ Deno.test("a list with a bad rule is refused and the list in force stays, in mem
     assert.equal(book.apply("outgoing", "0301"), "301");
     assert.equal(book.apply("outgoing", "9301"), "9301");
     assert.deepEqual(
-      new NumberRuleBook(new NumberRuleRepository(temp.reopen())).rules("outgoing"),
+      new NumberRuleBook(new NumberRuleRepository(temp.another())).rules("outgoing"),
       book.rules("outgoing"),
     );
   } finally {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
 import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 Deno.test("the numbering plan reads location, ranges and lines from the store as they are now", async () => {
   const temp = await openTempDatabase();

@@ -4,7 +4,7 @@ import { LineRepository } from "../../../src/lines/line_repository.ts";
 import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
 import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 const offered: OfferedDevice[] = [
   { number: "101", deviceNumber: 1, kind: "extension", name: "Reception" },

@@ -4,7 +4,7 @@ import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
 import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
 import { DevicePlan } from "../../../src/sim/device_plan.ts";
-import { openTempDatabase } from "./temp_database.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 /** The simulator's devices as the PBX link will offer them. */
 function offeredBy(plan: DevicePlan): OfferedDevice[] {

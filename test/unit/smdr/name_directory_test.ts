@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { NameDirectory } from "../../../src/smdr/name_directory.ts";
-import { openTempStore } from "./temp_store.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 Deno.test("contacts: an import replaces the directory and lookups find names by any written form", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const contacts = new NameDirectory("contacts", () => store.db);
   const result = contacts.importCsv("number,name\n+44 161 555 0100,Chris R Mobile\n#31#0301,Hidden Anna\n");
   assert.deepEqual(result, { ok: true, added: 2, changed: 0, unchanged: 0, removed: 0, total: 2 });
@@ -16,7 +16,7 @@ Deno.test("contacts: an import replaces the directory and lookups find names by 
 });
 
 Deno.test("an import with one bad row applies nothing and reports the row", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const contacts = new NameDirectory("contacts", () => store.db);
   contacts.importCsv("0301,Anna\n");
   const result = contacts.importCsv("0302,Ben\n0303\n0304,Cleo\n");
@@ -29,7 +29,7 @@ Deno.test("an import with one bad row applies nothing and reports the row", asyn
 });
 
 Deno.test("merge adds and renames and keeps the rest; replace removes what the file lacks", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const ddi = new NameDirectory("ddiNames", () => store.db);
   ddi.importCsv("ddi,name\n100,Sales\n200,Support\n");
   assert.deepEqual(ddi.importCsv("300,Billing\n200,Help desk\n100,Sales\n", "merge"), {
@@ -52,7 +52,7 @@ Deno.test("merge adds and renames and keeps the rest; replace removes what the f
 });
 
 Deno.test("the export reads back to the same directory, and survives a reopened store", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const contacts = new NameDirectory("contacts", () => store.db);
   contacts.importEntries([{ number: "0301", name: 'Smith, "JJ"' }, { number: "0302", name: "Jörg" }]);
   const exported = contacts.exportCsv();
@@ -66,7 +66,7 @@ Deno.test("the export reads back to the same directory, and survives a reopened 
 });
 
 Deno.test("entries given as values are checked like CSV rows", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const contacts = new NameDirectory("contacts", () => store.db);
   const result = contacts.importEntries([{ number: "0301", name: "A" }, { number: "03 01", name: "B" }]);
   assert.equal(result.ok, false);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { localDay, Outbox } from "../../../src/smdr/outbox.ts";
-import { openTempStore } from "./temp_store.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
 
 const line = (n: number) => `record ${n}`;
 
 Deno.test("appended records get increasing positions and are on disk when append returns", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   const positions = [1, 2, 3].map((n) => outbox.append(line(n)).position);
   assert.deepEqual(positions, [1, 2, 3]);
@@ -21,7 +21,7 @@ Deno.test("appended records get increasing positions and are on disk when append
 });
 
 Deno.test("positions are never reused, even after every record was pruned", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   for (let n = 1; n <= 5; n++) outbox.append(line(n));
   store.db.exec("DELETE FROM smdr_record");
@@ -32,7 +32,7 @@ Deno.test("positions are never reused, even after every record was pruned", asyn
 });
 
 Deno.test("the push backlog is what comes after the acknowledged position, and survives a reopen", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   outbox.append(line(1));
   outbox.setPushCursor(outbox.lastPosition());
@@ -48,7 +48,7 @@ Deno.test("the push backlog is what comes after the acknowledged position, and s
 });
 
 Deno.test("with push mode off there is no backlog to keep", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   for (let n = 1; n <= 30; n++) outbox.append(line(n));
   assert.equal(outbox.pushCursor(), null);
@@ -59,7 +59,7 @@ Deno.test("with push mode off there is no backlog to keep", async () => {
 });
 
 Deno.test("pruning keeps the history and every record the push target has not acknowledged", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   outbox.setPushCursor(0);
   for (let n = 1; n <= 100; n++) outbox.append(line(n));
@@ -73,7 +73,7 @@ Deno.test("pruning keeps the history and every record the push target has not ac
 });
 
 Deno.test("a backlog cap drops the oldest undelivered records and counts them, across restarts", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   outbox.setPushCursor(0);
   for (let n = 1; n <= 25; n++) outbox.append(line(n));
@@ -90,7 +90,7 @@ Deno.test("a backlog cap drops the oldest undelivered records and counts them, a
 });
 
 Deno.test("records are counted per local day and the count outlives the records", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const clock = new ManualClock(new Date(2026, 4, 1, 23, 59, 0).getTime());
   const outbox = new Outbox(() => store.db, clock);
   outbox.append(line(1));

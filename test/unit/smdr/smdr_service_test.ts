@@ -5,14 +5,14 @@ import { defaultSettings } from "../../../src/settings/schema.ts";
 import { parseRecord } from "../../../src/smdr/record.ts";
 import { SmdrService, type SmdrSettings, SmdrSettingsError } from "../../../src/smdr/smdr_service.ts";
 import { collapseSpaces, seedContacts, seedDdiNames, seedScenarios } from "./seed_scenarios.ts";
-import { openTempStore, type TempStore } from "./temp_store.ts";
+import { openTempDatabase, type TempDatabase } from "../../support/temp_database.ts";
 
 /** SMDR without sockets: records are produced and stored, no listener and no push target. */
 function offline(extra: Partial<SmdrSettings> = {}): SmdrSettings {
   return { ...defaultSettings().smdr, localEnabled: false, pushEnabled: false, ...extra };
 }
 
-function setup(store: TempStore, settings: SmdrSettings, options: { rewrite?: boolean } = {}) {
+function setup(store: TempDatabase, settings: SmdrSettings, options: { rewrite?: boolean } = {}) {
   const lines: string[] = [];
   let current = settings;
   const service = new SmdrService({
@@ -31,7 +31,7 @@ function setup(store: TempStore, settings: SmdrSettings, options: { rewrite?: bo
 const event = seedScenarios[0].events[0];
 
 Deno.test("the seed's four scenarios go through the service and its directories to the seed's lines", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline());
   service.contacts.importEntries(seedContacts);
   service.ddiNames.importEntries(seedDdiNames);
@@ -51,7 +51,7 @@ Deno.test("the seed's four scenarios go through the service and its directories 
 });
 
 Deno.test("number rules apply to the external number before the name lookup; a suppressed number is blank", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline(), { rewrite: true });
   service.contacts.importEntries([{ number: "+4479", name: "Ruled Name" }]);
   await service.start();
@@ -68,7 +68,7 @@ Deno.test("number rules apply to the external number before the name lookup; a s
 });
 
 Deno.test("a name the tracker supplies wins over the directory's", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline());
   service.contacts.importEntries(seedContacts);
   await service.start();
@@ -80,7 +80,7 @@ Deno.test("a name the tracker supplies wins over the directory's", async () => {
 });
 
 Deno.test("the padding character setting pads every number field", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline({ paddingCharacter: " " }));
   await service.start();
   const result = service.submit({ ...event, accountCode: "42" });
@@ -94,7 +94,7 @@ Deno.test("the padding character setting pads every number field", async () => {
 });
 
 Deno.test("an invalid event is refused, counted as lost and logged, and nothing is stored", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service, lines } = setup(store, offline());
   await service.start();
   const result = service.submit({ ...event, callSerial: -1 });
@@ -111,7 +111,7 @@ Deno.test("an invalid event is refused, counted as lost and logged, and nothing 
 });
 
 Deno.test("a record that cannot be stored is reported, not thrown at the tracker", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline());
   await service.start();
   store.db.close();
@@ -123,7 +123,7 @@ Deno.test("a record that cannot be stored is reported, not thrown at the tracker
 });
 
 Deno.test("with SMDR off no record is produced and status says so", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline({ enabled: false }));
   await service.start();
   assert.deepEqual(service.submit(event), {
@@ -138,7 +138,7 @@ Deno.test("with SMDR off no record is produced and status says so", async () => 
 });
 
 Deno.test("records submitted while the service restarts are stored and are in the history after it", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline());
   await service.start();
   service.submit(event);
@@ -155,7 +155,7 @@ Deno.test("records submitted while the service restarts are stored and are in th
 });
 
 Deno.test("push mode without a target keeps a backlog, reports why, and a cap drops and counts the oldest", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service, lines } = setup(store, offline({ pushEnabled: true, backlogLimit: 5 }));
   service.submit(event); // before push mode ran: not part of its backlog
   await service.start();
@@ -173,7 +173,7 @@ Deno.test("push mode without a target keeps a backlog, reports why, and a cap dr
 });
 
 Deno.test("turning push mode off clears the backlog; turning it on starts from the newest record", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline({ pushEnabled: true }));
   await service.start();
   for (let i = 0; i < 3; i++) service.submit(event);
@@ -189,7 +189,7 @@ Deno.test("turning push mode off clears the backlog; turning it on starts from t
 });
 
 Deno.test("a settings change with an unusable value is refused and the running settings stay", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline());
   await service.start();
   await assert.rejects(
@@ -205,7 +205,7 @@ Deno.test("a settings change with an unusable value is refused and the running s
 });
 
 Deno.test("the history keeps the newest historySize records and the live tail reads from it", async () => {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const { service } = setup(store, offline({ historySize: 10 }));
   await service.start();
   for (let i = 0; i < 200; i++) service.submit({ ...event, callSerial: i });

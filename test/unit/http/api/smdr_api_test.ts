@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { createSmdrApi } from "../../../src/http/api/smdr_api.ts";
-import type { RequestEnv } from "../../../src/http/context.ts";
-import { Logger } from "../../../src/log/logger.ts";
-import { defaultSettings } from "../../../src/settings/schema.ts";
-import { SmdrService } from "../../../src/smdr/smdr_service.ts";
-import { seedScenarios } from "./seed_scenarios.ts";
-import { openTempStore } from "./temp_store.ts";
+import { createSmdrApi } from "../../../../src/http/api/smdr_api.ts";
+import type { RequestEnv } from "../../../../src/http/context.ts";
+import { Logger } from "../../../../src/log/logger.ts";
+import { defaultSettings } from "../../../../src/settings/schema.ts";
+import { SmdrService } from "../../../../src/smdr/smdr_service.ts";
+import { seedScenarios } from "../../smdr/seed_scenarios.ts";
+import { openTempDatabase } from "../../../support/temp_database.ts";
 
 const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 
 async function setup() {
-  const store = await openTempStore();
+  const store = await openTempDatabase();
   const settings = { ...defaultSettings().smdr, localEnabled: false, pushEnabled: false, historySize: 20 };
   const service = new SmdrService({
     settings: () => settings,

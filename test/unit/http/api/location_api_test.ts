@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../src/http/context.ts";
-import { createLocationApi } from "../../../src/http/api/location_api.ts";
-import { LineRepository } from "../../../src/lines/line_repository.ts";
-import { DEFAULT_LOCATION } from "../../../src/lines/location.ts";
-import { LocationRepository } from "../../../src/lines/location_repository.ts";
-import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
-import { openTempDatabase } from "../lines/temp_database.ts";
+import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
+import { createLocationApi } from "../../../../src/http/api/location_api.ts";
+import { LineRepository } from "../../../../src/lines/line_repository.ts";
+import { DEFAULT_LOCATION } from "../../../../src/lines/location.ts";
+import { LocationRepository } from "../../../../src/lines/location_repository.ts";
+import { NumberingPlan } from "../../../../src/lines/numbering_plan.ts";
+import { openTempDatabase } from "../../../support/temp_database.ts";
 
 const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 const berlin = {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { ManualClock } from "../../../src/clock.ts";
-import type { HttpEnv, RequestEnv } from "../../../src/http/context.ts";
-import { createLicencesApi } from "../../../src/http/api/licences_api.ts";
-import { LicenceRepository } from "../../../src/licensing/licence_repository.ts";
-import { Licensing } from "../../../src/licensing/licensing.ts";
-import { openTempDatabase } from "../lines/temp_database.ts";
-import { otherKeys, testKeys, testLicence } from "../licensing/test_keys.ts";
+import { ManualClock } from "../../../../src/clock.ts";
+import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
+import { createLicencesApi } from "../../../../src/http/api/licences_api.ts";
+import { LicenceRepository } from "../../../../src/licensing/licence_repository.ts";
+import { Licensing } from "../../../../src/licensing/licensing.ts";
+import { openTempDatabase } from "../../../support/temp_database.ts";
+import { otherKeys, testKeys, testLicence } from "../../licensing/test_keys.ts";
 
 const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 

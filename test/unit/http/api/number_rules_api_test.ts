@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../src/http/context.ts";
-import { createNumberRulesApi } from "../../../src/http/api/number_rules_api.ts";
-import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
-import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
-import { MANUAL_EXAMPLES } from "../lines/manual_examples.ts";
-import { openTempDatabase } from "../lines/temp_database.ts";
+import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
+import { createNumberRulesApi } from "../../../../src/http/api/number_rules_api.ts";
+import { NumberRuleBook } from "../../../../src/lines/number_rule_book.ts";
+import { NumberRuleRepository } from "../../../../src/lines/number_rule_repository.ts";
+import { MANUAL_EXAMPLES } from "../../lines/manual_examples.ts";
+import { openTempDatabase } from "../../../support/temp_database.ts";
 
 const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 

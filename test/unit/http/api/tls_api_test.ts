@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { createTlsApi } from "../../../src/http/api/tls_api.ts";
-import type { HttpEnv } from "../../../src/http/context.ts";
-import { OpensslWorkspace, serverExtensions, utcStamp } from "./openssl_ca.ts";
-import { startStore } from "./store_fixture.ts";
+import { createTlsApi } from "../../../../src/http/api/tls_api.ts";
+import type { HttpEnv } from "../../../../src/http/context.ts";
+import { OpensslWorkspace, serverExtensions, utcStamp } from "../../tls/openssl_ca.ts";
+import { startStore } from "../../tls/store_fixture.ts";
 
 type Fixture = Awaited<ReturnType<typeof startStore>>;
 

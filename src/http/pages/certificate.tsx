@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The Certificate page: the certificate the CSTA TLS port and HTTPS serve (details, names it covers,
 // chain, warnings), and every way to change it: generate self-signed, import PEM or PKCS#12 by upload,
 // create a CSR and download it, install the signed certificate, roll back. Refusals list every reason.

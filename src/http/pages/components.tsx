@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The building blocks every page uses: form fields that keep what was typed and show their error beside
 // them, buttons that post with the CSRF token, state badges, cards and key-value lists.
 

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The dashboard: "is it working, and if not, why" at a glance. Every card is one live region, re-sent
 // whenever it changes: PBX link, CSTA server and applications, the event rate chart, monitors, SMDR,
 // certificate, licence, calls, and every failed service with its reason.

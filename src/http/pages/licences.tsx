@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The Licences page: the mode (trial, licensed, expired), lines licensed and in use, days left, the last
 // refusal, the keys in force and those ignored (with why), adding a key and removing one.
 

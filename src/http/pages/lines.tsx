@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The Lines page: the searchable, sortable line table (search and sort work without script; the client
 // script does them as one types); add, edit, delete; import a text file with the per-row report; export;
 // load from the PBX with a preview of additions, changes and removals; extension ranges.

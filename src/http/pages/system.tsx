@@ -1,4 +1,3 @@
-// deno-lint-ignore-file jsx-key -- rendered once on the server: no reconciliation, and hono would print `key` into the HTML
 // The System page: version and uptime, every service with its state and a restart button, backup (the
 // settings and the store in one download) and restore (checked before anything is replaced), API tokens
 // for scripts, and the web UI and logging settings.

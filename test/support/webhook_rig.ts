@@ -9,7 +9,7 @@ import { WebhookDispatcher } from "../../src/integrations/webhooks/webhook_dispa
 import { WebhookRepository } from "../../src/integrations/webhooks/webhook_repository.ts";
 import { Logger } from "../../src/log/logger.ts";
 import type { StoredRecord } from "../../src/smdr/outbox.ts";
-import { openTempStore, type TempStore } from "../unit/smdr/temp_store.ts";
+import { openTempDatabase, type TempDatabase } from "./temp_database.ts";
 
 export interface Delivery {
   headers: Headers;
@@ -77,7 +77,7 @@ export function quietLog(): Logger {
 }
 
 export async function dispatcherRig(settings: Partial<WebhooksSettings> = {}, clockOffset = { ms: 0 }) {
-  const store: TempStore = await openTempStore();
+  const store: TempDatabase = await openTempDatabase();
   const repository = new WebhookRepository(() => store.db);
   const hand = new HandFeed();
   const dispatcher = new WebhookDispatcher({

@@ -7,6 +7,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { CstaUsers } from "./accounts/csta_users.ts";
 import { consoleBanner, type FirstPassword, firstPassword } from "./accounts/first_boot.ts";
 import { LoginThrottle } from "./accounts/login_throttle.ts";
+import { PasswordChecks } from "./accounts/password_checks.ts";
 import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
 import { createLicencesApi } from "./http/api/licences_api.ts";
@@ -130,9 +131,14 @@ export class App {
     // ---- store and what lives in it --------------------------------------------------------------
     const store = new StoreService(join(options.dataDir, "cstabox.db"), (db) => this.#provision(db));
     const database = () => store.db;
-    const webUsers = new WebUsers(database);
+    // One queue for every password check (web, API, CSTA): a login flood waits or is refused as busy.
+    const passwordChecks = new PasswordChecks(() => ({
+      atOnce: current().limits.passwordChecksAtOnce,
+      waiting: current().limits.passwordChecksWaiting,
+    }));
+    const webUsers = new WebUsers(database, undefined, passwordChecks);
     this.#webUsers = webUsers;
-    const cstaUsers = new CstaUsers(database);
+    const cstaUsers = new CstaUsers(database, undefined, passwordChecks);
     const lines = new LineRepository(database);
     const locations = new LocationRepository(database);
     const numbering = new NumberingPlan(locations, lines);

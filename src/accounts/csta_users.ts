@@ -2,7 +2,8 @@
 // `admin` with a provisioned or generated password (src/accounts/first_boot.ts), never admin/admin.
 
 import type { DatabaseSync } from "node:sqlite";
-import { hashPassword, verifyPassword } from "./password_hash.ts";
+import { PasswordChecks } from "./password_checks.ts";
+import { hashPassword } from "./password_hash.ts";
 
 /** The CSTA user created on first start. */
 export const firstCstaUser = "admin";
@@ -16,7 +17,12 @@ interface Row {
 
 export class CstaUsers {
   /** `db` is read at each call, so the users outlive a store restart. */
-  constructor(private readonly database: () => DatabaseSync, private readonly iterations?: number) {}
+  /** `checks` is shared by web and CSTA users in the appliance, so together they stay within its limits. */
+  constructor(
+    private readonly database: () => DatabaseSync,
+    private readonly iterations?: number,
+    private readonly checks: PasswordChecks = new PasswordChecks(),
+  ) {}
 
   private get db(): DatabaseSync {
     return this.database();
@@ -53,6 +59,7 @@ export class CstaUsers {
 
   async verify(name: string, password: string): Promise<boolean> {
     const row = this.db.prepare("SELECT * FROM csta_user WHERE name = ?").get(name) as Row | undefined;
-    return row !== undefined && (await verifyPassword(password, row.password_hash));
+    // An unknown name costs the same check as a wrong password (on a dummy hash).
+    return await this.checks.verify(password, row?.password_hash, this.iterations);
   }
 }

@@ -2,7 +2,8 @@
 // the provisioned or generated one (src/accounts/first_boot.ts), and must be changed at first login.
 
 import type { DatabaseSync } from "node:sqlite";
-import { hashPassword, verifyPassword } from "./password_hash.ts";
+import { PasswordChecks } from "./password_checks.ts";
+import { hashPassword } from "./password_hash.ts";
 
 /** The password cstabox gave admin before first passwords were provisioned or generated; still refused. */
 export const defaultAdminPassword = "admin";
@@ -23,7 +24,12 @@ export class WebUsers {
   #generation = 0;
 
   /** `db` is read at each call, so the users outlive a store restart. */
-  constructor(private readonly database: () => DatabaseSync, private readonly iterations?: number) {}
+  /** `checks` is shared by web and CSTA users in the appliance, so together they stay within its limits. */
+  constructor(
+    private readonly database: () => DatabaseSync,
+    private readonly iterations?: number,
+    private readonly checks: PasswordChecks = new PasswordChecks(),
+  ) {}
 
   private get db(): DatabaseSync {
     return this.database();
@@ -48,7 +54,8 @@ export class WebUsers {
   /** The user when name and password match, else undefined. */
   async authenticate(name: string, password: string): Promise<WebUser | undefined> {
     const row = this.#row(name);
-    if (!row || !(await verifyPassword(password, row.password_hash))) return undefined;
+    // An unknown name costs the same check as a wrong password (on a dummy hash).
+    if (!(await this.checks.verify(password, row?.password_hash, this.iterations)) || !row) return undefined;
     return { name: row.name, mustChangePassword: row.must_change_password === 1 };
   }
 

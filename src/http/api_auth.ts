@@ -5,7 +5,8 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
-import { defaultAdminPassword, type WebUsers } from "../accounts/web_users.ts";
+import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
+import { defaultAdminPassword, type WebUser, type WebUsers } from "../accounts/web_users.ts";
 import { apiError } from "./api_errors.ts";
 import type { ApiTokens } from "./auth/api_tokens.ts";
 import { crossSiteReason, CSRF_HEADER, csrfTokenMatches } from "./auth/csrf.ts";
@@ -102,13 +103,20 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
       c.set("authMethod", "basic");
       return next();
     }
-    const user = credentials && (await options.users.authenticate(credentials.name, credentials.password));
+    let user: WebUser | undefined;
+    try {
+      user = credentials && (await options.users.authenticate(credentials.name, credentials.password));
+    } catch (error) {
+      if (!(error instanceof PasswordChecksBusyError)) throw error;
+      c.header("Retry-After", "5");
+      return apiError(c, 503, "busy", error.message);
+    }
     if (!user) {
       options.throttle?.recordFailure(address, credentials?.name);
       return unauthorized(c, "wrong user name or password", true);
     }
     // The well-known default password opens nothing until it is changed; a provisioned one serves scripts.
-    if (user.mustChangePassword && credentials.password === defaultAdminPassword) {
+    if (user.mustChangePassword && credentials?.password === defaultAdminPassword) {
       return apiError(
         c,
         403,

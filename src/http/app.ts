@@ -3,6 +3,7 @@
 // feed. http calls services; services never import http.
 
 import { Hono } from "hono";
+import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
 import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
 import { StoreUnavailableError } from "../store/store_service.ts";
@@ -206,6 +207,11 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   );
 
   app.onError((error, c) => {
+    if (error instanceof PasswordChecksBusyError) {
+      c.header("Retry-After", "5");
+      if (c.req.path.startsWith("/api/")) return apiError(c, 503, "busy", error.message);
+      return c.text(`The appliance is ${error.message}.`, 503);
+    }
     if (error instanceof StoreUnavailableError) {
       if (c.req.path.startsWith("/api/")) {
         return apiError(c, 503, "store_unavailable", `${error.message}; see /healthz for the reason`);

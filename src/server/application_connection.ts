@@ -3,6 +3,8 @@
 
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
+import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
+import { typedUserForLog } from "../accounts/typed_user.ts";
 import {
   type AarqApdu,
   decodeAcse,
@@ -129,9 +131,20 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
     const user = ctx.loginRequired ? aarq.credentials?.name : undefined;
     if (ctx.loginRequired) {
       const refusal = await checkLogin(aarq, remoteAddr.hostname, ctx);
+      if (refusal instanceof PasswordChecksBusyError) {
+        // Not a failed login: the application may try again in a moment.
+        ctx.count("refused");
+        ctx.log.warn("CSTA login refused: busy", { remote, reason: refusal.message });
+        send(encodeAareRejected({ kind: "acseServiceUser", value: "noReasonGiven" }, "rejectedTransient"));
+        await writer.drained();
+        return close(`login refused: ${refusal.message}`);
+      }
       if (refusal) {
         ctx.count("loginFailed");
-        ctx.log.warn("CSTA login refused", { remote, user: user ?? null, reason: refusal });
+        // A name that is no user may be a password typed in the wrong field: logged by its length only.
+        const known = user !== undefined && ctx.users.list().some((u) => u.name === user);
+        const logged = user === undefined ? null : typedUserForLog(user, known);
+        ctx.log.warn("CSTA login refused", { remote, user: logged, reason: refusal });
         // X.227 Associate-source-diagnostic: authentication-required (14) when the AARQ carries no login,
         // authentication-failure (13, as derived in §2.3 [D]) when it carries a wrong one.
         const given = aarq.credentials?.name !== undefined && aarq.credentials.password !== undefined;
@@ -240,7 +253,7 @@ async function checkLogin(
   aarq: AarqApdu,
   address: string,
   ctx: ConnectionContext,
-): Promise<string | undefined> {
+): Promise<string | PasswordChecksBusyError | undefined> {
   const name = aarq.credentials?.name;
   const password = aarq.credentials?.password;
   if (ctx.throttle.blocked(address, name)) {
@@ -250,7 +263,14 @@ async function checkLogin(
     ctx.throttle.recordFailure(address);
     return "no user name and password in the AARQ";
   }
-  if (!(await ctx.users.verify(name, password))) {
+  let verified: boolean;
+  try {
+    verified = await ctx.users.verify(name, password);
+  } catch (error) {
+    if (error instanceof PasswordChecksBusyError) return error;
+    throw error;
+  }
+  if (!verified) {
     ctx.throttle.recordFailure(address, name);
     return "wrong user name or password";
   }

@@ -129,6 +129,12 @@ export const limitsSchema = z.object({
   loginAttemptsPerMinute: z.number().int().min(1).max(1000).default(10).describe(
     "failed logins allowed per minute from one source address, and for one user name",
   ),
+  passwordChecksAtOnce: z.number().int().min(1).max(16).default(1).describe(
+    "password checks (web, API and CSTA logins; about 80 ms of CPU each) run at once, so CTI traffic keeps a core",
+  ),
+  passwordChecksWaiting: z.number().int().min(0).max(1000).default(16).describe(
+    "password checks waiting for their turn; past it a login is refused as busy (HTTP 503, AARE rejected-transient)",
+  ),
 }).strict();
 
 export const lineApiSchema = z.object({

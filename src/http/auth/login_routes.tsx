@@ -4,7 +4,9 @@
 
 import type { Context, Hono } from "hono";
 import type { LoginThrottle } from "../../accounts/login_throttle.ts";
-import type { WebUsers } from "../../accounts/web_users.ts";
+import { PasswordChecksBusyError } from "../../accounts/password_checks.ts";
+import { typedUserForLog } from "../../accounts/typed_user.ts";
+import type { WebUser, WebUsers } from "../../accounts/web_users.ts";
 import type { Logger } from "../../log/logger.ts";
 import { bodyTooLarge, LOGIN_BODY_MAX } from "../body_limit.ts";
 import type { HttpEnv } from "../context.ts";
@@ -54,10 +56,22 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
       };
       return page(c, <LoginPage next={next} form={form} />, 429);
     }
-    const user = name && password ? await users.authenticate(name, password) : undefined;
+    let user: WebUser | undefined;
+    try {
+      user = name && password ? await users.authenticate(name, password) : undefined;
+    } catch (error) {
+      if (!(error instanceof PasswordChecksBusyError)) throw error;
+      log.warn("web login refused: busy", { address, reason: error.message });
+      const form = { values: { user: name }, errors: {}, message: `The appliance is ${error.message}.` };
+      c.header("Retry-After", "5");
+      return page(c, <LoginPage next={next} form={form} />, 503);
+    }
     if (!user) {
       throttle.recordFailure(address, name);
-      log.warn("web login failed", { user: name, address });
+      // What was typed as the user name may be a password typed in the wrong field: a name that is no
+      // user is logged by its length only.
+      const known = users.list().some((u) => u.name === name);
+      log.warn("web login failed", { user: typedUserForLog(name, known), address });
       const form = { values: { user: name }, errors: { password: "Wrong user name or password." } };
       return page(c, <LoginPage next={next} form={form} />, 401);
     }
@@ -124,7 +138,7 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
 async function page(
   c: Context<HttpEnv>,
   body: unknown,
-  status: 200 | 400 | 401 | 429 = 200,
+  status: 200 | 400 | 401 | 429 | 503 = 200,
 ): Promise<Response> {
   c.header("Cache-Control", "no-store");
   return c.html("<!doctype html>" + await toHtml(body), status);

@@ -436,3 +436,36 @@ Deno.test("a valid login does not reset the count of guesses at another user's p
     await f.close();
   }
 });
+
+Deno.test("a flood of logins is checked one at a time behind a short queue; past it the appliance answers 503 busy, not another check", async () => {
+  const f = await webFixture({ loginAttemptsPerMinute: 1000, passwordChecks: { atOnce: 1, waiting: 2 } });
+  try {
+    const attempts = Array.from(
+      { length: 12 },
+      (_, i) =>
+        new Browser(f.app, { remoteAddress: `192.0.2.${i + 1}`, secure: true }).post(
+          "/login",
+          { user: "admin", password: `guess${i}` },
+          { csrf: false },
+        ),
+    );
+    const statuses = (await Promise.all(attempts)).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [401, 401, 401, ...Array(9).fill(503)]);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a failed web login logs a user name that is no user by its length only: a password typed there stays out of the log", async () => {
+  const f = await webFixture();
+  try {
+    const b = new Browser(f.app);
+    await b.post("/login", { user: "Tr0ub4dor&3 secret", password: "x" }, { csrf: false });
+    await b.post("/login", { user: "admin", password: "wrong" }, { csrf: false });
+    const failures = f.log.ring.entries().filter((e) => e.message === "web login failed");
+    assert.deepEqual(failures.map((e) => e.fields?.user), ["(no such user, 18 characters)", "admin"]);
+    assert.doesNotMatch(JSON.stringify(f.log.ring.entries()), /Tr0ub4dor/);
+  } finally {
+    await f.close();
+  }
+});

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { CstaUsers } from "../../../src/accounts/csta_users.ts";
 import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
+import { type PasswordCheckLimits, PasswordChecks } from "../../../src/accounts/password_checks.ts";
 import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { createHttpApp } from "../../../src/http/app.ts";
 import type { RequestEnv } from "../../../src/http/context.ts";
@@ -138,6 +139,8 @@ export interface FixtureOptions {
   /** Extra API sub-apps; the line, location and number-rule APIs over the fixture's store are always there. */
   apis?: Parameters<typeof createHttpApp>[0]["apis"];
   loginAttemptsPerMinute?: number;
+  /** Password checks at once and waiting (the defaults when absent). */
+  passwordChecks?: PasswordCheckLimits;
   /** Largest restore upload (the appliance's default when absent). */
   maxRestoreBytes?: number;
 }
@@ -145,7 +148,8 @@ export interface FixtureOptions {
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
   const dir = await Deno.makeTempDir({ prefix: "cstabox-web-" });
   const db = openDatabase(join(dir, "t.db"));
-  const users = new WebUsers(() => db, 1000);
+  const checks = options.passwordChecks;
+  const users = new WebUsers(() => db, 1000, new PasswordChecks(checks && (() => checks)));
   await users.ensureAdmin(PROVISIONED);
   const cstaUsers = new CstaUsers(() => db, 1000);
   await cstaUsers.ensureDefault("admin");

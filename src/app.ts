@@ -46,8 +46,9 @@ import { CstaListener } from "./server/csta_listener.ts";
 import type { ListenerInfo } from "./service.ts";
 import type { ServiceStatuses } from "./http/status_source.ts";
 import { ServiceRegistry } from "./service_registry.ts";
+import { errorText } from "./log/error_text.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
-import type { SectionName, Settings } from "./settings/schema.ts";
+import { demoPlanOptions, type SectionName, type Settings } from "./settings/schema.ts";
 import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
 import { StoreService } from "./store/store_service.ts";
@@ -159,17 +160,25 @@ export class App {
 
     // ---- the CSTA multiplexer --------------------------------------------------------------------
     // Demo mode: the built-in simulated PBX on loopback, with light random traffic, is the PBX.
-    const simulator = this.mode() === "demo"
-      ? new SimulatorService({
-        hostname: "127.0.0.1",
-        port: 0,
-        plan: { extensions: current().demo.extensions, trunks: current().demo.trunks },
-        traffic: current().demo.trafficCallsPerMinute > 0
-          ? { callsPerMinute: current().demo.trafficCallsPerMinute }
-          : undefined,
-        logger: log.child("simulator"),
-      })
-      : undefined;
+    // A simulator that cannot be built from the demo settings fails alone, with the reason, like a taken
+    // port; the settings schema refuses such values at save already.
+    let simulator: SimulatorService | undefined;
+    let simulatorProblem: string | undefined;
+    if (this.mode() === "demo") {
+      try {
+        simulator = new SimulatorService({
+          hostname: "127.0.0.1",
+          port: 0,
+          plan: demoPlanOptions(current().demo),
+          traffic: current().demo.trafficCallsPerMinute > 0
+            ? { callsPerMinute: current().demo.trafficCallsPerMinute }
+            : undefined,
+          logger: log.child("simulator"),
+        });
+      } catch (error) {
+        simulatorProblem = `the simulated PBX cannot be built from the demo settings: ${errorText(error)}`;
+      }
+    }
     this.simulator = simulator;
     // Read at each connect: a PBX configured later takes over from the simulator when the link restarts.
     const pbxAddress = () =>
@@ -218,7 +227,8 @@ export class App {
     this.registry.add(licensing, { dependsOn: ["store"] });
     this.registry.add(certificates);
     if (simulator) this.registry.add(simulator);
-    this.registry.add(this.pbxLink, simulator ? { dependsOn: ["simulator"] } : {});
+    if (simulatorProblem) this.registry.addUnavailable("simulator", simulatorProblem);
+    this.registry.add(this.pbxLink, this.mode() === "demo" ? { dependsOn: ["simulator"] } : {});
     this.registry.add(
       new CstaListener({
         ...listenerCommon,

@@ -24,6 +24,20 @@ export class ServiceRegistry {
     this.#entries.push({ service, dependsOn: options.dependsOn ?? [] });
   }
 
+  /**
+   * Records a service that could not even be made (its settings refused by its own constructor): it is
+   * reported failed with `reason`, and what depends on it is not started, as for a failed start.
+   */
+  addUnavailable(name: string, reason: string): void {
+    const service: Service = {
+      name,
+      start: () => Promise.reject(new Error(reason)),
+      stop: () => Promise.resolve(),
+      status: () => ({ state: "failed", reason, since: now() }),
+    };
+    this.add(service);
+  }
+
   get<T extends Service>(name: string): T | undefined {
     return this.#entries.find((e) => e.service.name === name)?.service as T | undefined;
   }

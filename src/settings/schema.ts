@@ -5,6 +5,10 @@ import { z } from "zod";
 import { metricsSchema } from "../integrations/metrics/metrics_options.ts";
 import { mqttSchema } from "../integrations/mqtt/mqtt_options.ts";
 import { webhooksSchema } from "../integrations/webhooks/webhook_options.ts";
+import { errorText } from "../log/error_text.ts";
+import { type DevicePlanOptions, devicePlanProblem } from "../sim/device_plan.ts";
+import { AllowList } from "../smdr/allow_list.ts";
+import { checkPaddingCharacter } from "../smdr/record.ts";
 
 const port = (fallback: number, what: string) =>
   z.number().int().min(0).max(65535).default(fallback).describe(`${what} (0 = any free port)`);
@@ -38,7 +42,22 @@ export const demoSchema = z.object({
   trafficCallsPerMinute: z.number().min(0).max(6000).default(6).describe(
     "random calls per minute the simulated PBX generates (0 = none)",
   ),
-}).strict();
+}).strict().superRefine((demo, ctx) => {
+  // The simulator's own rules, so a plan it would refuse is refused at save, not at the next start.
+  const problem = devicePlanProblem(demoPlanOptions(demo));
+  if (!problem) return;
+  const field = problem.field === "trunks" ? "trunks" : "extensions";
+  ctx.addIssue({
+    code: "custom",
+    path: [field],
+    message: field === problem.field ? problem.reason : problem.message,
+  });
+});
+
+/** The simulated PBX's plan as the demo settings give it (the composition root builds it with this). */
+export function demoPlanOptions(demo: { extensions: string; trunks: number }): DevicePlanOptions {
+  return { extensions: demo.extensions, trunks: demo.trunks };
+}
 
 export const cstaServerSchema = z.object({
   bind: bindAddress("the CSTA server"),
@@ -85,7 +104,25 @@ export const smdrSchema = z.object({
   backlogLimit: z.number().int().min(0).default(0).describe(
     "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
   ),
-}).strict();
+}).strict().superRefine((smdr, ctx) => {
+  // The SMDR service's own checks, so what it would refuse at apply is refused at save.
+  for (
+    const [path, check] of [
+      ["allowedSources", () => AllowList.parse(smdr.allowedSources)],
+      ["paddingCharacter", () => checkPaddingCharacter(smdr.paddingCharacter)],
+    ] as const
+  ) {
+    try {
+      check();
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        path: [path],
+        message: errorText(error),
+      });
+    }
+  }
+});
 
 export const webSchema = z.object({
   bind: bindAddress("the web UI"),

@@ -5,6 +5,7 @@ import { isMap, isScalar, LineCounter, parseDocument, stringify } from "yaml";
 import type { Document } from "yaml";
 import { z } from "zod";
 import { writeFileAtomic } from "../fs/atomic_file.ts";
+import { errorText } from "../log/error_text.ts";
 import { sectionShape, type Settings, settingsSchema } from "./schema.ts";
 
 /** One reason a settings file was refused, with where it is in the file when that is known. */
@@ -38,10 +39,6 @@ export class SettingsWriteError extends Error {
   constructor(readonly file: string, cause: unknown) {
     super(`settings not saved: ${file} cannot be written (${errorText(cause)})`, { cause });
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function formatProblem(p: SettingsProblem): string {

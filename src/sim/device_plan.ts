@@ -43,6 +43,20 @@ export class DevicePlanError extends Error {
   }
 }
 
+/**
+ * Why a plan with these options cannot be built, or `undefined`: the settings check a demo plan with this
+ * at save, so a value the simulator would refuse never reaches a start.
+ */
+export function devicePlanProblem(options: DevicePlanOptions): DevicePlanError | undefined {
+  try {
+    DevicePlan.build(options);
+    return undefined;
+  } catch (error) {
+    if (error instanceof DevicePlanError) return error;
+    throw error;
+  }
+}
+
 /** How a dialled digit string resolves in this plan. */
 export type DialResult =
   | { kind: "device"; device: PlanDevice }

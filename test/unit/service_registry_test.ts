@@ -92,3 +92,18 @@ Deno.test("restart clears an earlier start failure once the service starts", asy
   const status = await registry.restart("http");
   assert.equal(status.state, "running");
 });
+
+Deno.test("a service that could not be made is failed with its reason, and its dependents are not started", async () => {
+  const journal: string[] = [];
+  const registry = new ServiceRegistry(quietLog());
+  registry.addUnavailable("simulator", 'extensions: "101-1100": both ends need the same number of digits');
+  registry.add(new FakeService("pbx-link", journal), { dependsOn: ["simulator"] });
+  registry.add(new FakeService("http", journal));
+  await registry.startAll();
+  const status = registry.status();
+  assert.equal(status.simulator.state, "failed");
+  assert.match(status.simulator.reason ?? "", /101-1100/);
+  assert.equal(status["pbx-link"].reason, "not started: simulator not running");
+  assert.equal(status.http.state, "running");
+  assert.deepEqual(registry.failures().map((f) => f.name), ["simulator", "pbx-link"]);
+});

@@ -123,3 +123,30 @@ Deno.test("a settings file that cannot be written: the save says why, changes no
     await f.close();
   }
 });
+
+Deno.test("a settings value the service applying it would refuse is refused at save, beside its field", async () => {
+  const { f, b } = await signedIn();
+  try {
+    await b.page("/pbx");
+    for (const extensions of ["101-1100", "abc", "0-5", "120-101"]) {
+      const res = await put(b, "/api/settings/demo", { extensions });
+      assert.equal(res.status, 400, extensions);
+      assert.equal((await res.json()).error.field, "extensions", extensions);
+    }
+    assert.equal(f.settings.current().demo.extensions, "101-120", "nothing was saved");
+    const page = await b.post("/pbx/demo", {
+      enabled: "on",
+      extensions: "101-1100",
+      trafficCallsPerMinute: "6",
+    });
+    assert.equal(page.status, 400);
+    assert.match(await page.text(), /class="field invalid"><label for="demo-form-extensions">/);
+
+    const smdr = await put(b, "/api/settings/smdr", { allowedSources: ["10.0.0.300"] });
+    assert.equal(smdr.status, 400);
+    assert.equal((await smdr.json()).error.field, "allowedSources");
+    assert.equal((await put(b, "/api/settings/demo", { extensions: "201-260" })).status, 200);
+  } finally {
+    await f.close();
+  }
+});

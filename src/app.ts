@@ -10,12 +10,6 @@ import { LoginThrottle } from "./accounts/login_throttle.ts";
 import { PasswordChecks } from "./accounts/password_checks.ts";
 import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
-import { createLicencesApi } from "./http/api/licences_api.ts";
-import { createLinesApi } from "./http/api/lines_api.ts";
-import { createLocationApi } from "./http/api/location_api.ts";
-import { createNumberRulesApi } from "./http/api/number_rules_api.ts";
-import { createSmdrApi } from "./http/api/smdr_api.ts";
-import { createTlsApi } from "./http/api/tls_api.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
 import { reportedParty } from "./calls/call_event.ts";
 import { isOutsideParty, type Party } from "./calls/party.ts";
@@ -28,7 +22,6 @@ import { IntegrationFeed } from "./integrations/integration_feed.ts";
 import { MqttPublisher } from "./integrations/mqtt/mqtt_publisher.ts";
 import { WebhookDispatcher } from "./integrations/webhooks/webhook_dispatcher.ts";
 import { WebhookRepository } from "./integrations/webhooks/webhook_repository.ts";
-import { createWebhooksApi } from "./http/api/webhooks_api.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
 import { vendorPublicKey } from "./licensing/vendor_public_key.ts";
@@ -58,7 +51,6 @@ import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
 import { writeFileAtomic } from "./fs/atomic_file.ts";
 import { LineDirectory } from "./calls/line_directory.ts";
-import { createLineApi } from "./http/api/line_api.ts";
 import { lineCaller } from "./http/api/line_api_rights.ts";
 import { LineEventHub } from "./http/api/line_events_socket.ts";
 import { TokenLineScopes } from "./http/auth/token_line_scopes.ts";
@@ -416,27 +408,17 @@ export class App {
           settingsProblem: () => settings.lastError()?.message,
           sections: () => ({ multiplexer: switchboard.status(), process: processFigures() }),
         },
-        apis: [
-          {
-            path: "lines",
-            app: createLinesApi({
-              lines,
-              sync: lineSync,
-              queryPbxDevices: () => deviceSync.offeredDevices(),
-            }),
-          },
-          { path: "location", app: createLocationApi({ locations, numbering }) },
-          { path: "number-rules", app: createNumberRulesApi({ rules }) },
-          { path: "licences", app: createLicencesApi({ licensing }) },
-          { path: "tls", app: createTlsApi(certificates) },
-          { path: "smdr", app: createSmdrApi(smdr) },
-          {
-            path: "webhooks",
-            app: createWebhooksApi({ repository: webhookRepository, dispatcher: this.webhooks }),
-          },
-          { path: "", app: createLineApi({ service: lineApi, operations: lineOperations, caller }) },
-          { path: "events", app: eventHub.routes(closing) },
-        ],
+        services: {
+          lines: { lines, sync: lineSync, queryPbxDevices: () => deviceSync.offeredDevices() },
+          location: { locations, numbering },
+          numberRules: { rules },
+          licences: { licensing },
+          tls: certificates,
+          smdr,
+          webhooks: { repository: webhookRepository, dispatcher: this.webhooks },
+          line: { service: lineApi, operations: lineOperations, caller },
+          events: (closing) => eventHub.routes(closing),
+        },
         tokenScopes,
       });
     this.registry.add(

@@ -9,14 +9,8 @@ import type { Logger } from "../log/logger.ts";
 import { StoreUnavailableError } from "../store/store_service.ts";
 import { apiAuth } from "./api_auth.ts";
 import { apiError } from "./api_errors.ts";
+import { type ApiServices, apiTable } from "./api/api_table.ts";
 import { FORM_BODY_MAX, limitBody, MULTIPART_ENVELOPE_BYTES } from "./body_limit.ts";
-import { createCallsApi } from "./api/calls_api.ts";
-import { createCstaUsersApi } from "./api/csta_users_api.ts";
-import { createLogsApi } from "./api/logs_api.ts";
-import { createMultiplexerApi } from "./api/multiplexer_api.ts";
-import { createPbxApi } from "./api/pbx_api.ts";
-import { createSettingsApi } from "./api/settings_api.ts";
-import { createSystemApi } from "./api/system_api.ts";
 import { mountAssets } from "./assets.ts";
 import { ApiTokens } from "./auth/api_tokens.ts";
 import type { TokenLineScopes } from "./auth/token_line_scopes.ts";
@@ -31,7 +25,6 @@ import { LiveRegions } from "./live/live_regions.ts";
 import { mountLiveRoutes } from "./live/live_routes.ts";
 import { RateHistory } from "./live/rate_history.ts";
 import { mountPages } from "./pages/pages.ts";
-import { probePbx } from "./pbx_probe.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { installedServices, type StatusSource } from "./status_source.ts";
 import { pageContext, type WebDeps } from "./web_deps.ts";
@@ -43,8 +36,8 @@ export interface HttpAppOptions {
   log: Logger;
   status: StatusSource;
   users: WebUsers;
-  /** API sub-apps mounted under `/api/<path>`, each behind authentication. */
-  apis?: { path: string; app: Hono<HttpEnv> }[];
+  /** The services whose API is mounted under `/api` behind authentication (the table: api/api_table.ts). */
+  services?: ApiServices;
   /** The web UI's sources; without them only /healthz and the JSON API (Basic authentication) are served. */
   ui?: WebUiSources;
   /** Aborted when the server stops: live streams end so the shutdown does not wait for them. */
@@ -114,42 +107,16 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     if (c.env.actingUser && !c.get("user")) c.set("user", c.env.actingUser);
     await next();
   });
-  routes.get("/status", (c) =>
-    c.json({
-      version: options.status.version,
-      startedAt: options.status.startedAt,
-      mode: options.status.mode(),
-      settingsProblem: options.status.settingsProblem() ?? null,
-      services: options.status.services(),
-      ...options.status.sections?.(),
-    }));
-  for (const mounted of options.apis ?? []) routes.route(`/${mounted.path}`, mounted.app);
-  if (ui && tokens) {
-    routes.route("/multiplexer", createMultiplexerApi({ multiplexer: ui.multiplexer, log: options.log }));
-    routes.route("/csta-users", createCstaUsersApi(ui.cstaUsers));
-    routes.route("/settings", createSettingsApi(ui.settings));
-    routes.route("/logs", createLogsApi(options.log.ring));
-    routes.route("/calls", createCallsApi(ui.calls));
-    routes.route(
-      "/pbx",
-      createPbxApi({
-        linkStatus: () => options.status.services()["pbx-link"],
-        settings: () => ui.settings.current(),
-        mode: () => options.status.mode(),
-        probe: ui.probePbx ?? ((target) => probePbx(target)),
-      }),
-    );
-    routes.route(
-      "/system",
-      createSystemApi({
-        system: ui.system,
-        status: options.status,
-        tokens,
-        log: options.log,
-        maxRestoreBytes,
-        now: ui.now,
-      }),
-    );
+  for (
+    const { path, app } of apiTable({
+      ...options,
+      services: options.services ?? {},
+      ui,
+      tokens,
+      maxRestoreBytes,
+    })
+  ) {
+    routes.route(path, app);
   }
 
   const api = new Hono<HttpEnv>();

@@ -18,9 +18,7 @@ import type {
   SystemControl,
   WebUiSources,
 } from "../../../src/http/web_ui_sources.ts";
-import { createLinesApi } from "../../../src/http/api/lines_api.ts";
-import { createLocationApi } from "../../../src/http/api/location_api.ts";
-import { createNumberRulesApi } from "../../../src/http/api/number_rules_api.ts";
+import type { ApiServices } from "../../../src/http/api/api_table.ts";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
 import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
@@ -137,7 +135,7 @@ export interface WebFixture {
 export interface FixtureOptions {
   calls?: CallsSource;
   /** Extra API sub-apps; the line, location and number-rule APIs over the fixture's store are always there. */
-  apis?: Parameters<typeof createHttpApp>[0]["apis"];
+  services?: Parameters<typeof createHttpApp>[0]["services"];
   loginAttemptsPerMinute?: number;
   /** Password checks at once and waiting (the defaults when absent). */
   passwordChecks?: PasswordCheckLimits;
@@ -251,28 +249,22 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       settingsProblem: () => settings.lastError()?.message,
       sections: () => ({ multiplexer: multiplexer.status() }),
     },
-    apis: [...storeApis(db), ...(options.apis ?? [])],
+    services: { ...storeServices(db), ...options.services },
     ui,
     maxRestoreBytes: options.maxRestoreBytes,
   });
   return fixture;
 }
 
-/** The line, location and number-rule APIs over a store, as the composition root mounts them. */
-function storeApis(db: DatabaseSync): NonNullable<FixtureOptions["apis"]> {
+/** The line, location and number-rule services over a store, as the composition root gives them. */
+function storeServices(db: DatabaseSync): ApiServices {
   const lines = new LineRepository(() => db);
   const locations = new LocationRepository(() => db);
-  return [
-    { path: "lines", app: createLinesApi({ lines, sync: new PbxLineSync(lines, locations) }) },
-    {
-      path: "location",
-      app: createLocationApi({ locations, numbering: new NumberingPlan(locations, lines) }),
-    },
-    {
-      path: "number-rules",
-      app: createNumberRulesApi({ rules: new NumberRuleBook(new NumberRuleRepository(() => db)) }),
-    },
-  ];
+  return {
+    lines: { lines, sync: new PbxLineSync(lines, locations) },
+    location: { locations, numbering: new NumberingPlan(locations, lines) },
+    numberRules: { rules: new NumberRuleBook(new NumberRuleRepository(() => db)) },
+  };
 }
 
 /** A browser-like client: keeps the session cookie, reads the CSRF token from pages, follows nothing. */

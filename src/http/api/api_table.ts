@@ -1,0 +1,119 @@
+// Every `/api/<path>` route in one table: its path and the sub-app that serves it, in the order Hono
+// matches them. The composition root hands in the services; the web UI's sources add the rest.
+
+import { Hono } from "hono";
+import type { Logger } from "../../log/logger.ts";
+import type { ApiTokens } from "../auth/api_tokens.ts";
+import type { HttpEnv } from "../context.ts";
+import { probePbx } from "../pbx_probe.ts";
+import type { StatusSource } from "../status_source.ts";
+import type { WebUiSources } from "../web_ui_sources.ts";
+import { createCallsApi } from "./calls_api.ts";
+import { createCstaUsersApi } from "./csta_users_api.ts";
+import { createLicencesApi } from "./licences_api.ts";
+import { createLineApi } from "./line_api.ts";
+import { createLinesApi } from "./lines_api.ts";
+import { createLocationApi } from "./location_api.ts";
+import { createLogsApi } from "./logs_api.ts";
+import { createMultiplexerApi } from "./multiplexer_api.ts";
+import { createNumberRulesApi } from "./number_rules_api.ts";
+import { createPbxApi } from "./pbx_api.ts";
+import { createSettingsApi } from "./settings_api.ts";
+import { createSmdrApi } from "./smdr_api.ts";
+import { createSystemApi } from "./system_api.ts";
+import { createTlsApi } from "./tls_api.ts";
+import { createWebhooksApi } from "./webhooks_api.ts";
+
+/** The services behind the API; each one given mounts its routes (tests give a few). */
+export interface ApiServices {
+  lines?: Parameters<typeof createLinesApi>[0];
+  location?: Parameters<typeof createLocationApi>[0];
+  numberRules?: Parameters<typeof createNumberRulesApi>[0];
+  licences?: Parameters<typeof createLicencesApi>[0];
+  tls?: Parameters<typeof createTlsApi>[0];
+  smdr?: Parameters<typeof createSmdrApi>[0];
+  webhooks?: Parameters<typeof createWebhooksApi>[0];
+  /** The line API (issue 20): mounted at the root of /api, under `/lines/:line/...` and `/calls/...`. */
+  line?: Parameters<typeof createLineApi>[0];
+  /** The line event stream, ended when the server closes. */
+  events?: (closing?: AbortSignal) => Hono<HttpEnv>;
+}
+
+export interface ApiTableContext {
+  services: ApiServices;
+  status: StatusSource;
+  log: Logger;
+  /** The web UI's sources and the token store: the administration API is served only with them. */
+  ui?: WebUiSources;
+  tokens?: ApiTokens;
+  maxRestoreBytes: number;
+  closing?: AbortSignal;
+}
+
+export interface ApiRoute {
+  /** Below `/api`; `""` mounts at its root. */
+  path: string;
+  app: Hono<HttpEnv>;
+}
+
+/** The routes of `/api`, in matching order. */
+export function apiTable(context: ApiTableContext): ApiRoute[] {
+  const { services: s, status, ui, tokens, log } = context;
+  const admin = ui && tokens ? { ui, tokens } : undefined;
+  const table: [string, (() => Hono<HttpEnv>) | undefined][] = [
+    ["/status", () => statusApi(status)],
+    ["/lines", s.lines && (() => createLinesApi(s.lines!))],
+    ["/location", s.location && (() => createLocationApi(s.location!))],
+    ["/number-rules", s.numberRules && (() => createNumberRulesApi(s.numberRules!))],
+    ["/licences", s.licences && (() => createLicencesApi(s.licences!))],
+    ["/tls", s.tls && (() => createTlsApi(s.tls!))],
+    ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!))],
+    ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
+    ["/", s.line && (() => createLineApi(s.line!))],
+    ["/events", s.events && (() => s.events!(context.closing))],
+    [
+      "/multiplexer",
+      admin && (() => createMultiplexerApi({ multiplexer: admin.ui.multiplexer, log })),
+    ],
+    ["/csta-users", admin && (() => createCstaUsersApi(admin.ui.cstaUsers))],
+    ["/settings", admin && (() => createSettingsApi(admin.ui.settings))],
+    ["/logs", admin && (() => createLogsApi(log.ring))],
+    ["/calls", admin && (() => createCallsApi(admin.ui.calls))],
+    [
+      "/pbx",
+      admin && (() =>
+        createPbxApi({
+          linkStatus: () => status.services()["pbx-link"],
+          settings: () => admin.ui.settings.current(),
+          mode: () => status.mode(),
+          probe: admin.ui.probePbx ?? ((target) => probePbx(target)),
+        })),
+    ],
+    [
+      "/system",
+      admin && (() =>
+        createSystemApi({
+          system: admin.ui.system,
+          status,
+          tokens: admin.tokens,
+          log,
+          maxRestoreBytes: context.maxRestoreBytes,
+          now: admin.ui.now,
+        })),
+    ],
+  ];
+  return table.flatMap(([path, make]) => make ? [{ path, app: make() }] : []);
+}
+
+/** `GET /api/status`: version, mode, every service's state and the sections the dashboard shows. */
+function statusApi(status: StatusSource): Hono<HttpEnv> {
+  return new Hono<HttpEnv>().get("/", (c) =>
+    c.json({
+      version: status.version,
+      startedAt: status.startedAt,
+      mode: status.mode(),
+      settingsProblem: status.settingsProblem() ?? null,
+      services: status.services(),
+      ...status.sections?.(),
+    }));
+}

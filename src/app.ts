@@ -21,6 +21,9 @@ import { HttpsService } from "./http/https_service.ts";
 import { IntegrationFeed } from "./integrations/integration_feed.ts";
 import { MqttPublisher } from "./integrations/mqtt/mqtt_publisher.ts";
 import { WebhookDispatcher } from "./integrations/webhooks/webhook_dispatcher.ts";
+import { collectMetrics } from "./integrations/metrics/cstabox_metrics.ts";
+import { EventLoopDelay } from "./integrations/metrics/event_loop_delay.ts";
+import { renderExposition } from "./integrations/metrics/exposition.ts";
 import { WebhookRepository } from "./integrations/webhooks/webhook_repository.ts";
 import { LicenceRepository } from "./licensing/licence_repository.ts";
 import { Licensing } from "./licensing/licensing.ts";
@@ -35,7 +38,7 @@ import { PbxDeviceSync } from "./lines/pbx_device_sync.ts";
 import { PbxLineSync } from "./lines/pbx_line_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
-import { CstaListener } from "./server/csta_listener.ts";
+import { CstaListener, type CstaListenerDetails } from "./server/csta_listener.ts";
 import type { ListenerInfo } from "./service.ts";
 import type { ServiceStatuses } from "./http/status_source.ts";
 import { ServiceRegistry } from "./service_registry.ts";
@@ -103,6 +106,7 @@ export class App {
   readonly webhooks: WebhookDispatcher;
   /** The line API: lines opened over HTTP and WebSocket. */
   readonly lineApi: LineApiService;
+  readonly #eventLoop = new EventLoopDelay();
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -385,9 +389,66 @@ export class App {
         }
       },
     });
+    const details = <T>(name: string) => this.registry.status()[name]?.details as T | undefined;
+    const metricsText = () =>
+      renderExposition(collectMetrics({
+        link: () => {
+          const d = this.pbxLink.status().details!;
+          return {
+            up: this.pbxLink.state === "ready",
+            connects: d.connects,
+            reconnects: d.reconnects,
+            requests: d.requests,
+            timeouts: d.timeouts,
+          };
+        },
+        listeners: () => ["csta-tcp", "csta-tls"].flatMap((name) => details<CstaListenerDetails>(name) ?? []),
+        multiplexer: () => {
+          const mux = switchboard.status();
+          return { ...mux, monitors: mux.monitors.length };
+        },
+        smdr: () => {
+          const d = smdr.status().details!;
+          return {
+            records: smdr.outbox.lastPosition(),
+            backlog: smdr.outbox.backlog(),
+            dropped: smdr.outbox.dropped(),
+            collectors: d.local?.collectors.length ?? 0,
+          };
+        },
+        calls: () => {
+          const d = calls.status().details as { callsInProgress: number; callRecords: number };
+          return { inProgress: d.callsInProgress, records: d.callRecords };
+        },
+        licence: () => licensing.licenceStatus(),
+        certificateDaysLeft: () => certificates.certificateStatus().daysLeft,
+        mqtt: () => ({
+          connected: this.mqtt.connection === "connected",
+          backlog: this.mqtt.outbox.size(),
+          backlogDropped: this.mqtt.outbox.dropped(),
+          connects: (this.mqtt.status().details as { connects: number }).connects,
+          stats: this.mqtt.stats,
+        }),
+        webhooks: () => {
+          const endpoints = this.webhooks.endpoints();
+          return {
+            endpoints: endpoints.length,
+            backlog: webhookRepository.pendingCount(),
+            queued: endpoints.reduce((n, e) => n + e.queued, 0),
+            stats: this.webhooks.stats,
+          };
+        },
+        process: processFigures,
+        eventLoop: () => ({
+          maxSeconds: this.#eventLoop.takeMax(),
+          sumSeconds: this.#eventLoop.sumSeconds,
+          count: this.#eventLoop.count,
+        }),
+      }));
     const webApp = (closing?: AbortSignal) =>
       createHttpApp({
         closing,
+        metrics: { settings: () => current().metrics, text: metricsText },
         ui: {
           database,
           settings,
@@ -468,6 +529,7 @@ export class App {
 
   async start(): Promise<void> {
     this.integrations.start();
+    this.#eventLoop.start();
     await this.registry.startAll();
     // Twice a second: the queues of all applications together stay within their budget.
     this.#budgetTimer = setInterval(
@@ -489,6 +551,7 @@ export class App {
     this.settings.unwatch();
     await this.registry.stopAll();
     this.integrations.stop();
+    this.#eventLoop.stop();
     this.log.info("cstabox stopped");
   }
 

@@ -18,7 +18,9 @@ import { scopedTokenGate } from "./api/line_api_rights.ts";
 import { mountLoginRoutes } from "./auth/login_routes.tsx";
 import { pageGuard } from "./auth/page_guard.ts";
 import { SessionStore } from "./auth/session_store.ts";
-import type { HttpEnv } from "./context.ts";
+import { type HttpEnv, isLoopback } from "./context.ts";
+import { CONTENT_TYPE } from "../integrations/metrics/exposition.ts";
+import type { MetricsSettings } from "../integrations/metrics/metrics_options.ts";
 import { httpsRedirect } from "./https_redirect.ts";
 import { InnerApi } from "./inner_api.ts";
 import { LiveRegions } from "./live/live_regions.ts";
@@ -40,6 +42,8 @@ export interface HttpAppOptions {
   services?: ApiServices;
   /** The web UI's sources; without them only /healthz and the JSON API (Basic authentication) are served. */
   ui?: WebUiSources;
+  /** Prometheus metrics at /metrics: on/off and loopback access from the settings, the text at scrape time. */
+  metrics?: { settings: () => MetricsSettings; text: () => string };
   /** Aborted when the server stops: live streams end so the shutdown does not wait for them. */
   closing?: AbortSignal;
   /** Largest backup a restore accepts, in bytes (default 256 MiB). */
@@ -51,7 +55,7 @@ export interface HttpAppOptions {
 /** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
 function isPagePath(path: string): boolean {
   return !/^\/(api|static)\//.test(path) &&
-    !["/healthz", "/readyz", "/login", "/logout", "/password", "/live"].includes(path);
+    !["/healthz", "/readyz", "/login", "/logout", "/password", "/live", "/metrics"].includes(path);
 }
 
 /** Largest backup a restore accepts by default. */
@@ -119,12 +123,24 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     routes.route(path, app);
   }
 
+  const authenticate = apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle });
   const api = new Hono<HttpEnv>();
-  api.use("*", apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle }));
+  api.use("*", authenticate);
   api.use("*", limitBody((c) => maxBodyBytes(c.req.path)));
   if (options.tokenScopes) api.use("*", scopedTokenGate(options.tokenScopes));
   api.route("/", routes);
   app.route("/api", api);
+
+  const metrics = options.metrics;
+  if (metrics) {
+    // Like the API (a token, Basic or a session), or open to this box itself when the setting says so.
+    app.get("/metrics", (c, next) => {
+      const settings = metrics.settings();
+      if (!settings.enabled) return c.text("metrics are off (setting metrics.enabled)\n", 404);
+      if (settings.openOnLoopback && isLoopback(c.env.remoteAddress)) return next();
+      return authenticate(c, next);
+    }, (c) => c.body(metrics.text(), 200, { "content-type": CONTENT_TYPE }));
+  }
 
   if (ui && sessions && tokens) {
     const rates = ui.rates ?? new RateHistory({

@@ -68,6 +68,9 @@ export class Switchboard {
     eventsFiltered: 0,
     refusedAttaches: 0,
     shedForMemory: 0,
+    /** Cumulative, for /metrics: events from the PBX fanned out, and the copies sent to applications. */
+    eventsReceived: 0,
+    eventCopiesSent: 0,
   };
   #now: () => number;
 
@@ -263,6 +266,7 @@ export class Switchboard {
 
   #fanOut(apdu: Uint8Array, peek: InvokePeek): void {
     this.#eventsIn.add(this.#now());
+    this.#counters.eventsReceived++;
     const monitor = peek.crossRef ? this.#monitors.byPbxXref(peek.crossRef.id) : undefined;
     if (!monitor) {
       this.#counters.eventsUnknownXref++;
@@ -287,6 +291,7 @@ export class Switchboard {
       copied++;
     }
     this.#eventsOut.add(this.#now(), copied);
+    this.#counters.eventCopiesSent += copied;
   }
 
   #broadcast(apdu: Uint8Array): void {

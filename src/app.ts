@@ -505,7 +505,9 @@ export class App {
 
   /** Reads (or creates) the settings file and builds the services; throws SettingsError on a bad file. */
   static async create(options: AppOptions): Promise<App> {
-    await Deno.mkdir(options.dataDir, { recursive: true });
+    // Private to the service's user: the database holds password hashes and call data. (The umask can
+    // only narrow the mode.)
+    await Deno.mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const bootLog = new Logger("cstabox", {
       level: options.log?.level ?? "info",
       format: options.log?.format,

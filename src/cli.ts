@@ -23,10 +23,13 @@ Usage: cstabox [options]
   --smdr-port N          SMDR local-mode port (default 2007)
   --http-port N          web UI HTTP port (default 8080)
   --https-port N         web UI HTTPS port (default 8443)
-  --admin-password PW    admin web password on first start (or env CSTABOX_ADMIN_PASSWORD, or the
-                         systemd credential admin-password; else one is generated and printed once)
-  --csta-admin-password PW  the same for the CSTA user admin (env CSTABOX_CSTA_ADMIN_PASSWORD,
+  --admin-password-file FILE  admin web password on first start, read from FILE (or env
+                         CSTABOX_ADMIN_PASSWORD, or the systemd credential admin-password; else one is
+                         generated and printed once)
+  --csta-admin-password-file FILE  the same for the CSTA user admin (env CSTABOX_CSTA_ADMIN_PASSWORD,
                          credential csta-admin-password)
+  --admin-password PW, --csta-admin-password PW  the same on the command line: avoid, it shows in the
+                         process list and in a crash report
   --issue-file FILE      console login banner to write: web UI address and generated first passwords
   --log-level LEVEL      debug | info | warn | error
   --log-format FORMAT    text | json (default: text on a terminal, JSON otherwise)
@@ -50,6 +53,8 @@ export interface CliOptions {
   adminPassword?: string;
   cstaAdminPassword?: string;
   issueFile?: string;
+  /** Said on stderr at start: flags that expose a secret. */
+  warnings: string[];
   logLevel?: LogLevel;
   logFormat?: LogFormat;
   overrides: SettingsOverrides;
@@ -79,6 +84,8 @@ export function parseCli(
         "https-port": { type: "string" },
         "admin-password": { type: "string" },
         "csta-admin-password": { type: "string" },
+        "admin-password-file": { type: "string" },
+        "csta-admin-password-file": { type: "string" },
         "issue-file": { type: "string" },
         "log-level": { type: "string" },
         "log-format": { type: "string" },
@@ -122,13 +129,37 @@ export function parseCli(
     version: parsed.version ?? false,
     dataDir: parsed["data-dir"] ?? "./data",
     configFile: parsed.config,
-    adminPassword: parsed["admin-password"] ?? env("CSTABOX_ADMIN_PASSWORD") ?? undefined,
-    cstaAdminPassword: parsed["csta-admin-password"] ?? env("CSTABOX_CSTA_ADMIN_PASSWORD") ?? undefined,
+    adminPassword: parsed["admin-password"] ??
+      passwordFile("--admin-password-file", parsed["admin-password-file"]) ??
+      env("CSTABOX_ADMIN_PASSWORD") ?? undefined,
+    cstaAdminPassword: parsed["csta-admin-password"] ??
+      passwordFile("--csta-admin-password-file", parsed["csta-admin-password-file"]) ??
+      env("CSTABOX_CSTA_ADMIN_PASSWORD") ?? undefined,
+    warnings: (["admin-password", "csta-admin-password"] as const)
+      .filter((flag) => parsed[flag] !== undefined)
+      .map((flag) =>
+        `--${flag} shows in the process list and in a crash report's command line; use --${flag}-file, ` +
+        `the environment or the systemd credential ${flag} instead`
+      ),
     issueFile: parsed["issue-file"],
     logLevel: oneOf("--log-level", parsed["log-level"], ["debug", "info", "warn", "error"] as const),
     logFormat: oneOf("--log-format", parsed["log-format"], ["text", "json"] as const),
     overrides,
   };
+}
+
+/** A password kept in a file (one line; a final newline is not part of it), read at start. */
+function passwordFile(flag: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: ${errorText(error)}`);
+  }
+  const password = text.replace(/\r?\n$/, "");
+  if (password === "") throw new UsageError(`${flag} ${path}: the file is empty`);
+  return password;
 }
 
 function parsePort(flag: string, text: string): number {
@@ -186,6 +217,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
 
+  for (const warning of options.warnings) console.error(`cstabox: warning: ${warning}`);
   let app: App;
   try {
     app = await App.create({

@@ -135,9 +135,12 @@ export function renderSettings(settings: Settings): string {
   return out.join("\n");
 }
 
-/** Writes settings text atomically and durably, keeping the previous file as `.bak`. */
+/**
+ * Writes settings text atomically and durably, keeping the previous file as `.bak`; readable by the
+ * service's user only (0600), like the rest of the data directory.
+ */
 export async function writeSettingsText(file: string, text: string): Promise<void> {
-  await writeFileAtomic(file, text, { keepOldAs: `${file}.bak` });
+  await writeFileAtomic(file, text, { keepOldAs: `${file}.bak`, mode: 0o600 });
 }
 
 /** Validates settings and saves them atomically with comments; refuses invalid settings unchanged. */

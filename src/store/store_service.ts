@@ -38,6 +38,7 @@ export class StoreService implements Service<StoreDetails> {
 
   async start(): Promise<void> {
     this.#lifecycle.set("starting");
+    makePrivate(this.path);
     this.#db = openDatabase(this.path, { exclusive: true });
     await this.afterOpen(this.#db);
     this.#lifecycle.set("running");
@@ -62,4 +63,13 @@ export class StoreService implements Service<StoreDetails> {
       details: { file: this.path, schemaVersion: this.#db ? schemaVersion(this.#db) : null },
     });
   }
+}
+
+/**
+ * Creates the database file, or narrows an existing one, to 0600: it holds password hashes and call data,
+ * and SQLite gives its -wal and -shm files the same mode. (A file left 0644 by an earlier version too.)
+ */
+function makePrivate(path: string): void {
+  Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+  Deno.chmodSync(path, 0o600);
 }

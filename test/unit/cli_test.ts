@@ -42,3 +42,25 @@ Deno.test("the admin password comes from the flag, else from CSTABOX_ADMIN_PASSW
   assert.equal(parseCli(["--admin-password", "from-flag"], env).adminPassword, "from-flag");
   assert.equal(parseCli([], noEnv).adminPassword, undefined);
 });
+
+Deno.test("first passwords can come from a file, which wins over the environment; a password flag is warned about", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cstabox-cli-" });
+  try {
+    const file = `${dir}/admin-password`;
+    await Deno.writeTextFile(file, "from-file\n");
+    const env = (name: string) => name.endsWith("ADMIN_PASSWORD") ? "from-env" : undefined;
+    const fromFile = parseCli(["--admin-password-file", file, "--csta-admin-password-file", file], env);
+    assert.equal(fromFile.adminPassword, "from-file");
+    assert.equal(fromFile.cstaAdminPassword, "from-file");
+    assert.deepEqual(fromFile.warnings, []);
+    assert.throws(() => parseCli(["--admin-password-file", `${dir}/none`], noEnv), /--admin-password-file/);
+    await Deno.writeTextFile(`${dir}/empty`, "\n");
+    assert.throws(() => parseCli(["--admin-password-file", `${dir}/empty`], noEnv), /is empty/);
+    // On the command line a password shows in the process list and in a crash report's command line.
+    const flagged = parseCli(["--admin-password", "pw", "--csta-admin-password", "pw"], noEnv);
+    assert.equal(flagged.warnings.length, 2);
+    assert.match(flagged.warnings[0], /--admin-password shows in the process list.*--admin-password-file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -15,7 +15,7 @@ import { reportedParty } from "./calls/call_event.ts";
 import { isOutsideParty, type Party } from "./calls/party.ts";
 import { createHttpApp } from "./http/app.ts";
 import { RateHistory } from "./http/live/rate_history.ts";
-import { DataBackup } from "./http/system/data_backup.ts";
+import { DataBackup } from "./backup/data_backup.ts";
 import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
 import { IntegrationFeed } from "./integrations/integration_feed.ts";

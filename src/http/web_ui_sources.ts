@@ -5,29 +5,14 @@ import type { DatabaseSync } from "node:sqlite";
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import type { ServiceStatus } from "../service.ts";
-import type { Settings } from "../settings/schema.ts";
-import type { SettingsError } from "../settings/settings_file.ts";
+import type { BackupFile, RestoreOutcome } from "../backup/data_backup.ts";
+import type { SettingsAccess } from "../settings/settings_access.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import type { RateHistory } from "./live/rate_history.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "./pbx_probe.ts";
 
 /** The multiplexer's figures as `Switchboard.status()` reports them. */
 export type MultiplexerStatus = ReturnType<Switchboard["status"]>;
-
-/** The running settings and their atomic, validated save (`LiveSettings` fits). */
-export interface SettingsAccess {
-  /** The settings in force: the file plus command-line overrides. */
-  current(): Settings;
-  /** The settings file; the UI reads it to change the file's values, never writing the overrides into it. */
-  readonly file: string;
-  /** The file's settings now, or (when the file is refused, missing or unreadable) the running ones and why. */
-  fileView(): Promise<{ file: Settings; refused?: SettingsError }>;
-  /**
-   * Validates and writes the file atomically, then applies it (restarting what the change concerns);
-   * throws SettingsWriteError when the file cannot be written.
-   */
-  save(next: Settings): Promise<void>;
-}
 
 /** The multiplexer's applications, and ending one of them (`Switchboard` fits). */
 export interface MultiplexerControl {
@@ -56,17 +41,6 @@ export interface LiveCall {
 export interface CallsSource {
   activeCalls(): LiveCall[];
 }
-
-/** A backup: the settings file and the database in one archive. */
-export interface BackupFile {
-  filename: string;
-  bytes: Uint8Array;
-}
-
-/** What a restore did, or every reason it was refused (nothing is replaced then). */
-export type RestoreOutcome =
-  | { ok: true; restored: { settings: boolean; database: boolean; createdAt: string; version: string } }
-  | { ok: false; reasons: string[] };
 
 /** Whole-appliance actions of the System page. */
 export interface SystemControl {

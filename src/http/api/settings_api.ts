@@ -14,7 +14,7 @@ import {
 } from "../../settings/settings_file.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
-import type { SettingsAccess } from "../web_ui_sources.ts";
+import type { SettingsAccess } from "../../settings/settings_access.ts";
 import { fieldPath, readJsonBody } from "./json_body.ts";
 
 const sectionNames = Object.keys(settingsSchema.shape) as SectionName[];

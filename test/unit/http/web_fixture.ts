@@ -10,11 +10,10 @@ import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { createHttpApp } from "../../../src/http/app.ts";
 import type { RequestEnv } from "../../../src/http/context.ts";
 import { RateHistory } from "../../../src/http/live/rate_history.ts";
+import type { BackupFile, RestoreOutcome } from "../../../src/backup/data_backup.ts";
 import type {
-  BackupFile,
   CallsSource,
   MultiplexerStatus,
-  RestoreOutcome,
   SystemControl,
   WebUiSources,
 } from "../../../src/http/web_ui_sources.ts";

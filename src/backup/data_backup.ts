@@ -6,15 +6,16 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { renameDurably } from "../../fs/atomic_file.ts";
-import type { Settings } from "../../settings/schema.ts";
-import { parseSettings, renderSettings, SettingsError } from "../../settings/settings_file.ts";
-import { schemaVersion } from "../../store/database.ts";
-import { migrations } from "../../store/migrations.ts";
-import type { BackupFile, RestoreOutcome, SettingsAccess, SystemControl } from "../web_ui_sources.ts";
-import { missingSchema } from "../../store/schema_check.ts";
+import { renameDurably } from "../fs/atomic_file.ts";
+import type { Settings } from "../settings/schema.ts";
+import { parseSettings, renderSettings, SettingsError } from "../settings/settings_file.ts";
+import { schemaVersion } from "../store/database.ts";
+import { migrations } from "../store/migrations.ts";
+import type { ServiceStatus } from "../service.ts";
+import type { SettingsAccess } from "../settings/settings_access.ts";
+import { missingSchema } from "../store/schema_check.ts";
 import { ArchiveError, gzip, readTarGz, TarParser, writeTar } from "./tar_archive.ts";
-import { errorText } from "../../log/error_text.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** The store as a restore needs it (`StoreService` fits). */
 export interface RestorableStore {
@@ -29,7 +30,7 @@ export interface DataBackupOptions {
   store: RestorableStore;
   version: string;
   /** Stops and starts one service (`ServiceRegistry.restart`). */
-  restartService: SystemControl["restartService"];
+  restartService: (name: string) => Promise<ServiceStatus>;
   /**
    * Runs once the restored database is open: restart or reload what keeps store data in memory
    * (licensing, SMDR, the number rule book).
@@ -62,7 +63,18 @@ interface Manifest {
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
-export class DataBackup implements SystemControl {
+/** A backup: the settings file and the database in one archive. */
+export interface BackupFile {
+  filename: string;
+  bytes: Uint8Array;
+}
+
+/** What a restore did, or every reason it was refused (nothing is replaced then). */
+export type RestoreOutcome =
+  | { ok: true; restored: { settings: boolean; database: boolean; createdAt: string; version: string } }
+  | { ok: false; reasons: string[] };
+
+export class DataBackup {
   readonly maxArchiveBytes: number;
   #maxExpanded: number;
   #now: () => number;

@@ -2,7 +2,7 @@
 // with ordinary tools. Reading is bounded (entry count, sizes, decompressed total) because a restore
 // takes a file from the browser.
 
-import { errorText } from "../../log/error_text.ts";
+import { errorText } from "../log/error_text.ts";
 
 const BLOCK = 512;
 /** Compressed bytes handed to the decompressor at a time. */

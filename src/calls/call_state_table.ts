@@ -88,9 +88,9 @@ export const CALL_STATE_TABLE: readonly CallStateRow[] = [
   {
     event: "delivered",
     role: "other",
-    previous: OUTGOING,
+    previous: [...OUTGOING, "busy"],
     state: "ringback",
-    note: "the far end rings (the line placed the call)",
+    note: "the far end rings (the line placed the call, or camped on a busy one)",
   },
   { event: "queued", role: "self", state: "offering", note: "the call waits at the line (a group) [?]" },
   {

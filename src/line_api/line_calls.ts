@@ -47,6 +47,15 @@ export interface LineCallsOptions {
   newCallId: () => string;
 }
 
+/** States a snapshot cannot tell apart from the one it reads (a conference is `connected` there). */
+const SNAPSHOT_ALIKE: Partial<Record<LineCallState, readonly LineCallState[]>> = {
+  connected: ["conferenced", "disconnected"],
+  onhold: ["onholdpendtransfer", "onholdpendconf"],
+  offering: ["accepted"],
+  dialtone: ["dialing"],
+  ringback: ["dialing", "proceeding"],
+};
+
 type Subject = { device?: DeviceID; role: "self" | "other"; address: 0 | 1 };
 
 /** One line's calls by the PBX's callID (hex). */
@@ -208,7 +217,9 @@ export class LineCalls {
         call.own = entry.connection;
         this.#calls.set(key, call);
       }
-      if (call.state !== state) out.push(this.#change(call, state, null, at));
+      if (!SNAPSHOT_ALIKE[state]?.includes(call.state) && call.state !== state) {
+        out.push(this.#change(call, state, null, at));
+      }
     }
     for (const [key, call] of this.#calls) {
       if (seen.has(key)) continue;

@@ -175,7 +175,7 @@ export const limitsSchema = z.object({
 }).strict();
 
 export const lineApiSchema = z.object({
-  leaseSeconds: z.number().int().min(5).max(86400).default(120).describe(
+  leaseSeconds: z.number().int().min(1).max(86400).default(120).describe(
     "an open line closes this long after its client last renewed it, unless an event WebSocket holds it",
   ),
   snapshotSeconds: z.number().int().min(0).max(86400).default(300).describe(

@@ -479,6 +479,7 @@ export class App {
           webhooks: { repository: webhookRepository, dispatcher: this.webhooks },
           line: { service: lineApi, operations: lineOperations, caller },
           events: (closing) => eventHub.routes(closing),
+          lineScopes: { scopes: tokenScopes },
         },
         tokenScopes,
       });

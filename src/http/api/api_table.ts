@@ -12,6 +12,7 @@ import { createCallsApi } from "./calls_api.ts";
 import { createCstaUsersApi } from "./csta_users_api.ts";
 import { createLicencesApi } from "./licences_api.ts";
 import { createLineApi } from "./line_api.ts";
+import { createLineScopesApi } from "./line_scopes_api.ts";
 import { createLinesApi } from "./lines_api.ts";
 import { createLocationApi } from "./location_api.ts";
 import { createLogsApi } from "./logs_api.ts";
@@ -35,6 +36,8 @@ export interface ApiServices {
   webhooks?: Parameters<typeof createWebhooksApi>[0];
   /** The line API (issue 20): mounted at the root of /api, under `/lines/:line/...` and `/calls/...`. */
   line?: Parameters<typeof createLineApi>[0];
+  /** Line scopes of API tokens (administration: tokens with a scope are kept out by the gate). */
+  lineScopes?: Omit<Parameters<typeof createLineScopesApi>[0], "tokens">;
   /** The line event stream, ended when the server closes. */
   events?: (closing?: AbortSignal) => Hono<HttpEnv>;
 }
@@ -71,6 +74,10 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
     ["/", s.line && (() => createLineApi(s.line!))],
     ["/events", s.events && (() => s.events!(context.closing))],
+    [
+      "/line-scopes",
+      admin && s.lineScopes && (() => createLineScopesApi({ ...s.lineScopes!, tokens: admin.tokens })),
+    ],
     [
       "/multiplexer",
       admin && (() => createMultiplexerApi({ multiplexer: admin.ui.multiplexer, log })),

@@ -1,6 +1,7 @@
 // Test support: cstabox as it runs (App with its real store, HTTP server and CSTA port) against the
 // simulator on a real socket, with helpers for the line API over HTTP and its event WebSocket.
 
+import assert from "node:assert/strict";
 import { App } from "../../../src/app.ts";
 import type { SettingsOverrides } from "../../../src/settings/live_settings.ts";
 import { type SimulatorOptions, SimulatorService } from "../../../src/sim/sim_service.ts";
@@ -151,3 +152,10 @@ async function startApp(sim: SimulatorService, options: RigOptions): Promise<Lin
 // deno-lint-ignore no-explicit-any
 export const callState = (line: string, state: string) => (m: any) =>
   m.type === "callState" && m.line === line && m.state === state;
+
+/** A new API token of the admin user: its `Authorization` header and id. */
+export async function newToken(rig: LineApiRig, name: string): Promise<{ auth: string; id: string }> {
+  const made = await rig.api("POST", "/system/tokens", { name });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return { auth: `Bearer ${made.body.token}`, id: made.body.id };
+}

@@ -12,7 +12,9 @@ async function openAndWatch(rig: LineApiRig, lines: string[]): Promise<EventSock
   }
   const ws = await rig.socket();
   ws.send({ subscribe: lines });
-  for (const line of lines) await ws.next((m) => m.type === "snapshot" && m.line === line, `snapshot ${line}`);
+  for (const line of lines) {
+    await ws.next((m) => m.type === "snapshot" && m.line === line, `snapshot ${line}`);
+  }
   return ws;
 }
 
@@ -114,17 +116,32 @@ Deno.test("lineSetupTransfer, lineSwapHold and lineCompleteTransfer (transfer) m
     const ws = await openAndWatch(rig, ["101", "102"]);
     const callId = await connected101to102(rig, ws);
     const setup = await ok(rig, "POST", `/calls/${callId}/setup-transfer`, { to: "103" }, 200);
-    await ws.next((m) => callState("101", "onholdpendtransfer")(m) && m.callId === callId, "held for transfer");
-    await ws.next((m) => callState("101", "ringback")(m) && m.callId === setup.consultationCallId, "consultation");
+    await ws.next(
+      (m) => callState("101", "onholdpendtransfer")(m) && m.callId === callId,
+      "held for transfer",
+    );
+    await ws.next(
+      (m) => callState("101", "ringback")(m) && m.callId === setup.consultationCallId,
+      "consultation",
+    );
     assert.ok(rig.sim.engine.answerCall(conn(rig, "103")).ok);
-    await ws.next((m) => callState("101", "connected")(m) && m.callId === setup.consultationCallId, "consulted");
+    await ws.next(
+      (m) => callState("101", "connected")(m) && m.callId === setup.consultationCallId,
+      "consulted",
+    );
 
     // Swap: the consultation is held, the original comes back; and again.
     await ok(rig, "POST", `/calls/${callId}/swap-hold`, { otherCallId: setup.consultationCallId });
     await ws.next((m) => callState("101", "connected")(m) && m.callId === callId, "original back");
-    await ws.next((m) => m.type === "callState" && m.callId === setup.consultationCallId && m.state.startsWith("onhold"), "consultation held");
+    await ws.next(
+      (m) => m.type === "callState" && m.callId === setup.consultationCallId && m.state.startsWith("onhold"),
+      "consultation held",
+    );
     await ok(rig, "POST", `/calls/${callId}/swap-hold`, { otherCallId: setup.consultationCallId });
-    await ws.next((m) => m.type === "callState" && m.callId === callId && m.state.startsWith("onhold"), "original held again");
+    await ws.next(
+      (m) => m.type === "callState" && m.callId === callId && m.state.startsWith("onhold"),
+      "original held again",
+    );
 
     assert.deepEqual(
       await ok(rig, "POST", `/calls/${callId}/complete-transfer`, {
@@ -134,8 +151,14 @@ Deno.test("lineSetupTransfer, lineSwapHold and lineCompleteTransfer (transfer) m
       { callId: null },
     );
     await ws.next((m) => callState("101", "idle")(m) && m.callId === callId, "original idle");
-    await ws.next((m) => callState("101", "idle")(m) && m.callId === setup.consultationCallId, "consultation idle");
-    const transferred = await ws.next((m) => m.type === "callState" && m.line === "102" && m.parties.connected?.number === "103", "102 talks to 103");
+    await ws.next(
+      (m) => callState("101", "idle")(m) && m.callId === setup.consultationCallId,
+      "consultation idle",
+    );
+    const transferred = await ws.next(
+      (m) => m.type === "callState" && m.line === "102" && m.parties.connected?.number === "103",
+      "102 talks to 103",
+    );
     assert.equal(transferred.state, "connected");
   } finally {
     await rig.close();
@@ -148,9 +171,15 @@ Deno.test("lineCompleteTransfer (conference), lineAddToConference and lineRemove
     const ws = await openAndWatch(rig, ["101"]);
     const callId = await connected101to102(rig, ws);
     const first = await ok(rig, "POST", `/calls/${callId}/setup-transfer`, { to: "103" }, 200);
-    await ws.next((m) => callState("101", "ringback")(m) && m.callId === first.consultationCallId, "consulting 103");
+    await ws.next(
+      (m) => callState("101", "ringback")(m) && m.callId === first.consultationCallId,
+      "consulting 103",
+    );
     assert.ok(rig.sim.engine.answerCall(conn(rig, "103")).ok);
-    await ws.next((m) => callState("101", "connected")(m) && m.callId === first.consultationCallId, "103 answered");
+    await ws.next(
+      (m) => callState("101", "connected")(m) && m.callId === first.consultationCallId,
+      "103 answered",
+    );
     const conference = await ok(rig, "POST", `/calls/${callId}/complete-transfer`, {
       consultationCallId: first.consultationCallId,
       mode: "conference",
@@ -160,17 +189,24 @@ Deno.test("lineCompleteTransfer (conference), lineAddToConference and lineRemove
 
     // A fourth party: consult 104 from the conference, then add it.
     const second = await ok(rig, "POST", `/calls/${callId}/setup-transfer`, { to: "104" }, 200);
-    await ws.next((m) => callState("101", "ringback")(m) && m.callId === second.consultationCallId, "consulting 104");
+    await ws.next(
+      (m) => callState("101", "ringback")(m) && m.callId === second.consultationCallId,
+      "consulting 104",
+    );
     assert.ok(rig.sim.engine.answerCall(conn(rig, "104")).ok);
-    await ws.next((m) => callState("101", "connected")(m) && m.callId === second.consultationCallId, "104 answered");
-    await ok(rig, "POST", `/calls/${callId}/add-to-conference`, { consultationCallId: second.consultationCallId });
+    await ws.next(
+      (m) => callState("101", "connected")(m) && m.callId === second.consultationCallId,
+      "104 answered",
+    );
+    await ok(rig, "POST", `/calls/${callId}/add-to-conference`, {
+      consultationCallId: second.consultationCallId,
+    });
     await ws.next((m) => callState("101", "conferenced")(m) && m.callId === callId, "conference of four");
 
     await ok(rig, "POST", `/calls/${callId}/remove-from-conference`, { party: "104" });
     await rig.api("GET", "/lines/101/status");
     assert.equal(rig.sim.engine.connectionsOf("104").length, 0, "104 left the conference");
     assert.equal(rig.sim.engine.connectionsOf("102").length, 1, "102 stays");
-    if (Deno.env.get("LINE_DEBUG")) for (const m of ws.messages) console.log(m.seq, m.type, m.line, m.state ?? "", m.cause ?? "", m.callId ?? "");
     const wrong = await rig.api("POST", `/calls/${callId}/remove-from-conference`, { party: "106" });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.body.error.field, "party");
@@ -192,7 +228,10 @@ Deno.test("linePickup takes a call from the pickup group, or the one ringing at 
 
     assert.ok(rig.sim.engine.makeCall("105", "104").ok);
     const directed = await ok(rig, "POST", "/lines/101/pickup", { from: "104" }, 200);
-    const picked = await ws.next((m) => callState("101", "connected")(m) && m.callId === directed.callId, "directed pickup");
+    const picked = await ws.next(
+      (m) => callState("101", "connected")(m) && m.callId === directed.callId,
+      "directed pickup",
+    );
     assert.equal(picked.parties.connected?.number ?? picked.parties.caller.number, "105");
     const none = await rig.api("POST", "/lines/101/pickup", { from: "106" });
     assert.equal(none.status, 409);
@@ -219,7 +258,10 @@ Deno.test("lineGenerateDigits sends DTMF; lineDial dials on a call in dial tone"
 
     // The user lifts the handset: dial tone; the application dials.
     assert.ok(rig.sim.engine.offHook("101").ok);
-    const tone = await ws.next((m) => callState("101", "dialtone")(m) && m.callId !== callId, "101 dial tone");
+    const tone = await ws.next(
+      (m) => callState("101", "dialtone")(m) && m.callId !== callId,
+      "101 dial tone",
+    );
     assert.deepEqual(await ok(rig, "POST", `/calls/${tone.callId}/dial`, { digits: "102" }, 200), {
       to: "102",
       dialled: "102",

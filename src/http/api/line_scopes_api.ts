@@ -1,0 +1,53 @@
+// JSON API of API tokens' line scopes, mounted at /api/line-scopes: which lines a token may use through the
+// line API and whether it may control calls or only read. Tokens with a scope cannot reach this API.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { lineScopeProblem } from "../../line_api/line_scope.ts";
+import { apiError } from "../api_errors.ts";
+import type { ApiTokens } from "../auth/api_tokens.ts";
+import type { TokenLineScopes } from "../auth/token_line_scopes.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+export const lineScopeSchema = z.strictObject({
+  lines: z.string().trim().min(1).max(2000).describe(
+    "`*` for all lines, or numbers and ranges: `101, 103-110`",
+  ),
+  access: z.enum(["read", "control"]).describe("read: status and events; control: every operation"),
+});
+
+export function createLineScopesApi(deps: { tokens: ApiTokens; scopes: TokenLineScopes }): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+
+  app.get("/", (c) => {
+    const scopes = deps.scopes.all();
+    return c.json({
+      tokens: deps.tokens.list().map((t) => ({ id: t.id, name: t.name, scope: scopes.get(t.id) ?? null })),
+    });
+  });
+
+  app.put("/:tokenId", async (c) => {
+    const id = c.req.param("tokenId");
+    if (!deps.tokens.list().some((t) => t.id === id)) {
+      return apiError(c, 404, "not_found", `no API token ${id}`);
+    }
+    const body = await readJsonBody(c, lineScopeSchema);
+    if (!body.ok) return body.response;
+    const problem = lineScopeProblem(body.data);
+    if (problem) return apiError(c, 400, "invalid_value", `lines: ${problem}`, { field: "lines" });
+    deps.scopes.set(id, body.data);
+    return c.json({ id, scope: deps.scopes.get(id) });
+  });
+
+  app.delete("/:tokenId", (c) => {
+    const id = c.req.param("tokenId");
+    if (!deps.tokens.list().some((t) => t.id === id)) {
+      return apiError(c, 404, "not_found", `no API token ${id}`);
+    }
+    deps.scopes.set(id, undefined);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -10,6 +10,7 @@ import { LoginThrottle } from "./accounts/login_throttle.ts";
 import { PasswordChecks } from "./accounts/password_checks.ts";
 import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
+import { QueueBudget } from "./server/queue_budget.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
 import { reportedParty } from "./calls/call_event.ts";
 import { isOutsideParty, type Party } from "./calls/party.ts";
@@ -111,7 +112,7 @@ export class App {
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
   readonly #listeners: ListenerInfo[] = [];
-  #budgetTimer?: ReturnType<typeof setInterval>;
+  readonly #queueBudget: QueueBudget;
   readonly #options: AppOptions;
   /** Passwords generated at this start, shown once on stdout and on the console banner. */
   readonly #generated: { account: string; password: string }[] = [];
@@ -205,6 +206,11 @@ export class App {
       }),
     });
     this.switchboard = switchboard;
+    this.#queueBudget = new QueueBudget({
+      clock: systemClock,
+      budget: () => current().limits.totalOutboundQueueBytes,
+      shed: (budget) => switchboard.shedQueuedBytes(budget),
+    });
     const throttle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
     const listenerCommon = {
       switchboard,
@@ -534,11 +540,7 @@ export class App {
     this.integrations.start();
     this.#eventLoop.start();
     await this.registry.startAll();
-    // Twice a second: the queues of all applications together stay within their budget.
-    this.#budgetTimer = setInterval(
-      () => this.switchboard.shedQueuedBytes(this.settings.current().limits.totalOutboundQueueBytes),
-      500,
-    );
+    this.#queueBudget.start();
     for (const failure of this.registry.failures()) {
       this.#announce(`cstabox failed ${failure.name} ${failure.reason}`);
     }
@@ -550,7 +552,7 @@ export class App {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.#budgetTimer);
+    this.#queueBudget.stop();
     this.settings.unwatch();
     await this.registry.stopAll();
     this.integrations.stop();

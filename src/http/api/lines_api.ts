@@ -24,6 +24,9 @@ export interface LinesApiDependencies {
   queryPbxDevices?: () => Promise<OfferedDevice[]>;
 }
 
+/** The answer of `POST /api/lines/sync/apply`: the plan that was applied and what it did. */
+export type LineSyncApplyAnswer = ReturnType<PbxLineSync["apply"]>;
+
 /** Largest text import read, in bytes. */
 export const LINE_IMPORT_MAX_BYTES = 1_000_000;
 
@@ -114,7 +117,10 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
     if (!body.ok) return body.response;
     const offered = await offeredDevices(deps, body.data.offered);
     if (!offered.ok) return apiError(c, 503, "pbx_query_unavailable", offered.message);
-    return c.json(deps.sync.apply(offered.devices, body.data.removals, { readNames: body.data.readNames }));
+    const answer: LineSyncApplyAnswer = deps.sync.apply(offered.devices, body.data.removals, {
+      readNames: body.data.readNames,
+    });
+    return c.json(answer);
   });
 
   app.get("/:number", (c) => {

@@ -4,7 +4,8 @@
 
 import type { Context, Hono } from "hono";
 import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
-import type { LineSyncPlan, LineSyncResult } from "../../lines/line_sync.ts";
+import type { LineSyncPlan } from "../../lines/line_sync.ts";
+import type { LineSyncApplyAnswer } from "../api/lines_api.ts";
 import type { HttpEnv } from "../context.ts";
 import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
 import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
@@ -158,11 +159,11 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
     const body = await c.req.parseBody();
     const readNames = body.readNames === "on";
     const removals = body.removals === "delete" ? "delete" : "flag";
-    const result = await deps.api.call<LineSyncResult>(actingEnv(c), "POST", "/lines/sync/apply", {
+    const result = await deps.api.call<LineSyncApplyAnswer>(actingEnv(c), "POST", "/lines/sync/apply", {
       json: { readNames, removals },
     });
     if (!result.ok) return linesPage(c, deps, { syncPlan: { error: result.error.message } }, 503);
-    const r = result.data;
+    const r = result.data.result;
     return redirectWithFlash(
       c,
       deps,

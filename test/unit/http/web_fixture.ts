@@ -24,6 +24,7 @@ import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
 import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
 import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
 import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
+import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import type { ServiceStatuses } from "../../../src/http/status_source.ts";
@@ -140,6 +141,8 @@ export interface FixtureOptions {
   passwordChecks?: PasswordCheckLimits;
   /** Largest restore upload (the appliance's default when absent). */
   maxRestoreBytes?: number;
+  /** What the PBX offers when the lines API asks it for its devices; without it the PBX cannot be asked. */
+  pbxDevices?: () => Promise<OfferedDevice[]>;
 }
 
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
@@ -248,7 +251,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       settingsProblem: () => settings.lastError()?.message,
       sections: () => ({ multiplexer: multiplexer.status() }),
     },
-    services: { ...storeServices(db), ...options.services },
+    services: { ...storeServices(db, options.pbxDevices), ...options.services },
     ui,
     maxRestoreBytes: options.maxRestoreBytes,
   });
@@ -256,11 +259,11 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
 }
 
 /** The line, location and number-rule services over a store, as the composition root gives them. */
-function storeServices(db: DatabaseSync): ApiServices {
+function storeServices(db: DatabaseSync, queryPbxDevices?: FixtureOptions["pbxDevices"]): ApiServices {
   const lines = new LineRepository(() => db);
   const locations = new LocationRepository(() => db);
   return {
-    lines: { lines, sync: new PbxLineSync(lines, locations) },
+    lines: { lines, sync: new PbxLineSync(lines, locations), queryPbxDevices },
     location: { locations, numbering: new NumberingPlan(locations, lines) },
     numberRules: { rules: new NumberRuleBook(new NumberRuleRepository(() => db)) },
   };

@@ -2,7 +2,7 @@
 // naming every line API operation by its TAPI operationId, and every other mounted route.
 
 import assert from "node:assert/strict";
-import { Validator } from "npm:@seriousme/openapi-schema-validator@^2.11.0";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { lineApiRig } from "./line_api_rig.ts";
 
 const OPERATION_IDS = [

@@ -444,6 +444,7 @@ export class App {
             stats: this.webhooks.stats,
           };
         },
+        lineApi: () => lineApi.status().details as { clients: number; openLines: number; calls: number },
         process: processFigures,
         eventLoop: () => ({
           maxSeconds: this.#eventLoop.takeMax(),
@@ -483,6 +484,7 @@ export class App {
           tls: certificates,
           smdr,
           webhooks: { repository: webhookRepository, dispatcher: this.webhooks },
+          mqtt: this.mqtt,
           line: { service: lineApi, operations: lineOperations, caller },
           events: (closing) => eventHub.routes(closing),
           lineScopes: { scopes: tokenScopes },

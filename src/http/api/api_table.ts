@@ -16,6 +16,7 @@ import { createLineScopesApi } from "./line_scopes_api.ts";
 import { createLinesApi } from "./lines_api.ts";
 import { createLocationApi } from "./location_api.ts";
 import { createLogsApi } from "./logs_api.ts";
+import { createMqttApi } from "./mqtt_api.ts";
 import { createMultiplexerApi } from "./multiplexer_api.ts";
 import { createNumberRulesApi } from "./number_rules_api.ts";
 import { createPbxApi } from "./pbx_api.ts";
@@ -34,6 +35,7 @@ export interface ApiServices {
   tls?: Parameters<typeof createTlsApi>[0];
   smdr?: Parameters<typeof createSmdrApi>[0];
   webhooks?: Parameters<typeof createWebhooksApi>[0];
+  mqtt?: Parameters<typeof createMqttApi>[0];
   /** The line API (issue 20): mounted at the root of /api, under `/lines/:line/...` and `/calls/...`. */
   line?: Parameters<typeof createLineApi>[0];
   /** Line scopes of API tokens (administration: tokens with a scope are kept out by the gate). */
@@ -72,6 +74,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/tls", s.tls && (() => createTlsApi(s.tls!))],
     ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!))],
     ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
+    ["/mqtt", s.mqtt && (() => createMqttApi(s.mqtt!))],
     ["/", s.line && (() => createLineApi(s.line!))],
     ["/events", s.events && (() => s.events!(context.closing))],
     [

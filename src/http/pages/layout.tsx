@@ -34,6 +34,7 @@ export const navigation: { href: string; label: string }[] = [
   { href: "/numbers", label: "Location & rules" },
   { href: "/licences", label: "Licences" },
   { href: "/smdr", label: "SMDR" },
+  { href: "/integrations", label: "Integrations" },
   { href: "/logs", label: "Logs" },
   { href: "/system", label: "System" },
 ];

@@ -8,6 +8,7 @@ import { mountCalls } from "./calls.tsx";
 import { mountCertificate } from "./certificate.tsx";
 import { mountCstaServer } from "./csta_server.tsx";
 import { mountDashboard } from "./dashboard.tsx";
+import { mountIntegrations } from "./integrations.tsx";
 import { mountLicences } from "./licences.tsx";
 import { mountLines } from "./lines.tsx";
 import { mountLogs } from "./logs.tsx";
@@ -29,6 +30,7 @@ export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   mountNumbers(app, deps);
   mountLicences(app, deps);
   mountSmdr(app, deps);
+  mountIntegrations(app, deps);
   mountLogs(app, deps);
   mountSystem(app, deps);
 }

@@ -30,6 +30,8 @@ export interface MetricsSources {
     stats: DeliveryStats;
   };
   webhooks: () => { endpoints: number; backlog: number; queued: number; stats: DeliveryStats };
+  /** The line API (issue 20): clients holding lines, open lines, their calls. */
+  lineApi: () => { clients: number; openLines: number; calls: number };
   process: () => {
     rssBytes: number;
     heapUsedBytes: number;
@@ -212,6 +214,13 @@ export function collectMetrics(s: MetricsSources): MetricFamily[] {
     );
     add("webhook_queued_deliveries", "gauge", "call event deliveries waiting in memory", hooks.queued);
     deliveries(add, "webhook", "webhook deliveries", hooks.stats);
+  });
+
+  section(() => {
+    const lineApi = s.lineApi();
+    add("line_api_clients", "gauge", "line API clients holding open lines", lineApi.clients);
+    add("line_api_open_lines", "gauge", "lines open through the line API", lineApi.openLines);
+    add("line_api_calls", "gauge", "calls on the line API's open lines", lineApi.calls);
   });
 
   section(() => {

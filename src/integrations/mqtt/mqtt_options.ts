@@ -11,7 +11,7 @@ export const mqttSchema = z.object({
   url: z.string().default("").describe(
     "broker URL: mqtt://host:1883 or mqtts://host:8883 (TLS); required when enabled",
   ),
-  protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe(
+  protocolVersion: z.number().int().min(4).max(5).default(4).describe(
     "MQTT protocol: 4 = MQTT 3.1.1, 5 = MQTT 5",
   ),
   clientId: z.string().max(128).default("").describe("client id at the broker (empty = cstabox-<box name>)"),
@@ -25,7 +25,7 @@ export const mqttSchema = z.object({
   topicPrefix: z.string().default("").describe(
     "first levels of every topic (empty = cstabox/<box name>); no wildcards",
   ),
-  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1).describe(
+  qos: z.number().int().min(0).max(2).default(1).describe(
     "QoS of line states, call events and link state (records and SMDR lines always go with QoS 1 at least)",
   ),
   publish: z.array(integrationKindSchema).default([...INTEGRATION_KINDS]).describe(

@@ -144,6 +144,27 @@ export class MqttPublisher implements Service {
     return snapshot;
   }
 
+  /** Publishes `<prefix>/test` with QoS 1 and waits for the broker's acknowledgement (the UI's test button). */
+  async sendTest(): Promise<{ ok: boolean; ms: number; topic: string; error: string | null }> {
+    const topic = `${this.#prefix}/test`;
+    const client = this.#client;
+    if (!this.#settings?.enabled) return { ok: false, ms: 0, topic, error: "MQTT is off (mqtt.enabled)" };
+    if (!client || this.#connection !== "connected") {
+      return { ok: false, ms: 0, topic, error: `not connected: ${this.#lastError?.message ?? "connecting"}` };
+    }
+    const started = this.#clock.monotonic();
+    const payload = JSON.stringify({
+      message: "a test message from cstabox",
+      at: new Date(this.#clock.now()).toISOString(),
+    });
+    try {
+      await withTimeout(client.publishAsync(topic, payload, { qos: 1 }), CONNECT_TIMEOUT_MS);
+      return { ok: true, ms: Math.round(this.#clock.monotonic() - started), topic, error: null };
+    } catch (error) {
+      return { ok: false, ms: Math.round(this.#clock.monotonic() - started), topic, error: errorText(error) };
+    }
+  }
+
   // ---- the feed ---------------------------------------------------------------------------------
 
   #onItem(item: FeedItem): void {
@@ -188,14 +209,19 @@ export class MqttPublisher implements Service {
       this.stats.dropped[kind]++;
       return;
     }
-    client.publish(topic, payload, { qos: this.#settings.qos, retain: RETAINED[kind] }, (error) => {
-      if (error) {
-        this.stats.failed[kind]++;
-        return;
-      }
-      this.stats.delivered[kind]++;
-      if (madeAt !== undefined) this.stats.latency(this.#clock.monotonic() - madeAt);
-    });
+    client.publish(
+      topic,
+      payload,
+      { qos: this.#settings.qos as 0 | 1 | 2, retain: RETAINED[kind] },
+      (error) => {
+        if (error) {
+          this.stats.failed[kind]++;
+          return;
+        }
+        this.stats.delivered[kind]++;
+        if (madeAt !== undefined) this.stats.latency(this.#clock.monotonic() - madeAt);
+      },
+    );
   }
 
   // ---- connection -------------------------------------------------------------------------------
@@ -268,7 +294,7 @@ export class MqttPublisher implements Service {
   #clientOptions(s: MqttSettings): IClientOptions {
     const options: IClientOptions = {
       clientId: clientIdOf(s, this.#o.boxName),
-      protocolVersion: s.protocolVersion,
+      protocolVersion: s.protocolVersion as 4 | 5,
       clean: true,
       // The publisher reconnects itself, with back-off: mqtt.js would retry at a fixed period.
       reconnectPeriod: 0,

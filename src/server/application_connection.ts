@@ -20,7 +20,7 @@ import type { Logger } from "../log/logger.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { ReadBuffer } from "../net/read_buffer.ts";
 import type { WriteWindow } from "../net/write_window.ts";
-import type { Session, Transport } from "../switchboard/session.ts";
+import type { CloseCause, Session, Transport } from "../switchboard/session.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import { errorText } from "../log/error_text.ts";
 
@@ -76,6 +76,20 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       // already closed
     }
   };
+  /** Set once the multiplexer has ended the session: later frames are not read into it. */
+  let closing = false;
+  /**
+   * The multiplexer ends the session. After a run of malformed frames the Rejects already queued were
+   * promised to the application, so they are written first (even when all the frames came in one read).
+   */
+  const closeForMultiplexer = (reason: string, cause?: CloseCause) => {
+    if (cause !== "malformed") return close(reason);
+    if (closing || closed) return;
+    closing = true;
+    ctx.count("closedMalformed");
+    ctx.log.warn("application disconnected", { remote, reason });
+    void writer.drained().then(() => close(reason));
+  };
   const writer = new QueuedWriter(conn, {
     maxQueuedBytes: ctx.outboundQueueBytes,
     drainTimeoutMs: ctx.drainTimeoutMs,
@@ -92,7 +106,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   let handshaking: Promise<void> | undefined;
 
   const onApdu = (apdu: Uint8Array) => {
-    if (closed) return;
+    if (closed || closing) return;
     if (session) return onAssociatedApdu(apdu, session);
     if (handshaking) return; // frames before the AARE are not expected; ignore them
     const copy = apdu.slice();
@@ -160,7 +174,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       {
         deliver: send,
         deliverFrom: (copy) => writer.enqueueFrom(copy),
-        close,
+        close: closeForMultiplexer,
         queuedBytes: () => writer.queuedBytes,
       },
     );

@@ -1,7 +1,7 @@
 // The multiplexer's policy for the answers it gives itself instead of the PBX: which failure or reject means
 // what (§13 design points 2, 4, 7, 8). The bytes are made in src/csta (rose.ts, monitoring.ts, …).
 
-import { encodeReject, encodeReturnError } from "../csta/rose.ts";
+import { encodeReject, encodeReturnError, rejectForUnreadable } from "../csta/rose.ts";
 import type { UniversalFailure } from "../csta/universal_failure.ts";
 
 /** A ReturnError with a UniversalFailure. */
@@ -40,11 +40,32 @@ export function tooManyRequestsReject(invokeId: number): Uint8Array {
   return encodeReject(invokeId, { kind: "invoke", value: "resourceLimitation" });
 }
 
-/** Reject general/badlyStructuredPDU, with a NULL id because the frame could not be read. §3 [C-std] */
-export function malformedReject(): Uint8Array {
-  return encodeReject(null, { kind: "general", value: "badlyStructuredPDU" });
+/**
+ * The Reject for a frame the peek could not read: general/unrecognizedPDU, badlyStructuredPDU or
+ * mistypedPDU, under the frame's own invoke ID when that is readable (X.880, see `rejectForUnreadable`).
+ */
+export function malformedReject(apdu: Uint8Array): Uint8Array {
+  const { invokeId, problem } = rejectForUnreadable(apdu);
+  return encodeReject(invokeId, problem);
 }
 
+/** Reject invoke/unrecognizedOperation: no such operation here (unknown, or one only the switch invokes). */
 export function unrecognizedOperationReject(invokeId: number): Uint8Array {
   return encodeReject(invokeId, { kind: "invoke", value: "unrecognizedOperation" });
+}
+
+/** Reject invoke/duplicateInvocation: the application's invoke ID is already in flight. X.880 [C-std] */
+export function duplicateInvocationReject(invokeId: number): Uint8Array {
+  return encodeReject(invokeId, { kind: "invoke", value: "duplicateInvocation" });
+}
+
+/**
+ * Reject returnResult/unrecognizedInvocation or returnError/unrecognizedInvocation: the application
+ * answered an invoke ID that cstabox has no outstanding invoke under. X.880 [C-std]
+ */
+export function unrecognizedInvocationReject(
+  invokeId: number,
+  answer: "returnResult" | "returnError",
+): Uint8Array {
+  return encodeReject(invokeId, { kind: answer, value: "unrecognizedInvocation" });
 }

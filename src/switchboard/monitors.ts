@@ -101,6 +101,14 @@ export class Monitors {
     if (created || monitor.state === "lost") void this.#startInPbx(monitor);
   }
 
+  /** Whether the application's MonitorStart `invokeId` still waits for the PBX (a reuse is a duplicate). */
+  isWaiting(session: Session, invokeId: number): boolean {
+    for (const waiting of this.#waiting.values()) {
+      if (waiting.some((w) => w.session === session && w.invokeId === invokeId)) return true;
+    }
+    return false;
+  }
+
   /** MonitorStop: the application's subscription ends; the last one stops the PBX monitor. */
   stop(session: Session, peek: InvokePeek): void {
     const subscription = peek.crossRef ? this.#table.subscription(peek.crossRef.id) : undefined;

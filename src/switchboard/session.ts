@@ -29,11 +29,20 @@ export interface SessionPort {
    * then cost no buffer of their own. Ports without it get the APDU through `deliver`.
    */
   deliverFrom?(source: FrameTemplate): void;
-  /** Ends the session from the multiplexer's side (limit exceeded, garbage), with the reason. */
-  close(reason: string): void;
+  /**
+   * Ends the session from the multiplexer's side, with the reason. `malformed`: after the frames' Rejects
+   * have been written (they were promised); `memory`: at once, since the queue itself is the problem.
+   */
+  close(reason: string, cause?: CloseCause): void;
   /** Bytes waiting to be written to the peer, for status. */
   queuedBytes(): number;
 }
+
+/** Why the multiplexer ends a session; the server counts and flushes accordingly. */
+export type CloseCause = "malformed" | "memory";
+
+/** Invokes towards the application remembered as awaiting its answer; older ones are forgotten first. */
+const OUTSTANDING_KEPT = 1024;
 
 /** A PBX invoke passed to this session that expects its answer (CDR report, KME reply). */
 export interface ForwardedInvoke {
@@ -59,7 +68,10 @@ export class Session {
   #subscriptions = new Set<Subscription>();
   /** Session-side invoke ID -> the PBX invoke it stands for. */
   #forwardedInvokes = new Map<number, ForwardedInvoke>();
-  #requestsInFlight = 0;
+  /** The application's own invoke IDs of requests in flight at the PBX. */
+  #invokesInFlight = new Set<number>();
+  /** IDs of invokes sent to the application that await its answer (X.880 "outstanding"). */
+  #outstanding = new Set<number>();
   #nextInvokeId = 1;
   #counters: SessionCounters = { requests: 0, eventsSent: 0, eventsFiltered: 0, rejected: 0, malformed: 0 };
   /** Malformed frames in a row; reset by any good frame. */
@@ -136,21 +148,26 @@ export class Session {
   // ---- requests at the PBX ----
 
   get requestsInFlight(): number {
-    return this.#requestsInFlight;
+    return this.#invokesInFlight.size;
+  }
+
+  /** Whether the application's invoke `invokeId` is still in flight at the PBX (a reuse is a duplicate). */
+  hasInFlight(invokeId: number): boolean {
+    return this.#invokesInFlight.has(invokeId);
   }
 
   /** Counts a request towards the PBX in, or refuses it (counted as rejected) at `limit` in flight. */
-  beginRequest(limit: number): boolean {
-    if (this.#requestsInFlight >= limit) {
+  beginRequest(limit: number, invokeId: number): boolean {
+    if (this.#invokesInFlight.size >= limit) {
       this.#counters.rejected++;
       return false;
     }
-    this.#requestsInFlight++;
+    this.#invokesInFlight.add(invokeId);
     return true;
   }
 
-  endRequest(): void {
-    this.#requestsInFlight--;
+  endRequest(invokeId: number): void {
+    this.#invokesInFlight.delete(invokeId);
   }
 
   // ---- counters ----
@@ -189,10 +206,29 @@ export class Session {
     else this.port.deliver(copy.toFrame().subarray(FRAME_HEADER_SIZE));
   }
 
-  /** Invoke IDs for invokes the multiplexer sends the application: 1..32767, wrapping. */
+  /**
+   * The invoke ID for an invoke the multiplexer sends the application that awaits an answer (SystemStatus,
+   * a forwarded CDR report, MonitorStop): 1..32767, wrapping, remembered until answered.
+   */
   nextInvokeId(): number {
+    const id = this.nextEventInvokeId();
+    this.#outstanding.delete(id);
+    this.#outstanding.add(id);
+    if (this.#outstanding.size > OUTSTANDING_KEPT) {
+      this.#outstanding.delete(this.#outstanding.values().next().value!);
+    }
+    return id;
+  }
+
+  /** The invoke ID for an EventReport, which is never answered (§3 [C-std]): not remembered. */
+  nextEventInvokeId(): number {
     const id = this.#nextInvokeId;
     this.#nextInvokeId = id === 32767 ? 1 : id + 1;
     return id;
+  }
+
+  /** Takes the application's answer to an outstanding invoke; false when none is outstanding under `id`. */
+  takeOutstanding(invokeId: number): boolean {
+    return this.#outstanding.delete(invokeId);
   }
 }

@@ -5,8 +5,15 @@
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { eventNameOf } from "../csta/event_name.ts";
 import { filterSuppresses } from "../csta/monitor_filter.ts";
-import { Opcode } from "../csta/opcodes.ts";
-import { type ApduPeek, type InvokePeek, peekApdu, type ReturnResultPeek } from "../csta/peek.ts";
+import { Opcode, SWITCH_ONLY_OPCODES } from "../csta/opcodes.ts";
+import {
+  type ApduPeek,
+  type InvokePeek,
+  peekApdu,
+  type RejectPeek,
+  type ReturnErrorPeek,
+  type ReturnResultPeek,
+} from "../csta/peek.ts";
 import { replaceInvokeId } from "../csta/rewrite.ts";
 import { noDataAnswer } from "../csta/rose.ts";
 import { systemStatusInvoke } from "../csta/system_services.ts";
@@ -18,10 +25,12 @@ import type { DeviceDirectory } from "./device_directory.ts";
 import { EventCopies } from "./event_copies.ts";
 import { ExclusiveServices } from "./exclusive_services.ts";
 import {
+  duplicateInvocationReject,
   failureAnswer,
   linkDownFailure,
   malformedReject,
   tooManyRequestsReject,
+  unrecognizedInvocationReject,
   unrecognizedOperationReject,
 } from "./local_answers.ts";
 import { Monitors } from "./monitors.ts";
@@ -45,6 +54,9 @@ export interface SwitchboardOptions {
   seats?: SeatPool;
   now?: () => number;
 }
+
+/** What an application may answer an invoke with. */
+type ApplicationAnswerPeek = ReturnResultPeek | ReturnErrorPeek | RejectPeek;
 
 /** Why an application could not be attached. */
 export interface AttachRefusal {
@@ -147,7 +159,7 @@ export class Switchboard {
   fromApplication(session: Session, apdu: Uint8Array): void {
     if (session.closed) return;
     const peek = peekApdu(apdu);
-    if (peek instanceof CstaDecodeError) return this.#malformed(session, peek);
+    if (peek instanceof CstaDecodeError) return this.#malformed(session, apdu, peek);
     session.countReadable();
     switch (peek.kind) {
       case "invoke":
@@ -155,27 +167,35 @@ export class Switchboard {
       case "returnResult":
       case "returnError":
       case "reject":
-        return this.#onApplicationAnswer(session, apdu, peek.invokeId);
+        return this.#onApplicationAnswer(session, apdu, peek);
       default:
         this.#log.debug("ACSE APDU inside an association ignored", { session: session.id, kind: peek.kind });
     }
   }
 
-  #malformed(session: Session, error: CstaDecodeError): void {
+  #malformed(session: Session, apdu: Uint8Array, error: CstaDecodeError): void {
     const inARow = session.countMalformed();
-    session.port.deliver(malformedReject());
+    session.port.deliver(malformedReject(apdu));
     const limit = this.#options.limits().malformedFramesBeforeClose;
     if (inARow === 1) {
       this.#log.warn("malformed frame from an application", { session: session.id, error: error.message });
     }
     if (inARow >= limit) {
-      session.port.close(`${limit} malformed frames in a row (last: ${error.message})`);
+      session.port.close(`${limit} malformed frames in a row (last: ${error.message})`, "malformed");
     }
   }
 
   #onApplicationInvoke(session: Session, apdu: Uint8Array, peek: InvokePeek): void {
     session.countRequest();
     this.#counters.requests++;
+    // X.880: an opcode outside what the switch can be asked to do (it only sends these), and an invoke ID
+    // still in use by the same application, are refused before anything else. [C-std]
+    if (SWITCH_ONLY_OPCODES.has(peek.opcode)) {
+      return session.port.deliver(unrecognizedOperationReject(peek.invokeId));
+    }
+    if (session.hasInFlight(peek.invokeId) || this.#monitors.isWaiting(session, peek.invokeId)) {
+      return session.port.deliver(duplicateInvocationReject(peek.invokeId));
+    }
     switch (peek.opcode) {
       case Opcode.systemStatus:
         // Heartbeats from applications are answered here, never forwarded. §13 point 7
@@ -211,11 +231,11 @@ export class Switchboard {
   ): void {
     const upstream = this.#options.upstream;
     if (!upstream.ready) return session.port.deliver(failureAnswer(peek.invokeId, linkDownFailure));
-    if (!session.beginRequest(this.#options.limits().requestsInFlightPerApplication)) {
+    if (!session.beginRequest(this.#options.limits().requestsInFlightPerApplication, peek.invokeId)) {
       return session.port.deliver(tooManyRequestsReject(peek.invokeId));
     }
     void requestOnce(upstream, apdu, (outcome) => {
-      session.endRequest();
+      session.endRequest(peek.invokeId);
       if (session.closed) return;
       if (outcome.kind === "answer" && outcome.peek.kind === "returnResult") {
         onResult?.(outcome.peek, outcome.apdu);
@@ -224,12 +244,21 @@ export class Switchboard {
     });
   }
 
-  /** An application answers an invoke the PBX sent it (CDR report, KME reply): pass it up. */
-  #onApplicationAnswer(session: Session, apdu: Uint8Array, invokeId: number | null): void {
+  /**
+   * An application answers an invoke it was sent: a PBX invoke passed on (CDR report, KME reply) goes up;
+   * an answer to cstabox's own (SystemStatus, MonitorStop) ends there. An answer under an ID with nothing
+   * outstanding gets Reject returnResult/returnError unrecognizedInvocation (X.880 [C-std]); a Reject is
+   * never rejected (X.880 has no problem for it, and two peers could reject each other for ever).
+   */
+  #onApplicationAnswer(session: Session, apdu: Uint8Array, peek: ApplicationAnswerPeek): void {
+    const invokeId = peek.invokeId;
     if (invokeId === null) return;
+    const expected = session.takeOutstanding(invokeId);
     const forwarded = session.takeForwarded(invokeId);
-    if (!forwarded) return; // answers to events and broadcasts are swallowed
-    this.#options.upstream.send(replaceInvokeId(apdu, forwarded.pbxInvokeId));
+    if (forwarded) return void this.#options.upstream.send(replaceInvokeId(apdu, forwarded.pbxInvokeId));
+    if (expected) return;
+    this.#log.debug("answer for no outstanding invoke", { session: session.id, kind: peek.kind, invokeId });
+    if (peek.kind !== "reject") session.port.deliver(unrecognizedInvocationReject(invokeId, peek.kind));
   }
 
   // ---- from the PBX -----------------------------------------------------------------------------
@@ -287,7 +316,7 @@ export class Switchboard {
       // written straight into the session's queue. §13 points 2 and 5
       session.countEventSent();
       const appXref = appXrefOctets(subscription.appXref, this.#appXrefScratch);
-      session.deliverCopy(copies.addressedTo(session.nextInvokeId(), appXref));
+      session.deliverCopy(copies.addressedTo(session.nextEventInvokeId(), appXref));
       copied++;
     }
     this.#eventsOut.add(this.#now(), copied);
@@ -344,7 +373,7 @@ export class Switchboard {
         totalQueuedBytes: total,
         budget,
       });
-      session.port.close(`not reading: total queued bytes ${total} exceed the budget ${budget}`);
+      session.port.close(`not reading: total queued bytes ${total} exceed the budget ${budget}`, "memory");
       closed.push(session.id);
       total -= bytes;
     }

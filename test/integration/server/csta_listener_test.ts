@@ -23,11 +23,21 @@ import { hex, RawCstaPeer, toHex } from "../../support/raw_csta_peer.ts";
 class InstantPbx implements Upstream {
   ready = true;
   #id = 1;
-  request(invoke: Uint8Array): Promise<UpstreamOutcome> {
+  /** Every invoke the Switchboard sent, in order. */
+  requests: Uint8Array[] = [];
+  /** While set, requests wait for `release()`: they stay in flight. */
+  holding = false;
+  #held: (() => void)[] = [];
+  release(): void {
+    for (const go of this.#held.splice(0)) go();
+  }
+  async request(invoke: Uint8Array): Promise<UpstreamOutcome> {
+    this.requests.push(invoke.slice());
+    if (this.holding) await new Promise<void>((resolve) => this.#held.push(resolve));
     const opcode = (peekApdu(invoke) as { opcode: number }).opcode;
     const value = opcode === Opcode.monitorStart ? constructed(0x30, [tlv(0x55, hex("00000001"))]) : NO_DATA;
     const apdu = encodeReturnResult(this.#id++, { opcode, value });
-    return Promise.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
+    return { kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek };
   }
   send(): boolean {
     return true;
@@ -49,6 +59,7 @@ const SYSTEM_STATUS_NORMAL_ID_1 = hex("A1 0C 02 01 01 02 02 00 D3 30 03 0A 01 02
 
 interface Harness {
   board: Switchboard;
+  pbx: InstantPbx;
   tcp: CstaListener;
   tls: CstaListener;
   caCerts: string[];
@@ -72,8 +83,9 @@ async function harness(
   const users = new CstaUsers(() => db, 1000);
   await users.ensureDefault("admin");
   const log = new Logger("test", { sink: (line) => options.logLines?.push(line) });
+  const pbx = new InstantPbx();
   const board = new Switchboard({
-    upstream: new InstantPbx(),
+    upstream: pbx,
     log,
     directory: new DeviceDirectory(),
     limits: () => ({
@@ -115,6 +127,7 @@ async function harness(
   await tls.start();
   return {
     board,
+    pbx,
     tcp,
     tls,
     caCerts: [cert.certPem],
@@ -442,3 +455,148 @@ for (
     }
   });
 }
+
+// ---- ROSE as X.880 says (issue 18 defect 8), and the malformed-frame close (defect 7) -------------------
+
+/** Sends one APDU and returns the next APDU cstabox answers with. */
+async function answerTo(app: RawCstaPeer, apdu: Uint8Array): Promise<Uint8Array> {
+  const before = app.received.length;
+  await app.send(apdu);
+  return (await app.waitFor(before + 1))[before];
+}
+
+/** A SystemStatus heartbeat from the application, always answered locally: proves nothing else came first. */
+async function assertNothingElseQueued(app: RawCstaPeer): Promise<void> {
+  const answer = await answerTo(app, encodeInvoke(999, Opcode.systemStatus, hex("30 03 0A 01 02")));
+  assert.equal(toHex(answer), "A2 0C 02 02 03 E7 30 06 02 02 00 D3 05 00");
+}
+
+Deno.test("an APDU of unknown type inside the association gets Reject general/unrecognizedPDU", async () => {
+  const h = await harness();
+  const app = await associated(h);
+  try {
+    const reject = await answerTo(app, hex("30 03 02 01 05"));
+    assert.equal(toHex(reject), "A4 05 05 00 80 01 00");
+    assert.deepEqual(await asn1parse(reject), ["cont [ 4 ]", "  NULL", "  cont [ 0 ] 00"]);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("an invoke whose ID is readable but which has trailing bytes is rejected under that ID", async () => {
+  const h = await harness();
+  const app = await associated(h);
+  try {
+    const reject = await answerTo(app, hex("A1 0C 02 01 07 02 02 00 D3 30 03 0A 01 02 FF"));
+    assert.equal(toHex(reject), "A4 06 02 01 07 80 01 02");
+    assert.deepEqual(await asn1parse(reject), ["cont [ 4 ]", "  INTEGER :07", "  cont [ 0 ] 02"]);
+    assert.equal(h.pbx.requests.length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("answers for an invoke cstabox never sent get Reject unrecognizedInvocation; a Reject is not rejected", async () => {
+  const h = await harness();
+  const app = await associated(h);
+  try {
+    // The greeting SystemStatus (ID 1) is answered once, correctly: nothing comes back.
+    await app.send(hex("A2 0B 02 01 01 30 06 02 02 00 D3 05 00"));
+    await assertNothingElseQueued(app);
+    // The same answer again, and answers for ID 500 that was never sent.
+    const again = await answerTo(app, hex("A2 0B 02 01 01 30 06 02 02 00 D3 05 00"));
+    assert.equal(toHex(again), "A4 06 02 01 01 82 01 00");
+    const result = await answerTo(app, hex("A2 0C 02 02 01 F4 30 06 02 02 00 D3 05 00"));
+    assert.equal(toHex(result), "A4 07 02 02 01 F4 82 01 00");
+    assert.deepEqual(await asn1parse(result), ["cont [ 4 ]", "  INTEGER :01F4", "  cont [ 2 ] 00"]);
+    const error = await answerTo(app, hex("A3 0C 02 02 01 F4 02 01 01 A0 03 0A 01 01"));
+    assert.equal(toHex(error), "A4 07 02 02 01 F4 83 01 00");
+    assert.deepEqual(await asn1parse(error), ["cont [ 4 ]", "  INTEGER :01F4", "  cont [ 3 ] 00"]);
+    // X.880 defines no problem for a Reject; answering one could loop between two peers.
+    await app.send(hex("A4 07 02 02 01 F4 82 01 00"));
+    await assertNothingElseQueued(app);
+    assert.equal(h.pbx.requests.length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("an invoke ID already in flight from the same application gets Reject invoke/duplicateInvocation", async () => {
+  const h = await harness();
+  const app = await associated(h);
+  const other = await associated(h);
+  try {
+    h.pbx.holding = true;
+    const makeCall = encodeInvoke(9, Opcode.makeCall, hex("30 06 80 01 31 80 01 32"));
+    await app.send(makeCall);
+    const duplicate = await answerTo(app, makeCall);
+    assert.equal(toHex(duplicate), "A4 06 02 01 09 81 01 00");
+    assert.deepEqual(await asn1parse(duplicate), ["cont [ 4 ]", "  INTEGER :09", "  cont [ 1 ] 00"]);
+    // The same ID from another application is its own.
+    await other.send(makeCall);
+    await waitUntilRequests(h, 2);
+    h.pbx.release();
+    const [answer] = (await app.waitFor(4)).slice(3);
+    assert.equal(answer[0], 0xa2, "the first MakeCall is answered");
+    // Once answered, the ID may be used again.
+    await app.send(makeCall);
+    await waitUntilRequests(h, 3);
+    h.pbx.release();
+    assert.equal((await app.waitFor(5))[4][0], 0xa2);
+  } finally {
+    app.close();
+    other.close();
+    await h.close();
+  }
+});
+
+async function waitUntilRequests(h: Harness, count: number): Promise<void> {
+  for (let i = 0; i < 200 && h.pbx.requests.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(h.pbx.requests.length, count);
+}
+
+for (
+  const [name, opcode, argument] of [
+    ["EventReport (21)", Opcode.cSTAEventReport, "30 05 55 03 00 00 01"],
+    ["SystemRegisterAbort (208)", Opcode.systemRegisterAbort, "30 02 04 00"],
+    ["SwitchingFunctionCapabilitiesChanged (212)", Opcode.swFunctionCapsChanged, "30 00"],
+    ["SwitchingFunctionDevicesChanged (213)", Opcode.swFunctionDevicesChanged, "30 00"],
+    ["CallDetailRecordsReport (361)", Opcode.cDRReport, "30 03 04 01 01"],
+  ] as const
+) {
+  Deno.test(`${name} sent by an application gets Reject invoke/unrecognizedOperation, not the PBX`, async () => {
+    const h = await harness();
+    const app = await associated(h);
+    try {
+      const reject = await answerTo(app, encodeInvoke(12, opcode, hex(argument)));
+      assert.equal(toHex(reject), "A4 06 02 01 0C 81 01 01");
+      assert.deepEqual(await asn1parse(reject), ["cont [ 4 ]", "  INTEGER :0C", "  cont [ 1 ] 01"]);
+      assert.equal(h.pbx.requests.length, 0);
+    } finally {
+      app.close();
+      await h.close();
+    }
+  });
+}
+
+Deno.test("malformed frames in one segment: every promised Reject arrives, then the close, counted as closedMalformed", async () => {
+  const logLines: string[] = [];
+  const h = await harness({ malformedFramesBeforeClose: 5, logLines });
+  const app = await associated(h);
+  try {
+    const garbage = Array.from({ length: 5 }, (_, i) => encodeFrame(hex(`A1 05 02 0${i + 1}`)));
+    await app.sendBytes(concatBytes(garbage));
+    await app.waitClosed();
+    const rejects = app.received.slice(2).map(toHex);
+    assert.deepEqual(rejects, Array(5).fill("A4 05 05 00 80 01 02"));
+    assert.equal(h.tcp.status().details?.closedMalformed, 1);
+    assert.ok(logLines.some((line) => /5 malformed frames in a row/.test(line)), logLines.join("\n"));
+    assert.equal(h.board.sessions().length, 0);
+  } finally {
+    app.close();
+    await h.close();
+  }
+});

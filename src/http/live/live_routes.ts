@@ -42,7 +42,6 @@ export function mountLiveRoutes(app: Hono<HttpEnv>, options: LiveRoutesOptions):
     }
     c.set("user", user.name);
     c.set("session", session);
-    const ctx = options.pageContext(c);
     const env = c.env;
     c.header("Cache-Control", "no-store");
 
@@ -61,7 +60,8 @@ export function mountLiveRoutes(app: Hono<HttpEnv>, options: LiveRoutesOptions):
             await stream.writeSSE({ event: "expired", data: "{}" });
             break;
           }
-          ctx.now = Date.now();
+          // Built each round: the mode, the settings problem and the time change while a page is open.
+          const ctx = options.pageContext(c);
           for (const name of names) {
             const html = await options.regions.render(name, { ctx, env });
             if (html === undefined || sent.get(name) === html) continue;

@@ -228,6 +228,9 @@ export function Table(
 }
 
 /** A region of a page that the live feed re-renders (see live/live_routes.tsx). */
-export function LiveRegion(props: { name: string; children: Child; tag?: "div" | "tbody" }) {
+export function LiveRegion(props: { name: string; children: Child; tag?: "div" | "span" }) {
+  if (props.tag === "span") {
+    return <span id={`live-${props.name}`} data-live={props.name}>{props.children}</span>;
+  }
   return <div id={`live-${props.name}`} data-live={props.name}>{props.children}</div>;
 }

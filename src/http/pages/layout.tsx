@@ -4,7 +4,7 @@
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../assets.ts";
 import type { RequestEnv } from "../context.ts";
-import { Csrf } from "./components.tsx";
+import { Csrf, LiveRegion } from "./components.tsx";
 
 /** What every page knows about the request it answers. */
 export interface PageContext {
@@ -43,6 +43,11 @@ function isActive(href: string, path: string): boolean {
   return href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
 }
 
+/** The header's "simulated PBX" badge; a live region, so a switch to a real PBX removes it at once. */
+export function ModeBadge(props: { demo: boolean }) {
+  return props.demo ? <span class="badge warning demo" id="demo-badge">simulated PBX</span> : null;
+}
+
 /** A full page for a signed-in user. */
 export function Layout(props: { ctx: PageContext; title: string; children: Child; intro?: Child }) {
   const { ctx } = props;
@@ -53,7 +58,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           <img src={assetUrl("icon.svg")} alt="" width="24" height="24" />
           <span>cstabox</span>
         </a>
-        {ctx.demo ? <span class="badge warning demo" id="demo-badge">simulated PBX</span> : null}
+        <LiveRegion name="mode" tag="span">
+          <ModeBadge demo={ctx.demo} />
+        </LiveRegion>
         <nav aria-label="Main" class="menu">
           {navigation.map((item) => (
             <a href={item.href} aria-current={isActive(item.href, ctx.path) ? "page" : undefined}>

@@ -9,6 +9,7 @@ import { mountCertificate } from "./certificate.tsx";
 import { mountCstaServer } from "./csta_server.tsx";
 import { mountDashboard } from "./dashboard.tsx";
 import { mountIntegrations } from "./integrations.tsx";
+import { ModeBadge } from "./layout.tsx";
 import { mountLicences } from "./licences.tsx";
 import { mountLines } from "./lines.tsx";
 import { mountLogs } from "./logs.tsx";
@@ -19,6 +20,7 @@ import { mountSmdr } from "./smdr.tsx";
 import { mountSystem } from "./system.tsx";
 
 export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
+  deps.regions.add("mode", ({ ctx }) => ModeBadge({ demo: ctx.demo }));
   mountDashboard(app, deps);
   mountApplications(app, deps);
   mountMonitors(app, deps);

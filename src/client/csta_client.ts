@@ -22,7 +22,7 @@ import {
   type ResultOf,
 } from "../csta/operations.ts";
 import { type ApduPeek, type InvokePeek, peekApdu } from "../csta/peek.ts";
-import { encodeInvoke, encodeReject, encodeReturnResult, NO_DATA } from "../csta/rose.ts";
+import { encodeInvoke, encodeReturnResult, encodeRose, NO_DATA, rejectForUnreadable } from "../csta/rose.ts";
 import type { SnapshotDeviceResult } from "../csta/snapshot.ts";
 import type { SystemStatusValue } from "../csta/system_services.ts";
 import { InvokeIdAllocator, MAX_INVOKE_ID } from "../csta/invoke_ids.ts";
@@ -568,8 +568,8 @@ export class CstaClient {
     const peek = peekApdu(apdu);
     if (peek instanceof CstaDecodeError) {
       this.#counters.malformedFrames++;
-      // A frame whose id cannot be read gets the NULL-id Reject. §3 [C-std]
-      this.#transport.send(encodeReject(null, { kind: "general", value: "badlyStructuredPDU" }));
+      // The X.880 general problem, under the frame's invoke ID when it is readable. §3 [C-std]
+      this.#transport.send(encodeRose(rejectForUnreadable(apdu)));
       return;
     }
     switch (peek.kind) {

@@ -371,6 +371,18 @@ Deno.test("an unreadable frame is answered with the NULL-id Reject general/badly
   await client.close();
 });
 
+Deno.test("an unreadable frame with a readable invoke ID is rejected under that ID, an unknown type as unrecognizedPDU", async () => {
+  const { board, client } = open();
+  await settle();
+  board.deliver(hexBytes("A1 06 02 01 05 02 01 15 FF"));
+  await settle();
+  assert.equal(bytesHex(board.sent.at(-1)!), "A4 06 02 01 05 80 01 02");
+  board.deliver(hexBytes("30 03 02 01 05"));
+  await settle();
+  assert.equal(bytesHex(board.sent.at(-1)!), "A4 05 05 00 80 01 00");
+  await client.close();
+});
+
 Deno.test("close detaches the session, rejects requests in flight, ends the event iterator and is idempotent", async () => {
   const { board, client } = open();
   const pending = client.snapshotDevice("201");

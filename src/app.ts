@@ -35,8 +35,8 @@ import { LocationRepository } from "./lines/location_repository.ts";
 import { NumberRuleBook } from "./lines/number_rule_book.ts";
 import { NumberRuleRepository } from "./lines/number_rule_repository.ts";
 import { NumberingPlan } from "./lines/numbering_plan.ts";
-import { PbxDeviceSync } from "./lines/pbx_device_sync.ts";
-import { PbxLineSync } from "./lines/pbx_line_sync.ts";
+import { LineSync } from "./lines/line_sync.ts";
+import { LineStoreSync } from "./lines/line_store_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
 import { CstaListener, type CstaListenerDetails } from "./server/csta_listener.ts";
@@ -141,7 +141,7 @@ export class App {
     const locations = new LocationRepository(database);
     const numbering = new NumberingPlan(locations, lines);
     const rules = new NumberRuleBook(new NumberRuleRepository(database));
-    const lineSync = new PbxLineSync(lines, locations);
+    const lineSync = new LineStoreSync(lines, locations);
     const licensing = new Licensing({
       repository: new LicenceRepository(database),
       publicKey: licenceKey,
@@ -262,7 +262,7 @@ export class App {
       { dependsOn: ["store", "tls"] },
     );
 
-    const deviceSync = new PbxDeviceSync({ switchboard, directory, lineSync, log: log.child("line-sync") });
+    const deviceSync = new LineSync({ switchboard, directory, lineSync, log: log.child("line-sync") });
     this.registry.add(deviceSync, { dependsOn: ["store"] });
 
     // ---- SMDR ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // snapshot, plus live figures of parts that are not services (the multiplexer).
 
 import type { CallTrackerDetails } from "../calls/call_tracker.ts";
-import type { LineSyncDetails } from "../lines/pbx_device_sync.ts";
+import type { LineSyncDetails } from "../lines/line_sync.ts";
 import type { LicenceStatus } from "../licensing/licensing.ts";
 import type { PbxLinkDetails } from "../pbx/pbx_link.ts";
 import type { CstaListenerDetails } from "../server/csta_listener.ts";

@@ -9,7 +9,7 @@ import type { BackupFile, RestoreOutcome } from "../backup/data_backup.ts";
 import type { SettingsAccess } from "../settings/settings_access.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import type { RateHistory } from "./live/rate_history.ts";
-import type { PbxProbeReport, PbxProbeTarget } from "./pbx_probe.ts";
+import type { PbxProbeReport, PbxProbeTarget } from "../pbx/probe.ts";
 
 /** The multiplexer's figures as `Switchboard.status()` reports them. */
 export type MultiplexerStatus = ReturnType<Switchboard["status"]>;

@@ -1,167 +1,159 @@
-// Keeping the line store in step with the devices the PBX offers: a plan (what would be added, changed
-// and removed) that an administrator can preview, and the application of that plan.
+// The line-sync service: keeps cstabox's view of the PBX's devices current: at every association it asks the PBX for its
+// device list, teaches the Switchboard which device number is which extension, loads the lines when the
+// store has none yet (as the estos driver does), and follows SwitchingFunctionDevicesChanged.
 
-import { type ExtensionRange, inExtensionRanges } from "./extension_ranges.ts";
-import { checkLineNumber, type Line, LINE_NAME_MAX, type LineKind, LineValueError } from "./line.ts";
-import type { LineRepository } from "./line_repository.ts";
+import { CstaClient } from "../client/csta_client.ts";
+import type { SwitchboardAccess } from "../client/in_process_transport.ts";
+import type { IncomingInvoke, InvokeReply } from "../client/incoming_invoke.ts";
+import { Opcode } from "../csta/opcodes.ts";
+import { Lifecycle } from "../lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
+import { type DeviceListOutcome, queryDeviceList, SegmentInbox } from "./device_list_query.ts";
+import type { Service, ServiceStatus } from "../service.ts";
+import type { DeviceDirectory } from "../switchboard/device_directory.ts";
+import type { LineSyncResult, OfferedDevice } from "./line_sync_plan.ts";
+import type { LineStoreSync, LineSyncState } from "./line_store_sync.ts";
+import { errorText } from "../log/error_text.ts";
 
-/**
- * A device as the PBX offers it (GetSwitchingFunctionDevices §9, or the KME device list §11 [?]); the query
- * itself belongs to the PBX link, which hands its answer here.
- */
-export interface OfferedDevice {
-  number: string;
-  deviceNumber?: number | null;
-  kind: LineKind;
-  name?: string;
+export interface LineSyncServiceOptions {
+  switchboard: SwitchboardAccess;
+  directory: DeviceDirectory;
+  lineSync: LineStoreSync;
+  log: Logger;
+  queryTimeoutMs?: number;
 }
 
-export interface LineChange {
-  before: Line;
-  after: Line;
-  /** The fields that differ, e.g. `["deviceNumber", "missingFromPbx"]`. */
-  fields: (keyof Line)[];
+type Trigger = "association" | "devicesChanged" | "request";
+
+/** What the line sync reports in its status `details`. */
+export interface LineSyncDetails {
+  lastSync: { at: string; trigger: Trigger; source: string; devices: number; outcome: string } | null;
+  lastError: { at: string; message: string } | null;
+  knownDeviceNumbers: number;
+  lines: LineSyncState;
 }
 
-/** An offered device that will not become a line, and why (outside the ranges, unusable number, repeated). */
-export interface SkippedDevice {
-  number: string;
-  reason: string;
-}
+export class LineSync implements Service<LineSyncDetails> {
+  readonly name = "line-sync";
+  #options: LineSyncServiceOptions;
+  #lifecycle = new Lifecycle();
+  #client?: CstaClient;
+  #inbox = new SegmentInbox();
+  #running?: Promise<DeviceListOutcome>;
+  #last?: NonNullable<LineSyncDetails["lastSync"]>;
+  #lastError?: NonNullable<LineSyncDetails["lastError"]>;
 
-export interface LineSyncPlan {
-  add: Line[];
-  change: LineChange[];
-  /** Lines the PBX no longer offers and that are not yet flagged as missing. */
-  remove: Line[];
-  /** Lines already flagged as missing that the PBX still does not offer. */
-  missing: Line[];
-  unchanged: number;
-  skipped: SkippedDevice[];
-}
-
-export interface LineSyncOptions {
-  /** Take the names the PBX reports (estos "Read names of the lines"); default true. */
-  readNames?: boolean;
-}
-
-/** What to do with lines the PBX no longer offers: keep them flagged as missing, or delete them. */
-export type RemovalMode = "flag" | "delete";
-
-export interface LineSyncResult {
-  added: string[];
-  changed: string[];
-  flagged: string[];
-  deleted: string[];
-}
-
-/** Compares the store with what the PBX offers; pure, so the preview and the apply see the same plan. */
-export function planLineSync(
-  current: readonly Line[],
-  offered: readonly OfferedDevice[],
-  ranges: readonly ExtensionRange[],
-  options: LineSyncOptions = {},
-): LineSyncPlan {
-  const readNames = options.readNames ?? true;
-  const { accepted, skipped } = acceptOffered(offered, ranges);
-  const byNumber = new Map(current.map((line) => [line.number, line]));
-  const plan: LineSyncPlan = { add: [], change: [], remove: [], missing: [], unchanged: 0, skipped };
-  for (const device of accepted) {
-    const line = byNumber.get(device.number);
-    if (!line) {
-      plan.add.push(newLine(device, readNames));
-      continue;
-    }
-    const change = compare(line, device, readNames);
-    if (change) plan.change.push(change);
-    else plan.unchanged++;
+  constructor(options: LineSyncServiceOptions) {
+    this.#options = options;
   }
-  const offeredNumbers = new Set(accepted.map((device) => device.number));
-  for (const line of current) {
-    if (offeredNumbers.has(line.number)) continue;
-    (line.missingFromPbx ? plan.missing : plan.remove).push(line);
+
+  start(): Promise<void> {
+    const client = CstaClient.inProcess(this.#options.switchboard, {
+      name: "line-sync",
+      seatKind: "call-tracking",
+      onInvoke: (invoke) => this.#onInvoke(invoke),
+      onError: (error, context) => this.#options.log.warn("line sync: client error", { context, error }),
+    });
+    this.#client = client;
+    // SystemStatus(normal) comes at attach when the link is up and after every re-association.
+    client.onSystemStatus((status, previous) => {
+      if (status === "normal" && previous !== "normal") void this.sync("association");
+    });
+    this.#lifecycle.set("running");
+    return Promise.resolve();
   }
-  return plan;
-}
 
-/** Whether applying the plan would change the store (already-missing lines count only when deleting). */
-export function planHasChanges(plan: LineSyncPlan, removals: RemovalMode = "flag"): boolean {
-  return plan.add.length + plan.change.length + plan.remove.length > 0 ||
-    (removals === "delete" && plan.missing.length > 0);
-}
+  async stop(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close();
+    this.#lifecycle.set("stopped");
+  }
 
-/** Applies a plan in one transaction. Lines added since the preview are overwritten, not duplicated. */
-export function applyLineSync(
-  repository: LineRepository,
-  plan: LineSyncPlan,
-  options: { removals: RemovalMode },
-): LineSyncResult {
-  return repository.transaction(() => {
-    const result: LineSyncResult = { added: [], changed: [], flagged: [], deleted: [] };
-    for (const line of plan.add) result.added.push(repository.put(line).number);
-    for (const { after } of plan.change) result.changed.push(repository.put(after).number);
-    if (options.removals === "delete") {
-      for (const line of [...plan.remove, ...plan.missing]) {
-        if (repository.remove(line.number)) result.deleted.push(line.number);
-      }
-    } else {
-      for (const line of plan.remove) {
-        if (!repository.get(line.number)) continue;
-        repository.update(line.number, { missingFromPbx: true });
-        result.flagged.push(line.number);
-      }
-    }
-    return result;
-  });
-}
+  /** Queries the PBX now (one query at a time; a second caller shares the running one). */
+  query(): Promise<DeviceListOutcome> {
+    const client = this.#client;
+    if (!client) return Promise.reject(new Error("line sync is not running"));
+    this.#running ??= queryDeviceList(client, this.#inbox, this.#options.queryTimeoutMs).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
 
-function acceptOffered(offered: readonly OfferedDevice[], ranges: readonly ExtensionRange[]) {
-  const accepted: OfferedDevice[] = [];
-  const skipped: SkippedDevice[] = [];
-  const seen = new Set<string>();
-  for (const device of offered) {
-    let number: string;
+  /** The devices as the lines API's "load from PBX" wants them. */
+  async offeredDevices(): Promise<OfferedDevice[]> {
+    const outcome = await this.query();
+    this.#learn(outcome.devices);
+    return outcome.devices;
+  }
+
+  /** Queries the PBX and applies what the trigger calls for; never throws. */
+  async sync(trigger: Trigger): Promise<void> {
     try {
-      number = checkLineNumber(device.number);
+      const outcome = await this.query();
+      this.#learn(outcome.devices);
+      const applied = this.#apply(trigger, outcome.devices);
+      this.#last = {
+        at: new Date().toISOString(),
+        trigger,
+        source: outcome.source,
+        devices: outcome.devices.length,
+        outcome: applied,
+      };
+      this.#lastError = undefined;
+      this.#lifecycle.set("running");
+      this.#options.log.info("PBX device list read", {
+        trigger,
+        via: outcome.source,
+        devices: outcome.devices.length,
+        applied,
+      });
     } catch (error) {
-      if (!(error instanceof LineValueError)) throw error;
-      skipped.push({ number: device.number, reason: error.message });
-      continue;
-    }
-    if (ranges.length > 0 && !inExtensionRanges(ranges, number)) {
-      skipped.push({ number, reason: "outside the extension ranges" });
-    } else if (seen.has(number)) {
-      skipped.push({ number, reason: "offered twice by the PBX" });
-    } else {
-      seen.add(number);
-      accepted.push({ ...device, number });
+      const message = errorText(error);
+      this.#lastError = { at: new Date().toISOString(), message };
+      this.#lifecycle.set("degraded", `could not read the PBX's device list: ${message}`);
+      this.#options.log.warn("PBX device list not read", { trigger, error: message });
     }
   }
-  return { accepted, skipped };
+
+  status(): ServiceStatus<LineSyncDetails> {
+    return this.#lifecycle.snapshot<LineSyncDetails>({
+      details: {
+        lastSync: this.#last ?? null,
+        lastError: this.#lastError ?? null,
+        knownDeviceNumbers: this.#options.directory.size,
+        lines: this.#options.lineSync.state(),
+      },
+    });
+  }
+
+  #apply(trigger: Trigger, devices: OfferedDevice[]): string {
+    const sync = this.#options.lineSync;
+    if (trigger === "devicesChanged") return `devices changed: ${describe(sync.onDevicesChanged(devices))}`;
+    if (trigger !== "association" || !sync.wantsAutoLoad()) return "device numbers learned";
+    const outcome = sync.autoLoad(devices);
+    return outcome.loaded
+      ? `first automatic load: ${describe(outcome.result)}`
+      : `no automatic load (${outcome.reason})`;
+  }
+
+  #learn(devices: OfferedDevice[]): void {
+    for (const device of devices) {
+      if (device.deviceNumber !== undefined && device.deviceNumber !== null) {
+        this.#options.directory.add(device.number, device.deviceNumber);
+      }
+    }
+  }
+
+  #onInvoke(invoke: IncomingInvoke): InvokeReply | void {
+    // Whether the PBX wants KME linked replies answered is unknown (§11 [?]); the simulator's strict
+    // choice is that it does not and rejects an answer, so none is sent. 205 has no answer at all (§9).
+    if (this.#inbox.offer(invoke)) return invoke.opcode === Opcode.escape ? { kind: "none" } : undefined;
+    if (invoke.opcode === Opcode.swFunctionDevicesChanged) void this.sync("devicesChanged");
+  }
 }
 
-function newLine(device: OfferedDevice, readNames: boolean): Line {
-  return {
-    number: device.number,
-    name: readNames ? pbxName(device.name) : "",
-    kind: device.kind,
-    deviceNumber: device.deviceNumber ?? null,
-    enabled: true,
-    missingFromPbx: false,
-  };
-}
-
-function compare(line: Line, device: OfferedDevice, readNames: boolean): LineChange | undefined {
-  const after: Line = { ...line, kind: device.kind, missingFromPbx: false };
-  if (device.deviceNumber !== undefined) after.deviceNumber = device.deviceNumber;
-  const name = pbxName(device.name);
-  if (readNames && name !== "") after.name = name;
-  const fields = (Object.keys(after) as (keyof Line)[]).filter((field) => after[field] !== line[field]);
-  return fields.length > 0 ? { before: line, after, fields } : undefined;
-}
-
-/** A PBX name made fit for the store: control characters dropped, trimmed, cut to the name limit. */
-function pbxName(name: string | undefined): string {
-  // deno-lint-ignore no-control-regex
-  return (name ?? "").replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, LINE_NAME_MAX).trim();
+function describe(result: LineSyncResult): string {
+  const { added, changed, flagged, deleted } = result;
+  return `${added.length} added, ${changed.length} changed, ${flagged.length} flagged missing, ${deleted.length} deleted`;
 }

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { Logger } from "../../log/logger.ts";
 import type { ApiTokens } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
-import { probePbx } from "../pbx_probe.ts";
+import { probePbx } from "../../pbx/probe.ts";
 import type { StatusSource } from "../status_source.ts";
 import type { WebUiSources } from "../web_ui_sources.ts";
 import { createCallsApi } from "./calls_api.ts";

@@ -7,8 +7,8 @@ import { LINE_KINDS, LineValueError } from "../../lines/line.ts";
 import { importLineText } from "../../lines/line_import.ts";
 import { type LineRepository, LineStoreError } from "../../lines/line_repository.ts";
 import { formatLineText } from "../../lines/line_text.ts";
-import type { OfferedDevice } from "../../lines/line_sync.ts";
-import type { PbxLineSync } from "../../lines/pbx_line_sync.ts";
+import type { OfferedDevice } from "../../lines/line_sync_plan.ts";
+import type { LineStoreSync } from "../../lines/line_store_sync.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { readBoundedText, readJsonBody } from "./json_body.ts";
@@ -16,7 +16,7 @@ import { errorText } from "../../log/error_text.ts";
 
 export interface LinesApiDependencies {
   lines: LineRepository;
-  sync: PbxLineSync;
+  sync: LineStoreSync;
   /**
    * Asks the PBX for its devices (the PBX link provides it once wired). Used by sync requests that do not
    * carry an `offered` list themselves.
@@ -25,7 +25,7 @@ export interface LinesApiDependencies {
 }
 
 /** The answer of `POST /api/lines/sync/apply`: the plan that was applied and what it did. */
-export type LineSyncApplyAnswer = ReturnType<PbxLineSync["apply"]>;
+export type LineSyncApplyAnswer = ReturnType<LineStoreSync["apply"]>;
 
 /** Largest text import read, in bytes. */
 export const LINE_IMPORT_MAX_BYTES = 1_000_000;

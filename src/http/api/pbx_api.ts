@@ -8,7 +8,7 @@ import type { PbxLinkDetails } from "../../pbx/pbx_link.ts";
 import type { ServiceStatus } from "../../service.ts";
 import type { Settings } from "../../settings/schema.ts";
 import type { HttpEnv } from "../context.ts";
-import type { PbxProbeReport, PbxProbeTarget } from "../pbx_probe.ts";
+import type { PbxProbeReport, PbxProbeTarget } from "../../pbx/probe.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface PbxApiDependencies {

@@ -4,7 +4,7 @@
 
 import type { Context, Hono } from "hono";
 import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
-import type { LineSyncPlan } from "../../lines/line_sync.ts";
+import type { LineSyncPlan } from "../../lines/line_sync_plan.ts";
 import type { LineSyncApplyAnswer } from "../api/lines_api.ts";
 import type { HttpEnv } from "../context.ts";
 import { type ApiErrorDetail, formErrors } from "../inner_api.ts";

@@ -1,7 +1,7 @@
 // The Lines page's flows that go through the lines API: load from the PBX with preview and apply.
 
 import assert from "node:assert/strict";
-import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
+import type { OfferedDevice } from "../../../src/lines/line_sync_plan.ts";
 import { Browser, webFixture } from "./web_fixture.ts";
 
 Deno.test("load from the PBX: preview, then apply, lands on the lines page saying what changed", async () => {

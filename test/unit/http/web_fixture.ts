@@ -23,8 +23,8 @@ import { LocationRepository } from "../../../src/lines/location_repository.ts";
 import { NumberRuleBook } from "../../../src/lines/number_rule_book.ts";
 import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.ts";
 import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
-import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
-import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
+import { LineStoreSync } from "../../../src/lines/line_store_sync.ts";
+import type { OfferedDevice } from "../../../src/lines/line_sync_plan.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import type { ServiceStatuses } from "../../../src/http/status_source.ts";
@@ -263,7 +263,7 @@ function storeServices(db: DatabaseSync, queryPbxDevices?: FixtureOptions["pbxDe
   const lines = new LineRepository(() => db);
   const locations = new LocationRepository(() => db);
   return {
-    lines: { lines, sync: new PbxLineSync(lines, locations), queryPbxDevices },
+    lines: { lines, sync: new LineStoreSync(lines, locations), queryPbxDevices },
     location: { locations, numbering: new NumberingPlan(locations, lines) },
     numberRules: { rules: new NumberRuleBook(new NumberRuleRepository(() => db)) },
   };

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
-import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
+import type { OfferedDevice } from "../../../src/lines/line_sync_plan.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
-import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
+import { LineStoreSync } from "../../../src/lines/line_store_sync.ts";
 import { DevicePlan } from "../../../src/sim/device_plan.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 
@@ -22,7 +22,7 @@ Deno.test("loading the simulator's devices adds its extensions; a second load re
     const lines = new LineRepository(() => temp.db);
     const locations = new LocationRepository(() => temp.db);
     locations.saveExtensionRanges("100-199");
-    const sync = new PbxLineSync(lines, locations);
+    const sync = new LineStoreSync(lines, locations);
     const plan = DevicePlan.build({ extensions: "101-120", trunks: 2 });
 
     const outcome = sync.autoLoad(offeredBy(plan));

@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
 import { createLinesApi } from "../../../../src/http/api/lines_api.ts";
 import { LineRepository } from "../../../../src/lines/line_repository.ts";
-import type { OfferedDevice } from "../../../../src/lines/line_sync.ts";
+import type { OfferedDevice } from "../../../../src/lines/line_sync_plan.ts";
 import { LocationRepository } from "../../../../src/lines/location_repository.ts";
-import { PbxLineSync } from "../../../../src/lines/pbx_line_sync.ts";
+import { LineStoreSync } from "../../../../src/lines/line_store_sync.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
 
 const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
@@ -17,7 +17,7 @@ const offered: OfferedDevice[] = [
 async function setup(queryPbxDevices?: () => Promise<OfferedDevice[]>) {
   const temp = await openTempDatabase();
   const lines = new LineRepository(() => temp.db);
-  const sync = new PbxLineSync(lines, new LocationRepository(() => temp.db));
+  const sync = new LineStoreSync(lines, new LocationRepository(() => temp.db));
   const app = new Hono<HttpEnv>().route("/api/lines", createLinesApi({ lines, sync, queryPbxDevices }));
   const call = (method: string, path: string, body?: unknown, type = "application/json") =>
     app.request(path, {

@@ -12,7 +12,7 @@ import {
   type OfferedDevice,
   planLineSync,
   type RemovalMode,
-} from "./line_sync.ts";
+} from "./line_sync_plan.ts";
 import type { LocationRepository } from "./location_repository.ts";
 
 export type AutoLoadOutcome =
@@ -29,7 +29,7 @@ export interface LineSyncState {
  * The functions the PBX link wiring calls with the devices it queried from the PBX. The query itself
  * (GetSwitchingFunctionDevices or the KME device list) is the link's; this decides what the store does.
  */
-export class PbxLineSync {
+export class LineStoreSync {
   constructor(
     private readonly lines: LineRepository,
     private readonly locations: LocationRepository,

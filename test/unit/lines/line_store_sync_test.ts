@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
-import type { OfferedDevice } from "../../../src/lines/line_sync.ts";
+import type { OfferedDevice } from "../../../src/lines/line_sync_plan.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
-import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
+import { LineStoreSync } from "../../../src/lines/line_store_sync.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 
 const offered: OfferedDevice[] = [
@@ -17,7 +17,7 @@ async function setup() {
   const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
   const lines = new LineRepository(() => temp.db, clock);
   const locations = new LocationRepository(() => temp.db, clock);
-  return { temp, lines, locations, sync: new PbxLineSync(lines, locations, () => ({}), clock) };
+  return { temp, lines, locations, sync: new LineStoreSync(lines, locations, () => ({}), clock) };
 }
 
 Deno.test("an empty store is loaded automatically at the first association, within the extension ranges", async () => {

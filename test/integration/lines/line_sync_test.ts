@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LineRepository } from "../../../src/lines/line_repository.ts";
 import { LocationRepository } from "../../../src/lines/location_repository.ts";
-import { PbxDeviceSync } from "../../../src/lines/pbx_device_sync.ts";
-import { PbxLineSync } from "../../../src/lines/pbx_line_sync.ts";
+import { LineSync } from "../../../src/lines/line_sync.ts";
+import { LineStoreSync } from "../../../src/lines/line_store_sync.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import { PbxLink } from "../../../src/pbx/pbx_link.ts";
 import { SimulatorService } from "../../../src/sim/sim_service.ts";
@@ -28,7 +28,7 @@ async function rig() {
   await simulator.start();
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
   const lines = new LineRepository(() => db);
-  const lineSync = new PbxLineSync(lines, new LocationRepository(() => db));
+  const lineSync = new LineStoreSync(lines, new LocationRepository(() => db));
   const directory = new DeviceDirectory();
   const wiring: { board?: Switchboard } = {};
   const link = new PbxLink({
@@ -59,7 +59,7 @@ async function rig() {
     }),
   });
   wiring.board = board;
-  const sync = new PbxDeviceSync({ switchboard: board, directory, lineSync, log });
+  const sync = new LineSync({ switchboard: board, directory, lineSync, log });
   await link.start();
   await sync.start();
   return {

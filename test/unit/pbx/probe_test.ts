@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { probePbx } from "../../../src/http/pbx_probe.ts";
+import { probePbx } from "../../../src/pbx/probe.ts";
 import { bytesHex, exampleFrame, hexBytes, protocolExample } from "../../fixtures/protocol_examples.ts";
 
 /** A PBX on the other end of an in-memory connection: answers each frame written with `reply`. */

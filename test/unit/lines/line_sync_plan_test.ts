@@ -7,7 +7,7 @@ import {
   type OfferedDevice,
   planHasChanges,
   planLineSync,
-} from "../../../src/lines/line_sync.ts";
+} from "../../../src/lines/line_sync_plan.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 
 const line = (number: string, fields: Partial<Line> = {}): Line => ({

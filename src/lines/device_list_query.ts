@@ -19,8 +19,8 @@ import {
   type SwitchingFunctionDeviceEntry,
   switchingFunctionDevicesArgument,
 } from "../csta/system_services.ts";
-import type { LineKind } from "../lines/line.ts";
-import type { OfferedDevice } from "../lines/line_sync.ts";
+import type { LineKind } from "./line.ts";
+import type { OfferedDevice } from "./line_sync_plan.ts";
 
 export interface DeviceListOutcome {
   source: "switchingFunctionDevices" | "kmeSystemData";

@@ -48,6 +48,7 @@ import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.t
 import { demoPlanOptions, type SectionName, type Settings } from "./settings/schema.ts";
 import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
+import { withSavepoint } from "./store/savepoint.ts";
 import { StoreService } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
@@ -315,6 +316,7 @@ export class App {
       smdr,
       linkState: () => this.pbxLink.state,
       isLine: (number) => lineNumbers().has(number),
+      durably: (work) => withSavepoint(store.db, work),
       formatParty: (party, origin) =>
         formatParty(party, origin === "inbound" ? "IN" : origin === "outbound" ? "OUT" : "internal"),
       log: log.child("integrations"),

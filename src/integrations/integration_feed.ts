@@ -8,7 +8,7 @@ import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { StoredRecord } from "../smdr/outbox.ts";
 import { parseRecord } from "../smdr/record.ts";
-import type { IntegrationKind } from "./integration_kinds.ts";
+import { DURABLE_KINDS, type IntegrationKind } from "./integration_kinds.ts";
 import { type CallEventPayload, type LinePartyFormatter, type LineState, LineStates } from "./line_states.ts";
 
 /** One SMDR line as JSON: its position in the SMDR outbox, the 162 characters, and the fields. */
@@ -46,6 +46,11 @@ export interface FeedSources {
   /** The numbers of the stored lines (for line states and webhook line filters). */
   isLine: (number: string) => boolean;
   formatParty?: LinePartyFormatter;
+  /**
+   * Runs the deliveries of one record or SMDR line to every subscriber as one transaction of the store, so
+   * each record is in every durable outbox or in none, whenever the process dies (one commit, one fsync).
+   */
+  durably?: (work: () => void) => void;
   log: Logger;
   clock?: Clock;
   /** How often the link state is read. Default 500 ms. */
@@ -166,12 +171,20 @@ export class IntegrationFeed {
 
   #emit(item: FeedItem): void {
     this.counters[item.kind]++;
-    for (const subscriber of this.#subscribers) {
-      try {
-        subscriber(item);
-      } catch (error) {
-        this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
+    const deliver = () => {
+      for (const subscriber of this.#subscribers) {
+        try {
+          subscriber(item);
+        } catch (error) {
+          this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
+        }
       }
+    };
+    if (!this.#o.durably || !DURABLE_KINDS.has(item.kind) || this.#subscribers.size === 0) return deliver();
+    try {
+      this.#o.durably(deliver);
+    } catch (error) {
+      this.#o.log.error("integration outboxes not committed", { kind: item.kind, error });
     }
   }
 }

@@ -25,11 +25,19 @@ export function freePort(): number {
 
 /** Starts Mosquitto; `users` makes it refuse anonymous clients and accept these user/password pairs. */
 export async function startBroker(
-  options: { users?: Record<string, string>; port?: number } = {},
+  options: {
+    users?: Record<string, string>;
+    port?: number;
+    /** Keep sessions and queued messages across a restart (written to the temp dir on stop). */
+    persistent?: boolean;
+  } = {},
 ): Promise<Broker> {
   const dir = await Deno.makeTempDir({ prefix: "cstabox-mosquitto-" });
   const port = options.port ?? freePort();
-  const lines = [`listener ${port} 127.0.0.1`, "persistence false", "log_dest stderr", "log_type error"];
+  const lines = [`listener ${port} 127.0.0.1`, "log_dest stderr", "log_type error"];
+  lines.push(
+    ...(options.persistent ? ["persistence true", `persistence_location ${dir}/`] : ["persistence false"]),
+  );
   if (options.users) {
     const passwords = join(dir, "passwords");
     await Deno.writeTextFile(passwords, "");

@@ -17,27 +17,39 @@ export interface Delivery {
   at: number;
 }
 
-/** An HTTP receiver: `answer` decides each reply (status, or "hang" to never answer). */
-export function startReceiver(answer: (delivery: Delivery) => number | "hang" = () => 200) {
+/**
+ * An HTTP receiver: `answer` decides each reply (status, or "hang" to never answer). `stop()` and
+ * `restart()` take it away and bring it back on the same port (an endpoint outage).
+ */
+export function startReceiver(answer: (delivery: Delivery) => number | "hang" = () => 200, port = 0) {
   const received: Delivery[] = [];
   const hanging: (() => void)[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const delivery = { headers: request.headers, body: await request.text(), at: Date.now() };
-    received.push(delivery);
-    const reply = answer(delivery);
-    if (reply === "hang") {
-      await new Promise<void>((resolve) => hanging.push(resolve));
-      return new Response("late", { status: 200 });
-    }
-    return new Response(reply >= 400 ? "receiver refused" : "ok", { status: reply });
-  });
+  const serve = (on: number) =>
+    Deno.serve({ hostname: "127.0.0.1", port: on, onListen: () => {} }, async (request) => {
+      const delivery = { headers: request.headers, body: await request.text(), at: Date.now() };
+      received.push(delivery);
+      const reply = answer(delivery);
+      if (reply === "hang") {
+        await new Promise<void>((resolve) => hanging.push(resolve));
+        return new Response("late", { status: 200 });
+      }
+      return new Response(reply >= 400 ? "receiver refused" : "ok", { status: reply });
+    });
+  let server: Deno.HttpServer<Deno.NetAddr> | undefined = serve(port);
+  const bound = server.addr.port;
+  const stop = async () => {
+    for (const release of hanging.splice(0)) release();
+    await server?.shutdown();
+    server = undefined;
+  };
   return {
     received,
-    url: `http://127.0.0.1:${server.addr.port}/hook`,
-    async close() {
-      for (const release of hanging) release();
-      await server.shutdown();
+    url: `http://127.0.0.1:${bound}/hook`,
+    stop,
+    restart() {
+      server ??= serve(bound);
     },
+    close: stop,
   };
 }
 

@@ -4,6 +4,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../../clock.ts";
+import { withSavepoint } from "../../store/savepoint.ts";
 
 /** One waiting message: its position (increasing, never reused), topic and payload. */
 export interface OutboxMessage {
@@ -32,27 +33,24 @@ export class MqttOutbox {
 
   constructor(private readonly db: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
 
-  /** Stores one message (committed before it returns) and applies the backlog limit (0 = none). */
+  /**
+   * Stores one message and applies the backlog limit (0 = none): committed before it returns, or with the
+   * caller's transaction when there is one.
+   */
   append(topic: string, payload: string, backlogLimit: number): OutboxMessage {
     const sql = this.#statements();
     const createdAt = this.clock.now();
-    sql.db.exec("BEGIN IMMEDIATE");
-    try {
+    return withSavepoint(sql.db, () => {
       const row = sql.insert.get(createdAt, topic, payload) as { position: number };
-      let dropped = 0;
       if (backlogLimit > 0) {
         const excess = this.size() - backlogLimit;
         if (excess > 0) {
-          dropped = Number(sql.dropOldest.run(excess).changes);
+          const dropped = Number(sql.dropOldest.run(excess).changes);
           sql.setState.run(DROPPED, this.dropped() + dropped);
         }
       }
-      sql.db.exec("COMMIT");
       return { position: Number(row.position), createdAt, topic, payload };
-    } catch (error) {
-      sql.db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   /** Up to `limit` waiting messages after `position`, oldest first. */

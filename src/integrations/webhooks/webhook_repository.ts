@@ -3,6 +3,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
+import { withSavepoint } from "../../store/savepoint.ts";
 import { type IntegrationKind, integrationKindSchema } from "../integration_kinds.ts";
 
 /** What an administrator sends to create or change an endpoint. */
@@ -157,16 +158,11 @@ export class WebhookRepository {
     const insert = db.prepare(
       "INSERT INTO webhook_delivery (id, webhook_id, kind, payload, created_at, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
     );
-    db.exec("BEGIN IMMEDIATE");
-    try {
+    withSavepoint(db, () => {
       for (const d of deliveries) {
         insert.run(d.id, d.webhookId, d.kind, d.payload, d.createdAt, d.nextAttemptAt);
       }
-      db.exec("COMMIT");
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   /** The endpoint's oldest pending delivery, due or not (deliveries of an endpoint go out in order). */

@@ -14,6 +14,8 @@ export interface MetricsSources {
     monitors: number;
     eventsReceived: number;
     eventCopiesSent: number;
+    eventsFiltered: number;
+    eventsUnknownXref: number;
     shedForMemory: number;
     refusedAttaches: number;
     licenceRefusals: number;
@@ -104,6 +106,10 @@ export function collectMetrics(s: MetricsSources): MetricFamily[] {
     add("monitors", "gauge", "devices monitored at the PBX", mux.monitors);
     add("events_in_total", "counter", "CSTA events received from the PBX", mux.eventsReceived);
     add("events_out_total", "counter", "event copies sent to applications", mux.eventCopiesSent);
+    add("event_copies_dropped_total", "counter", "event copies not sent, by reason", [
+      { labels: { reason: "filtered" }, value: mux.eventsFiltered },
+      { labels: { reason: "unknown_monitor" }, value: mux.eventsUnknownXref },
+    ]);
     add("applications_refused_total", "counter", "applications refused at attach, by reason", [
       { labels: { reason: "application_limit" }, value: mux.refusedAttaches },
     ]);
@@ -269,7 +275,7 @@ function deliveries(
   add(
     `${prefix}_delivery_latency_seconds`,
     "summary",
-    `delay from the PBX event to the ${what.replace(/s$/, "")} acknowledged`,
+    `delay from the PBX event to its acknowledged delivery (${what})`,
     [
       { labels: { quantile: "0.5" }, value: (stats.quantile(0.5) ?? NaN) / 1000 },
       { labels: { quantile: "0.99" }, value: (stats.quantile(0.99) ?? NaN) / 1000 },

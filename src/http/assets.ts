@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import appCss from "../../web/app.css" with { type: "text" };
 import appJs from "../../web/app.js" with { type: "text" };
 import iconSvg from "../../web/icon.svg" with { type: "text" };
+import phoneJs from "../../web/phone.js" with { type: "text" };
 import type { HttpEnv } from "./context.ts";
 
 interface Asset {
@@ -31,6 +32,7 @@ const assets: Record<string, Asset> = {
   "app.css": asset(appCss, "text/css; charset=utf-8"),
   "app.js": asset(appJs, "text/javascript; charset=utf-8"),
   "icon.svg": asset(iconSvg, "image/svg+xml"),
+  "phone.js": asset(phoneJs, "text/javascript; charset=utf-8"),
 };
 
 /** The URL of an embedded file, versioned by its content. */

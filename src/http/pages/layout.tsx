@@ -27,6 +27,7 @@ export const navigation: { href: string; label: string }[] = [
   { href: "/applications", label: "Applications" },
   { href: "/monitors", label: "Monitors" },
   { href: "/calls", label: "Calls" },
+  { href: "/phone", label: "Phone" },
   { href: "/pbx", label: "PBX" },
   { href: "/csta-server", label: "CSTA server" },
   { href: "/certificate", label: "Certificate" },

@@ -16,6 +16,7 @@ import { mountLogs } from "./logs.tsx";
 import { mountMonitors } from "./monitors.tsx";
 import { mountNumbers } from "./numbers.tsx";
 import { mountPbx } from "./pbx.tsx";
+import { mountPhone } from "./phone.tsx";
 import { mountSmdr } from "./smdr.tsx";
 import { mountSystem } from "./system.tsx";
 
@@ -25,6 +26,7 @@ export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   mountApplications(app, deps);
   mountMonitors(app, deps);
   mountCalls(app, deps);
+  mountPhone(app, deps);
   mountPbx(app, deps);
   mountCstaServer(app, deps);
   mountCertificate(app, deps);

@@ -115,7 +115,11 @@ Deno.test({
           await run.screenshot("phone-04-forwarding-dnd");
           await page.click("#phone-unforward-button");
           await page.waitForSelector("#phone-address:text('No forwarding')");
-          assert.equal(await page.isHidden("#phone-error"), true, await page.textContent("#phone-error") ?? "");
+          assert.equal(
+            await page.isHidden("#phone-error"),
+            true,
+            await page.textContent("#phone-error") ?? "",
+          );
 
           assert.deepEqual(run.pageErrors, []);
           const foreign = run.requests.filter((url) => new URL(url).origin !== new URL(base).origin);

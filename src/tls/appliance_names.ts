@@ -1,7 +1,7 @@
 // The names clients use to reach this appliance (host name, FQDN, local IP addresses, names the
 // administrator configured): what the self-signed certificate lists and what an imported one should cover.
 
-import { canonicalIp } from "./name_coverage.ts";
+import { canonicalIp } from "./general_names.ts";
 
 export interface ApplianceNames {
   hostname: string;

@@ -2,6 +2,7 @@
 // CSR or by a new self-signed one, rolled back on request. Every candidate is validated first; a refused
 // one changes nothing. Listeners subscribe with onChange and swap for new connections.
 
+import type { Logger } from "../log/logger.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Service, ServiceStatus } from "../service.ts";
 import { type ApplianceNames, discoverApplianceNames, namesToCover } from "./appliance_names.ts";
@@ -11,8 +12,8 @@ import {
   parseCertificateDer,
   parseCertificatesPem,
   type ParsedCertificate,
-  type SubjectAltName,
 } from "./certificate.ts";
+import type { SubjectAltName } from "./general_names.ts";
 import { createCsr, type CsrRequest, type CsrSummary, summarizeCsr } from "./csr.ts";
 import { assessExpiry, defaultWarningDays, type ExpiryState } from "./expiry.ts";
 import { type NameCoverage, nameCoverage } from "./name_coverage.ts";
@@ -81,13 +82,6 @@ export type ImportOutcome =
   | { ok: true; certificate: CertificateStatus; warnings: Warning[] }
   | { ok: false; reasons: Refusal[]; warnings: Warning[] };
 
-/** The log calls the store makes; the app's `Logger` fits. Fields never carry key material. */
-export interface TlsLog {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
 export interface CertStoreOptions {
   /** The data directory; files go to `<dataDir>/tls/`. */
   dataDir: string;
@@ -103,7 +97,8 @@ export interface CertStoreOptions {
   checkIntervalMs?: number;
   /** Largest PEM text or PKCS#12 file accepted, in bytes. */
   maxUploadBytes?: number;
-  log?: TlsLog;
+  /** The shared logger (a child named `tls`); fields never carry key material. */
+  log: Logger;
 }
 
 interface Installed {
@@ -119,19 +114,13 @@ const defaults = {
   namesCacheMs: 60_000,
 };
 
-const consoleLog: TlsLog = {
-  info: (message, fields) => console.info(`[tls] ${message}`, fields ?? ""),
-  warn: (message, fields) => console.warn(`[tls] ${message}`, fields ?? ""),
-  error: (message, fields) => console.error(`[tls] ${message}`, fields ?? ""),
-};
-
 export class CertStore implements Service<TlsOverview> {
   readonly name = "tls";
   readonly maxUploadBytes: number;
   readonly files: CertFiles;
   #options: CertStoreOptions;
   #clock: Clock;
-  #log: TlsLog;
+  #log: Logger;
   #installed: Installed | undefined;
   #startupProblem: string | null = null;
   #listeners = new Set<(pair: TlsPair) => void>();
@@ -146,7 +135,7 @@ export class CertStore implements Service<TlsOverview> {
   constructor(options: CertStoreOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#log = options.log ?? consoleLog;
+    this.#log = options.log;
     this.maxUploadBytes = options.maxUploadBytes ?? defaults.maxUploadBytes;
     this.files = new CertFiles(`${options.dataDir}/tls`);
   }

@@ -14,6 +14,7 @@ import {
   smallInteger,
 } from "./asn1_tree.ts";
 import { formatName } from "./distinguished_name.ts";
+import type { SubjectAltName } from "./general_names.ts";
 import { encodePem, parsePem, PemError } from "./pem.ts";
 import { describeKey } from "./private_key.ts";
 import { type Refusal, refusal } from "./problems.ts";
@@ -27,12 +28,6 @@ import {
   readKeyUsage,
   readSubjectAltNames,
 } from "./x509_extensions.ts";
-
-/** One subjectAltName entry; DNS names and IP addresses are what TLS clients compare against. */
-export interface SubjectAltName {
-  type: "dns" | "ip" | "email" | "url" | "other";
-  value: string;
-}
 
 export interface ParsedCertificate {
   der: Uint8Array<ArrayBuffer>;

@@ -1,11 +1,53 @@
 // GeneralNames (RFC 5280 §4.2.1.6), the body of subjectAltName: read into typed entries for name coverage,
-// and written from the DNS names and IP addresses cstabox puts into its certificates and CSRs.
+// and written from the DNS names and IP addresses cstabox puts into its certificates and CSRs. The one
+// spelling of an IP address lives here too: reading, writing and matching names all compare by it.
 
 import * as asn1js from "asn1js";
 import { Asn1ShapeError, elements, isContextTag, oid } from "./asn1_tree.ts";
-import type { SubjectAltName } from "./certificate.ts";
 import { formatName } from "./distinguished_name.ts";
-import { canonicalIp } from "./name_coverage.ts";
+
+/** One subjectAltName entry; DNS names and IP addresses are what TLS clients compare against. */
+export interface SubjectAltName {
+  type: "dns" | "ip" | "email" | "url" | "other";
+  value: string;
+}
+
+/** An IP address in one spelling (IPv4 dotted, IPv6 as eight lower-case hex groups), or undefined. */
+export function canonicalIp(text: string): string | undefined {
+  const address = text.trim().replace(/%.*$/, "");
+  if (address.includes(":")) return canonicalIpv6(address);
+  return canonicalIpv4(address);
+}
+
+function canonicalIpv4(text: string): string | undefined {
+  const parts = text.split(".");
+  if (parts.length !== 4) return undefined;
+  const octets = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  return octets.every((o) => o <= 255) ? octets.join(".") : undefined;
+}
+
+function canonicalIpv6(text: string): string | undefined {
+  let address = text.toLowerCase();
+  if (address.startsWith("[") && address.endsWith("]")) address = address.slice(1, -1);
+  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (v4) {
+    const ipv4 = canonicalIpv4(v4[1]);
+    if (!ipv4) return undefined;
+    const [a, b, c, d] = ipv4.split(".").map(Number);
+    address = address.slice(0, -v4[1].length) +
+      `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = address.split("::");
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(":") : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : missing < 1) return undefined;
+  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => parseInt(g, 16).toString(16)).join(":");
+}
 
 /** The GeneralName CHOICE tags cstabox reads and writes. */
 const tag = {

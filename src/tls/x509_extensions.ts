@@ -5,8 +5,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import * as asn1js from "asn1js";
 import { Asn1ShapeError, decodeBer, elements, octets, oid } from "./asn1_tree.ts";
-import type { SubjectAltName } from "./certificate.ts";
-import { encodeGeneralNames, readGeneralNames } from "./general_names.ts";
+import { encodeGeneralNames, readGeneralNames, type SubjectAltName } from "./general_names.ts";
 
 export const extensionOids = {
   subjectKeyIdentifier: "2.5.29.14",

@@ -6,7 +6,8 @@ import {
   selfSignedNames,
   usableAddresses,
 } from "../../../src/tls/appliance_names.ts";
-import { canonicalIp, dnsNameMatches, nameCoverage } from "../../../src/tls/name_coverage.ts";
+import { canonicalIp } from "../../../src/tls/general_names.ts";
+import { dnsNameMatches, nameCoverage } from "../../../src/tls/name_coverage.ts";
 
 Deno.test("canonicalIp spells every form of one IPv6 address the same and rejects non-addresses", () => {
   assert.equal(canonicalIp("::1"), "0:0:0:0:0:0:0:1");

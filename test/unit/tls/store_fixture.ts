@@ -2,7 +2,8 @@
 // records instead of printing, plus a snapshot of the tls/ files to prove a refusal changed nothing.
 
 import type { Clock } from "../../../src/clock.ts";
-import { CertStore, type CertStoreOptions, type TlsLog } from "../../../src/tls/cert_store.ts";
+import { type LogEntry, Logger } from "../../../src/log/logger.ts";
+import { CertStore, type CertStoreOptions } from "../../../src/tls/cert_store.ts";
 
 export const testNames = {
   hostname: "cstabox",
@@ -11,20 +12,19 @@ export const testNames = {
   configured: [],
 };
 
-export interface LogLine {
-  level: "info" | "warn" | "error";
-  message: string;
-  fields?: Record<string, unknown>;
+/** The shared Logger, keeping its entries (in its ring) instead of printing them. */
+export class RecordingLog extends Logger {
+  constructor() {
+    super("tls", { sink: () => {} });
+  }
+
+  get lines(): LogEntry[] {
+    return this.ring.entries();
+  }
 }
 
-export function recordingLog(): TlsLog & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push({ level: "info", message, fields }),
-    warn: (message, fields) => lines.push({ level: "warn", message, fields }),
-    error: (message, fields) => lines.push({ level: "error", message, fields }),
-  };
+export function recordingLog(): RecordingLog {
+  return new RecordingLog();
 }
 
 export interface StoreFixture {

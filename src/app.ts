@@ -51,6 +51,7 @@ import { SmdrService } from "./smdr/smdr_service.ts";
 import { withSavepoint } from "./store/savepoint.ts";
 import { StoreService } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
+import { MultiplexerHeartbeat } from "./switchboard/heartbeat.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
 import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
@@ -205,6 +206,13 @@ export class App {
         requestsInFlightPerApplication: current().limits.requestsInFlightPerApplication,
         malformedFramesBeforeClose: current().limits.malformedFramesBeforeClose,
       }),
+      monitorRetry: () => {
+        const { monitorRetrySeconds, monitorRetryMaxSeconds } = current().pbx;
+        return {
+          minMs: monitorRetrySeconds * 1000,
+          maxMs: Math.max(monitorRetrySeconds, monitorRetryMaxSeconds) * 1000,
+        };
+      },
     });
     this.switchboard = switchboard;
     this.#queueBudget = new QueueBudget({
@@ -232,6 +240,15 @@ export class App {
     if (simulator) this.registry.add(simulator);
     if (simulatorProblem) this.registry.addUnavailable("simulator", simulatorProblem);
     this.registry.add(this.pbxLink, this.mode() === "demo" ? { dependsOn: ["simulator"] } : {});
+    this.registry.add(
+      new MultiplexerHeartbeat({
+        switchboard,
+        settings: () => ({
+          systemStatusSeconds: current().cstaServer.systemStatusSeconds,
+          systemStatusMisses: current().cstaServer.systemStatusMisses,
+        }),
+      }),
+    );
     this.registry.add(
       new CstaListener({
         ...listenerCommon,
@@ -298,6 +315,7 @@ export class App {
       isInternal: (number) => numbering.isInternal(number),
       outsideLineAccess: () => locations.location().outsideLineAccess,
       formatParty,
+      lostMonitors: () => switchboard.lostMonitors(),
       log: log.child("call-tracker"),
     });
     this.calls = calls;

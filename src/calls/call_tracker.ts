@@ -52,6 +52,11 @@ export interface CallTrackerOptions {
   monitorRetryMs?: number;
   /** A call that hears no event this long is taken as ended (its end was never reported). Default 24 h. */
   idleCallLimitMs?: number;
+  /**
+   * Monitors the Switchboard holds but the PBX does not carry (`Switchboard.lostMonitors`), keyed
+   * `n:<number>`: such lines are shown as not monitored, with the reason, until they recover.
+   */
+  lostMonitors?: () => readonly { device: string; reason: string }[];
   /** Per-request timeout of MonitorStart/SnapshotDevice. Default 10 s. */
   requestTimeoutMs?: number;
 }
@@ -102,7 +107,8 @@ export class CallTracker implements Service<CallTrackerDetails> {
   #pbx: "up" | "down" | "unknown" = "unknown";
   #everUp = false;
   #resyncing?: Promise<void>;
-  #resyncAgain = false;
+  /** Why another resync was asked for while one ran (the latest reason is the one reported). */
+  #resyncAgain?: string;
   #serial: number;
   #counters = { recordsProduced: 0, recordsNotStored: 0, callRecords: 0 };
   #lastResync: CallTrackerDetails["lastResync"] = null;
@@ -173,7 +179,9 @@ export class CallTracker implements Service<CallTrackerDetails> {
     }
     this.#client = client;
     this.#loop = this.#consume(client);
-    client.onSystemStatus((status) => this.#onSystemStatus(status));
+    client.onSystemStatus((status, previous) => {
+      if (status !== previous) this.#onSystemStatus(status, previous);
+    });
     this.#lifecycle.set("running");
     await this.#syncMonitors();
     this.#scheduleRefresh();
@@ -198,6 +206,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   }
 
   status(): ServiceStatus<CallTrackerDetails> {
+    const lost = this.#lostLines();
     const details: CallTrackerDetails = {
       callsInProgress: this.#model.size,
       recordsProduced: this.#counters.recordsProduced,
@@ -205,8 +214,11 @@ export class CallTracker implements Service<CallTrackerDetails> {
       callRecords: this.#counters.callRecords,
       eventsSeen: this.#model.counters.events,
       duplicateReports: this.#model.counters.duplicates,
-      monitoredLines: this.#monitors.size,
-      unmonitoredLines: [...this.#failures].map(([number, f]) => ({ number, reason: f.reason })),
+      monitoredLines: this.#monitors.size - lost.length,
+      unmonitoredLines: [
+        ...[...this.#failures].map(([number, f]) => ({ number, reason: f.reason })),
+        ...lost,
+      ],
       pbx: this.#pbx,
       lastResync: this.#lastResync,
       lastError: this.#lastError,
@@ -214,10 +226,24 @@ export class CallTracker implements Service<CallTrackerDetails> {
     const snapshot = this.#lifecycle.snapshot({ details });
     if (snapshot.state !== "running") return snapshot;
     if (this.#pbx === "down") return { ...snapshot, state: "degraded", reason: "the PBX link is down" };
-    if (this.#failures.size > 0) {
-      return { ...snapshot, state: "degraded", reason: `${this.#failures.size} line(s) not monitored` };
+    const unmonitored = this.#failures.size + lost.length;
+    if (unmonitored > 0) {
+      return { ...snapshot, state: "degraded", reason: `${unmonitored} line(s) not monitored` };
     }
     return snapshot;
+  }
+
+  /** Lines whose monitor this tracker holds but the PBX lost (no events reach it until it recovers). */
+  #lostLines(): { number: string; reason: string }[] {
+    const lost = this.#o.lostMonitors?.() ?? [];
+    if (lost.length === 0) return [];
+    const byDevice = new Map(lost.map((m) => [m.device, m.reason]));
+    const lines: { number: string; reason: string }[] = [];
+    for (const number of this.#monitors.keys()) {
+      const reason = byDevice.get(`n:${number}`);
+      if (reason !== undefined) lines.push({ number, reason: `monitor lost: ${reason}` });
+    }
+    return lines;
   }
 
   // ---- events -----------------------------------------------------------------------------------
@@ -293,8 +319,23 @@ export class CallTracker implements Service<CallTrackerDetails> {
     this.#o.log.warn("the PBX stopped a line's monitor", { line: number });
   }
 
-  #onSystemStatus(status: SystemStatusValue): void {
-    if (status !== "normal") {
+  /**
+   * A change of what the Switchboard tells applications. partiallyDisabled means the link is up with
+   * some monitors lost (the status names the lines); normal after it means they recovered, and calls
+   * that changed meanwhile are found by a resync.
+   */
+  #onSystemStatus(status: SystemStatusValue, previous?: SystemStatusValue): void {
+    if (status === "normal" && previous === "partiallyDisabled" && this.#pbx === "up") {
+      this.#resync("lost monitors recovered");
+      return;
+    }
+    if (status === "partiallyDisabled" && this.#pbx === "up") {
+      this.#o.log.warn("some lines' monitors are lost; call tracking misses their events", {
+        lines: this.#lostLines().map((l) => l.number),
+      });
+      return;
+    }
+    if (status !== "normal" && status !== "partiallyDisabled") {
       if (this.#pbx !== "down") this.#o.log.info("call tracking waits for the PBX link", { status });
       this.#pbx = "down";
       return;
@@ -402,15 +443,14 @@ export class CallTracker implements Service<CallTrackerDetails> {
   /** Snapshots every monitored line and reconciles the model; one at a time, repeated if asked again. */
   #resync(reason: string): void {
     if (this.#resyncing) {
-      this.#resyncAgain = true;
+      this.#resyncAgain = reason;
       return;
     }
     this.#resyncing = this.#runResync(reason).finally(() => {
       this.#resyncing = undefined;
-      if (this.#resyncAgain && this.#lifecycle.state === "running") {
-        this.#resyncAgain = false;
-        this.#resync(reason);
-      }
+      const again = this.#resyncAgain;
+      this.#resyncAgain = undefined;
+      if (again !== undefined && this.#lifecycle.state === "running") this.#resync(again);
     });
   }
 

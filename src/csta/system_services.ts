@@ -22,7 +22,7 @@ import { extensions, noDataResult } from "./extensions.ts";
 import { type Named, namedValues, type NamesOf } from "./named_values.ts";
 import { Opcode } from "./opcodes.ts";
 import type { InvokePeek } from "./peek.ts";
-import { encodeInvoke } from "./rose.ts";
+import { encodeInvoke, encodeReturnResult } from "./rose.ts";
 import { readHeader, TlvHeader } from "./tlv.ts";
 
 /** SystemStatus values; Panasonic sends normal (2) right after the AARE and then periodically. §9 [C-pbx] */
@@ -84,6 +84,14 @@ export const requestSystemStatusResult = sequence("RequestSystemStatus result", 
   extensions: opt(extensions),
 });
 export type RequestSystemStatusResult = Infer<typeof requestSystemStatusResult>;
+
+/** RequestSystemStatus answer `A2 { id, 30 { 210, 30 { 0A status } } }`. §9 [C-std] */
+export function requestSystemStatusAnswer(invokeId: number, status: SystemStatusValue): Uint8Array {
+  return encodeReturnResult(invokeId, {
+    opcode: Opcode.requestSysStat,
+    value: requestSystemStatusResult.encode({ systemStatus: status }),
+  });
+}
 
 /** RequestTypes bit numbers of SystemRegister. §9 [C-std] */
 export const RequestTypesBit = {

@@ -5,6 +5,7 @@ import type { CallTrackerDetails } from "../calls/call_tracker.ts";
 import type { LineSyncDetails } from "../lines/line_sync.ts";
 import type { LicenceStatus } from "../licensing/licensing.ts";
 import type { PbxLinkDetails } from "../pbx/pbx_link.ts";
+import type { MultiplexerDetails } from "../switchboard/heartbeat.ts";
 import type { CstaListenerDetails } from "../server/csta_listener.ts";
 import type { ServiceStatus } from "../service.ts";
 import type { SimulatorDetails } from "../sim/sim_service.ts";
@@ -31,6 +32,7 @@ export interface ServiceStatuses {
   "line-sync"?: ServiceStatus<LineSyncDetails>;
   smdr?: ServiceStatus<SmdrDetails>;
   "call-tracker"?: ServiceStatus<CallTrackerDetails>;
+  multiplexer?: ServiceStatus<MultiplexerDetails>;
   http?: ServiceStatus<HttpDetails>;
   https?: ServiceStatus<HttpsDetails>;
 }

@@ -10,7 +10,7 @@ import { Opcode } from "../csta/opcodes.ts";
 import { type ApduPeek, type InvokePeek, peekApdu } from "../csta/peek.ts";
 import { replaceInvokeId } from "../csta/rewrite.ts";
 import { noDataAnswer } from "../csta/rose.ts";
-import { systemStatusOf } from "../csta/system_services.ts";
+import { systemStatusOf, type SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
@@ -52,6 +52,10 @@ export interface PbxLinkDetails {
   framesOut: number;
   requests: number;
   timeouts: number;
+  /** Answers that came after their request timed out and were handed to the requester (monitor starts). */
+  lateAnswers: number;
+  /** Timed-out requests whose late answer is still awaited (each keeps its invoke ID). */
+  lateAnswersAwaited: number;
   systemStatusReceived: number;
 }
 
@@ -60,7 +64,7 @@ export interface PbxLinkEvents {
   onReady(): void;
   /** The association is gone; pending requests have already been answered with `linkDown`. */
   onLost(reason: string): void;
-  /** Every frame the link does not handle itself: events, PBX invokes, SystemStatus other than normal. */
+  /** Every frame the link does not handle itself: events, PBX invokes, a change of the PBX's SystemStatus. */
   onFrame(apdu: Uint8Array, peek: ApduPeek): void;
 }
 
@@ -78,8 +82,15 @@ export interface PbxLinkOptions {
 interface Pending {
   resolve: (outcome: UpstreamOutcome) => void;
   onAnswer?: RequestOptions["onAnswer"];
+  onLateAnswer?: RequestOptions["onLateAnswer"];
   timeoutMs: number;
 }
+
+/**
+ * Timed-out requests whose late answer is still awaited, at most; past it the oldest gives its invoke ID
+ * back. Each holds one of the 32767 IDs until its answer comes or the link drops.
+ */
+const LATE_ANSWERS_AWAITED = 1000;
 
 export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   readonly name = "pbx-link";
@@ -93,6 +104,8 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   #writer?: QueuedWriter;
   #ids = new InvokeIdAllocator();
   #pending = new Map<number, Pending>();
+  /** Timed-out requests that want their late answer, by the invoke ID they keep reserved. */
+  #late = new Map<number, NonNullable<RequestOptions["onLateAnswer"]>>();
   /** The requests' timeouts, by upstream invoke ID. */
   #deadlines: Deadlines<number>;
   #backoff: BackoffPolicy = { minMs: 1000, maxMs: 60_000 };
@@ -109,10 +122,13 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     framesOut: 0,
     requests: 0,
     timeouts: 0,
+    lateAnswers: 0,
     systemStatusReceived: 0,
   };
   #lastError?: { message: string; at: string };
   #lastSystemStatusAt?: string;
+  /** The PBX's last SystemStatus value in this association (normal from the AARE on). */
+  #pbxStatus: SystemStatusValue | undefined = "normal";
   #nextRetryAt?: string;
 
   constructor(options: PbxLinkOptions) {
@@ -168,7 +184,12 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     this.#counters.requests++;
     return new Promise((resolve) => {
       const timeoutMs = options.timeoutMs ?? this.#options.settings().requestTimeoutSeconds * 1000;
-      this.#pending.set(id, { resolve, timeoutMs, onAnswer: options.onAnswer });
+      this.#pending.set(id, {
+        resolve,
+        timeoutMs,
+        onAnswer: options.onAnswer,
+        onLateAnswer: options.onLateAnswer,
+      });
       this.#deadlines.add(id, timeoutMs);
       this.#send(apdu);
     });
@@ -178,13 +199,39 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     const pending = this.#pending.get(id);
     if (!pending) return;
     this.#pending.delete(id);
-    this.#ids.release(id);
+    if (pending.onLateAnswer) this.#awaitLate(id, pending.onLateAnswer);
+    else this.#ids.release(id);
     this.#counters.timeouts++;
     this.#options.log.warn("PBX did not answer a request in time", {
       invokeId: id,
       timeoutMs: pending.timeoutMs,
     });
     pending.resolve({ kind: "timeout" });
+  }
+
+  #awaitLate(id: number, onLateAnswer: NonNullable<RequestOptions["onLateAnswer"]>): void {
+    if (this.#late.size >= LATE_ANSWERS_AWAITED) {
+      const oldest = this.#late.keys().next().value!;
+      this.#late.delete(oldest);
+      this.#ids.release(oldest);
+    }
+    this.#late.set(id, onLateAnswer);
+  }
+
+  /** A late answer to a timed-out request that wants it; false when nobody awaits this ID. */
+  #lateAnswer(invokeId: number, apdu: Uint8Array): boolean {
+    const onLateAnswer = this.#late.get(invokeId);
+    if (!onLateAnswer) return false;
+    this.#late.delete(invokeId);
+    this.#ids.release(invokeId);
+    this.#counters.lateAnswers++;
+    const copy = apdu.slice();
+    try {
+      onLateAnswer(copy, peekApdu(copy) as ApduPeek);
+    } catch (error) {
+      this.#options.log.error("late answer handler failed", { invokeId, error });
+    }
+    return true;
   }
 
   /** Sends a frame that needs no answer, or answers a PBX invoke (it already carries the PBX's ID). */
@@ -206,6 +253,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
         nextRetryAt: this.#state === "disconnected" ? this.#nextRetryAt ?? null : null,
         backoffAttempts: this.#attempts,
         requestsInFlight: this.#pending.size,
+        lateAnswersAwaited: this.#late.size,
         ...this.#counters,
       },
     });
@@ -338,6 +386,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
           return;
         }
         const pending = peek.invokeId === null ? undefined : this.#pending.get(peek.invokeId);
+        if (!pending && peek.invokeId !== null && this.#lateAnswer(peek.invokeId, apdu)) return;
         if (!pending || peek.invokeId === null) {
           this.#options.log.debug("answer to no pending request ignored", {
             kind: peek.kind,
@@ -369,6 +418,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
       return;
     }
     this.#setState("ready");
+    this.#pbxStatus = "normal";
     this.#lifecycle.set("running");
     this.#lastError = undefined;
     this.#armLiveness(this.#options.settings().livenessTimeoutSeconds * 1000, "no SystemStatus from the PBX");
@@ -377,7 +427,10 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     return "associated";
   }
 
-  /** SystemStatus is the PBX's heartbeat: answer it, and pass on anything but normal. §9 [C-pbx] */
+  /**
+   * SystemStatus is the PBX's heartbeat: answer it, and pass on a change (normal is implied by the
+   * association, so its repeats never reach the Switchboard). §9 [C-pbx]
+   */
   #onSystemStatus(apdu: Uint8Array, peek: InvokePeek): void {
     this.#counters.systemStatusReceived++;
     this.#lastSystemStatusAt = new Date(this.#clock.now()).toISOString();
@@ -388,7 +441,10 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
         "no SystemStatus from the PBX",
       );
     }
-    if (systemStatusOf(apdu, peek) !== "normal") this.#options.events.onFrame(apdu, peek);
+    const status = systemStatusOf(apdu, peek);
+    if (status === this.#pbxStatus) return;
+    this.#pbxStatus = status;
+    this.#options.events.onFrame(apdu, peek);
   }
 
   #armLiveness(ms: number, reason: string): void {
@@ -427,6 +483,8 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
       pending.resolve({ kind: "linkDown" });
       this.#pending.delete(id);
     }
+    // The PBX's late answers went with the association, and so did what they would have started.
+    this.#late.clear();
     this.#ids.releaseAll();
     if (reason !== "stopped") this.#recordError(reason);
     this.#setState("disconnected");

@@ -18,6 +18,12 @@ export interface RequestOptions {
    * belongs here: the promise settles only after frames read in the same chunk have been routed.
    */
   onAnswer?: (apdu: Uint8Array, peek: ApduPeek) => void;
+  /**
+   * Called with an answer that arrives after the request timed out (the PBX may carry a request out late,
+   * e.g. a MonitorStart). Without it a late answer is dropped. Its invoke ID stays reserved meanwhile, so
+   * a late answer is never taken for the answer to a newer request.
+   */
+  onLateAnswer?: (apdu: Uint8Array, peek: ApduPeek) => void;
 }
 
 export interface Upstream {

@@ -31,6 +31,12 @@ export const pbxSchema = z.object({
   requestTimeoutSeconds: z.number().min(1).max(120).default(10).describe(
     "a request the PBX has not answered in this time fails with an error to the application",
   ),
+  monitorRetrySeconds: z.number().min(1).max(3600).default(30).describe(
+    "a monitor the PBX did not (re-)start is tried again after this long (estos: Retry MonitorStart)",
+  ),
+  monitorRetryMaxSeconds: z.number().min(1).max(3600).default(300).describe(
+    "retry delay ceiling of a lost monitor; delays double up to it (equal to monitorRetrySeconds = regular intervals)",
+  ),
 }).strict();
 
 export const demoSchema = z.object({
@@ -67,6 +73,12 @@ export const cstaServerSchema = z.object({
   tlsPort: port(33334, "CSTA TLS port"),
   tcpLoginRequired: z.boolean().default(false).describe(
     "require a CSTA user login on plain TCP too (off = PBX-compatible, no login)",
+  ),
+  systemStatusSeconds: z.number().int().min(0).max(3600).default(60).describe(
+    "SystemStatus heartbeat to every application, as the PBX sends it (0 = only at association and on change)",
+  ),
+  systemStatusMisses: z.number().int().min(0).max(100).default(3).describe(
+    "heartbeats an application may leave unanswered before it is disconnected, as the PBX does (0 = never)",
   ),
 }).strict();
 

@@ -41,3 +41,11 @@ export class DeviceDirectory {
     return `o:${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
   }
 }
+
+/** A monitor key as an administrator reads it: `n:101` -> `101`, other keys in words. */
+export function deviceWords(key: string): string {
+  if (key.startsWith("n:")) return key.slice(2);
+  if (key.startsWith("d:")) return `device number ${key.slice(2)}`;
+  if (key.startsWith("o:")) return `other device (${key.slice(2)})`;
+  return key;
+}

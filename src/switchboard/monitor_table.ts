@@ -32,6 +32,8 @@ export interface Monitor {
   readonly subscribers: Map<number, Subscription>;
   /** Why the PBX refused the last (re-)start, for status. */
   lastRefusal?: string;
+  /** When the monitor was lost (ms since the epoch), until it is active again. */
+  lostSince?: number;
 }
 
 export function xrefKey(xref: Uint8Array): string {
@@ -84,16 +86,18 @@ export class MonitorTable {
     monitor.pbxXrefKey = xrefKey(pbxXref);
     monitor.state = "active";
     monitor.lastRefusal = undefined;
+    monitor.lostSince = undefined;
     this.#byPbxXref.set(monitor.pbxXrefKey, monitor);
   }
 
-  /** The PBX side is gone (link loss, PBX MonitorStop); subscriptions stay. */
-  markLost(monitor: Monitor, reason?: string): void {
+  /** The PBX side is gone (link loss, a failed re-start) since `at`; subscriptions stay. */
+  markLost(monitor: Monitor, reason: string, at: number): void {
     if (monitor.pbxXrefKey) this.#byPbxXref.delete(monitor.pbxXrefKey);
     monitor.pbxXref = undefined;
     monitor.pbxXrefKey = undefined;
     monitor.state = "lost";
-    if (reason) monitor.lastRefusal = reason;
+    monitor.lastRefusal = reason;
+    monitor.lostSince ??= at;
   }
 
   subscribe(
@@ -107,13 +111,16 @@ export class MonitorTable {
     return subscription;
   }
 
-  /** Removes a subscription; returns true when it was the monitor's last one (the monitor is removed). */
-  unsubscribe(subscription: Subscription): boolean {
+  /**
+   * Removes a subscription; returns true when it was the monitor's last one. The monitor then goes too,
+   * unless `keepMonitor` (starts are waiting for it).
+   */
+  unsubscribe(subscription: Subscription, keepMonitor = false): boolean {
     const { monitor } = subscription;
     monitor.subscribers.delete(subscription.appXref);
     this.#byAppXref.delete(subscription.appXref);
     if (monitor.subscribers.size > 0) return false;
-    this.remove(monitor);
+    if (!keepMonitor) this.remove(monitor);
     return true;
   }
 

@@ -1,7 +1,9 @@
 // The multiplexer's monitors: MonitorStart, MonitorStop and ChangeMonitorFilter from applications, one
 // shared PBX monitor per device with licence seats, the starts waiting for it, a MonitorStop from the PBX,
-// and the re-creation of every monitor under the applications' old crossRefs after a reconnect (§13).
+// the re-creation of every monitor under the applications' old crossRefs after a reconnect (§13), and
+// the recovery of lost ones: a late answer is adopted or stopped, a lost monitor is retried with back-off.
 
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import type { MonitorFilter } from "../csta/monitor_filter.ts";
 import { readChangeMonitorFilter, readMonitorStart } from "../csta/monitor_request.ts";
@@ -12,11 +14,12 @@ import {
   monitorStopInvoke,
 } from "../csta/monitoring.ts";
 import { Opcode } from "../csta/opcodes.ts";
-import type { InvokePeek } from "../csta/peek.ts";
+import type { ApduPeek, InvokePeek } from "../csta/peek.ts";
 import { replaceCrossRefId, replaceInvokeId } from "../csta/rewrite.ts";
 import { noDataAnswer } from "../csta/rose.ts";
 import type { SeatPool, SeatRefusal } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
+import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
 import { appXrefOctets } from "./app_xref.ts";
 import type { DeviceDirectory } from "./device_directory.ts";
@@ -39,6 +42,36 @@ export interface MonitorsOptions {
   seats?: SeatPool;
   /** The attached session with this ID, if it is still attached. */
   sessionOf(id: number): Session | undefined;
+  /** Delays between tries of a lost monitor: from `minMs` doubling to `maxMs` (pbx.monitorRetry*). */
+  retry?: () => BackoffPolicy;
+  /** Called whenever monitors are lost or recovered, so applications can be told. */
+  onLostChange?: () => void;
+  clock?: Clock;
+  /** [0, 1) random numbers for the retry jitter. */
+  random?: () => number;
+}
+
+/** A monitor the PBX does not carry while applications still hold it: what status shows. */
+export interface LostMonitor {
+  device: string;
+  /** Why: the link went down, the PBX refused or did not answer the (re-)start. */
+  reason: string;
+  since: string;
+  subscribers: number;
+  /** Tries since it was lost (a reconnect starts again at 0). */
+  retries: number;
+  /** The next try, or null while one is in flight or the link is down. */
+  nextRetryAt: string | null;
+}
+
+/** The default retry policy: estos' "Retry MonitorStart" interval as a floor, doubling to 5 minutes. */
+const DEFAULT_RETRY: BackoffPolicy = { minMs: 30_000, maxMs: 300_000 };
+
+/** A lost monitor's next try. */
+interface Retry {
+  attempts: number;
+  timer?: TimerHandle;
+  at?: number;
 }
 
 /** A MonitorStart waiting for the PBX to answer the first request for the same device. */
@@ -54,12 +87,41 @@ export class Monitors {
   #log: Logger;
   #table = new MonitorTable();
   #waiting = new Map<Monitor, WaitingStart[]>();
+  #retries = new Map<Monitor, Retry>();
+  #clock: Clock;
   #licenceRefusals = 0;
   #lastLicenceRefusal?: SeatRefusal;
+  #counters = { lateAnswersAdopted: 0, lateAnswersStopped: 0, retries: 0 };
 
   constructor(options: MonitorsOptions) {
     this.#options = options;
     this.#log = options.log;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Monitors applications hold that the PBX does not carry (lost, or being tried again). */
+  lost(): LostMonitor[] {
+    const lost: LostMonitor[] = [];
+    for (const monitor of this.#table.monitors()) {
+      if (!isLost(monitor)) continue;
+      const retry = this.#retries.get(monitor);
+      lost.push({
+        device: monitor.key,
+        reason: monitor.lastRefusal ?? "not started in the PBX",
+        since: new Date(monitor.lostSince ?? this.#clock.now()).toISOString(),
+        subscribers: monitor.subscribers.size,
+        retries: retry?.attempts ?? 0,
+        nextRetryAt: retry?.at === undefined ? null : new Date(retry.at).toISOString(),
+      });
+    }
+    return lost;
+  }
+
+  /** How many monitors applications hold that the PBX does not carry. */
+  get lostCount(): number {
+    let count = 0;
+    for (const monitor of this.#table.monitors()) if (isLost(monitor)) count++;
+    return count;
   }
 
   /** The monitor the PBX knows under `pbxXref`: the fan-out's lookup. */
@@ -160,23 +222,33 @@ export class Monitors {
       const session = this.#options.sessionOf(subscription.sessionId);
       if (session) this.#options.seats?.release(monitor.key, session.holderId);
     }
+    this.#cancelRetry(monitor);
     this.#table.remove(monitor);
   }
 
   // ---- link state -------------------------------------------------------------------------------
 
-  /** The link is down: the PBX's monitors went with its association; subscribers keep their crossRefs. */
+  /**
+   * The link is down: the PBX's monitors went with its association; subscribers keep their crossRefs and
+   * the monitors wait for the link (no retries meanwhile).
+   */
   linkLost(reason: string): void {
+    const now = this.#clock.now();
     for (const monitor of this.#table.monitors()) {
-      this.#table.markLost(monitor, `PBX link down: ${reason}`);
+      this.#table.markLost(monitor, `PBX link down: ${reason}`, now);
     }
+    for (const retry of this.#retries.values()) this.#clock.clearTimeout(retry.timer);
+    this.#retries.clear();
   }
 
-  /** The link is (back) up: re-creates every monitor that has subscribers, under their old crossRefs. */
+  /**
+   * The link is (back) up: re-creates every monitor that has subscribers, under their old crossRefs;
+   * resolves when each is settled (active, or lost with a retry planned).
+   */
   linkReady(): Promise<void> {
     const restarts = [...this.#table.monitors()]
       .filter((m) => m.state !== "starting" && m.subscribers.size > 0)
-      .map((m) => this.#restart(m));
+      .map((m) => this.#startInPbx(m));
     return Promise.all(restarts).then(() => undefined);
   }
 
@@ -189,7 +261,10 @@ export class Monitors {
         state: m.state,
         subscribers: m.subscribers.size,
         lastRefusal: m.lastRefusal ?? null,
+        lostSince: m.lostSince === undefined ? null : new Date(m.lostSince).toISOString(),
       })),
+      lostMonitors: this.lost(),
+      ...this.#counters,
       licenceRefusals: this.#licenceRefusals,
       lastLicenceRefusal: this.#lastLicenceRefusal
         ? {
@@ -203,35 +278,105 @@ export class Monitors {
 
   // ---- inside -----------------------------------------------------------------------------------
 
-  /** Starts (or re-starts) a monitor in the PBX and settles everyone waiting for it. */
+  /**
+   * Starts (or re-starts) a monitor in the PBX and settles everyone waiting for it. An answer after the
+   * timeout is reconciled by {@link #lateAnswer}: the PBX carried the start out anyway.
+   */
   #startInPbx(monitor: Monitor): Promise<void> {
-    return this.#requestStart(monitor, (outcome) => this.#settleStart(monitor, outcome));
-  }
-
-  #requestStart(monitor: Monitor, settle: (outcome: UpstreamOutcome) => void): Promise<void> {
+    const retry = this.#retries.get(monitor);
+    if (retry) {
+      this.#clock.clearTimeout(retry.timer);
+      retry.timer = retry.at = undefined;
+    }
     monitor.state = "starting";
-    return requestOnce(this.#options.upstream, monitorStartInvoke(0, monitor.deviceElement), settle);
+    return requestOnce(
+      this.#options.upstream,
+      monitorStartInvoke(0, monitor.deviceElement),
+      (outcome) => this.#settleStart(monitor, outcome),
+      (apdu, peek) => this.#lateAnswer(monitor, apdu, peek),
+    );
   }
 
   #settleStart(monitor: Monitor, outcome: UpstreamOutcome): void {
-    const waiting = this.#waiting.get(monitor) ?? [];
-    this.#waiting.delete(monitor);
     const crossRef = outcome.kind === "answer" && outcome.peek.kind === "returnResult"
       ? outcome.peek.crossRef
       : null;
+    if (this.#table.byDevice(monitor.key) !== monitor || monitor.state === "active") {
+      // Superseded: a late answer was adopted meanwhile, or every holder left. A second PBX monitor
+      // for the device is not kept.
+      if (crossRef && !sameXref(monitor, crossRef.id)) this.#stopInPbx(crossRef.id.slice(), monitor.key);
+      return;
+    }
+    const waiting = this.#waiting.get(monitor) ?? [];
+    this.#waiting.delete(monitor);
     if (crossRef) {
-      this.#table.activate(monitor, crossRef.id);
+      const wasLost = monitor.lostSince !== undefined;
+      this.#activate(monitor, crossRef.id);
       for (const start of waiting) this.#admit(monitor, start);
+      if (wasLost) this.#log.info("monitor active again", { device: monitor.key });
+      if (wasLost) this.#options.onLostChange?.();
       return;
     }
     const reason = describeOutcome(outcome);
-    this.#log.warn("the PBX did not start a monitor", { device: monitor.key, reason });
     for (const start of waiting) {
       this.#releaseSeat(start.session, monitor.key);
       if (!start.session.closed) start.session.port.deliver(answerFor(start.invokeId, outcome));
     }
-    if (monitor.subscribers.size === 0) this.#table.remove(monitor);
-    else this.#table.markLost(monitor, reason);
+    if (monitor.subscribers.size === 0) {
+      this.#log.warn("the PBX did not start a monitor", { device: monitor.key, reason });
+      this.#cancelRetry(monitor);
+      this.#table.remove(monitor);
+      return;
+    }
+    const wasLost = monitor.lostSince !== undefined;
+    this.#table.markLost(monitor, reason, this.#clock.now());
+    // The link going down re-creates everything when it returns; anything else is tried again.
+    if (outcome.kind === "linkDown") return;
+    this.#log.warn("monitor lost: the PBX did not (re-)start it", {
+      device: monitor.key,
+      reason,
+      subscribers: monitor.subscribers.size,
+    });
+    this.#scheduleRetry(monitor);
+    if (!wasLost) this.#options.onLostChange?.();
+  }
+
+  /**
+   * The PBX answered a MonitorStart after it timed out: it monitors the device after all. Adopted when
+   * the device's monitor is still wanted and not active; otherwise stopped at the PBX, so the device is
+   * not left monitored there (a later MonitorStart would be refused as a duplicate).
+   */
+  #lateAnswer(monitor: Monitor, _apdu: Uint8Array, peek: ApduPeek): void {
+    const crossRef = peek.kind === "returnResult" ? peek.crossRef : null;
+    if (!crossRef) {
+      this.#log.debug("late MonitorStart answer without a monitor", { device: monitor.key, kind: peek.kind });
+      return;
+    }
+    const current = this.#table.byDevice(monitor.key);
+    const wanted = current !== undefined && current.state !== "active" &&
+      (current.subscribers.size > 0 || this.#waiting.has(current));
+    if (current && wanted) {
+      this.#counters.lateAnswersAdopted++;
+      const wasLost = isLost(current);
+      const waiting = this.#waiting.get(current) ?? [];
+      this.#waiting.delete(current);
+      this.#activate(current, crossRef.id);
+      for (const start of waiting) this.#admit(current, start);
+      this.#log.info("late MonitorStart answer adopted", { device: monitor.key });
+      if (wasLost) this.#options.onLostChange?.();
+      return;
+    }
+    if (current && sameXref(current, crossRef.id)) return;
+    this.#counters.lateAnswersStopped++;
+    this.#log.info("late MonitorStart answer for a monitor no longer wanted: stopped at the PBX", {
+      device: monitor.key,
+    });
+    this.#stopInPbx(crossRef.id.slice(), monitor.key);
+  }
+
+  #activate(monitor: Monitor, pbxXref: Uint8Array): void {
+    this.#cancelRetry(monitor);
+    this.#table.activate(monitor, pbxXref);
   }
 
   #admit(monitor: Monitor, start: WaitingStart): void {
@@ -243,19 +388,43 @@ export class Monitors {
     );
   }
 
-  #restart(monitor: Monitor): Promise<void> {
-    return this.#requestStart(monitor, (outcome) => this.#settleRestart(monitor, outcome));
+  /** Plans the next try of a lost monitor, with back-off from pbx.monitorRetrySeconds. */
+  #scheduleRetry(monitor: Monitor): void {
+    if (!this.#options.upstream.ready) return;
+    const retry = this.#retries.get(monitor) ?? { attempts: 0 };
+    this.#retries.set(monitor, retry);
+    this.#clock.clearTimeout(retry.timer);
+    const policy = this.#options.retry?.() ?? DEFAULT_RETRY;
+    const delay = backoffDelay(retry.attempts, policy, this.#options.random ?? Math.random);
+    retry.at = this.#clock.now() + delay;
+    retry.timer = this.#clock.setTimeout(() => {
+      retry.timer = retry.at = undefined;
+      const stillLost = this.#table.byDevice(monitor.key) === monitor && monitor.state === "lost";
+      if (!stillLost || monitor.subscribers.size === 0 || !this.#options.upstream.ready) return;
+      retry.attempts++;
+      this.#counters.retries++;
+      this.#log.info("trying a lost monitor again", { device: monitor.key, attempt: retry.attempts });
+      void this.#startInPbx(monitor);
+    }, delay);
   }
 
-  #settleRestart(monitor: Monitor, outcome: UpstreamOutcome): void {
-    const crossRef = outcome.kind === "answer" && outcome.peek.kind === "returnResult"
-      ? outcome.peek.crossRef
-      : null;
-    if (crossRef) return this.#table.activate(monitor, crossRef.id);
-    this.#table.markLost(monitor, describeOutcome(outcome));
-    this.#log.warn("monitor not re-created after reconnect", {
-      device: monitor.key,
-      reason: describeOutcome(outcome),
+  #cancelRetry(monitor: Monitor): void {
+    const retry = this.#retries.get(monitor);
+    if (!retry) return;
+    this.#clock.clearTimeout(retry.timer);
+    this.#retries.delete(monitor);
+  }
+
+  /** Stops a PBX monitor nobody holds (a late or superseded start); a link loss took it anyway. */
+  #stopInPbx(pbxXref: Uint8Array, device: string): void {
+    if (!this.#options.upstream.ready) return;
+    void this.#options.upstream.request(monitorStopInvoke(0, pbxXref)).then((outcome) => {
+      // A link that went down meanwhile took the PBX's monitors with its association: nothing is left
+      // to stop (and at shutdown every device would otherwise warn).
+      if (outcome.kind === "linkDown") return;
+      if (outcome.kind !== "answer" || outcome.peek.kind !== "returnResult") {
+        this.#log.warn("the PBX did not confirm a MonitorStop", { device, reason: describeOutcome(outcome) });
+      }
     });
   }
 
@@ -263,21 +432,14 @@ export class Monitors {
     session.removeSubscription(subscription);
     const { monitor } = subscription;
     const pbxXref = monitor.pbxXref;
-    const wasLast = this.#table.unsubscribe(subscription);
+    const wasLost = isLost(monitor);
+    // Starts waiting for the monitor keep it; their answer settles it.
+    const wasLast = this.#table.unsubscribe(subscription, this.#waiting.has(monitor));
     this.#releaseSeat(session, monitor.key);
-    if (wasLast && pbxXref && this.#options.upstream.ready) {
-      void this.#options.upstream.request(monitorStopInvoke(0, pbxXref)).then((outcome) => {
-        // A link that went down meanwhile took the PBX's monitors with its association: nothing is left
-        // to stop (and at shutdown every device would otherwise warn).
-        if (outcome.kind === "linkDown") return;
-        if (outcome.kind !== "answer" || outcome.peek.kind !== "returnResult") {
-          this.#log.warn("the PBX did not confirm a MonitorStop", {
-            device: monitor.key,
-            reason: describeOutcome(outcome),
-          });
-        }
-      });
-    }
+    if (!wasLast) return;
+    if (!this.#waiting.has(monitor)) this.#cancelRetry(monitor);
+    if (pbxXref) this.#stopInPbx(pbxXref, monitor.key);
+    if (wasLost) this.#options.onLostChange?.();
   }
 
   #acquireSeat(session: Session, key: string): boolean {
@@ -300,4 +462,13 @@ export class Monitors {
     if (session.holdsDevice(key)) return;
     this.#options.seats?.release(key, session.holderId);
   }
+}
+
+/** Held by applications but not carried by the PBX: lost, or being tried again after a loss. */
+function isLost(monitor: Monitor): boolean {
+  return monitor.subscribers.size > 0 && monitor.state !== "active";
+}
+
+function sameXref(monitor: Monitor, pbxXref: Uint8Array): boolean {
+  return monitor.pbxXrefKey !== undefined && monitor.pbxXrefKey === xrefKey(pbxXref);
 }

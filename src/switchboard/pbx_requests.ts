@@ -3,26 +3,28 @@
 
 import type { ApduPeek, InvokePeek, ReturnResultPeek } from "../csta/peek.ts";
 import { replaceInvokeId } from "../csta/rewrite.ts";
-import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
+import type { RequestOptions, Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
 import { failureAnswer, linkDownFailure, timeoutFailure, tooManyRequestsReject } from "./local_answers.ts";
 import type { Session } from "./session.ts";
 
 /**
  * Sends an invoke to the PBX and calls `settle` exactly once: as soon as the answer is read, before
  * any later frame from the PBX is routed (the answer may be followed at once by events under a new
- * crossRef, or device-list segments), or with the timeout or link-down outcome.
+ * crossRef, or device-list segments), or with the timeout or link-down outcome. An answer after the
+ * timeout goes to `onLateAnswer`, when given.
  */
 export function requestOnce(
   upstream: Upstream,
   invoke: Uint8Array,
   settle: (outcome: UpstreamOutcome) => void,
+  onLateAnswer?: RequestOptions["onLateAnswer"],
 ): Promise<void> {
   let settled = false;
   const onAnswer = (apdu: Uint8Array, peek: ApduPeek) => {
     settled = true;
     settle({ kind: "answer", apdu, peek });
   };
-  return upstream.request(invoke, { onAnswer }).then((outcome) => {
+  return upstream.request(invoke, { onAnswer, onLateAnswer }).then((outcome) => {
     if (!settled) settle(outcome);
   });
 }

@@ -77,6 +77,8 @@ export class Session {
   /** Malformed frames in a row; reset by any good frame. */
   #consecutiveMalformed = 0;
   #closed = false;
+  /** Invoke IDs of SystemStatus invokes sent to the application and not yet answered. */
+  #systemStatusAwaited = new Set<number>();
 
   constructor(readonly id: number, readonly info: SessionInfo, readonly port: SessionPort) {}
 
@@ -143,6 +145,26 @@ export class Session {
     const all = [...this.#forwardedInvokes.values()];
     this.#forwardedInvokes.clear();
     return all;
+  }
+
+  // ---- SystemStatus towards the application, which answers it as it answers the PBX's ----
+
+  /** Remembers a SystemStatus invoke sent to the application; its answer counts it as alive. */
+  awaitSystemStatusAnswer(invokeId: number): void {
+    // Invoke IDs wrap at 32767: a sent ID that comes round again is simply awaited again.
+    this.#systemStatusAwaited.add(invokeId);
+  }
+
+  /** SystemStatus invokes sent and unanswered since the application last answered one. */
+  get unansweredSystemStatus(): number {
+    return this.#systemStatusAwaited.size;
+  }
+
+  /** Whether `invokeId` answers one of our SystemStatus invokes; any such answer clears the count. */
+  systemStatusAnswered(invokeId: number): boolean {
+    if (!this.#systemStatusAwaited.has(invokeId)) return false;
+    this.#systemStatusAwaited.clear();
+    return true;
   }
 
   // ---- requests at the PBX ----

@@ -1,7 +1,9 @@
 // The multiplexer's dispatcher, without sockets: attaches and detaches applications, routes each APDU
 // from an application or the PBX to its handler (monitors.ts, exclusive_services.ts, or forwarding with
-// invoke-ID mapping), fans events out, and tells applications how the PBX link is (PROTOCOL.md §13).
+// invoke-ID mapping), fans events out, and tells applications how the system is with SystemStatus: on
+// every change and as a heartbeat at the PBX's rhythm (PROTOCOL.md §9, §13).
 
+import { type Clock, systemClock } from "../clock.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { eventNameOf } from "../csta/event_name.ts";
 import { filterSuppresses } from "../csta/monitor_filter.ts";
@@ -16,9 +18,15 @@ import {
 } from "../csta/peek.ts";
 import { replaceInvokeId } from "../csta/rewrite.ts";
 import { noDataAnswer } from "../csta/rose.ts";
-import { systemStatusInvoke } from "../csta/system_services.ts";
+import {
+  requestSystemStatusAnswer,
+  systemStatusInvoke,
+  systemStatusOf,
+  type SystemStatusValue,
+} from "../csta/system_services.ts";
 import type { SeatPool } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
+import type { BackoffPolicy } from "../net/backoff.ts";
 import type { Upstream } from "../pbx/upstream.ts";
 import { APP_XREF_OCTETS, appXrefOctets } from "./app_xref.ts";
 import type { DeviceDirectory } from "./device_directory.ts";
@@ -33,7 +41,7 @@ import {
   unrecognizedInvocationReject,
   unrecognizedOperationReject,
 } from "./local_answers.ts";
-import { Monitors } from "./monitors.ts";
+import { type LostMonitor, Monitors } from "./monitors.ts";
 import { answerFor, requestOnce } from "./pbx_requests.ts";
 import { RateMeter } from "./rate_meter.ts";
 import { Session, type SessionInfo, type SessionPort } from "./session.ts";
@@ -52,7 +60,11 @@ export interface SwitchboardOptions {
   limits: () => SwitchboardLimits;
   /** Licence seats; without it every monitor is allowed (tests, unlicensed builds). */
   seats?: SeatPool;
-  now?: () => number;
+  /** Delays between tries of a lost monitor (pbx.monitorRetrySeconds, pbx.monitorRetryMaxSeconds). */
+  monitorRetry?: () => BackoffPolicy;
+  clock?: Clock;
+  /** [0, 1) random numbers for the retry jitter. */
+  random?: () => number;
 }
 
 /** What an application may answer an invoke with. */
@@ -83,19 +95,34 @@ export class Switchboard {
     /** Cumulative, for /metrics: events from the PBX fanned out, and the copies sent to applications. */
     eventsReceived: 0,
     eventCopiesSent: 0,
+    heartbeats: 0,
+    closedForMissedHeartbeats: 0,
+    pbxSystemStatusIgnored: 0,
   };
-  #now: () => number;
+  #clock: Clock;
+  /** The last SystemStatus every application was told (undefined before the first). */
+  #announced?: SystemStatusValue;
+  /** What the PBX last said of itself (the link passes on changes only; normal is implied at association). */
+  #pbxStatus: SystemStatusValue = "normal";
+  /** From a loss of the link until its monitors are re-created: applications hear the outcome once known. */
+  #linkDown = false;
+  /** Counts link losses and returns, so a re-creation overtaken by another loss does not end it. */
+  #linkEpoch = 0;
 
   constructor(options: SwitchboardOptions) {
     this.#options = options;
     this.#log = options.log;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#monitors = new Monitors({
       upstream: options.upstream,
       log: options.log,
       directory: options.directory,
       seats: options.seats,
       sessionOf: (id) => this.#sessions.get(id),
+      retry: options.monitorRetry,
+      onLostChange: () => this.#announce(),
+      clock: this.#clock,
+      random: options.random,
     });
     this.#exclusive = new ExclusiveServices({
       upstream: options.upstream,
@@ -127,10 +154,69 @@ export class Switchboard {
     return session;
   }
 
-  /** Tells a newly attached application how the PBX is, as the PBX does after its AARE. §2.3 [C-pbx] */
+  /** Tells a newly attached application how the system is, as the PBX does after its AARE. §2.3 [C-pbx] */
   greet(session: Session): void {
-    const status = this.#options.upstream.ready ? "normal" : "disabled";
-    session.port.deliver(systemStatusInvoke(session.nextInvokeId(), status));
+    this.#tell(session, this.systemStatus());
+  }
+
+  /**
+   * What applications are told (§9 [C-std] values): `disabled` while the PBX link is down or its monitors
+   * are being re-created, what the PBX itself last reported when that is not normal, `partiallyDisabled`
+   * while any monitor an application holds is lost, else `normal`. Never normal while a monitor is lost.
+   */
+  systemStatus(): SystemStatusValue {
+    if (!this.#options.upstream.ready || this.#linkDown) return "disabled";
+    if (this.#pbxStatus !== "normal") return this.#pbxStatus;
+    if (this.#monitors.lostCount > 0) return "partiallyDisabled";
+    return "normal";
+  }
+
+  /**
+   * The heartbeat, called at the PBX's rhythm (cstaServer.systemStatusSeconds): every application hears
+   * the current SystemStatus. One that left `misses` of them unanswered in a row is disconnected, as the
+   * PBX drops a client (0 = never; in-process consumers never are). Returns the sessions closed.
+   */
+  heartbeat(misses: number): number[] {
+    const status = this.systemStatus();
+    const closed: number[] = [];
+    for (const session of [...this.#sessions.values()]) {
+      const unanswered = session.unansweredSystemStatus;
+      if (misses > 0 && unanswered >= misses && session.info.transport !== "internal") {
+        this.#counters.closedForMissedHeartbeats++;
+        this.#log.warn("application disconnected: SystemStatus heartbeats unanswered", {
+          session: session.id,
+          remote: session.info.remote,
+          unanswered,
+        });
+        session.port.close(`${unanswered} SystemStatus heartbeats left unanswered`);
+        closed.push(session.id);
+        continue;
+      }
+      this.#counters.heartbeats++;
+      this.#tell(session, status);
+    }
+    this.#announced = status;
+    return closed;
+  }
+
+  /** Tells every application the current SystemStatus when it differs from what they were last told. */
+  #announce(): void {
+    const status = this.systemStatus();
+    if (status === this.#announced) return;
+    this.#announced = status;
+    this.#log.info("applications told the system status", { status, lostMonitors: this.#monitors.lostCount });
+    for (const session of this.#sessions.values()) this.#tell(session, status);
+  }
+
+  #tell(session: Session, status: SystemStatusValue): void {
+    const invokeId = session.nextInvokeId();
+    session.awaitSystemStatusAnswer(invokeId);
+    session.port.deliver(systemStatusInvoke(invokeId, status));
+  }
+
+  /** Monitors applications hold that the PBX does not carry, by device, with the reason. */
+  lostMonitors(): LostMonitor[] {
+    return this.#monitors.lost();
   }
 
   /** The application is gone: its monitors stop, its exclusive services end, its PBX invokes are acked. */
@@ -200,6 +286,9 @@ export class Switchboard {
       case Opcode.systemStatus:
         // Heartbeats from applications are answered here, never forwarded. §13 point 7
         return session.port.deliver(noDataAnswer(peek.invokeId, Opcode.systemStatus));
+      case Opcode.requestSysStat:
+        // The multiplexer's view, not the PBX's: the PBX would say normal while monitors are lost. §9
+        return session.port.deliver(requestSystemStatusAnswer(peek.invokeId, this.systemStatus()));
       case Opcode.monitorStart:
         return this.#monitors.start(session, apdu, peek);
       case Opcode.monitorStop:
@@ -254,6 +343,7 @@ export class Switchboard {
     const invokeId = peek.invokeId;
     if (invokeId === null) return;
     const expected = session.takeOutstanding(invokeId);
+    if (session.systemStatusAnswered(invokeId)) return;
     const forwarded = session.takeForwarded(invokeId);
     if (forwarded) return void this.#options.upstream.send(replaceInvokeId(apdu, forwarded.pbxInvokeId));
     if (expected) return;
@@ -272,8 +362,7 @@ export class Switchboard {
       case Opcode.monitorStop:
         return this.#monitors.stoppedByPbx(apdu, peek);
       case Opcode.systemStatus:
-        // Not normal (the link answers and keeps normal ones): every application hears it. §13 [?]
-        return this.#broadcast(apdu);
+        return this.#pbxSystemStatus(apdu, peek);
       case Opcode.swFunctionDevicesChanged:
       case Opcode.swFunctionCapsChanged:
         this.#options.upstream.send(noDataAnswer(peek.invokeId, peek.opcode));
@@ -294,7 +383,7 @@ export class Switchboard {
   }
 
   #fanOut(apdu: Uint8Array, peek: InvokePeek): void {
-    this.#eventsIn.add(this.#now());
+    this.#eventsIn.add(this.#clock.now());
     this.#counters.eventsReceived++;
     const monitor = peek.crossRef ? this.#monitors.byPbxXref(peek.crossRef.id) : undefined;
     if (!monitor) {
@@ -319,8 +408,25 @@ export class Switchboard {
       session.deliverCopy(copies.addressedTo(session.nextEventInvokeId(), appXref));
       copied++;
     }
-    this.#eventsOut.add(this.#now(), copied);
+    this.#eventsOut.add(this.#clock.now(), copied);
     this.#counters.eventCopiesSent += copied;
+  }
+
+  /**
+   * The PBX reports a change of its own status (the link answered it and passes on changes only): it
+   * becomes part of what applications are told. A value outside ECMA-285 is not passed on. §9 [C-std]
+   */
+  #pbxSystemStatus(apdu: Uint8Array, peek: InvokePeek): void {
+    const status = systemStatusOf(apdu, peek);
+    if (status === undefined || typeof status === "number") {
+      this.#counters.pbxSystemStatusIgnored++;
+      this.#log.warn("SystemStatus from the PBX with an undefined status value not passed on", {
+        status: status ?? null,
+      });
+      return;
+    }
+    this.#pbxStatus = status;
+    this.#announce();
   }
 
   #broadcast(apdu: Uint8Array): void {
@@ -333,22 +439,28 @@ export class Switchboard {
 
   /** The link is down: applications stay, hear SystemStatus(disabled), monitors wait to be re-created. */
   pbxLost(reason: string): void {
+    this.#linkDown = true;
+    this.#linkEpoch++;
     this.#monitors.linkLost(reason);
-    for (const session of this.#sessions.values()) {
-      session.takeAllForwarded();
-      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), "disabled"));
-    }
+    for (const session of this.#sessions.values()) session.takeAllForwarded();
+    this.#announce();
   }
 
   /**
    * The link is (back) up: re-create every monitor that has subscribers under the applications' old
-   * crossRefs, re-register CDR, then tell applications SystemStatus(normal). §13 keepalive
+   * crossRefs, re-register CDR, then tell applications how it went: SystemStatus(normal), or
+   * partiallyDisabled while monitors are still lost (they are retried). §13 keepalive
    */
   async pbxReady(): Promise<void> {
-    await Promise.all([this.#monitors.linkReady(), this.#exclusive.linkReady()]);
-    for (const session of this.#sessions.values()) {
-      session.port.deliver(systemStatusInvoke(session.nextInvokeId(), "normal"));
+    this.#pbxStatus = "normal";
+    this.#linkDown = true;
+    const epoch = ++this.#linkEpoch;
+    try {
+      await Promise.all([this.#monitors.linkReady(), this.#exclusive.linkReady()]);
+    } finally {
+      if (epoch === this.#linkEpoch) this.#linkDown = false;
     }
+    this.#announce();
   }
 
   /**
@@ -383,8 +495,9 @@ export class Switchboard {
   // ---- status -----------------------------------------------------------------------------------
 
   status() {
-    const now = this.#now();
-    const { monitors, licenceRefusals, lastLicenceRefusal } = this.#monitors.status();
+    const now = this.#clock.now();
+    const { monitors, lostMonitors, licenceRefusals, lastLicenceRefusal, ...monitorCounters } = this.#monitors
+      .status();
     return {
       applications: this.sessions().map((s) => ({
         id: s.id,
@@ -398,12 +511,15 @@ export class Switchboard {
         ...s.counters(),
         owns: this.#exclusive.ownedBy(s),
       })),
+      systemStatus: this.systemStatus(),
       monitors,
+      lostMonitors,
       ...this.#exclusive.status(),
       eventsInPerSecond: this.#eventsIn.perSecond(now),
       eventsOutPerSecond: this.#eventsOut.perSecond(now),
       lastLicenceRefusal,
       ...this.#counters,
+      ...monitorCounters,
       licenceRefusals,
     };
   }

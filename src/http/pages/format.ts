@@ -59,6 +59,7 @@ const serviceTitles: Record<string, string> = {
   simulator: "Simulated PBX",
   "line-sync": "Line sync with the PBX",
   "call-tracker": "Call tracking",
+  multiplexer: "Multiplexer (monitors, heartbeat)",
 };
 
 /** What the administrator calls a service. */

@@ -3,6 +3,7 @@
 
 import type { Hono } from "hono";
 import type { Line } from "../../lines/line.ts";
+import { deviceWords } from "../../switchboard/device_directory.ts";
 import type { HttpEnv } from "../context.ts";
 import type { WebDeps } from "../web_deps.ts";
 import { Badge, Card, KeyValues, LiveRegion, stateLevel, Table } from "./components.tsx";
@@ -24,14 +25,6 @@ export function mountMonitors(app: Hono<HttpEnv>, deps: WebDeps): void {
     }));
 }
 
-/** `n:101` -> `101`; other keys in words. */
-export function deviceWords(key: string): string {
-  if (key.startsWith("n:")) return key.slice(2);
-  if (key.startsWith("d:")) return `device number ${key.slice(2)}`;
-  if (key.startsWith("o:")) return `other device (${key.slice(2)})`;
-  return key;
-}
-
 async function MonitorsView(props: { deps: WebDeps; ctx: PageContext }) {
   const { deps, ctx } = props;
   const mux = deps.ui.multiplexer.status();
@@ -46,7 +39,7 @@ async function MonitorsView(props: { deps: WebDeps; ctx: PageContext }) {
     <>
       <Table
         id="monitors"
-        head={["Device", "Name", "State", "Subscribers", "Licence", "Last refusal"]}
+        head={["Device", "Name", "State", "Subscribers", "Licence", "Last refusal", "Lost since"]}
         count={mux.monitors.length}
         empty="No device is monitored."
       >
@@ -62,6 +55,7 @@ async function MonitorsView(props: { deps: WebDeps; ctx: PageContext }) {
             <td>{m.subscribers}</td>
             <td>{seated.has(m.device) ? "holds a seat" : "–"}</td>
             <td>{m.lastRefusal ?? "–"}</td>
+            <td>{m.lostSince ? formatTime(m.lostSince) : "–"}</td>
           </tr>
         ))}
       </Table>

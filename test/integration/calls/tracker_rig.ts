@@ -45,6 +45,9 @@ export interface TrackerRigOptions {
   /** Where the database lives (a directory made for it by default, removed at close). */
   tempDirIn?: string;
   log?: Logger;
+  /** The link's request timeout (default 5 s) and the Switchboard's retry of a lost monitor (default 30 s). */
+  requestTimeoutSeconds?: number;
+  monitorRetrySeconds?: number;
 }
 
 /** Starts everything; lines are stored for every device of the simulator's plan. */
@@ -85,7 +88,7 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
       livenessTimeoutSeconds: 300,
       reconnectMinSeconds: 0.1,
       reconnectMaxSeconds: 0.5,
-      requestTimeoutSeconds: 5,
+      requestTimeoutSeconds: options.requestTimeoutSeconds ?? 5,
       maxFrameBytes: 65535,
     }),
     events: {
@@ -103,6 +106,10 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
       requestsInFlightPerApplication: 256,
       malformedFramesBeforeClose: 10,
     }),
+    monitorRetry: () => {
+      const ms = (options.monitorRetrySeconds ?? 30) * 1000;
+      return { minMs: ms, maxMs: ms };
+    },
   });
   let listening: ListenerInfo | undefined;
   const smdrSettings: SmdrSettings = {
@@ -128,6 +135,7 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
     log,
     lineRefreshMs: 200,
     monitorRetryMs: 200,
+    lostMonitors: () => switchboard.lostMonitors(),
   });
   await smdr.start();
   await link.start();

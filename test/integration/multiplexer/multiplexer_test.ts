@@ -2,107 +2,13 @@
 // PBX simulator over real sockets, with CstaClient applications.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { App } from "../../../src/app.ts";
-import type { ClientEvent } from "../../../src/client/client_event.ts";
 import { CstaFailureError } from "../../../src/client/client_errors.ts";
 import { CstaClient } from "../../../src/client/csta_client.ts";
 import { deviceNumber } from "../../../src/csta/device_id.ts";
 import { panasonicAarq } from "../../../src/csta/acse.ts";
 import { describeUniversalFailure } from "../../../src/csta/universal_failure.ts";
-import { type SimulatorOptions, SimulatorService } from "../../../src/sim/sim_service.ts";
 import { RawCstaPeer } from "../../support/raw_csta_peer.ts";
-
-const simOptions: SimulatorOptions = { plan: { extensions: "101-110", trunks: 2 }, keepaliveSeconds: 0 };
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** The next event of `client` that satisfies `match`, bounded in time. */
-async function nextEvent(
-  stream: AsyncIterator<ClientEvent>,
-  match: (e: ClientEvent) => boolean,
-  ms = 5_000,
-): Promise<ClientEvent> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const left = until - Date.now();
-    if (left <= 0) throw new Error("no matching event");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const next = await Promise.race([
-      stream.next(),
-      new Promise<IteratorResult<ClientEvent>>((
-        r,
-      ) => (timer = setTimeout(() => r({ done: true, value: undefined }), left))),
-    ]);
-    clearTimeout(timer);
-    if (next.done) throw new Error("no matching event");
-    if (match(next.value)) return next.value;
-  }
-}
-
-interface Rig {
-  app: App;
-  sim: SimulatorService;
-  port: number;
-  connect(): Promise<CstaClient>;
-  restartSimulator(): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function rig(): Promise<Rig> {
-  let sim = new SimulatorService(simOptions);
-  await sim.start();
-  const simPort = sim.port;
-  const dataDir = await Deno.makeTempDir();
-  await Deno.writeTextFile(join(dataDir, "cstabox.yaml"), "limits:\n  malformedFramesBeforeClose: 10\n");
-  const lines: string[] = [];
-  const app = await App.create({
-    dataDir,
-    overrides: {
-      pbx: { host: "127.0.0.1", port: simPort, reconnectMinSeconds: 0.1, reconnectMaxSeconds: 1 },
-      cstaServer: { bind: "127.0.0.1", tcpPort: 0, tlsPort: 0 },
-      smdr: { bind: "127.0.0.1", localPort: 0 },
-      web: { bind: "127.0.0.1", httpPort: 0, httpsPort: 0 },
-    },
-    log: { sink: () => {} },
-    announce: (line) => lines.push(line),
-  });
-  await app.start();
-  const port = app.listeners().find((l) => l.name === "csta-tcp")!.port;
-  await waitFor("the PBX link", () => app.pbxLink.ready);
-  const clients: CstaClient[] = [];
-  return {
-    app,
-    get sim() {
-      return sim;
-    },
-    port,
-    async connect() {
-      const client = await CstaClient.connect({ hostname: "127.0.0.1", port, requestTimeoutMs: 5_000 });
-      clients.push(client);
-      return client;
-    },
-    async restartSimulator() {
-      await sim.stop();
-      await waitFor("the link to notice", () => !app.pbxLink.ready);
-      sim = new SimulatorService({ ...simOptions, port: simPort });
-      await sim.start();
-    },
-    async close() {
-      await Promise.all(clients.map((c) => c.close().catch(() => {})));
-      await app.stop();
-      await sim.stop();
-    },
-  };
-}
+import { nextEvent, rig, waitFor } from "./multiplexer_rig.ts";
 
 Deno.test("three applications monitoring 101 share one PBX monitor; the last to leave stops it, also when one names it by device number", async () => {
   const r = await rig();

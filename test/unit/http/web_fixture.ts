@@ -182,6 +182,8 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
         framesOut: 0,
         requests: 0,
         timeouts: 0,
+        lateAnswers: 0,
+        lateAnswersAwaited: 0,
         systemStatusReceived: 0,
       },
     },

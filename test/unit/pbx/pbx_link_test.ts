@@ -214,7 +214,7 @@ Deno.test("RLRQ from the PBX is confirmed with RLRE and counts as a loss; pendin
   await link.stop();
 });
 
-Deno.test("events and SystemStatus other than normal are passed on; normal heartbeats are not", async () => {
+Deno.test("events and a change of the PBX's SystemStatus are passed on; repeated normal heartbeats are not", async () => {
   const { conns, frames, link } = setup();
   await link.start();
   await associate(conns[0]);
@@ -225,6 +225,11 @@ Deno.test("events and SystemStatus other than normal are passed on; normal heart
     Opcode.systemStatus,
     Opcode.cSTAEventReport,
   ]);
+  // Back to normal is a change and passes; the next normal heartbeats are not.
+  conns[0].send(hex("A1 0C 02 01 07 02 02 00 D3 30 03 0A 01 02"));
+  conns[0].send(hex("A1 0C 02 01 08 02 02 00 D3 30 03 0A 01 02"));
+  await tick();
+  assert.deepEqual(frames.map((f) => (f as { invokeId: number }).invokeId), [5, 6, 7]);
   await link.stop();
 });
 
@@ -242,5 +247,32 @@ Deno.test("a Reject of one of our answers (PBX ID space) never fails our own req
   const outcome = await pending;
   assert.equal(outcome.kind, "answer");
   assert.equal((outcome as { peek: { kind: string } }).peek.kind, "returnResult");
+  await link.stop();
+});
+
+Deno.test("a late answer to a timed-out request goes to its late handler, and its invoke ID is not reused meanwhile", async () => {
+  const { clock, conns, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  const late: number[] = [];
+  const slow = link.request(encodeInvoke(1, Opcode.monitorStart, hex("30 05 30 03 80 01 31")), {
+    onLateAnswer: (_apdu, peek) => late.push((peek as { invokeId: number }).invokeId),
+  });
+  clock.advance(10_000);
+  assert.deepEqual(await slow, { kind: "timeout" });
+  assert.equal(link.status().details!.lateAnswersAwaited, 1);
+  const next = link.request(encodeInvoke(2, Opcode.answerCall, hex("30 00")));
+  await tick();
+  const ids = conns[0].fromLink.slice(2).map((apdu) => (peekApdu(apdu) as { invokeId: number }).invokeId);
+  assert.deepEqual(ids, [1, 2], "the newer request does not get the late one's ID");
+
+  conns[0].send(
+    encodeReturnResult(1, { opcode: Opcode.monitorStart, value: hex("30 06 55 04 00 00 00 07") }),
+  );
+  conns[0].send(encodeReturnResult(2, { opcode: Opcode.answerCall, value: NO_DATA }));
+  assert.equal((await next).kind, "answer");
+  assert.deepEqual(late, [1]);
+  const details = link.status().details!;
+  assert.deepEqual([details.lateAnswers, details.lateAnswersAwaited], [1, 0]);
   await link.stop();
 });

@@ -2,10 +2,17 @@
 // application port that records deliveries, and the APDUs the Switchboard tests send.
 
 import assert from "node:assert/strict";
+import type { ManualClock } from "../../../src/clock.ts";
 import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
 import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import { decodeApdu } from "../../../src/csta/apdu.ts";
-import { encodeInvoke, encodeReturnResult, NO_DATA, type RoseApdu } from "../../../src/csta/rose.ts";
+import {
+  encodeInvoke,
+  encodeReturnError,
+  encodeReturnResult,
+  NO_DATA,
+  type RoseApdu,
+} from "../../../src/csta/rose.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import type { SeatPool } from "../../../src/licensing/seat_pool.ts";
 import { Logger } from "../../../src/log/logger.ts";
@@ -41,6 +48,22 @@ export class FakePbx implements Upstream {
     request.options?.onAnswer?.(apdu, peekApdu(apdu) as ApduPeek);
     request.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
   }
+  /** Answers an open request with ReturnError operation/generic, as a PBX refusing it. */
+  refuse(index: number): void {
+    const request = this.requests[index];
+    const apdu = encodeReturnError(this.#nextId++, { kind: "operation", value: "generic" });
+    request.options?.onAnswer?.(apdu, peekApdu(apdu) as ApduPeek);
+    request.resolve({ kind: "answer", apdu, peek: peekApdu(apdu) as ApduPeek });
+  }
+  /** Lets an open request time out, then answers it late with a ReturnResult built from `value`. */
+  async answerLate(index: number, value: Uint8Array): Promise<void> {
+    const request = this.requests[index];
+    request.resolve({ kind: "timeout" });
+    await flush();
+    const opcode = (peekApdu(request.apdu) as { opcode: number }).opcode;
+    const apdu = encodeReturnResult(this.#nextId++, { opcode, value });
+    request.options?.onLateAnswer?.(apdu, peekApdu(apdu) as ApduPeek);
+  }
   opcodes(): number[] {
     return this.requests.map((r) => (peekApdu(r.apdu) as { opcode: number }).opcode);
   }
@@ -70,7 +93,7 @@ export class FakePort implements SessionPort {
 
 export const flush = () => new Promise((r) => setTimeout(r, 0));
 
-export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory } = {}) {
+export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory; clock?: ManualClock } = {}) {
   const pbx = new FakePbx();
   const logged: string[] = [];
   const board = new Switchboard({
@@ -83,6 +106,10 @@ export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory }
       malformedFramesBeforeClose: 5,
     }),
     seats: options.seats,
+    clock: options.clock,
+    // Retries 1 s, doubling to 4 s, at the top of each jitter range.
+    monitorRetry: () => ({ minMs: 1_000, maxMs: 4_000 }),
+    random: () => 0.999,
   });
   const connect = (name: string) => {
     const port = new FakePort();

@@ -44,6 +44,7 @@ import type { ListenerInfo } from "./service.ts";
 import type { ServiceStatuses } from "./http/status_source.ts";
 import { ServiceRegistry } from "./service_registry.ts";
 import { errorText } from "./log/error_text.ts";
+import { listenTcp } from "./net/listen_error.ts";
 import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.ts";
 import { demoPlanOptions, type SectionName, type Settings } from "./settings/schema.ts";
 import { SimulatorService } from "./sim/sim_service.ts";
@@ -254,8 +255,7 @@ export class App {
         ...listenerCommon,
         name: "csta-tcp",
         transport: "tcp",
-        listen: () =>
-          Deno.listen({ hostname: current().cstaServer.bind, port: current().cstaServer.tcpPort }),
+        listen: () => listenTcp(current().cstaServer.bind, current().cstaServer.tcpPort),
         loginRequired: () => current().cstaServer.tcpLoginRequired,
       }),
       { dependsOn: ["store"] },

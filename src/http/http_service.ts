@@ -4,6 +4,7 @@ import type { Hono } from "hono";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
+import { toListenError } from "../net/listen_error.ts";
 import type { HttpEnv, RequestEnv } from "./context.ts";
 
 export interface HttpServiceOptions {
@@ -37,11 +38,28 @@ export class HttpService implements Service<HttpDetails> {
   start(): Promise<void> {
     this.#lifecycle.set("starting");
     const { hostname, port } = this.options.address();
-    const { log } = this.options;
     this.#closing = new AbortController();
     const app = this.options.app(this.#closing.signal);
     // Deno.serve throws synchronously when the address is taken: the registry records that reason.
-    this.#server = Deno.serve({
+    try {
+      this.#server = this.#serve(hostname, port, app);
+    } catch (error) {
+      throw toListenError(error, hostname, port);
+    }
+    const addr = this.#server.addr;
+    this.#listener = { name: "http", hostname: addr.hostname, port: addr.port };
+    this.#lifecycle.set("running");
+    this.options.onListen?.(this.#listener);
+    return Promise.resolve();
+  }
+
+  #serve(
+    hostname: string,
+    port: number,
+    app: ReturnType<HttpServiceOptions["app"]>,
+  ): Deno.HttpServer<Deno.NetAddr> {
+    const { log } = this.options;
+    return Deno.serve({
       hostname,
       port,
       onListen: () => {},
@@ -54,11 +72,6 @@ export class HttpService implements Service<HttpDetails> {
       const env: RequestEnv = { remoteAddress: info.remoteAddr.hostname, secure: false };
       return app.fetch(request, env);
     });
-    const addr = this.#server.addr;
-    this.#listener = { name: "http", hostname: addr.hostname, port: addr.port };
-    this.#lifecycle.set("running");
-    this.options.onListen?.(this.#listener);
-    return Promise.resolve();
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
+import { listenTcp } from "../net/listen_error.ts";
 import type { ListenerInfo } from "../service.ts";
 import type { AllowList } from "./allow_list.ts";
 import { errorText } from "../log/error_text.ts";
@@ -75,11 +76,7 @@ export class LocalServer {
 
   /** Opens the listening socket; throws (e.g. address in use) without leaving anything open. */
   start(): ListenerInfo {
-    const listener = Deno.listen({
-      hostname: this.#options.bind,
-      port: this.#options.port,
-      transport: "tcp",
-    });
+    const listener = listenTcp(this.#options.bind, this.#options.port);
     this.#listener = listener;
     this.#closing = false;
     const addr = listener.addr as Deno.NetAddr;

@@ -3,7 +3,7 @@
 // finishes the requests it has (downloads, SSE streams) before it goes; only the moment between the two
 // listeners (a few milliseconds) refuses new connections, and browsers retry those.
 
-import { type ListenError, toListenError } from "./listen_error.ts";
+import { type ListenError, toListenError } from "../net/listen_error.ts";
 
 export interface HotSwapHttpsOptions {
   hostname?: string;

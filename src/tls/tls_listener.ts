@@ -4,7 +4,7 @@
 // Deno.listenTls cannot do this: its SNI callback caches per host name, and a re-listen leaves a gap.
 
 import { createServer, type Server, type TLSSocket } from "node:tls";
-import { ListenError, toListenError } from "./listen_error.ts";
+import { ListenError, toListenError } from "../net/listen_error.ts";
 import { NodeTlsConn } from "./node_tls_conn.ts";
 
 export interface HotSwapTlsListenerOptions {

@@ -7,6 +7,7 @@ import type { WebDeps } from "../web_deps.ts";
 import { Badge, LiveRegion, Table } from "./components.tsx";
 import { formatAge, formatTime } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
+import { trackerFailure } from "./dashboard.tsx";
 import { renderPage } from "./render.tsx";
 
 export function mountCalls(app: Hono<HttpEnv>, deps: WebDeps): void {
@@ -24,10 +25,11 @@ export function mountCalls(app: Hono<HttpEnv>, deps: WebDeps): void {
 
 function CallsTable(props: { deps: WebDeps; ctx: PageContext }) {
   const source = props.deps.ui.calls;
-  if (!source) {
+  const failed = trackerFailure(props.deps);
+  if (!source || failed) {
     return (
       <p class="notice warning" id="calls-unavailable">
-        Call tracking is not running, so live calls cannot be shown.
+        {failed ?? "Call tracking is not running"}, so live calls cannot be shown.
       </p>
     );
   }

@@ -19,7 +19,7 @@ import {
 } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
-import { storeFigureRows } from "./smdr_figures.ts";
+import { localModeWords, storeFigureRows } from "./smdr_figures.ts";
 
 export function mountDashboard(app: Hono<HttpEnv>, deps: WebDeps): void {
   deps.regions.add("dashboard", ({ ctx }) => <DashboardCards deps={deps} ctx={ctx} />);
@@ -181,9 +181,10 @@ function SmdrCard(props: { deps: WebDeps }) {
         rows={[
           [
             "Collectors",
-            d?.local
-              ? `${d.local.collectors.length} of ${d.local.maxCollectors} on ${d.local.listening ?? "–"}`
-              : "local mode off",
+            localModeWords(
+              status,
+              (local) => `${local.collectors.length} of ${local.maxCollectors} on ${local.listening ?? "–"}`,
+            ),
           ],
           [
             "Push",
@@ -249,13 +250,24 @@ function LicenceCard(props: { deps: WebDeps }) {
 
 function CallsCard(props: { deps: WebDeps }) {
   const calls = props.deps.ui.calls;
+  const failed = trackerFailure(props.deps);
   return (
     <Card title="Calls" id="dash-calls" actions={<a href="/calls">Calls page</a>}>
-      {calls
+      {failed
+        ? <p class="error">{failed}</p>
+        : calls
         ? <p>{plural(calls.activeCalls().length, "call")} now</p>
         : <p class="muted">Call tracking is not running.</p>}
     </Card>
   );
+}
+
+/** Why call tracking is not running, when it failed or did not start; shared with the Calls page. */
+export function trackerFailure(deps: WebDeps): string | undefined {
+  const status = deps.status.services()["call-tracker"];
+  return status?.state === "failed"
+    ? `Call tracking failed: ${status.reason ?? "no reason given"}`
+    : undefined;
 }
 
 /** The event rate over the kept minutes as bars; the newest on the right. */

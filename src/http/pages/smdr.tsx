@@ -23,7 +23,7 @@ import { formatTime } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
-import { storeFigureRows } from "./smdr_figures.ts";
+import { localModeWords, storeFigureRows } from "./smdr_figures.ts";
 
 const SMDR_KEYS = [
   "enabled",
@@ -214,11 +214,13 @@ function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
         rows={[
           [
             "Local mode",
-            d?.local
-              ? `listening on ${
-                d.local.listening ?? "–"
-              }, ${d.local.collectors.length} of ${d.local.maxCollectors} collectors`
-              : "off",
+            localModeWords(
+              status,
+              (local) =>
+                `listening on ${
+                  local.listening ?? "–"
+                }, ${local.collectors.length} of ${local.maxCollectors} collectors`,
+            ),
           ],
           [
             "Push",

@@ -1,3 +1,4 @@
+import { ListenError } from "../../../src/net/listen_error.ts";
 import assert from "node:assert/strict";
 import { Logger } from "../../../src/log/logger.ts";
 import { defaultSettings } from "../../../src/settings/schema.ts";
@@ -229,9 +230,12 @@ Deno.test("a taken local port fails the start with the reason, and records made 
     db: () => store.db,
     log: new Logger("smdr", { sink: () => {} }),
   });
-  await assert.rejects(service.start(), Deno.errors.AddrInUse);
+  await assert.rejects(service.start(), ListenError);
   assert.equal(service.status().state, "failed");
-  assert.match(service.status().reason!, /address already in use/);
+  assert.equal(
+    service.status().reason,
+    `port ${port} is already in use by another program (127.0.0.1:${port})`,
+  );
   assert.ok(service.submit({ ...base, callSerial: 1 }).ok);
   taken.close();
   await service.start();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { HotSwapHttpsServer } from "../../../src/tls/https_server.ts";
-import { ListenError } from "../../../src/tls/listen_error.ts";
+import { ListenError } from "../../../src/net/listen_error.ts";
 import { startStore } from "../../unit/tls/store_fixture.ts";
 import { sClient } from "./s_client.ts";
 

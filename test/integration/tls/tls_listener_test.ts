@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ListenError } from "../../../src/tls/listen_error.ts";
+import { ListenError } from "../../../src/net/listen_error.ts";
 import { HotSwapTlsListener } from "../../../src/tls/tls_listener.ts";
 import { listenOnLoopback } from "../../support/tls_loopback.ts";
 import { startStore } from "../../unit/tls/store_fixture.ts";

@@ -46,3 +46,12 @@ export function toListenError(error: unknown, hostname: string, port: number): L
   }
   return new ListenError("other", hostname, port, detail);
 }
+
+/** `Deno.listen` on TCP whose failure is a `ListenError` naming the port and what to do. */
+export function listenTcp(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port, transport: "tcp" });
+  } catch (error) {
+    throw toListenError(error, hostname, port);
+  }
+}

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
-import type { Settings } from "../settings/schema.ts";
+import type { SmdrSettings } from "./smdr_options.ts";
 import { AllowList } from "./allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
 import { LocalServer, type LocalServerStatus } from "./local_server.ts";
@@ -17,7 +17,7 @@ import { checkPaddingCharacter, formatRecord, RECORD_LINE_END, RECORD_WIRE_BYTES
 import { checkSmdrEvent, type SmdrEvent } from "./smdr_event.ts";
 import { errorText } from "../log/error_text.ts";
 
-export type SmdrSettings = Settings["smdr"];
+export type { SmdrSettings };
 
 /** The number rules: a number after a list's rules, or null when a rule suppresses it. */
 export type NumberRewriter = (list: "incoming" | "outgoing", number: string) => string | null;

@@ -1,0 +1,56 @@
+// The `smdr` settings section: listeners, push target, record format and limits, with the service's own
+// checks, so a value the SMDR service would refuse at apply is refused at save.
+
+import { z } from "zod";
+import { errorText } from "../log/error_text.ts";
+import { bindAddress, port } from "../net/listen_fields.ts";
+import { AllowList } from "./allow_list.ts";
+import { checkPaddingCharacter } from "./record.ts";
+
+export const smdrSchema = z.object({
+  enabled: z.boolean().default(true).describe("produce SMDR call records"),
+  bind: bindAddress("the SMDR listener"),
+  localEnabled: z.boolean().default(true).describe("local mode: collectors connect to cstabox"),
+  localPort: port(2007, "SMDR local-mode port"),
+  allowedSources: z.array(z.string()).default([]).describe(
+    "collector source addresses allowed to connect (empty = any)",
+  ),
+  maxCollectors: z.number().int().min(1).max(100).default(10).describe("collectors connected at once"),
+  pushEnabled: z.boolean().default(false).describe("push mode: cstabox connects to one collector"),
+  pushHost: z.string().default("").describe("push-mode collector host"),
+  pushPort: z.number().int().min(0).max(65535).default(0).describe("push-mode collector port"),
+  paddingCharacter: z.string().length(1).default("0").describe("character that pads number fields"),
+  historySize: z.number().int().min(10).max(3000).default(500).describe(
+    "records replayed to a collector when it connects",
+  ),
+  collectorQueueBytes: z.number().int().min(16 * 1024).default(1024 * 1024).describe(
+    "bytes queued for one collector before it is cut off (raised to hold the replay history twice)",
+  ),
+  pushSettleSeconds: z.number().min(0).max(60).default(1).describe(
+    "a pushed record counts as delivered once its connection stayed healthy this long after the write",
+  ),
+  backlogLimit: z.number().int().min(0).default(0).describe(
+    "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
+  ),
+}).strict().superRefine((smdr, ctx) => {
+  // The SMDR service's own checks, so what it would refuse at apply is refused at save.
+  for (
+    const [path, check] of [
+      ["allowedSources", () => AllowList.parse(smdr.allowedSources)],
+      ["paddingCharacter", () => checkPaddingCharacter(smdr.paddingCharacter)],
+    ] as const
+  ) {
+    try {
+      check();
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        path: [path],
+        message: errorText(error),
+      });
+    }
+  }
+});
+
+/** The SMDR section as the service takes it. */
+export type SmdrSettings = z.output<typeof smdrSchema>;

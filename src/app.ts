@@ -505,7 +505,7 @@ export class App {
           smdr,
           webhooks: { repository: webhookRepository, dispatcher: this.webhooks },
           mqtt: this.mqtt,
-          line: { service: lineApi, operations: lineOperations, caller },
+          line: { service: lineApi, operations: lineOperations, caller, partners },
           events: (closing) => eventHub.routes(closing),
           lineScopes: { scopes: tokenScopes },
         },

@@ -34,6 +34,8 @@ export interface LineCall {
   pending?: "transfer" | "conference";
   /** Other devices with a connection in the call (answered, added, transferred to). */
   readonly others: Set<string>;
+  /** The line's addresses with a connection in the call (both while a Super-Twin pair rings). */
+  readonly present: Set<0 | 1>;
   /** The line's own connection in the call, as the PBX named it. */
   own?: ConnectionID;
 }
@@ -258,6 +260,15 @@ export class LineCalls {
       ? fields.localConnectionInfo as LocalConnectionStateName
       : undefined;
     const cause = typeof fields.cause === "string" ? fields.cause : null;
+    // One address of a Super-Twin pair leaves a call the other still has: the call moves there [?].
+    if (
+      call && subject.role === "self" && (kind === "connectionCleared" || kind === "diverted") &&
+      call.present.delete(subject.address) && call.present.size > 0
+    ) {
+      call.address = [...call.present][0];
+      call.own = undefined;
+      return [this.#event(call, at)];
+    }
     if (kind === "connectionCleared" && call && subject.role === "other" && subject.device) {
       const gone = this.#number(subject.device);
       if (gone !== undefined) call.others.delete(gone);
@@ -280,8 +291,13 @@ export class LineCalls {
       this.#calls.set(key, call);
     }
     if (subject.role === "self") {
-      call.address = subject.address;
-      if (connectionDevice(conn)) call.own = conn;
+      const firstHere = call.present.size === 0;
+      call.present.add(subject.address);
+      // Ringing at both addresses stays where it began; acting (answering, dialling, holding) moves it.
+      if (firstHere || kind !== "delivered") {
+        call.address = subject.address;
+        if (connectionDevice(conn)) call.own = conn;
+      }
     }
     const partiesBefore = partyKey(call);
     this.#learnParties(call, kind, subject, fields);
@@ -405,6 +421,7 @@ export class LineCalls {
       cause: null,
       direction,
       others: new Set(),
+      present: new Set(address === undefined ? [] : [address]),
     };
   }
 

@@ -236,7 +236,11 @@ export class CallEngine {
         return stateError("noCallToAnswer");
       }
       if (this.#hasActive(ref.device)) return stateError("connectedCallExists");
-      this.#answer(this.#calls.get(ref.callId)!, conn);
+      const call = this.#calls.get(ref.callId)!;
+      this.#answer(call, conn);
+      // Super-Twin [?]: the call moves to whichever of the pair answered; the other stops ringing.
+      const twin = this.plan.twinOf(ref.device) ?? this.plan.mainOf(ref.device);
+      if (twin && call.connections.get(twin)?.state === "alerting") this.#release(call, twin, "callPickup");
       return ok(undefined);
     });
   }
@@ -1112,6 +1116,14 @@ export class CallEngine {
       return this.#fail(call, route.waiting, devicePartyOf(device), "busy", extra);
     }
     this.#alert(call, device, route, extra);
+    // Super-Twin [?]: the paired portable rings with the main extension when it is free.
+    const partner = this.plan.twinOf(device);
+    if (
+      partner && this.isIdle(partner) && !call.connections.has(partner) &&
+      !this.features.doNotDisturb(partner)
+    ) {
+      this.#alert(call, partner, route);
+    }
     const noAnswer = forwardFor("noAnswer");
     if (noAnswer) {
       const ref = { callId: call.id, device };

@@ -83,6 +83,12 @@ export interface DevicePlanOptions {
   pickupGroupSize?: number;
   /** Queue limit of the default groups. Default 10. */
   queueLimit?: number;
+  /**
+   * Super-Twin pairs, main extension -> its paired DECT portable (Panasonic "Wireless XDP Parallel Mode",
+   * KX-NS "paired extensions"). Both must be extensions of the plan. How a real PBX shows the pairing over
+   * CSTA is not documented [?]: see `twinOf`.
+   */
+  twins?: Readonly<Record<string, string>>;
 }
 
 /** Device-number blocks per kind (assumption: Panasonic's numbering is undocumented, §5.1, §14.4). */
@@ -122,6 +128,9 @@ export class DevicePlan {
   readonly #nextDeviceNumber: Record<DeviceKind, number> = { extension: 1, trunk: 1, group: 1 };
   /** Every proper prefix of an internal number, for dial-tone dialling. */
   #prefixes = new Set<string>();
+  /** Super-Twin pairs both ways. */
+  readonly #twinOf = new Map<string, string>();
+  readonly #mainOf = new Map<string, string>();
 
   constructor(outsideLineCode = "0") {
     if (!/^[0-9]{1,4}$/.test(outsideLineCode)) {
@@ -156,10 +165,37 @@ export class DevicePlan {
     for (const group of groups) {
       plan.addGroup(group.number, group.name, group.members, group.queueLimit ?? queueLimit);
     }
+    for (const [main, partner] of Object.entries(options.twins ?? {})) plan.pairTwin(main, partner);
     const ddiPrefix = options.ddiPrefix ?? "5551";
     for (const ext of plan.extensions()) plan.setDdi(ddiPrefix + ext.number, ext.number);
     plan.groups().forEach((group, i) => plan.setDdi(ddiPrefix + String(i).padStart(3, "0"), group.number));
     return plan;
+  }
+
+  /**
+   * Pairs a portable with a main extension (Super-Twin). The simulator's model [?]: a call to the main
+   * rings both, the first to answer takes it and the other stops ringing (cause callPickup); the
+   * portable keeps its own number, and its events are reported at the main's monitors too.
+   */
+  pairTwin(main: string, partner: string): void {
+    for (const [field, number] of [["twins", main], ["twins", partner]] as const) {
+      if (!this.extension(number)) throw new DevicePlanError(field, `${number} is no extension of the plan`);
+    }
+    if (main === partner || this.#twinOf.has(partner) || this.#mainOf.has(main)) {
+      throw new DevicePlanError("twins", `${main} and ${partner} cannot be paired`);
+    }
+    this.#twinOf.set(main, partner);
+    this.#mainOf.set(partner, main);
+  }
+
+  /** The portable paired with a main extension. */
+  twinOf(main: string): string | undefined {
+    return this.#twinOf.get(main);
+  }
+
+  /** The main extension a portable is paired with. */
+  mainOf(partner: string): string | undefined {
+    return this.#mainOf.get(partner);
   }
 
   /** Calls `listener` on every added or removed device; returns the unsubscribe function. */

@@ -214,8 +214,15 @@ export function eventReportsFor(
   addressing: DeviceAddressing,
 ): EventReportOut[] {
   const out: EventReportOut[] = [];
+  const observing = new Set(fact.observers.map((o) => o.device));
   for (const observer of fact.observers) {
     const reporting = monitors.reporting(observer.device, fact.event.type);
+    // A Super-Twin portable's events also reach its main extension's monitors, unless the main takes
+    // part itself (then it has its own report) [?].
+    const main = addressing.plan.mainOf(observer.device);
+    if (main !== undefined && !observing.has(main)) {
+      reporting.push(...monitors.reporting(main, fact.event.type));
+    }
     if (reporting.length === 0) continue;
     const event = cstaEventFor(fact.event, observer, fact.callId, addressing);
     if (!event) continue;

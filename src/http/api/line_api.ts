@@ -16,6 +16,7 @@ import {
 import type { LineOperations } from "../../line_api/line_operations.ts";
 import type { LineRights } from "../../line_api/line_scope.ts";
 import type { LineClient } from "../../line_api/open_line.ts";
+import type { LinePartners } from "../../line_api/line_partners.ts";
 import { LINE_NUMBER_PATTERN } from "../../lines/line.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
@@ -31,6 +32,8 @@ export interface LineApiDependencies {
   service: LineApiService;
   operations: LineOperations;
   caller: (c: Context<HttpEnv>) => LineCaller;
+  /** Super-Twin partners: `PUT /lines/{line}/partner` (line configuration, not a TAPI operation). */
+  partners?: LinePartners;
 }
 
 const number = z.string().trim().min(1).max(64);
@@ -369,9 +372,29 @@ export function lineRoutes(deps: LineApiDependencies): LineRoute[] {
   ];
 }
 
+const partnerSchema = z.strictObject({ partner: lineParam.nullable() });
+
 /** Mounts the routes (paths relative to /api). */
 export function createLineApi(deps: LineApiDependencies): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
+  const partners = deps.partners;
+  if (partners) {
+    // Naming a line's Super-Twin partner: configuration, taken at the line's next lineOpen.
+    app.put("/lines/:line/partner", async (c) => {
+      const line = c.req.param("line");
+      const body = await readBody(c, partnerSchema);
+      if (body instanceof LineApiError) return lineError(c, body);
+      try {
+        partners.set(line, (body as z.output<typeof partnerSchema>).partner);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return /does not exist/.test(message)
+          ? lineError(c, new LineApiError("LINEERR_BADDEVICEID", message))
+          : lineError(c, new LineApiError("LINEERR_INVALPARAM", `partner: ${message}`, "partner"));
+      }
+      return c.json({ line, partner: partners.get(line) ?? null });
+    });
+  }
   for (const route of lineRoutes(deps)) {
     const honoPath = route.path.replace(/\{(\w+)\}/g, ":$1");
     app.on(route.method.toUpperCase(), honoPath, async (c) => {

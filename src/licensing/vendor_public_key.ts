@@ -1,10 +1,14 @@
-// The vendor's Ed25519 public key, built into every binary: licence keys verify against it. The private
-// half is kept by the vendor (outside the repository) and used by scripts/licence.ts.
+// The vendor's Ed25519 public key, built into every package: licence keys verify against it. From source
+// it is the development key (private half committed under test/fixtures/licence/, NOT FOR SALE);
+// `deno task build --licence-public-key FILE` puts the seller's own key in its place.
 
 import { fromBase64Url } from "./licence_key.ts";
 
-/** Raw 32-byte Ed25519 public key, base64url. Generated with `scripts/licence.ts --new-key-pair`. */
-export const VENDOR_PUBLIC_KEY = "vxMCvPTi8H3YLpg-K_Ve1hp4ngRh3akzGiGt3hnB4Mc";
+/**
+ * Raw 32-byte Ed25519 public key, base64url: test/fixtures/licence/DEVELOPMENT-KEY-NOT-FOR-SALE.pub.
+ * scripts/build.ts replaces this exact string in the bundle; keep it on one line.
+ */
+export const VENDOR_PUBLIC_KEY = "IttxiPD8aee8omh86VA7EtrPYRNgRAEYcYA4NyPSKWs";
 
 /** Imports a raw base64url Ed25519 public key for verifying licence keys. */
 export async function importLicencePublicKey(raw: string): Promise<CryptoKey> {

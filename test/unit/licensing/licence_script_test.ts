@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { readLicenceKey } from "../../../src/licensing/licence_key.ts";
-import { importLicencePublicKey } from "../../../src/licensing/vendor_public_key.ts";
+import {
+  importLicencePublicKey,
+  VENDOR_PUBLIC_KEY,
+  vendorPublicKey,
+} from "../../../src/licensing/vendor_public_key.ts";
 
 const script = new URL("../../../scripts/licence.ts", import.meta.url).pathname;
 
@@ -70,4 +74,22 @@ Deno.test("scripts/licence.ts refuses bad arguments with the field and exit code
     assert.equal(result.code, 2, args.join(" "));
     assert.match(result.stderr, message);
   }
+});
+
+Deno.test("a key issued with the committed development key verifies against the key cstabox runs with from source", async () => {
+  const fixtures = new URL("../../fixtures/licence/", import.meta.url);
+  const issued = await run(
+    "--key",
+    new URL("DEVELOPMENT-KEY-NOT-FOR-SALE.pkcs8", fixtures).pathname,
+    "--lines",
+    "5",
+    "--customer",
+    "Demo",
+  );
+  assert.equal(issued.code, 0, issued.stderr);
+  const check = await readLicenceKey(issued.stdout.trim(), await vendorPublicKey());
+  assert.equal(check.ok, true);
+  // The .pub file the build reads by default is the key built into the source.
+  const pub = (await Deno.readTextFile(new URL("DEVELOPMENT-KEY-NOT-FOR-SALE.pub", fixtures))).trim();
+  assert.equal(pub, VENDOR_PUBLIC_KEY);
 });

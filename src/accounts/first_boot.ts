@@ -44,15 +44,21 @@ export async function readCredential(
   }
 }
 
-/** The first password for an account: the option, else the credential, else a generated one. */
+/**
+ * The first password for an account: the option, else the credential (`NAME`, or `cstabox_NAME` as the
+ * appliance unit's `LoadCredential=cstabox:/etc/cstabox/credentials` names the files of that directory),
+ * else a generated one.
+ */
 export async function firstPassword(
   option: string | undefined,
   credential: string,
   env?: (name: string) => string | undefined,
 ): Promise<FirstPassword> {
   if (option !== undefined && option !== "") return { password: option, source: "option" };
-  const fromCredential = await readCredential(credential, env);
-  if (fromCredential !== undefined) return { password: fromCredential, source: "credential" };
+  for (const name of [credential, `cstabox_${credential}`]) {
+    const fromCredential = await readCredential(name, env);
+    if (fromCredential !== undefined) return { password: fromCredential, source: "credential" };
+  }
   return { password: generatePassword(), source: "generated" };
 }
 

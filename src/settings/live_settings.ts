@@ -6,9 +6,12 @@ import type { Logger } from "../log/logger.ts";
 import { type SectionName, type Settings, settingsSchema } from "./schema.ts";
 import {
   loadSettingsFile,
+  readSettingsFile,
   renderSettings,
   SettingsError,
+  type SettingsRead,
   SettingsWriteError,
+  updateSettingsText,
   writeSettingsText,
 } from "./settings_file.ts";
 
@@ -42,7 +45,14 @@ export class LiveSettings {
   static async open(file: string, overrides: SettingsOverrides, log: Logger): Promise<LiveSettings> {
     let fromFile: Settings;
     try {
-      fromFile = await loadSettingsFile(file);
+      const read = await readSettingsFile(file);
+      fromFile = read.settings;
+      logWarnings(log, file, read);
+      if (read.migratedText !== undefined) {
+        // Written back at once (the old file stays as .bak), so the file says what cstabox reads.
+        await writeSettingsText(file, read.migratedText);
+        log.info("settings file migrated", { file, from: read.fileVersion, backup: `${file}.bak` });
+      }
     } catch (error) {
       if (!(error instanceof SettingsError && error.missing)) throw error;
       fromFile = settingsSchema.parse({});
@@ -88,7 +98,9 @@ export class LiveSettings {
   async reload(): Promise<boolean> {
     let next: Settings;
     try {
-      next = await loadSettingsFile(this.#file);
+      const read = await readSettingsFile(this.#file);
+      logWarnings(this.#log, this.#file, read);
+      next = read.settings;
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       this.#lastError = error;
@@ -110,7 +122,9 @@ export class LiveSettings {
   async save(next: Settings): Promise<void> {
     const checked = settingsSchema.parse(next);
     try {
-      await writeSettingsText(this.#file, renderSettings(checked));
+      // Over the file as it is: comments, layout and keys cstabox does not know stay.
+      const text = await Deno.readTextFile(this.#file).catch(() => undefined);
+      await writeSettingsText(this.#file, updateSettingsText(text, checked));
     } catch (error) {
       throw new SettingsWriteError(this.#file, error);
     }
@@ -165,6 +179,16 @@ export class LiveSettings {
   unwatch(): void {
     this.#watcher?.close();
     this.#watcher = undefined;
+  }
+}
+
+/** Unknown keys and a file from a newer cstabox: warnings, each with where it is in the file. */
+function logWarnings(log: Logger, file: string, read: SettingsRead): void {
+  for (const warning of read.warnings) {
+    log.warn(`settings file: ${warning.field}: ${warning.message}`, {
+      file,
+      ...(warning.line ? { line: warning.line, column: warning.column } : {}),
+    });
   }
 }
 

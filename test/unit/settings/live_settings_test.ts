@@ -100,3 +100,38 @@ Deno.test("a deleted or unreadable settings file is a settings problem until a v
   assert.equal(live.lastError(), undefined);
   assert.equal(live.current().pbx.host, "other.local");
 });
+
+Deno.test("an older file is migrated at start (old one kept as .bak); an unknown key is logged as a warning, not fatal", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  const old = "# ours\npbx:\n  host: 10.1.1.1\n  hots: typo\n";
+  await Deno.writeTextFile(file, old);
+  const lines: string[] = [];
+  const live = await LiveSettings.open(
+    file,
+    {},
+    new Logger("t", { sink: (l) => lines.push(l), format: "json" }),
+  );
+  assert.equal(live.current().pbx.host, "10.1.1.1");
+  assert.equal(await Deno.readTextFile(`${file}.bak`), old);
+  const migrated = await Deno.readTextFile(file);
+  assert.match(migrated, /^version: \d+$/m);
+  assert.ok(migrated.includes("# ours") && migrated.includes("hots: typo"), migrated);
+  const entries = lines.map((l) => JSON.parse(l));
+  const warning = entries.find((e) => e.level === "warn" && /pbx\.hots/.test(e.message));
+  assert.equal(warning?.line, 4);
+  assert.ok(entries.some((e) => e.message === "settings file migrated" && e.from === 1));
+});
+
+Deno.test("a save through LiveSettings (the web UI's path) keeps the administrator's comments and unknown keys", async () => {
+  const file = join(await Deno.makeTempDir(), "cstabox.yaml");
+  await Deno.writeTextFile(
+    file,
+    "version: 2\n# why: the PBX moved in 2025\npbx:\n  host: 10.1.1.1 # rack 3\n  later: x\n",
+  );
+  const live = await LiveSettings.open(file, {}, quietLog());
+  await live.save({ ...live.current(), pbx: { ...live.current().pbx, host: "10.1.1.2" } });
+  assert.equal(
+    await Deno.readTextFile(file),
+    "version: 2\n# why: the PBX moved in 2025\npbx:\n  host: 10.1.1.2 # rack 3\n  later: x\n",
+  );
+});

@@ -485,6 +485,7 @@ export class App {
           system,
           rates,
           calls,
+          openLines: () => lineApi.openLines(),
         },
         log: log.child("http"),
         users: webUsers,

@@ -1,6 +1,7 @@
 // What the web UI needs from the rest of the appliance, passed in by the composition root (src/app.ts):
 // the http layer calls these and never builds a service itself, so tests hand it fakes.
 
+import type { OpenLineView } from "../line_api/line_api_service.ts";
 import type { DatabaseSync } from "node:sqlite";
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
@@ -66,6 +67,8 @@ export interface WebUiSources {
   rates?: RateHistory;
   /** Live calls; without it the Calls page says that call tracking is not running. */
   calls?: CallsSource;
+  /** Lines open through the line API, with who holds them (Lines and Licences pages). */
+  openLines?: () => OpenLineView[];
   /** Tests the PBX connection; defaults to a real probe (TCP, AARQ/AARE, release). */
   probePbx?: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
   now?: () => number;

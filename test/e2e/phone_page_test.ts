@@ -121,6 +121,25 @@ Deno.test({
             await page.textContent("#phone-error") ?? "",
           );
 
+          // The Lines page says who holds the line open; the Licences page which seat it takes.
+          const phone = page;
+          const admin = await run.context.newPage();
+          await admin.goto(`${base}/lines`);
+          assert.match(
+            await admin.textContent('#lines-table tr[data-number="101"] .line-open') ?? "",
+            /open by user admin \(web session\) \(live\)/,
+          );
+          await run.screenshot("phone-05-lines-page", admin);
+          await admin.goto(`${base}/licences`);
+          assert.match(
+            await admin.textContent('#licence-seats tr[data-device="101"]') ?? "",
+            /line API: user admin \(web session\)/,
+          );
+          await run.screenshot("phone-06-licences-seats", admin);
+          await admin.close();
+          await phone.click("#phone-close-button");
+          await phone.waitForSelector("#phone-status:text('Line 101 closed.')");
+
           assert.deepEqual(run.pageErrors, []);
           const foreign = run.requests.filter((url) => new URL(url).origin !== new URL(base).origin);
           assert.deepEqual(foreign, []);

@@ -18,6 +18,7 @@ import {
   Table,
   TextArea,
 } from "./components.tsx";
+import { deviceWords } from "../../switchboard/device_directory.ts";
 import { formatTime } from "./format.ts";
 import { renderPage } from "./render.tsx";
 
@@ -60,7 +61,14 @@ async function licencesPage(
   form: FormState,
   status: 200 | 400 = 200,
 ): Promise<Response> {
-  const result = await deps.api.get<LicenceStatus>(actingEnv(c), "/licences");
+  const [result, seats] = await Promise.all([
+    deps.api.get<LicenceStatus>(actingEnv(c), "/licences"),
+    deps.api.get<{ seats: { deviceKey: string; holders: { id: string; kind: string }[] }[] }>(
+      actingEnv(c),
+      "/licences/seats",
+    ),
+  ]);
+  const open = new Map((deps.ui.openLines?.() ?? []).map((l) => [l.line, l]));
   return renderPage(c, deps, {
     title: "Licences",
     status,
@@ -155,6 +163,31 @@ async function licencesPage(
                 </>
               )
               : null}
+          </Card>
+          <Card title="Seats in use" id="licence-seats" wide>
+            <Table
+              head={["Device", "Held by"]}
+              count={seats.ok ? seats.data.seats.length : 0}
+              empty="No seat is taken."
+            >
+              {(seats.ok ? seats.data.seats : []).map((seat) => {
+                const device = deviceWords(seat.deviceKey);
+                const line = open.get(device);
+                const holders = seat.holders.map((h) =>
+                  h.kind === "line"
+                    ? `line API: ${line ? line.holders.map((x) => x.client).join(", ") : "line"}`
+                    : h.kind === "application"
+                    ? `CSTA application (${h.id})`
+                    : "call tracking (free)"
+                );
+                return (
+                  <tr data-device={device}>
+                    <td class="mono">{device}</td>
+                    <td>{holders.join("; ")}</td>
+                  </tr>
+                );
+              })}
+            </Table>
           </Card>
         </div>
       );

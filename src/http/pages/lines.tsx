@@ -3,6 +3,7 @@
 // load from the PBX with a preview of additions, changes and removals; extension ranges.
 
 import type { Context, Hono } from "hono";
+import type { OpenLineView } from "../../line_api/line_api_service.ts";
 import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
 import type { LineSyncPlan } from "../../lines/line_sync_plan.ts";
 import type { LineSyncApplyAnswer } from "../api/lines_api.ts";
@@ -200,6 +201,7 @@ async function linesPage(
     : "number";
   const all = lines.ok ? lines.data.lines : [];
   const shown = sortLines(filterLines(all, query), sort);
+  const open = new Map((deps.ui.openLines?.() ?? []).map((l) => [l.line, l]));
   const addForm = state.addForm ?? emptyForm;
   return renderPage(c, deps, {
     title: "Lines",
@@ -233,6 +235,7 @@ async function linesPage(
               <a href={`/lines?sort=kind&q=${encodeURIComponent(query)}`} data-sort="kind">Kind</a>,
               "Device number",
               "State",
+              "Line API",
               "",
             ]}
             count={shown.length}
@@ -251,6 +254,7 @@ async function linesPage(
                     Boolean,
                   ).join(", ") || "ok"}
                 </td>
+                <td class="line-open">{openBy(open.get(line.number))}</td>
                 <td class="row-actions">
                   <a href={`/lines/${encodeURIComponent(line.number)}/edit`}>Edit</a>
                   <PostButton
@@ -481,4 +485,12 @@ function sortLines(lines: Line[], sort: string): Line[] {
     return [...lines].sort((a, b) => a.kind.localeCompare(b.kind) || compareLineNumbers(a.number, b.number));
   }
   return [...lines].sort((a, b) => compareLineNumbers(a.number, b.number));
+}
+
+/** Who holds a line open through the line API, for the line table. */
+function openBy(open: OpenLineView | undefined): string {
+  if (!open) return "–";
+  const who = open.holders.map((h) => h.sockets > 0 ? `${h.client} (live)` : h.client).join(", ");
+  const monitor = open.monitor === "monitored" ? "" : `; ${open.monitor}: ${open.problem ?? ""}`;
+  return `open by ${who}${open.partner ? `; Mobile ${open.partner}` : ""}${monitor}`;
 }

@@ -40,6 +40,7 @@ import { LineStoreSync } from "./lines/line_store_sync.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
 import { CstaListener, type CstaListenerDetails } from "./server/csta_listener.ts";
+import { AllowList } from "./net/allow_list.ts";
 import type { ListenerInfo } from "./service.ts";
 import type { ServiceStatuses } from "./http/status_source.ts";
 import { ServiceRegistry } from "./service_registry.ts";
@@ -257,6 +258,8 @@ export class App {
         transport: "tcp",
         listen: () => listenTcp(current().cstaServer.bind, current().cstaServer.tcpPort),
         loginRequired: () => current().cstaServer.tcpLoginRequired,
+        allowedSources: () =>
+          AllowList.parse(current().cstaServer.tcpAllowedSources, "cstaServer.tcpAllowedSources"),
       }),
       { dependsOn: ["store"] },
     );

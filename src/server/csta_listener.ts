@@ -4,6 +4,7 @@
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import { Lifecycle } from "../lifecycle.ts";
+import type { AllowList } from "../net/allow_list.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { WriteWindow } from "../net/write_window.ts";
 import type { Logger } from "../log/logger.ts";
@@ -35,6 +36,8 @@ export interface CstaListenerOptions {
   users: CstaUsers;
   throttle: LoginThrottle;
   loginRequired: () => boolean;
+  /** Source addresses that may connect, read at each accept; none = anyone (TLS: its login decides). */
+  allowedSources?: () => AllowList;
   limits: () => CstaListenerLimits;
   log: Logger;
   onListen?: (listener: ListenerInfo) => void;
@@ -52,6 +55,11 @@ export interface CstaListenerDetails {
   closedMalformed: number;
   /** Connections closed because a frame was not completed within limits.frameCompletionSeconds. */
   closedIncompleteFrame: number;
+  /** Connections closed unanswered: their source address is not in the allow-list. */
+  refusedSource: number;
+  /** Whether an application must log in here, and who may connect (empty = any address). */
+  loginRequired: boolean;
+  allowedSources: string[];
 }
 
 export class CstaListener implements Service<CstaListenerDetails> {
@@ -71,7 +79,10 @@ export class CstaListener implements Service<CstaListenerDetails> {
     droppedSlow: 0,
     closedMalformed: 0,
     closedIncompleteFrame: 0,
+    refusedSource: 0,
   };
+  /** Addresses whose refusal was logged, so a connection flood from one does not flood the log. */
+  #refusalsLogged = new Set<string>();
 
   constructor(options: CstaListenerOptions) {
     this.name = options.name;
@@ -112,7 +123,13 @@ export class CstaListener implements Service<CstaListenerDetails> {
   status(): ServiceStatus<CstaListenerDetails> {
     return this.#lifecycle.snapshot<CstaListenerDetails>({
       listeners: this.#info && this.#listener ? [this.#info] : [],
-      details: { transport: this.#options.transport, connections: this.#connections.size, ...this.#counters },
+      details: {
+        transport: this.#options.transport,
+        connections: this.#connections.size,
+        ...this.#counters,
+        loginRequired: this.#options.loginRequired(),
+        allowedSources: [...(this.#options.allowedSources?.().entries ?? [])],
+      },
     });
   }
 
@@ -128,6 +145,7 @@ export class CstaListener implements Service<CstaListenerDetails> {
         this.#options.log.debug("accept failed", { error });
         continue;
       }
+      if (!this.#admits(conn)) continue;
       this.#counters.accepted++;
       sendAtOnce(conn);
       this.#connections.add(conn);
@@ -137,6 +155,28 @@ export class CstaListener implements Service<CstaListenerDetails> {
       });
       this.#served.add(served);
     }
+  }
+
+  /** Closes a connection from an address the allow-list does not name, before a byte is read. */
+  #admits(conn: Deno.Conn): boolean {
+    const allowed = this.#options.allowedSources?.();
+    const address = (conn.remoteAddr as Deno.NetAddr).hostname;
+    if (!allowed || allowed.allows(address)) return true;
+    this.#counters.refusedSource++;
+    if (!this.#refusalsLogged.has(address)) {
+      if (this.#refusalsLogged.size >= 1000) this.#refusalsLogged.clear();
+      this.#refusalsLogged.add(address);
+      this.#options.log.warn("application refused: source address not in cstaServer.tcpAllowedSources", {
+        remote: address,
+        note: "further refusals of this address are counted, not logged",
+      });
+    }
+    try {
+      conn.close();
+    } catch {
+      // already closed by the peer
+    }
+    return false;
   }
 
   /** One window for all of this listener's connections, so they flush together; none at 0 ms. */

@@ -7,7 +7,9 @@ import { mqttSchema } from "../integrations/mqtt/mqtt_options.ts";
 import { webhooksSchema } from "../integrations/webhooks/webhook_options.ts";
 import { type DevicePlanOptions, devicePlanProblem } from "../sim/device_plan.ts";
 import { smdrSchema } from "../smdr/smdr_options.ts";
+import { AllowList } from "../net/allow_list.ts";
 import { bindAddress, port } from "../net/listen_fields.ts";
+import { errorText } from "../log/error_text.ts";
 
 export const pbxSchema = z.object({
   host: z.string().default("").describe(
@@ -73,7 +75,16 @@ export const cstaServerSchema = z.object({
   systemStatusMisses: z.number().int().min(0).max(100).default(3).describe(
     "heartbeats an application may leave unanswered before it is disconnected, as the PBX does (0 = never)",
   ),
-}).strict();
+  tcpAllowedSources: z.array(z.string()).default([]).describe(
+    "source addresses or CIDR ranges allowed to connect to the plain TCP port (empty = any); others are closed unanswered",
+  ),
+}).strict().superRefine((server, ctx) => {
+  try {
+    AllowList.parse(server.tcpAllowedSources, "cstaServer.tcpAllowedSources");
+  } catch (error) {
+    ctx.addIssue({ code: "custom", path: ["tcpAllowedSources"], message: errorText(error) });
+  }
+});
 
 export const tlsSchema = z.object({
   names: z.array(z.string().min(1)).default([]).describe(

@@ -7,7 +7,7 @@ import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { listenTcp } from "../net/listen_error.ts";
 import type { ListenerInfo } from "../service.ts";
-import type { AllowList } from "./allow_list.ts";
+import type { AllowList } from "../net/allow_list.ts";
 import { errorText } from "../log/error_text.ts";
 
 export interface LocalServerOptions {

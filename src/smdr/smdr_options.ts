@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { errorText } from "../log/error_text.ts";
 import { bindAddress, port } from "../net/listen_fields.ts";
-import { AllowList } from "./allow_list.ts";
+import { AllowList } from "../net/allow_list.ts";
 import { checkPaddingCharacter } from "./record.ts";
 
 export const smdrSchema = z.object({
@@ -36,7 +36,7 @@ export const smdrSchema = z.object({
   // The SMDR service's own checks, so what it would refuse at apply is refused at save.
   for (
     const [path, check] of [
-      ["allowedSources", () => AllowList.parse(smdr.allowedSources)],
+      ["allowedSources", () => AllowList.parse(smdr.allowedSources, "smdr.allowedSources")],
       ["paddingCharacter", () => checkPaddingCharacter(smdr.paddingCharacter)],
     ] as const
   ) {

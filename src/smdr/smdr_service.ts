@@ -7,7 +7,7 @@ import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { SmdrSettings } from "./smdr_options.ts";
-import { AllowList } from "./allow_list.ts";
+import { AllowList } from "../net/allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
 import { LocalServer, type LocalServerStatus } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
@@ -444,7 +444,7 @@ export class SmdrService implements Service<SmdrDetails> {
 function checkSettings(settings: SmdrSettings): AllowList {
   try {
     checkPaddingCharacter(settings.paddingCharacter);
-    return AllowList.parse(settings.allowedSources);
+    return AllowList.parse(settings.allowedSources, "smdr.allowedSources");
   } catch (error) {
     throw new SmdrSettingsError(`smdr settings refused: ${errorText(error)}`);
   }

@@ -23,12 +23,21 @@ import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 
-const SERVER_KEYS = ["bind", "tcpEnabled", "tcpPort", "tcpLoginRequired", "tlsEnabled", "tlsPort"];
+const SERVER_KEYS = [
+  "bind",
+  "tcpEnabled",
+  "tcpPort",
+  "tcpLoginRequired",
+  "tcpAllowedSources",
+  "tlsEnabled",
+  "tlsPort",
+];
 const SERVER_LABELS: Record<string, string> = {
   bind: "Bind address",
   tcpEnabled: "Accept applications over TCP",
   tcpPort: "TCP port",
   tcpLoginRequired: "Require a login on TCP",
+  tcpAllowedSources: "Addresses allowed on TCP",
   tlsEnabled: "Accept applications over TLS",
   tlsPort: "TLS port",
 };
@@ -43,6 +52,8 @@ const LIMIT_KEYS = [
   "frameCompletionSeconds",
   "malformedFramesBeforeClose",
   "loginAttemptsPerMinute",
+  "passwordChecksAtOnce",
+  "passwordChecksWaiting",
 ];
 const LIMIT_LABELS: Record<string, string> = {
   ctiApplications: "CTI applications",
@@ -54,7 +65,9 @@ const LIMIT_LABELS: Record<string, string> = {
   drainTimeoutSeconds: "Drain timeout (s)",
   frameCompletionSeconds: "Time to complete a frame (s)",
   malformedFramesBeforeClose: "Malformed frames before disconnect",
-  loginAttemptsPerMinute: "Failed logins per address and minute",
+  loginAttemptsPerMinute: "Failed logins per address (and per user name) and minute",
+  passwordChecksAtOnce: "Password checks at once",
+  passwordChecksWaiting: "Password checks waiting",
 };
 
 interface CstaServerState {

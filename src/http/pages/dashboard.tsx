@@ -313,9 +313,36 @@ function listenerWords(status: ServiceStatuses["csta-tcp"]) {
   if (!status) return "not configured";
   if (status.state === "failed") return <span class="error">failed: {status.reason}</span>;
   const l = status.listeners?.[0];
-  return l
-    ? `port ${l.port} on ${l.hostname} · ${plural(status.details?.connections ?? 0, "connection")}`
-    : status.state;
+  if (!l) return status.state;
+  const words = `port ${l.port} on ${l.hostname} · ${plural(status.details?.connections ?? 0, "connection")}`;
+  const exposure = status.details?.transport === "tcp" ? tcpExposure(l.hostname, status.details) : undefined;
+  return exposure
+    ? (
+      <>
+        {words} · <span class="warning" id="dash-tcp-exposed">{exposure}</span>
+      </>
+    )
+    : words;
+}
+
+/**
+ * Plain TCP has no login (as on the PBX): listening on every interface, it should at least be limited by
+ * a login or an allow-list (docs/multiplexer.md, "Securing the plain TCP port").
+ */
+function tcpExposure(
+  hostname: string,
+  details: { loginRequired: boolean; allowedSources: string[] },
+): string | undefined {
+  if (hostname !== "0.0.0.0" && hostname !== "::" && hostname !== "[::]") return undefined;
+  const guards = [
+    details.loginRequired ? "login required" : "",
+    details.allowedSources.length
+      ? `only ${plural(details.allowedSources.length, "source range")} allowed`
+      : "",
+  ].filter(Boolean);
+  return guards.length
+    ? `listens on all interfaces; ${guards.join(", ")}`
+    : "listens on all interfaces, without login, from any address: set cstaServer.bind or cstaServer.tcpAllowedSources";
 }
 
 function applicationsByClass(mux: ReturnType<WebDeps["ui"]["multiplexer"]["status"]>): string {

@@ -9,6 +9,7 @@ import { Opcode } from "../../../src/csta/opcodes.ts";
 import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
 import { Logger } from "../../../src/log/logger.ts";
+import { AllowList } from "../../../src/net/allow_list.ts";
 import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { type AcceptingListener, CstaListener } from "../../../src/server/csta_listener.ts";
 import { openDatabase } from "../../../src/store/database.ts";
@@ -77,6 +78,8 @@ async function harness(
     malformedFramesBeforeClose?: number;
     /** Receives every log line. */
     logLines?: string[];
+    /** cstaServer.tcpAllowedSources. */
+    tcpAllowedSources?: string[];
   } = {},
 ): Promise<Harness> {
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
@@ -115,6 +118,7 @@ async function harness(
     transport: "tcp",
     listen: () => recordingNoDelay(Deno.listen({ hostname: "127.0.0.1", port: 0 }), options.noDelayCalls),
     loginRequired: () => false,
+    allowedSources: () => AllowList.parse(options.tcpAllowedSources ?? [], "cstaServer.tcpAllowedSources"),
   });
   const tls = new CstaListener({
     ...common,
@@ -598,5 +602,34 @@ Deno.test("malformed frames in one segment: every promised Reject arrives, then 
   } finally {
     app.close();
     await h.close();
+  }
+});
+
+Deno.test("plain TCP from a source address not in cstaServer.tcpAllowedSources is closed unanswered and counted; an allowed one is served", async () => {
+  const logLines: string[] = [];
+  const refusing = await harness({ tcpAllowedSources: ["192.0.2.0/24"], logLines });
+  const allowing = await harness({ tcpAllowedSources: ["192.0.2.0/24", "127.0.0.0/8"] });
+  const outsider = await RawCstaPeer.connect(portOf(refusing.tcp));
+  const insider = await RawCstaPeer.connect(portOf(allowing.tcp));
+  try {
+    await outsider.send(panasonicAarq()).catch(() => {});
+    await outsider.waitClosed();
+    assert.equal(outsider.received.length, 0, "no AARE, nothing at all");
+    assert.equal(refusing.board.sessions().length, 0);
+    assert.equal(refusing.tcp.status().details?.refusedSource, 1);
+    assert.deepEqual(refusing.tcp.status().details?.allowedSources, ["192.0.2.0/24"]);
+    assert.ok(
+      logLines.some((l) => l.includes("not in cstaServer.tcpAllowedSources") && l.includes("127.0.0.1")),
+    );
+
+    await insider.send(panasonicAarq());
+    const [aare] = await insider.waitFor(2);
+    assert.equal(toHex(aare), toHex(AARE_ACCEPTED));
+    assert.equal(allowing.tcp.status().details?.refusedSource, 0);
+  } finally {
+    outsider.close();
+    insider.close();
+    await refusing.close();
+    await allowing.close();
   }
 });

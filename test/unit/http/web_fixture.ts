@@ -200,6 +200,9 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
         droppedSlow: 0,
         closedMalformed: 0,
         closedIncompleteFrame: 0,
+        refusedSource: 0,
+        loginRequired: false,
+        allowedSources: [],
       },
     },
   };

@@ -48,6 +48,28 @@ Deno.test("the dashboard names every failed service with its reason, and shows t
   }
 });
 
+Deno.test("the dashboard says when the plain TCP port listens on every interface, and whether a login or an allow-list guards it", async () => {
+  const { f, b } = await signedIn();
+  try {
+    const tcp = f.services["csta-tcp"]!;
+    let { html } = await b.page("/");
+    assert.match(
+      html,
+      /id="dash-tcp-exposed"[^>]*>listens on all interfaces, without login, from any address/,
+    );
+    tcp.details!.allowedSources = ["192.0.2.0/24"];
+    ({ html } = await b.page("/"));
+    assert.match(html, /id="dash-tcp-exposed"[^>]*>listens on all interfaces; only 1 source range allowed/);
+    tcp.listeners![0] = { ...tcp.listeners![0], hostname: "192.168.1.5" };
+    tcp.details!.allowedSources = [];
+    ({ html } = await b.page("/"));
+    assert.doesNotMatch(html, /dash-tcp-exposed/);
+    assert.match(html, /port 33333 on 192\.168\.1\.5/);
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("disconnecting an application closes its session's port with the user named, and says so", async () => {
   const { f, b } = await signedIn();
   try {

@@ -1,11 +1,12 @@
-// Which source addresses may connect as SMDR collectors: single IPv4/IPv6 addresses or CIDR ranges, or
-// anyone when the list is empty. IPv4-mapped IPv6 peers (`::ffff:10.0.0.5`) match their IPv4 entries.
+// Which source addresses may connect (SMDR collectors, plain-TCP CSTA applications): single IPv4/IPv6
+// addresses or CIDR ranges, or anyone when the list is empty. IPv4-mapped IPv6 peers (`::ffff:10.0.0.5`)
+// match their IPv4 entries.
 
-/** An entry of `smdr.allowedSources` is not an address or range; names the entry. */
+/** An entry of an allow-list setting is not an address or range; names the setting and the entry. */
 export class AllowListError extends Error {
   override readonly name = "AllowListError";
-  constructor(readonly entry: string, reason: string) {
-    super(`smdr.allowedSources: ${JSON.stringify(entry)} ${reason}`);
+  constructor(readonly setting: string, readonly entry: string, reason: string) {
+    super(`${setting}: ${JSON.stringify(entry)} ${reason}`);
   }
 }
 
@@ -17,16 +18,21 @@ interface Range {
 export class AllowList {
   private constructor(readonly entries: readonly string[], private readonly ranges: readonly Range[]) {}
 
-  /** Parses every entry (address or address/prefix); throws `AllowListError` for the first bad one. */
-  static parse(entries: readonly string[]): AllowList {
+  /**
+   * Parses every entry (address or address/prefix) of the setting named `setting`; throws
+   * `AllowListError` for the first bad one.
+   */
+  static parse(entries: readonly string[], setting: string): AllowList {
     const ranges = entries.map((entry) => {
       const [address, prefixText, ...rest] = entry.trim().split("/");
       const bytes = parseIp(address);
-      if (!bytes || rest.length > 0) throw new AllowListError(entry, "is not an IP address or CIDR range");
+      if (!bytes || rest.length > 0) {
+        throw new AllowListError(setting, entry, "is not an IP address or CIDR range");
+      }
       const bits = bytes.length * 8;
       const prefix = prefixText === undefined ? bits : Number(prefixText);
       if (!/^\d+$/.test(prefixText ?? String(bits)) || prefix > bits) {
-        throw new AllowListError(entry, `has a prefix length outside 0..${bits}`);
+        throw new AllowListError(setting, entry, `has a prefix length outside 0..${bits}`);
       }
       return { bytes, prefix };
     });

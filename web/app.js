@@ -227,7 +227,22 @@
     }
   }
 
+  // ---- the menu on a phone: one button that unfolds it ----------------------------------------
+
+  function startMenu() {
+    const button = document.querySelector(".menu-button");
+    const header = button?.closest("header.top");
+    if (!button || !header) return;
+    // Without this script the menu is simply shown; with it, a phone sees the button first.
+    header.classList.add("menu-folds");
+    button.addEventListener("click", () => {
+      const open = header.classList.toggle("menu-open");
+      button.setAttribute("aria-expanded", String(open));
+    });
+  }
+
   function start() {
+    startMenu();
     startLive();
     startLineTable();
     startRuleChecks();

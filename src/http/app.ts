@@ -2,7 +2,7 @@
 // sub-apps), and, when the composition root passes the web UI's sources, the pages, login and the live
 // feed. http calls services; services never import http.
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
 import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
@@ -28,6 +28,7 @@ import { InnerApi } from "./inner_api.ts";
 import { LiveRegions } from "./live/live_regions.ts";
 import { mountLiveRoutes } from "./live/live_routes.ts";
 import { RateHistory } from "./live/rate_history.ts";
+import { renderNotFound } from "./pages/not_found.tsx";
 import { mountPages } from "./pages/pages.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { installedServices, type StatusSource } from "./status_source.ts";
@@ -100,6 +101,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   mountAssets(app);
 
   const ui = options.ui;
+  let notFoundPage: ((c: Context<HttpEnv>) => Promise<Response>) | undefined;
   const sessions = ui &&
     new SessionStore(ui.database, {
       idleMinutes: () => ui.settings.current().web.sessionIdleMinutes,
@@ -191,14 +193,17 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     // Every other path is a page: without a session it leads to the login page, never to a 404.
     app.use("*", (c, next) => isPagePath(c.req.path) ? guard(c, next) : next());
     mountPages(app, deps);
+    notFoundPage = (c) => renderNotFound(c, deps);
   }
 
   // Sub-app notFound handlers do not apply once routes are merged; decide here for the whole app.
-  app.notFound((c) =>
-    c.req.path.startsWith("/api/")
-      ? apiError(c, 404, "not_found", `no API at ${c.req.method} ${c.req.path}`)
-      : c.text("not found", 404)
-  );
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/api/")) {
+      return apiError(c, 404, "not_found", `no API at ${c.req.method} ${c.req.path}`);
+    }
+    // A signed-in user gets a page with the menu and the way back; anything else a short text.
+    return notFoundPage && c.get("session") ? notFoundPage(c) : c.text("not found", 404);
+  });
 
   app.onError((error, c) => {
     if (error instanceof PasswordChecksBusyError) {

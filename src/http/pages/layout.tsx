@@ -62,7 +62,10 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         <LiveRegion name="mode" tag="span">
           <ModeBadge demo={ctx.demo} />
         </LiveRegion>
-        <nav aria-label="Main" class="menu">
+        <button type="button" class="menu-button" aria-controls="main-menu" aria-expanded="false">
+          Menu
+        </button>
+        <nav aria-label="Main" class="menu" id="main-menu">
           {navigation.map((item) => (
             <a href={item.href} aria-current={isActive(item.href, ctx.path) ? "page" : undefined}>
               {item.label}

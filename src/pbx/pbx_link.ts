@@ -98,7 +98,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   #clock: Clock;
   #lifecycle = new Lifecycle();
   #state: LinkState = "disconnected";
-  #stateSince = new Date().toISOString();
+  #stateSince: string;
   #running = false;
   #conn?: Deno.Conn;
   #writer?: QueuedWriter;
@@ -134,6 +134,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   constructor(options: PbxLinkOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#stateSince = new Date(this.#clock.now()).toISOString();
     this.#deadlines = new Deadlines(this.#clock, (id) => this.#timedOut(id));
   }
 
@@ -165,7 +166,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     if (conn && this.#state === "ready") {
       // A graceful release, so the PBX frees its one CTI association at once. §2.5 [D]
       this.#writer?.enqueue(encodeFrame(encodeRlrq()));
-      await Promise.race([this.#writer?.drained(), delay(500)]);
+      await this.#atMost(500, this.#writer?.drained());
     }
     this.#closeConnection("stopped");
     await this.#loop;
@@ -455,11 +456,19 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     );
   }
 
+  /** Waits for `work`, but no longer than `ms` on the link's clock. */
+  async #atMost(ms: number, work: Promise<unknown> | undefined): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, ms)));
+    await Promise.race([work, timeout]);
+    this.#clock.clearTimeout(timer);
+  }
+
   /** Lets the last frames (an RLRE) reach the PBX, bounded to a second, then ends the connection. */
   #closeAfterFlush(reason: string): void {
     const conn = this.#conn;
     const drained = this.#writer?.drained() ?? Promise.resolve();
-    void Promise.race([drained, delay(1000)]).then(() => {
+    void this.#atMost(1000, drained).then(() => {
       if (this.#conn === conn) this.#closeConnection(reason);
     });
   }
@@ -523,10 +532,6 @@ function aareRefusal(apdu: Uint8Array): string | undefined {
 
 function defaultConnect(host: string, port: number): Promise<Deno.Conn> {
   return Deno.connect({ hostname: host, port });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function messageOf(error: unknown): string {

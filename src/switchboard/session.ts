@@ -64,7 +64,8 @@ export interface SessionCounters {
  * (dispatcher, monitors, exclusive services) cannot leave it half-updated.
  */
 export class Session {
-  readonly connectedAt = new Date().toISOString();
+  /** When the session was attached (ISO time). */
+  readonly connectedAt: string;
   #subscriptions = new Set<Subscription>();
   /** Session-side invoke ID -> the PBX invoke it stands for. */
   #forwardedInvokes = new Map<number, ForwardedInvoke>();
@@ -80,7 +81,14 @@ export class Session {
   /** Invoke IDs of SystemStatus invokes sent to the application and not yet answered. */
   #systemStatusAwaited = new Set<number>();
 
-  constructor(readonly id: number, readonly info: SessionInfo, readonly port: SessionPort) {}
+  constructor(
+    readonly id: number,
+    readonly info: SessionInfo,
+    readonly port: SessionPort,
+    attachedAt: number,
+  ) {
+    this.connectedAt = new Date(attachedAt).toISOString();
+  }
 
   /** The licence holder ID of this session in the seat pool. */
   get holderId(): string {

@@ -143,7 +143,7 @@ export class Switchboard {
         return { refused: `CTI application limit reached (${limit})` };
       }
     }
-    const session = new Session(this.#nextSessionId++, info, port);
+    const session = new Session(this.#nextSessionId++, info, port, this.#clock.now());
     this.#sessions.set(session.id, session);
     this.#log.info("application attached", {
       session: session.id,

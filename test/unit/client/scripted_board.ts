@@ -23,7 +23,7 @@ export class ScriptedBoard implements SwitchboardAccess {
   attach(info: SessionInfo, port: SessionPort): Session | AttachRefusal {
     if (this.refuse) return { refused: this.refuse };
     this.port = port;
-    this.session = new Session(1, info, port);
+    this.session = new Session(1, info, port, Date.now());
     return this.session;
   }
 

@@ -3,6 +3,7 @@
 // certificate, licence, calls, and every failed service with its reason.
 
 import type { Hono } from "hono";
+import { deviceWords } from "../../switchboard/device_directory.ts";
 import type { HttpEnv } from "../context.ts";
 import type { RatePoint } from "../live/rate_history.ts";
 import { installedServices, type ServiceStatuses } from "../status_source.ts";
@@ -51,8 +52,11 @@ function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
             ["Applications", <span id="dash-app-count">{applicationsByClass(mux)}</span>],
             [
               "Monitors",
-              `${mux.monitors.length} (${mux.monitors.filter((m) => m.state === "active").length} active)`,
+              `${mux.monitors.length} (${mux.monitors.filter((m) => m.state === "active").length} active${
+                mux.lostMonitors.length ? `, ${mux.lostMonitors.length} lost` : ""
+              })`,
             ],
+            ["Applications are told", <span id="dash-system-status">SystemStatus {mux.systemStatus}</span>],
             [
               "Events",
               `${formatRate(mux.eventsInPerSecond)}/s from the PBX, ${
@@ -61,6 +65,18 @@ function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
             ],
           ]}
         />
+        {mux.lostMonitors.length
+          ? (
+            <ul class="plain" id="dash-lost-monitors">
+              {mux.lostMonitors.slice(0, 8).map((m) => (
+                <li>
+                  <a href="/monitors">{deviceWords(m.device)}</a>{" "}
+                  <span class="muted">lost since {formatTime(m.since)}: {m.reason}</span>
+                </li>
+              ))}
+            </ul>
+          )
+          : null}
         <ul class="plain" id="dash-applications">
           {remote.slice(0, 8).map((a) => (
             <li>

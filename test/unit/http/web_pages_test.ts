@@ -458,3 +458,35 @@ Deno.test("the dashboard and the PBX page show the PBX link's last error as text
     await f.close();
   }
 });
+
+Deno.test("a lost monitor is shown by device with its reason on the dashboard and the Monitors page, and applications are not told normal", async () => {
+  const { f, b } = await signedIn();
+  try {
+    const lostSince = "2026-03-01T11:58:00.000Z";
+    f.multiplexer.state.systemStatus = "partiallyDisabled";
+    f.multiplexer.state.monitors = [{
+      device: "n:101",
+      state: "lost",
+      subscribers: 2,
+      lastRefusal: "the PBX did not answer in time",
+      lostSince,
+    }];
+    f.multiplexer.state.lostMonitors = [{
+      device: "n:101",
+      reason: "the PBX did not answer in time",
+      since: lostSince,
+      subscribers: 2,
+      retries: 3,
+      nextRetryAt: null,
+    }];
+    let { html } = await b.page("/");
+    assert.match(html, /1 \(0 active, 1 lost\)/);
+    assert.match(html, /id="dash-system-status">SystemStatus partiallyDisabled</);
+    assert.match(html, /id="dash-lost-monitors">.*101<\/a>.*lost since .*: the PBX did not answer in time/s);
+    ({ html } = await b.page("/monitors"));
+    assert.match(html, /the PBX did not answer in time/);
+    assert.match(html, />lost</);
+  } finally {
+    await f.close();
+  }
+});

@@ -138,7 +138,7 @@ export class LineApiService implements Service {
       throw error;
     }
     this.#loop = this.#consume(this.#client);
-    this.#client.onSystemStatus((status) => this.#onSystemStatus(status));
+    this.#client.onSystemStatus((status, previous) => this.#onSystemStatus(status, previous));
     this.#lifecycle.set("running");
     this.#scheduleSweep();
     this.#scheduleSnapshot();
@@ -581,8 +581,16 @@ export class LineApiService implements Service {
     this.#lineState(line, "monitorLost", reason);
   }
 
-  #onSystemStatus(status: SystemStatusValue): void {
-    if (status !== "normal") {
+  /**
+   * What the Switchboard tells its sessions: partiallyDisabled is a link that is up with some monitors
+   * lost (the Switchboard retries them); normal after it means they recovered, so calls are read afresh.
+   */
+  #onSystemStatus(status: SystemStatusValue, previous?: SystemStatusValue): void {
+    if (status === "normal" && previous === "partiallyDisabled" && this.#pbx === "up") {
+      void this.#resyncAll("lost monitors recovered");
+      return;
+    }
+    if (status !== "normal" && status !== "partiallyDisabled") {
       if (this.#pbx === "down") return;
       this.#pbx = "down";
       for (const line of this.#lines.values()) {

@@ -6,6 +6,7 @@ import { CstaClient } from "../client/csta_client.ts";
 import type { SwitchboardAccess } from "../client/in_process_transport.ts";
 import type { IncomingInvoke, InvokeReply } from "../client/incoming_invoke.ts";
 import { Opcode } from "../csta/opcodes.ts";
+import type { SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import { type DeviceListOutcome, queryDeviceList, SegmentInbox } from "./device_list_query.ts";
@@ -56,8 +57,10 @@ export class LineSync implements Service<LineSyncDetails> {
     });
     this.#client = client;
     // SystemStatus(normal) comes at attach when the link is up and after every re-association.
+    // partiallyDisabled is an association that is up with some monitors lost: the device list can be read.
+    const up = (status?: SystemStatusValue) => status === "normal" || status === "partiallyDisabled";
     client.onSystemStatus((status, previous) => {
-      if (status === "normal" && previous !== "normal") void this.sync("association");
+      if (up(status) && !up(previous)) void this.sync("association");
     });
     this.#lifecycle.set("running");
     return Promise.resolve();

@@ -159,9 +159,10 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
         const known = user !== undefined && ctx.users.list().some((u) => u.name === user);
         const logged = user === undefined ? null : typedUserForLog(user, known);
         ctx.log.warn("CSTA login refused", { remote, user: logged, reason: refusal });
-        // X.227 Associate-source-diagnostic: authentication-required (14) when the AARQ carries no login,
-        // authentication-failure (13, as derived in §2.3 [D]) when it carries a wrong one.
-        const given = aarq.credentials?.name !== undefined && aarq.credentials.password !== undefined;
+        // X.227 Associate-source-diagnostic: authentication-required (14) when the AARQ carries no
+        // calling-authentication-value, authentication-failure (13, as derived in §2.3 [D]) when the one it
+        // carries does not pass (wrong, or a name without a password).
+        const given = aarq.callingAuthenticationValue !== undefined;
         const value = given ? "authenticationFailure" : "authenticationRequired";
         send(encodeAareRejected({ kind: "acseServiceUser", value }));
         await writer.drained();

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CstaUsers } from "../../../src/accounts/csta_users.ts";
 import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
-import { encodeLoginAarq, panasonicAarq } from "../../../src/csta/acse.ts";
+import {
+  encodeAarq,
+  encodeLoginAarq,
+  PANASONIC_APPLICATION_CONTEXT,
+  panasonicAarq,
+  PROTOCOL_VERSION_1,
+} from "../../../src/csta/acse.ts";
 import { concatBytes, constructed, tlv } from "../../../src/csta/ber_writer.ts";
 import { encodeFrame } from "../../../src/csta/framing.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
@@ -227,6 +233,24 @@ Deno.test("TLS without credentials is refused with diagnostic 14 (authentication
       "    cont [ 1 ]",
       "      INTEGER :0E",
     ]);
+    await app.waitClosed();
+  } finally {
+    app.close();
+    await h.close();
+  }
+});
+
+Deno.test("TLS with a login that has a name but no password is refused with diagnostic 13, not 14", async () => {
+  const h = await harness();
+  const app = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+  try {
+    await app.send(encodeAarq({
+      protocolVersion: PROTOCOL_VERSION_1,
+      applicationContextName: PANASONIC_APPLICATION_CONTEXT,
+      callingAuthenticationValue: hex("A3 07 80 05 61 64 6D 69 6E"),
+    }));
+    const [refusal] = await app.waitFor(1);
+    assert.equal(toHex(refusal), toHex(AARE_BAD_LOGIN));
     await app.waitClosed();
   } finally {
     app.close();

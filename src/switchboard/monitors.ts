@@ -88,6 +88,8 @@ export class Monitors {
   #table = new MonitorTable();
   #waiting = new Map<Monitor, WaitingStart[]>();
   #retries = new Map<Monitor, Retry>();
+  /** The lost monitors, kept as they change so status and every SystemStatus cost no table walk. */
+  #lost = new Set<Monitor>();
   #clock: Clock;
   #licenceRefusals = 0;
   #lastLicenceRefusal?: SeatRefusal;
@@ -102,8 +104,7 @@ export class Monitors {
   /** Monitors applications hold that the PBX does not carry (lost, or being tried again). */
   lost(): LostMonitor[] {
     const lost: LostMonitor[] = [];
-    for (const monitor of this.#table.monitors()) {
-      if (!isLost(monitor)) continue;
+    for (const monitor of this.#lost) {
       const retry = this.#retries.get(monitor);
       lost.push({
         device: monitor.key,
@@ -119,9 +120,7 @@ export class Monitors {
 
   /** How many monitors applications hold that the PBX does not carry. */
   get lostCount(): number {
-    let count = 0;
-    for (const monitor of this.#table.monitors()) if (isLost(monitor)) count++;
-    return count;
+    return this.#lost.size;
   }
 
   /** The monitor the PBX knows under `pbxXref`: the fan-out's lookup. */
@@ -224,6 +223,7 @@ export class Monitors {
     }
     this.#cancelRetry(monitor);
     this.#table.remove(monitor);
+    this.#track(monitor);
   }
 
   // ---- link state -------------------------------------------------------------------------------
@@ -236,6 +236,7 @@ export class Monitors {
     const now = this.#clock.now();
     for (const monitor of this.#table.monitors()) {
       this.#table.markLost(monitor, `PBX link down: ${reason}`, now);
+      this.#track(monitor);
     }
     for (const retry of this.#retries.values()) this.#clock.clearTimeout(retry.timer);
     this.#retries.clear();
@@ -326,10 +327,12 @@ export class Monitors {
       this.#log.warn("the PBX did not start a monitor", { device: monitor.key, reason });
       this.#cancelRetry(monitor);
       this.#table.remove(monitor);
+      this.#track(monitor);
       return;
     }
     const wasLost = monitor.lostSince !== undefined;
     this.#table.markLost(monitor, reason, this.#clock.now());
+    this.#track(monitor);
     // The link going down re-creates everything when it returns; anything else is tried again.
     if (outcome.kind === "linkDown") return;
     this.#log.warn("monitor lost: the PBX did not (re-)start it", {
@@ -377,6 +380,13 @@ export class Monitors {
   #activate(monitor: Monitor, pbxXref: Uint8Array): void {
     this.#cancelRetry(monitor);
     this.#table.activate(monitor, pbxXref);
+    this.#track(monitor);
+  }
+
+  /** Keeps {@link #lost} true to the monitor's state after a change. */
+  #track(monitor: Monitor): void {
+    if (isLost(monitor) && this.#table.byDevice(monitor.key) === monitor) this.#lost.add(monitor);
+    else this.#lost.delete(monitor);
   }
 
   #admit(monitor: Monitor, start: WaitingStart): void {
@@ -435,6 +445,7 @@ export class Monitors {
     const wasLost = isLost(monitor);
     // Starts waiting for the monitor keep it; their answer settles it.
     const wasLast = this.#table.unsubscribe(subscription, this.#waiting.has(monitor));
+    this.#track(monitor);
     this.#releaseSeat(session, monitor.key);
     if (!wasLast) return;
     if (!this.#waiting.has(monitor)) this.#cancelRetry(monitor);

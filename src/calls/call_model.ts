@@ -1,5 +1,6 @@
 // The call model: CSTA events in (§8.4), calls keyed by callID out, and for calls over a trunk the SMDR
-// call events the issue defines. Pure: no I/O, time comes with each event; see docs/calls.md.
+// call events the issue defines (when a call makes one is decided here; what it says, in smdr_events.ts).
+// Pure: no I/O, time comes with each event; see docs/calls.md.
 
 import type { ConnectionID } from "../csta/connection_id.ts";
 import type { LocalConnectionStateName } from "../csta/connection_state.ts";
@@ -13,6 +14,7 @@ import type { SmdrDirection, SmdrEvent, SmdrEventType } from "../smdr/smdr_event
 import { accountCodeText, decodeCallInformation, isCallInformation } from "./call_information_event.ts";
 import { type CallFacts, type FinishedCall, mergeCallFacts, newCallFacts } from "./call_record.ts";
 import type { CallView, ConnectionStateName } from "./call_view.ts";
+import { type SmdrCall, type SmdrEventOptions, SmdrEventWriter } from "./smdr_events.ts";
 import {
   isInternalParty,
   isOutsideParty,
@@ -22,16 +24,9 @@ import {
   partyOfField,
 } from "./party.ts";
 
-/** Options of a {@link CallModel}. */
-export interface CallModelOptions {
+/** Options of a {@link CallModel}: the directory of parties, and how its SMDR events are numbered. */
+export interface CallModelOptions extends SmdrEventOptions {
   directory: PartyDirectory;
-  /**
-   * The outside-line access code (location setting). Stripped from the dialled number of outbound calls
-   * when the number starts with it, as a call logger wants the number called, not the trunk code.
-   */
-  outsideLineAccess?: () => string;
-  /** Serial numbers for the SMDR call ID; any non-negative integers, the record keeps 8 digits. */
-  nextSerial?: () => number;
 }
 
 /** What one snapshot of a monitored device said (SnapshotDevice, §7): its calls and its own state in each. */
@@ -65,17 +60,7 @@ interface Connection {
   since: number;
 }
 
-/** What makes a call an SMDR call: its direction and the identity every record of it carries. */
-interface TrunkIdentity {
-  direction: SmdrDirection;
-  callStart: Date;
-  serial: number;
-  records: number;
-  /** DISCONNECTED was written: the call makes no more records. */
-  ended: boolean;
-}
-
-interface Call {
+interface Call extends SmdrCall {
   readonly key: string;
   readonly callId: Uint8Array;
   readonly firstSeen: number;
@@ -83,17 +68,7 @@ interface Call {
   connections: Map<string, Connection>;
   /** The internal device that started the call (ServiceInitiated, Originated). */
   originator?: string;
-  trunk?: string;
-  /** The outside party on the calling side (the caller of an inbound call). */
-  callingOutside?: Party;
-  /** The outside party on the called side (the number an outbound call dialled). */
-  calledOutside?: Party;
-  ddi?: string;
-  accountCode?: string;
-  smdr?: TrunkIdentity;
   answered: boolean;
-  /** The extension the call is at now; kept after it left, for DISCONNECTED. */
-  extension?: string;
   /** First seen in a snapshot: its start was missed, so only explicit evidence makes it a trunk call. */
   fromSnapshot: boolean;
   /** The direction the associated devices told before the call could be made an SMDR call. */
@@ -121,8 +96,8 @@ type DirectionHint = SmdrDirection | undefined;
 export class CallModel {
   readonly counters: CallModelCounters = { events: 0, duplicates: 0, ignored: 0, undecodable: 0 };
   readonly #directory: PartyDirectory;
-  readonly #outsideLineAccess: () => string;
-  readonly #nextSerial: () => number;
+  /** The SMDR events of trunk calls, derived from the call state kept here. */
+  readonly #smdr: SmdrEventWriter;
   readonly #calls = new Map<string, Call>();
   #version = 0;
   /** While snapshots are being taken: when that began, and the calls that ended since. */
@@ -134,9 +109,7 @@ export class CallModel {
 
   constructor(options: CallModelOptions) {
     this.#directory = options.directory;
-    this.#outsideLineAccess = options.outsideLineAccess ?? (() => "");
-    let serial = 0;
-    this.#nextSerial = options.nextSerial ?? (() => ++serial);
+    this.#smdr = new SmdrEventWriter(options);
   }
 
   /** Increases whenever the model changed; the live view compares it to know when to refresh. */
@@ -210,7 +183,7 @@ export class CallModel {
         if (snapped.has(number) && !found.parties.has(number)) call.connections.delete(number);
       }
       for (const { party, state } of found.parties.values()) this.#observeState(call, party, state, at, out);
-      if (hadOutside && !this.#hasOutside(call)) this.#record(call, "DISCONNECTED", at, out);
+      if (hadOutside && !this.#hasOutside(call)) this.#smdr.record(call, "DISCONNECTED", at, out);
       if (!this.#hasInternal(call)) this.#end(call, at, out);
     }
     for (const [key, found] of seen) {
@@ -311,7 +284,7 @@ export class CallModel {
             const holder = party ?? this.#party(event.holdingDevice);
             if (!holder || !this.#setState(call, holder, "hold", now)) return;
             this.#promote(call, at);
-            this.#record(call, "HOLD", at, out, this.#extensionOf(call, holder));
+            this.#smdr.record(call, "HOLD", at, out, this.#extensionOf(call, holder));
           },
           at,
           out,
@@ -327,7 +300,7 @@ export class CallModel {
             if (!retriever || !this.#setState(call, retriever, "connected", now)) return;
             this.#promote(call, at);
             if (isInternalParty(retriever)) call.extension = retriever.number;
-            this.#record(call, "CONNECTED", at, out, this.#extensionOf(call, retriever));
+            this.#smdr.record(call, "CONNECTED", at, out, this.#extensionOf(call, retriever));
           },
           at,
           out,
@@ -343,7 +316,7 @@ export class CallModel {
             if (!queue || !this.#setState(call, queue, "queued", now)) return;
             this.#promote(call, at);
             call.extension = queue.number;
-            this.#record(call, "QUEUED", at, out, queue.number);
+            this.#smdr.record(call, "QUEUED", at, out, queue.number);
           },
           at,
           out,
@@ -409,9 +382,9 @@ export class CallModel {
     if (this.#isDuplicate(call, event)) return true;
     call.lastEventAt = now;
     this.#changed = true;
-    const modifiable = at && out ? this.#modifiable(call) : undefined;
+    const modifiable = at && out ? this.#smdr.modifiable(call) : undefined;
     handle(call, ref.party);
-    if (at && out && modifiable !== undefined) this.#checkModified(call, modifiable, at, out);
+    if (at && out && modifiable !== undefined) this.#smdr.checkModified(call, modifiable, at, out);
     return true;
   }
 
@@ -423,14 +396,14 @@ export class CallModel {
     if (isOutsideParty(party)) {
       // The far end of an outbound call rings.
       this.#promote(call, at, call.originator !== undefined ? "OUT" : undefined);
-      if (changed && call.smdr?.direction === "OUT") this.#record(call, "RINGING", at, out);
+      if (changed && call.smdr?.direction === "OUT") this.#smdr.record(call, "RINGING", at, out);
       return;
     }
     if (party.kind !== "group") this.#leaveQueue(call);
     this.#promote(call, at);
     if (!changed) return;
     call.extension = party.number;
-    this.#record(call, "RINGING", at, out, party.number);
+    this.#smdr.record(call, "RINGING", at, out, party.number);
   }
 
   #connected(call: Call, party: Party | undefined, at: Date, out: SmdrEvent[]): void {
@@ -440,7 +413,7 @@ export class CallModel {
       // The far end of an outbound call answers; on an inbound call the trunk side says nothing new.
       this.#promote(call, at, call.originator !== undefined ? "OUT" : undefined);
       if (!changed || call.smdr?.direction !== "OUT") return;
-      this.#record(call, this.#connectEvent(call, at, party), at, out);
+      this.#smdr.record(call, this.#connectEvent(call, at, party), at, out);
       return;
     }
     this.#leaveQueue(call);
@@ -448,7 +421,7 @@ export class CallModel {
     if (!changed) return;
     call.extension = party.number;
     const type = this.#connectEvent(call, at, party);
-    this.#record(call, type, at, out, party.number);
+    this.#smdr.record(call, type, at, out, party.number);
   }
 
   /** ANSWERED for the call's first connect, CONNECTED for every later one. */
@@ -477,7 +450,7 @@ export class CallModel {
     const extension = to && isInternalParty(to) ? to.number : "";
     if (extension !== "") call.extension = extension;
     call.facts.diversions.push({ at: at.getTime(), from, to });
-    this.#record(call, "DIVERTED", at, out, extension, source);
+    this.#smdr.record(call, "DIVERTED", at, out, extension, source);
   }
 
   #connectionCleared(
@@ -500,7 +473,7 @@ export class CallModel {
       call.connections.delete(party.number);
       if (call.extension === party.number) call.extension = this.#presentExtension(call) ?? call.extension;
       // The outside party left a trunk call: for SMDR the call is over, whoever stays on internally.
-      if (isOutsideParty(party) && !this.#hasOutside(call)) this.#record(call, "DISCONNECTED", at, out);
+      if (isOutsideParty(party) && !this.#hasOutside(call)) this.#smdr.record(call, "DISCONNECTED", at, out);
     }
     if (!this.#hasInternal(call)) this.#end(call, at, out);
     return true;
@@ -547,16 +520,22 @@ export class CallModel {
         to: target ?? moved.find((c) => isInternalParty(c.party))?.party,
       });
       const source = transferring && isInternalParty(transferring) ? transferring.number : undefined;
-      this.#record(call, "TRANSFERRED", at, out, newExtension ?? "", source);
+      this.#smdr.record(call, "TRANSFERRED", at, out, newExtension ?? "", source);
       if (newExtension !== undefined) call.extension = newExtension;
     }
     // The moved parties ring or talk on the transferred call now (transfer to ringing, §8.4 Transferred).
     for (const connection of moved) {
       if (!isInternalParty(connection.party)) continue;
       if (connection.state === "alerting") {
-        this.#record(call, "RINGING", at, out, connection.party.number);
+        this.#smdr.record(call, "RINGING", at, out, connection.party.number);
       } else if (connection.state === "connected") {
-        this.#record(call, this.#connectEvent(call, at, connection.party), at, out, connection.party.number);
+        this.#smdr.record(
+          call,
+          this.#connectEvent(call, at, connection.party),
+          at,
+          out,
+          connection.party.number,
+        );
       }
     }
     if (!this.#hasInternal(call) && !this.#hasOutside(call)) this.#end(call, at, out);
@@ -595,7 +574,13 @@ export class CallModel {
     for (const connection of call.connections.values()) {
       if (!isInternalParty(connection.party) || connection.state !== "connected") continue;
       if (before.get(connection.party.number) === "connected") continue;
-      this.#record(call, this.#connectEvent(call, at, connection.party), at, out, connection.party.number);
+      this.#smdr.record(
+        call,
+        this.#connectEvent(call, at, connection.party),
+        at,
+        out,
+        connection.party.number,
+      );
     }
     return true;
   }
@@ -675,7 +660,7 @@ export class CallModel {
     if (merged.length > 1) call.facts = mergeCallFacts(merged.map((c) => c.facts));
     for (const old of uniqueOlds) {
       if (old === call) continue;
-      if (old.smdr && !old.smdr.ended && old !== heir) this.#record(old, "DISCONNECTED", at, out);
+      if (old.smdr && !old.smdr.ended && old !== heir) this.#smdr.record(old, "DISCONNECTED", at, out);
     }
     // What was on the call whose identity goes on: parties not among them joined the trunk call.
     const before = new Map([...(heir ?? call).connections].map(([number, c]) => [number, c.state]));
@@ -813,79 +798,16 @@ export class CallModel {
       else if (call.callingOutside && call.originator === undefined) direction = "IN";
     }
     if (!direction) return;
-    call.smdr = { direction, callStart: at, serial: this.#nextSerial(), records: 0, ended: false };
+    call.smdr = this.#smdr.identity(direction, at);
     call.fromSnapshot = false;
     if (direction === "OUT") call.extension ??= call.originator ?? this.#presentExtension(call);
   }
 
-  // ---- records ----------------------------------------------------------------------------------
-
-  /** Writes one SMDR event for a trunk call that has not ended; nothing for other calls. */
-  #record(
-    call: Call,
-    type: SmdrEventType,
-    at: Date,
-    out: SmdrEvent[],
-    extension?: string,
-    sourceExtension?: string,
-  ): void {
-    const smdr = call.smdr;
-    if (!smdr || smdr.ended) return;
-    const event: SmdrEvent = {
-      event: type,
-      at,
-      direction: smdr.direction,
-      callStart: smdr.callStart,
-      callSerial: smdr.serial,
-      trunk: call.trunk ?? "",
-      extension: extension ?? call.extension ?? "",
-      callerNumber: this.#callerNumber(call) ?? "",
-    };
-    if (sourceExtension !== undefined) event.sourceExtension = sourceExtension;
-    if (smdr.direction === "IN" && call.ddi !== undefined) event.ddi = call.ddi;
-    if (call.accountCode !== undefined) event.accountCode = call.accountCode;
-    const name = this.#contactName(call);
-    if (name !== undefined) event.contactName = name;
-    smdr.records++;
-    if (type === "DISCONNECTED") smdr.ended = true;
-    out.push(event);
-  }
-
-  #callerNumber(call: Call): string | undefined {
-    if (call.smdr?.direction === "OUT") {
-      const dialled = call.calledOutside?.number;
-      const access = this.#outsideLineAccess();
-      if (dialled && access !== "" && dialled.length > access.length && dialled.startsWith(access)) {
-        return dialled.slice(access.length);
-      }
-      return dialled;
-    }
-    return call.callingOutside?.number;
-  }
-
-  #contactName(call: Call): string | undefined {
-    return call.smdr?.direction === "OUT" ? call.calledOutside?.name : call.callingOutside?.name;
-  }
-
-  /** The values a CALLMODIFIED is about, as one comparable string. */
-  #modifiable(call: Call): string {
-    return `${this.#callerNumber(call) ?? ""}\u0000${this.#contactName(call) ?? ""}\u0000${
-      call.accountCode ?? ""
-    }`;
-  }
-
-  #checkModified(call: Call, before: string, at: Date, out: SmdrEvent[]): void {
-    const smdr = call.smdr;
-    if (!smdr || smdr.ended) return;
-    // Only a call that has shown its details in a record can have them modified.
-    const shownBefore = smdr.records - out.filter((e) => e.callSerial === smdr.serial).length;
-    if (shownBefore <= 0 || this.#modifiable(call) === before) return;
-    this.#record(call, "CALLMODIFIED", at, out);
-  }
+  // ---- the end of a call ---------------------------------------------------------------------
 
   /** The call is over: DISCONNECTED for a trunk call that has not had it, and the call is forgotten. */
   #end(call: Call, at: Date, out: SmdrEvent[]): void {
-    this.#record(call, "DISCONNECTED", at, out);
+    this.#smdr.record(call, "DISCONNECTED", at, out);
     for (const connection of call.connections.values()) this.#leaveHold(call, connection, at.getTime());
     this.#finished.push(this.#finishedCall(call, at));
     this.#calls.delete(call.key);
@@ -917,11 +839,11 @@ export class CallModel {
     }
     this.#setState(call, party, state, at.getTime());
     if (state === "hold" && previous === "connected") {
-      this.#record(call, "HOLD", at, out, this.#extensionOf(call, party));
+      this.#smdr.record(call, "HOLD", at, out, this.#extensionOf(call, party));
     } else if (state === "connected" && previous === "hold") {
-      this.#record(call, "CONNECTED", at, out, this.#extensionOf(call, party));
+      this.#smdr.record(call, "CONNECTED", at, out, this.#extensionOf(call, party));
     } else if (state === "queued") {
-      this.#record(call, "QUEUED", at, out, party.number);
+      this.#smdr.record(call, "QUEUED", at, out, party.number);
     }
   }
 
@@ -1050,9 +972,9 @@ export class CallModel {
       trunk: call.trunk ?? null,
       extension: call.extension ?? this.#presentExtension(call) ?? null,
       callerNumber:
-        (smdr ? this.#callerNumber(call) : call.callingOutside?.number ?? call.calledOutside?.number) ??
+        (smdr ? this.#smdr.callerNumber(call) : call.callingOutside?.number ?? call.calledOutside?.number) ??
           null,
-      contactName: (smdr ? this.#contactName(call) : undefined) ?? null,
+      contactName: (smdr ? this.#smdr.contactName(call) : undefined) ?? null,
       ddi: call.ddi ?? null,
       accountCode: call.accountCode ?? null,
       answered: call.answered,

@@ -14,7 +14,9 @@ export type LineImportMode = "merge" | "replace";
 
 export type LineImportResult =
   | { ok: true; added: string[]; changed: string[]; unchanged: number; removed: string[] }
-  | { ok: false; rows: LineTextProblem[] };
+  | { ok: false; rows: LineTextProblem[] }
+  /** A replace with a file that holds no line would delete every line: refused, nothing changed. */
+  | { ok: false; emptyReplace: { lines: number } };
 
 /** Imports text into the store in one transaction, or reports every refused row and changes nothing. */
 export function importLineText(
@@ -25,6 +27,9 @@ export function importLineText(
 ): LineImportResult {
   const { entries, problems } = parseLineText(text);
   if (problems.length > 0) return { ok: false, rows: problems };
+  if (mode === "replace" && entries.length === 0 && repository.count() > 0) {
+    return { ok: false, emptyReplace: { lines: repository.count() } };
+  }
   return repository.transaction(() => {
     const current = new Map(repository.list().map((line) => [line.number, line]));
     const added: string[] = [];

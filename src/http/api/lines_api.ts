@@ -94,6 +94,16 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
         removed: result.removed,
       });
     }
+    if ("emptyReplace" in result) {
+      const lines = result.emptyReplace.lines;
+      return apiError(
+        c,
+        422,
+        "empty_replace",
+        `the import holds no line: a replace would delete all ${lines} line(s); nothing was changed`,
+        { details: { lines } },
+      );
+    }
     const count = result.rows.length;
     return c.json({
       error: {

@@ -32,7 +32,14 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
   app.get("/login", async (c) => {
     const token = readSessionCookie(c);
     if (token && (await sessions.find(token))) return c.redirect(safeNext(c.req.query("next")), 303);
-    return page(c, <LoginPage next={safeNext(c.req.query("next"))} form={{ values: {}, errors: {} }} />);
+    return page(
+      c,
+      <LoginPage
+        next={safeNext(c.req.query("next"))}
+        form={{ values: {}, errors: {} }}
+        notice={LOGIN_NOTICES[c.req.query("notice") ?? ""]}
+      />,
+    );
   });
 
   app.post("/login", async (c) => {
@@ -144,7 +151,12 @@ async function page(
   return c.html("<!doctype html>" + await toHtml(body), status);
 }
 
-function LoginPage(props: { next: string; form: FormState }) {
+/** Messages the login page shows for `?notice=`; only these, so no text from the address is reflected. */
+const LOGIN_NOTICES: Record<string, string | undefined> = Object.assign(Object.create(null), {
+  restored: "The backup was restored. Everyone was logged out: log in with a user of the restored backup.",
+});
+
+function LoginPage(props: { next: string; form: FormState; notice?: string }) {
   const { form } = props;
   return (
     <Document title="Log in" bare>
@@ -153,6 +165,7 @@ function LoginPage(props: { next: string; form: FormState }) {
         <form method="post" action="/login" class="card" id="login-form">
           <h2>Log in</h2>
           {form.message ? <p class="notice error" role="alert">{form.message}</p> : null}
+          {props.notice ? <p class="notice ok" role="status" id="login-notice">{props.notice}</p> : null}
           <input type="hidden" name="next" value={props.next} />
           <Field
             name="user"

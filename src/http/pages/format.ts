@@ -90,3 +90,12 @@ export function linkWords(state: LinkState | undefined): string {
 export function formatProblem(problem: { message: string; at: string } | null | undefined): string {
   return problem ? `${problem.message} (${formatTime(problem.at)})` : "none";
 }
+
+/** The uploaded file of a form field, or why there is none: not chosen (`prompt`), or empty. */
+export function uploadedFile(value: unknown, prompt: string): { file: File } | { missing: string } {
+  if (!(value instanceof File)) return { missing: prompt };
+  if (value.size === 0) {
+    return { missing: `${value.name || "The chosen file"} is empty (0 bytes). ${prompt}` };
+  }
+  return { file: value };
+}

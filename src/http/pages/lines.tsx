@@ -23,7 +23,7 @@ import {
   Table,
   TextArea,
 } from "./components.tsx";
-import { plural } from "./format.ts";
+import { plural, uploadedFile } from "./format.ts";
 import { renderPage } from "./render.tsx";
 
 type ImportReport =
@@ -115,17 +115,15 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
 
   app.post("/lines/import", async (c) => {
     const body = await c.req.parseBody();
-    const file = body.file;
+    const upload = uploadedFile(body.file, "Choose a text file to import.");
     const mode = body.mode === "replace" ? "replace" : "merge";
-    if (!(file instanceof File) || file.size === 0) {
+    if ("missing" in upload) {
       return linesPage(c, deps, {
         importMode: mode,
-        importReport: {
-          ok: false,
-          error: { code: "no_file", message: "Choose a text file to import.", field: "file" },
-        },
+        importReport: { ok: false, error: { code: "no_file", message: upload.missing, field: "file" } },
       }, 400);
     }
+    const { file } = upload;
     const result = await deps.api.call<Omit<Extract<ImportReport, { ok: true }>, "ok">>(
       actingEnv(c),
       "POST",
@@ -135,7 +133,11 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
       },
     );
     if (!result.ok) {
-      return linesPage(c, deps, { importMode: mode, importReport: { ok: false, error: result.error } }, 422);
+      // The API says "the import"; the administrator chose a file by name.
+      const error = result.error.code === "empty_replace"
+        ? { ...result.error, message: result.error.message.replace("the import", file.name) }
+        : result.error;
+      return linesPage(c, deps, { importMode: mode, importReport: { ok: false, error } }, 422);
     }
     deps.log.info("lines imported in the web UI", {
       mode,

@@ -21,7 +21,7 @@ import {
   stateLevel,
   Table,
 } from "./components.tsx";
-import { formatDuration, formatTime, serviceTitle } from "./format.ts";
+import { formatDuration, formatTime, serviceTitle, uploadedFile } from "./format.ts";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 
@@ -65,16 +65,14 @@ export function mountSystem(app: Hono<HttpEnv>, deps: WebDeps): void {
   app.post("/system/restore", async (c) => {
     const body = await c.req.parseBody();
     const file = body.backup;
-    if (!(file instanceof File) || file.size === 0) {
+    const upload = uploadedFile(file, "Choose the backup file.");
+    if ("missing" in upload) {
       return systemPage(c, deps, {
-        restore: {
-          ok: false,
-          error: { code: "no_file", message: "Choose the backup file.", field: "backup" },
-        },
+        restore: { ok: false, error: { code: "no_file", message: upload.missing, field: "backup" } },
       }, 400);
     }
     const form = new FormData();
-    form.set("backup", file);
+    form.set("backup", upload.file);
     const result = await deps.api.call<{ createdAt: string; version: string }>(
       actingEnv(c),
       "POST",
@@ -82,8 +80,8 @@ export function mountSystem(app: Hono<HttpEnv>, deps: WebDeps): void {
       { form },
     );
     if (!result.ok) return systemPage(c, deps, { restore: { ok: false, error: result.error } }, 422);
-    // The restored database has its own users and no sessions: this browser logs in again.
-    return c.redirect("/login", 303);
+    // The restored database has its own users and no sessions: this browser logs in again, told why.
+    return c.redirect("/login?notice=restored", 303);
   });
 
   app.post("/system/tokens", async (c) => {

@@ -12,9 +12,12 @@ Deno.test("an import with one bad row reports that row and changes nothing", asy
     lines.create({ number: "101", name: "Old name" });
     const before = lines.list();
     const result = importLineText(lines, "101,New name\n102,Second\n1O3,Typo with letter O\n104\n", "merge");
-    assert.deepEqual(result.ok ? [] : result.rows.map(({ row, text }) => ({ row, text })), [
-      { row: 3, text: "1O3,Typo with letter O" },
-    ]);
+    assert.deepEqual(
+      result.ok || !("rows" in result) ? [] : result.rows.map(({ row, text }) => ({ row, text })),
+      [
+        { row: 3, text: "1O3,Typo with letter O" },
+      ],
+    );
     assert.equal(result.ok, false);
     assert.deepEqual(lines.list(), before);
   } finally {

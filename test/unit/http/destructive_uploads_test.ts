@@ -1,0 +1,96 @@
+// Uploads that replace data say what they will do and what they did: a replace import of a file with no
+// line deletes nothing, an empty file is named as empty, and a restore ends on the login page saying so.
+
+import assert from "node:assert/strict";
+import { Browser, webFixture } from "./web_fixture.ts";
+
+async function signedIn() {
+  const f = await webFixture();
+  const b = new Browser(f.app);
+  await b.loginAndChangePassword();
+  return { f, b };
+}
+
+async function upload(
+  b: Browser,
+  path: string,
+  field: string,
+  file: File,
+  fields: Record<string, string> = {},
+) {
+  const form = new FormData();
+  form.set("_csrf", b.csrf);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set(field, file);
+  return await b.request(path, { method: "POST", body: form, headers: { "sec-fetch-site": "same-origin" } });
+}
+
+Deno.test("a replace import of a file with no line deletes nothing and says why; an empty file is named as empty", async () => {
+  const { f, b } = await signedIn();
+  try {
+    await b.page("/lines");
+    assert.equal(
+      (await b.post("/lines", { number: "101", name: "Reception", kind: "extension" })).status,
+      303,
+    );
+    await b.page("/lines");
+    const blank = await upload(b, "/lines/import", "file", new File(["\n\n"], "lines.txt"), {
+      mode: "replace",
+    });
+    assert.equal(blank.status, 422);
+    assert.match(
+      await blank.text(),
+      /lines\.txt holds no line: a replace would delete all 1 line\(s\); nothing was changed/,
+    );
+    assert.match((await b.page("/lines")).html, /data-number="101"/, "the line is still there");
+    assert.equal(
+      (await b.request("/api/lines/import?mode=replace", {
+        method: "POST",
+        body: "",
+        headers: { "x-csrf-token": b.csrf, "sec-fetch-site": "same-origin", "content-type": "text/plain" },
+      })).status,
+      422,
+      "the API refuses it too",
+    );
+
+    const empty = await upload(b, "/lines/import", "file", new File([], "empty.txt"), { mode: "merge" });
+    assert.equal(empty.status, 400);
+    assert.match(await empty.text(), /empty\.txt is empty \(0 bytes\)/);
+    await b.page("/system");
+    const emptyBackup = await upload(b, "/system/restore", "backup", new File([], "backup.tar.gz"));
+    assert.match(await emptyBackup.text(), /backup\.tar\.gz is empty \(0 bytes\)/);
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a successful restore lands on the login page saying the backup was restored", async () => {
+  const { f, b } = await signedIn();
+  try {
+    f.system.restoreOutcome = {
+      ok: true,
+      restored: { settings: true, database: true, createdAt: "2026-02-01T10:00:00.000Z", version: "1.2.3" },
+    };
+    await b.page("/system");
+    const res = await upload(
+      b,
+      "/system/restore",
+      "backup",
+      new File([new Uint8Array([0x1f, 0x8b, 1])], "b.tar.gz"),
+    );
+    assert.equal(res.status, 303);
+    const location = res.headers.get("location")!;
+    assert.match(location, /^\/login\?/);
+    // A real restore ends every session (the fake system does not): the browser arrives logged out.
+    b.cookie = "";
+    const login = await (await b.request(location)).text();
+    assert.match(login, /id="login-notice"[^>]*>The backup was restored\. Everyone was logged out/);
+    assert.doesNotMatch(
+      await (await b.request("/login?notice=%3Cscript%3E")).text(),
+      /login-notice/,
+      "only known notices are shown",
+    );
+  } finally {
+    await f.close();
+  }
+});

@@ -18,7 +18,7 @@ import type { SeatPool } from "../../../src/licensing/seat_pool.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { RequestOptions, Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
-import type { Session, SessionPort } from "../../../src/switchboard/session.ts";
+import type { CloseCause, Session, SessionPort } from "../../../src/switchboard/session.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 
 export const hex = (text: string) =>
@@ -72,11 +72,13 @@ export class FakePbx implements Upstream {
 export class FakePort implements SessionPort {
   delivered: Uint8Array[] = [];
   closedWith?: string;
+  closeCause?: CloseCause;
   deliver(apdu: Uint8Array): void {
     this.delivered.push(apdu);
   }
-  close(reason: string): void {
+  close(reason: string, cause?: CloseCause): void {
     this.closedWith = reason;
+    this.closeCause = cause;
   }
   queuedBytes(): number {
     return 0;

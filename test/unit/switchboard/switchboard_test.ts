@@ -92,6 +92,7 @@ Deno.test("malformed frames get a Reject and repeated garbage closes that sessio
   assert.equal(bad.port.delivered.length, 5);
   assert.equal(bad.port.decoded()[0].kind, "reject");
   assert.match(bad.port.closedWith ?? "", /5 malformed frames in a row/);
+  assert.equal(bad.port.closeCause, "malformed", "the server flushes the Rejects and counts closedMalformed");
   good.send(encodeInvoke(1, Opcode.systemStatus, hex("30 03 0A 01 02")));
   assert.equal(good.port.take()[0].kind, "returnResult");
   assert.equal(good.port.closedWith, undefined);
@@ -126,4 +127,37 @@ Deno.test("past the total queue budget the applications with most queued bytes a
   assert.match(closed[0], /total queued bytes 1260 exceed the budget 300/);
   assert.deepEqual(board.shedQueuedBytes(300), []);
   assert.equal(board.status().shedForMemory, 2);
+});
+
+Deno.test("a MonitorStart reusing the invoke ID of one still waiting for the PBX gets duplicateInvocation", async () => {
+  const { pbx, connect } = setup();
+  const a = connect("a");
+  a.send(monitorStart(4, deviceByNumber("201")));
+  a.send(monitorStart(4, deviceByNumber("202")));
+  assert.deepEqual(a.port.take(), [{
+    kind: "reject",
+    invokeId: 4,
+    problem: { kind: "invoke", value: "duplicateInvocation" },
+  }]);
+  assert.equal(pbx.requests.length, 1);
+  pbx.answer(0, pbxXrefResult(hex("00000001")));
+  await flush();
+  assert.deepEqual(a.port.take().map((x) => [x.kind, x.invokeId]), [["returnResult", 4]]);
+  a.send(monitorStart(4, deviceByNumber("202")));
+  assert.equal(pbx.requests.length, 2, "once answered, the ID is free again");
+});
+
+Deno.test("an application's answer to an EventReport is told unrecognizedInvocation; to SystemStatus it is taken", () => {
+  const { board, connect } = setup();
+  const a = connect("a");
+  board.greet(a.session); // SystemStatus under ID 1, awaiting an answer
+  a.port.take();
+  a.send(hex("A2 0B 02 01 01 30 06 02 02 00 D3 05 00"));
+  assert.deepEqual(a.port.take(), []);
+  a.send(hex("A2 03 02 01 02")); // ID 2 was never used
+  assert.deepEqual(a.port.take(), [{
+    kind: "reject",
+    invokeId: 2,
+    problem: { kind: "returnResult", value: "unrecognizedInvocation" },
+  }]);
 });

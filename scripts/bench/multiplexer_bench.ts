@@ -15,7 +15,7 @@ import { monitorStartInvoke } from "../../src/csta/monitoring.ts";
 import type { BenchReport } from "./report.ts";
 
 const SUITE = "multiplexer";
-const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
+export const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
 const entryPoint = fileURLToPath(new URL("../../mod.ts", import.meta.url));
 const broadcastRelayScript = fileURLToPath(new URL("./broadcast_relay.ts", import.meta.url));
 const tcpRelayScript = fileURLToPath(new URL("./tcp_relay.ts", import.meta.url));
@@ -229,7 +229,7 @@ async function fanOut(
 }
 
 /** Plays one call between two of the 20 devices (none when one of them is busy). */
-function playCall(sim: SimulatorService, actionAt: Map<number, number>): void {
+export function playCall(sim: SimulatorService, actionAt: Map<number, number>): void {
   const a = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   let b = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   if (a === b) b = DEVICES[(DEVICES.indexOf(a) + 1) % DEVICES.length];
@@ -243,7 +243,7 @@ function playCall(sim: SimulatorService, actionAt: Map<number, number>): void {
 }
 
 /** One application: a raw socket that associates, monitors the 20 devices and counts EventReports. */
-class Receiver {
+export class Receiver {
   events = 0;
   latencies: number[] = [];
   closed = false;
@@ -445,7 +445,7 @@ class RelayProcess extends MeasuredProcess {
 }
 
 /** cstabox as a child process pointed at the simulator. */
-class CstaboxProcess extends MeasuredProcess {
+export class CstaboxProcess extends MeasuredProcess {
   private constructor(child: Deno.ChildProcess, readonly cstaPort: number, readonly httpPort: number) {
     super(child);
   }
@@ -454,13 +454,18 @@ class CstaboxProcess extends MeasuredProcess {
     simPort: number,
     extra: string[] = [],
     limits: { writeCoalesceMs?: number } = {},
+    /** Sections of the settings file (the integrations bench turns MQTT on). */
+    settings: Record<string, unknown> = {},
   ): Promise<CstaboxProcess> {
     const dataDir = await Deno.makeTempDir();
-    if (limits.writeCoalesceMs !== undefined) {
-      await Deno.writeTextFile(
-        `${dataDir}/cstabox.yaml`,
-        `limits:\n  writeCoalesceMs: ${limits.writeCoalesceMs}\n`,
-      );
+    const file = {
+      ...settings,
+      ...(limits.writeCoalesceMs !== undefined
+        ? { limits: { writeCoalesceMs: limits.writeCoalesceMs } }
+        : {}),
+    };
+    if (Object.keys(file).length > 0) {
+      await Deno.writeTextFile(`${dataDir}/cstabox.yaml`, JSON.stringify(file) + "\n");
     }
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -558,7 +563,7 @@ class CstaboxProcess extends MeasuredProcess {
   }
 }
 
-function percentile(samples: number[], p: number): number {
+export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

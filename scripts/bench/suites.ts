@@ -30,4 +30,9 @@ export const SUITES: readonly BenchSuite[] = [
       "round trip direct / TCP relay / cstabox; fan-out to 1000 applications with latency, CPU, RSS",
     load: () => import("./multiplexer_bench.ts"),
   },
+  {
+    name: "integrations",
+    description: "100 calls/s with MQTT and two webhooks on vs off: publish rate, latency, CSTA fan-out p99",
+    load: () => import("./integrations_bench.ts"),
+  },
 ];

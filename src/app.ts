@@ -338,6 +338,7 @@ export class App {
       linkState: () => this.pbxLink.state,
       isLine: (number) => lineNumbers().has(number),
       durably: (work) => withSavepoint(store.db, work),
+      commitIntervalMs: () => current().integrations.commitIntervalMs,
       formatParty: (party, origin) =>
         formatParty(party, origin === "inbound" ? "IN" : origin === "outbound" ? "OUT" : "internal"),
       log: log.child("integrations"),
@@ -349,6 +350,7 @@ export class App {
       version,
       feed,
       db: database,
+      commitIntervalMs: () => current().integrations.commitIntervalMs,
       lines: () =>
         lines.list().filter((line) => line.enabled && line.kind === "extension").map((line) => ({
           number: line.number,
@@ -360,6 +362,7 @@ export class App {
     const webhookRepository = new WebhookRepository(database);
     this.webhooks = new WebhookDispatcher({
       settings: () => current().webhooks,
+      commitIntervalMs: () => current().integrations.commitIntervalMs,
       repository: webhookRepository,
       feed,
       log: log.child("webhooks"),

@@ -51,6 +51,12 @@ export interface FeedSources {
    * each record is in every durable outbox or in none, whenever the process dies (one commit, one fsync).
    */
   durably?: (work: () => void) => void;
+  /**
+   * Records and SMDR lines made within this many ms go to the outboxes in one commit (0 = each at once).
+   * A commit costs one fsync: 6.5 ms measured on the 2-core development VM, so 100 records/s committed one
+   * by one would hold the event loop 65 % of the time.
+   */
+  commitIntervalMs?: () => number;
   log: Logger;
   clock?: Clock;
   /** How often the link state is read. Default 500 ms. */
@@ -63,8 +69,10 @@ export class IntegrationFeed {
   readonly #lines: LineStates;
   readonly #subscribers = new Set<(item: FeedItem) => void>();
   #unsubscribe: (() => void)[] = [];
-  #pending = false;
   #linkTimer?: TimerHandle;
+  /** Records and SMDR lines waiting for the next group commit. */
+  #batch: FeedItem[] = [];
+  #batchTimer?: TimerHandle;
   #link: LinkPayload;
   readonly counters: Record<IntegrationKind, number> = {
     lineState: 0,
@@ -116,27 +124,28 @@ export class IntegrationFeed {
   }
 
   stop(): void {
+    this.flush();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     if (this.#linkTimer !== undefined) this.#clock.clearTimeout(this.#linkTimer);
     this.#linkTimer = undefined;
   }
 
-  /** Coalesces the changes of one event-loop turn: the live view is read once per turn, not per event. */
+  /**
+   * Reads the live view after every change, so each state a call takes on a line is reported, also when
+   * the PBX sends Delivered and Established in one read. The view holds the calls in progress only: at 100
+   * calls/s a few hundred, well under a millisecond to compare.
+   */
   #viewChanged(): void {
-    if (this.#pending) return;
-    this.#pending = true;
-    queueMicrotask(() => {
-      this.#pending = false;
-      const madeAt = this.#clock.monotonic();
-      const { events, lines } = this.#lines.update(this.#o.calls.calls(), new Date(this.#clock.now()));
-      for (const event of events) {
-        this.#emit({ kind: "callEvent", lines: [event.line], payload: event, madeAt });
-      }
-      for (const state of lines) {
-        this.#emit({ kind: "lineState", lines: [state.line], payload: state, madeAt });
-      }
-    });
+    if (this.#subscribers.size === 0) return;
+    const madeAt = this.#clock.monotonic();
+    const { events, lines } = this.#lines.update(this.#o.calls.calls(), new Date(this.#clock.now()));
+    for (const event of events) {
+      this.#emit({ kind: "callEvent", lines: [event.line], payload: event, madeAt });
+    }
+    for (const state of lines) {
+      this.#emit({ kind: "lineState", lines: [state.line], payload: state, madeAt });
+    }
   }
 
   #pollLink(): void {
@@ -169,22 +178,43 @@ export class IntegrationFeed {
     return [...new Set(numbers)];
   }
 
+  /** Hands the records and SMDR lines waiting for the group commit to the subscribers now, in one commit. */
+  flush(): void {
+    if (this.#batchTimer !== undefined) this.#clock.clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    const items = this.#batch;
+    if (items.length === 0) return;
+    this.#batch = [];
+    try {
+      this.#o.durably!(() => {
+        for (const item of items) this.#deliver(item);
+      });
+    } catch (error) {
+      this.#o.log.error("integration outboxes not committed", { items: items.length, error });
+    }
+  }
+
   #emit(item: FeedItem): void {
     this.counters[item.kind]++;
-    const deliver = () => {
-      for (const subscriber of this.#subscribers) {
-        try {
-          subscriber(item);
-        } catch (error) {
-          this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
-        }
+    if (!this.#o.durably || !DURABLE_KINDS.has(item.kind) || this.#subscribers.size === 0) {
+      return this.#deliver(item);
+    }
+    this.#batch.push(item);
+    const ms = this.#o.commitIntervalMs?.() ?? 0;
+    if (ms <= 0) return this.flush();
+    this.#batchTimer ??= this.#clock.setTimeout(() => {
+      this.#batchTimer = undefined;
+      this.flush();
+    }, ms);
+  }
+
+  #deliver(item: FeedItem): void {
+    for (const subscriber of this.#subscribers) {
+      try {
+        subscriber(item);
+      } catch (error) {
+        this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
       }
-    };
-    if (!this.#o.durably || !DURABLE_KINDS.has(item.kind) || this.#subscribers.size === 0) return deliver();
-    try {
-      this.#o.durably(deliver);
-    } catch (error) {
-      this.#o.log.error("integration outboxes not committed", { kind: item.kind, error });
     }
   }
 }

@@ -2,6 +2,7 @@
 // administrator (written as a comment into cstabox.yaml). Defaults follow ARCHITECTURE.md.
 
 import { z } from "zod";
+import { integrationsSchema } from "../integrations/integration_options.ts";
 import { metricsSchema } from "../integrations/metrics/metrics_options.ts";
 import { mqttSchema } from "../integrations/mqtt/mqtt_options.ts";
 import { webhooksSchema } from "../integrations/webhooks/webhook_options.ts";
@@ -187,6 +188,7 @@ export const settingsSchema = z.object({
   lineApi: lineApiSchema.prefault({}).describe("the line API: lines opened over HTTP and WebSocket"),
   licensing: licensingSchema.prefault({}).describe("licences"),
   log: logSchema.prefault({}).describe("logging"),
+  integrations: integrationsSchema.prefault({}).describe("what MQTT and webhooks share"),
   mqtt: mqttSchema.prefault({}).describe("call events, records, SMDR lines and link state to an MQTT broker"),
   webhooks: webhooksSchema.prefault({}).describe(
     "delivery of webhooks (the endpoints are set on the Integrations page)",

@@ -70,7 +70,7 @@ export class MqttOutbox {
 
   /** Messages waiting for the broker. */
   size(): number {
-    return Number((this.#statements().count.get() as { n: number }).n);
+    return Number((this.#statements().count.get() as { n: number | null }).n ?? 0);
   }
 
   /** When the oldest waiting message was stored (ms), or null when none waits. */
@@ -97,7 +97,9 @@ export class MqttOutbox {
         "SELECT position, created_at AS createdAt, topic, payload FROM mqtt_outbox WHERE position > ? ORDER BY position LIMIT ?",
       ),
       remove: db.prepare("DELETE FROM mqtt_outbox WHERE position <= ?"),
-      count: db.prepare("SELECT COUNT(*) AS n FROM mqtt_outbox"),
+      // Positions left in the outbox are one contiguous range (only the oldest are ever deleted): its
+      // ends are two index lookups, where COUNT(*) would read a backlog of 100 000 rows at every append.
+      count: db.prepare("SELECT MAX(position) - MIN(position) + 1 AS n FROM mqtt_outbox"),
       oldest: db.prepare("SELECT MIN(created_at) AS at FROM mqtt_outbox"),
       dropOldest: db.prepare(
         "DELETE FROM mqtt_outbox WHERE position IN (SELECT position FROM mqtt_outbox ORDER BY position LIMIT ?)",

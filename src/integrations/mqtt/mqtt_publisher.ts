@@ -24,6 +24,11 @@ export interface MqttPublisherOptions {
   version: string;
   feed: IntegrationFeed;
   db: () => DatabaseSync;
+  /**
+   * How long acknowledged messages may stay in the outbox before they are deleted in one commit (the
+   * integrations' group commit); after a crash in between they are published again (same record id).
+   */
+  commitIntervalMs?: () => number;
   /** Enabled extension lines, for Home Assistant discovery. */
   lines: () => readonly { number: string; name: string }[];
   log: Logger;
@@ -66,6 +71,11 @@ export class MqttPublisher implements Service {
   /** Discovery config topics published on this connection. */
   #announced = new Set<string>();
   #discoveryTimer?: TimerHandle;
+  /** Every outbox message up to here is acknowledged by the broker (this connection). */
+  #cursor = 0;
+  /** …and deleted from the outbox up to here. */
+  #deletedUpTo = 0;
+  #ackTimer?: TimerHandle;
 
   constructor(options: MqttPublisherOptions) {
     this.#o = options;
@@ -103,6 +113,7 @@ export class MqttPublisher implements Service {
     if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
     if (this.#discoveryTimer !== undefined) this.#clock.clearTimeout(this.#discoveryTimer);
     this.#retryTimer = this.#discoveryTimer = undefined;
+    this.#deleteAcknowledged();
     const client = this.#client;
     this.#client = undefined;
     if (client) {
@@ -251,6 +262,8 @@ export class MqttPublisher implements Service {
       this.#connection = "connected";
       this.#connectedSince = new Date(this.#clock.now()).toISOString();
       this.#lastError = null;
+      this.#deleteAcknowledged();
+      this.#cursor = 0;
       this.#o.log.info("MQTT broker connected", { broker: redactUrl(s.url), prefix: this.#prefix });
       this.#announce(client);
       this.#drain();
@@ -385,10 +398,9 @@ export class MqttPublisher implements Service {
   async #drainLoop(client: MqttClient): Promise<void> {
     const qos = Math.max(1, this.#settings.qos) as 1 | 2;
     const closed = this.#closed.get(client) ?? new Promise<"closed">(() => {});
-    let cursor = 0;
     while (this.#client === client && this.#connection === "connected") {
       this.#wake = false;
-      const batch = this.outbox.after(cursor, this.#o.window ?? 64);
+      const batch = this.outbox.after(this.#cursor, this.#o.window ?? 64);
       if (batch.length === 0) return;
       try {
         // mqtt.js keeps QoS 1 messages of one client in order; a window of them in flight at once.
@@ -399,9 +411,9 @@ export class MqttPublisher implements Service {
         this.#o.log.debug("MQTT outbox publish interrupted", { reason: errorText(error) });
         return;
       }
-      const last = batch[batch.length - 1].position;
-      cursor = last;
-      this.outbox.acknowledge(last);
+      if (this.#client !== client) return;
+      this.#cursor = batch[batch.length - 1].position;
+      this.#scheduleDelete();
       for (const message of batch) {
         const kind: IntegrationKind = message.topic.endsWith("/smdr") ? "smdr" : "callRecord";
         this.stats.delivered[kind]++;
@@ -411,6 +423,28 @@ export class MqttPublisher implements Service {
           this.#madeAt.delete(message.position);
         }
       }
+    }
+  }
+
+  /** Deletes what the broker acknowledged, at most once per commit interval (one commit, one fsync). */
+  #scheduleDelete(): void {
+    const ms = this.#o.commitIntervalMs?.() ?? 0;
+    if (ms <= 0) return this.#deleteAcknowledged();
+    this.#ackTimer ??= this.#clock.setTimeout(() => {
+      this.#ackTimer = undefined;
+      this.#deleteAcknowledged();
+    }, ms);
+  }
+
+  #deleteAcknowledged(): void {
+    if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    if (this.#cursor <= this.#deletedUpTo) return;
+    try {
+      this.outbox.acknowledge(this.#cursor);
+      this.#deletedUpTo = this.#cursor;
+    } catch (error) {
+      this.#o.log.error("acknowledged MQTT messages not removed from the outbox", { error });
     }
   }
 

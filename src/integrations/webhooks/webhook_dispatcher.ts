@@ -13,7 +13,7 @@ import { DeliveryStats } from "../delivery_stats.ts";
 import type { FeedItem, IntegrationFeed } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import type { WebhooksSettings } from "./webhook_options.ts";
-import type { StoredDelivery, Webhook, WebhookRepository } from "./webhook_repository.ts";
+import type { AttemptOutcome, StoredDelivery, Webhook, WebhookRepository } from "./webhook_repository.ts";
 import {
   DELIVERY_HEADER,
   EVENT_HEADER,
@@ -24,6 +24,8 @@ import {
 
 export interface WebhookDispatcherOptions {
   settings: () => WebhooksSettings;
+  /** Attempts are written to the store at most once per this many ms, in one commit (0 = each at once). */
+  commitIntervalMs?: () => number;
   repository: WebhookRepository;
   feed: IntegrationFeed;
   log: Logger;
@@ -183,6 +185,7 @@ export class WebhookDispatcher implements Service {
       stopping: this.#stopping.signal,
       total: this.stats,
       userAgent: this.#o.userAgent ?? "cstabox",
+      commitIntervalMs: this.#o.commitIntervalMs ?? (() => 0),
     };
   }
 
@@ -240,7 +243,11 @@ interface WorkerContext {
   stopping: AbortSignal;
   total: DeliveryStats;
   userAgent: string;
+  commitIntervalMs: () => number;
 }
+
+/** Durable deliveries read from the store at a time, per endpoint. */
+const WINDOW = 100;
 
 /** One endpoint's deliveries, one at a time and in order, on its own loop. */
 class EndpointWorker {
@@ -256,6 +263,11 @@ class EndpointWorker {
   #timer?: TimerHandle;
   #finished = 0;
   #attempt?: AbortController;
+  /** The endpoint's oldest pending durable deliveries, in order, as they stand after the attempts so far. */
+  #window: StoredDelivery[] = [];
+  /** Attempts not written to the store yet (one commit per interval). */
+  #outcomes: AttemptOutcome[] = [];
+  #commitTimer?: TimerHandle;
 
   constructor(webhook: Webhook, context: WorkerContext) {
     this.#webhook = webhook;
@@ -309,6 +321,7 @@ class EndpointWorker {
     this.#attempt?.abort();
     this.wake();
     await this.#loop;
+    this.#commit();
   }
 
   status(): EndpointStatus {
@@ -351,15 +364,7 @@ class EndpointWorker {
     while (!this.#stopped) {
       const now = this.#c.clock.now();
       this.#expireLive(now);
-      let durable: StoredDelivery | undefined;
-      try {
-        durable = this.#webhook.enabled ? this.#c.repository.nextPending(this.#webhook.id) : undefined;
-      } catch (error) {
-        this.#c.log.error("webhook deliveries not read", {
-          webhook: this.#webhook.name,
-          error: errorText(error),
-        });
-      }
+      const durable = this.#webhook.enabled ? this.#nextDurable() : undefined;
       const live = this.#webhook.enabled ? this.#live[0] : undefined;
       const candidates = [
         durable &&
@@ -377,6 +382,44 @@ class EndpointWorker {
       }
       const next = candidates.length === 0 ? undefined : Math.min(...candidates.map((c) => c.due));
       await this.#sleep(next === undefined ? undefined : next - now);
+    }
+  }
+
+  /** The oldest pending durable delivery; the window is read again (after writing the attempts) when empty. */
+  #nextDurable(): StoredDelivery | undefined {
+    if (this.#window.length === 0) {
+      this.#commit();
+      try {
+        this.#window = this.#c.repository.pending(this.#webhook.id, WINDOW);
+      } catch (error) {
+        this.#c.log.error("webhook deliveries not read", {
+          webhook: this.#webhook.name,
+          error: errorText(error),
+        });
+      }
+    }
+    return this.#window[0];
+  }
+
+  /** Writes the attempts made since the last commit, in one commit. */
+  #commit(): void {
+    if (this.#commitTimer !== undefined) this.#c.clock.clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
+    const outcomes = this.#outcomes;
+    if (outcomes.length === 0) return;
+    this.#outcomes = [];
+    try {
+      this.#c.repository.attempted(outcomes);
+      const finished = outcomes.filter((o) => o.state !== "pending").length;
+      if (Math.floor((this.#finished + finished) / PRUNE_EVERY) > Math.floor(this.#finished / PRUNE_EVERY)) {
+        this.#c.repository.prune(this.#webhook.id, this.#c.settings().keepDeliveries);
+      }
+      this.#finished += finished;
+    } catch (error) {
+      this.#c.log.error("webhook delivery states not stored", {
+        webhook: this.#webhook.name,
+        error: errorText(error),
+      });
     }
   }
 
@@ -465,23 +508,25 @@ class EndpointWorker {
       }
     }
     this.#madeAt.delete(delivery.id);
-    try {
-      this.#c.repository.attempted(delivery.id, {
-        state: outcome === "delivered" ? "delivered" : outcome === "failed" ? "failed" : "pending",
-        at: now,
-        status: result.status,
-        error: result.error,
-        nextAttemptAt,
-      });
-      if (outcome !== "retrying" && ++this.#finished % PRUNE_EVERY === 0) {
-        this.#c.repository.prune(this.#webhook.id, this.#c.settings().keepDeliveries);
-      }
-    } catch (error) {
-      this.#c.log.error("webhook delivery state not stored", {
-        webhook: this.#webhook.name,
-        error: errorText(error),
-      });
+    const attempts = delivery.attempts + 1;
+    this.#outcomes.push({
+      id: delivery.id,
+      state: outcome === "delivered" ? "delivered" : outcome === "failed" ? "failed" : "pending",
+      attempts,
+      at: now,
+      status: result.status,
+      error: result.error,
+      nextAttemptAt,
+    });
+    if (outcome === "retrying") {
+      delivery.attempts = attempts;
+      delivery.nextAttemptAt = nextAttemptAt;
+    } else if (this.#window[0] === delivery) {
+      this.#window.shift();
     }
+    const ms = this.#c.commitIntervalMs();
+    if (ms <= 0) this.#commit();
+    else this.#commitTimer ??= this.#c.clock.setTimeout(() => this.#commit(), ms);
     this.#note({
       delivery: delivery.id,
       kind,

@@ -165,12 +165,11 @@ export class WebhookRepository {
     });
   }
 
-  /** The endpoint's oldest pending delivery, due or not (deliveries of an endpoint go out in order). */
-  nextPending(webhookId: string): StoredDelivery | undefined {
-    const row = this.db().prepare(
-      "SELECT * FROM webhook_delivery WHERE webhook_id = ? AND state = 'pending' ORDER BY created_at, rowid LIMIT 1",
-    ).get(webhookId) as DeliveryRow | undefined;
-    return row ? deliveryFromRow(row) : undefined;
+  /** The endpoint's oldest pending deliveries, due or not (deliveries of an endpoint go out in order). */
+  pending(webhookId: string, limit: number): StoredDelivery[] {
+    return (this.db().prepare(
+      "SELECT * FROM webhook_delivery WHERE webhook_id = ? AND state = 'pending' ORDER BY created_at, rowid LIMIT ?",
+    ).all(webhookId, limit) as unknown as DeliveryRow[]).map(deliveryFromRow);
   }
 
   pendingCount(webhookId?: string): number {
@@ -190,20 +189,18 @@ export class WebhookRepository {
     return Number(row.n);
   }
 
-  /** Records an attempt: delivered, failed for good, or pending until `nextAttemptAt`. */
-  attempted(
-    id: string,
-    outcome: {
-      state: DeliveryState;
-      at: number;
-      status: number | null;
-      error: string | null;
-      nextAttemptAt: number;
-    },
-  ): void {
-    this.db().prepare(
-      "UPDATE webhook_delivery SET state = ?, attempts = attempts + 1, last_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-    ).run(outcome.state, outcome.at, outcome.status, outcome.error, outcome.nextAttemptAt, id);
+  /** Records attempts, in one commit: each delivered, failed for good, or pending until `nextAttemptAt`. */
+  attempted(outcomes: readonly AttemptOutcome[]): void {
+    if (outcomes.length === 0) return;
+    const db = this.db();
+    const update = db.prepare(
+      "UPDATE webhook_delivery SET state = ?, attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+    );
+    withSavepoint(db, () => {
+      for (const o of outcomes) {
+        update.run(o.state, o.attempts, o.at, o.status, o.error, o.nextAttemptAt, o.id);
+      }
+    });
   }
 
   /** The endpoint's latest durable deliveries, newest first. */
@@ -223,6 +220,18 @@ export class WebhookRepository {
       ).run(webhookId, webhookId, keep).changes,
     );
   }
+}
+
+/** What one attempt left: the delivery's state after it and the attempt's answer. */
+export interface AttemptOutcome {
+  id: string;
+  state: DeliveryState;
+  /** Attempts made so far, this one included. */
+  attempts: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  nextAttemptAt: number;
 }
 
 interface DeliveryRow {

@@ -291,6 +291,7 @@ export class App {
       settings: () => current().smdr,
       db: database,
       log: log.child("smdr"),
+      store,
       rewriteNumber: (list, number) => rules.apply(list, number),
       drainTimeoutMs: current().limits.drainTimeoutSeconds * 1000,
       onListen: (listener) => this.#listening(listener),
@@ -481,6 +482,7 @@ export class App {
     const webApp = (closing?: AbortSignal) =>
       createHttpApp({
         closing,
+        store,
         metrics: { settings: () => current().metrics, text: metricsText },
         ui: {
           database,

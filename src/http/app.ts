@@ -6,7 +6,8 @@ import { type Context, Hono } from "hono";
 import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
 import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
-import { StoreUnavailableError } from "../store/store_service.ts";
+import { errorText, isDiskFull } from "../log/error_text.ts";
+import { type StoreHealth, StoreUnavailableError } from "../store/store_service.ts";
 import { apiAuth } from "./api_auth.ts";
 import { apiError } from "./api_errors.ts";
 import { type ApiServices, apiTable } from "./api/api_table.ts";
@@ -53,6 +54,8 @@ export interface HttpAppOptions {
   maxRestoreBytes?: number;
   /** Line scopes of API tokens: a token with one is kept to the line API. */
   tokenScopes?: TokenLineScopes;
+  /** Told of writes the store refused: on a full disk it degrades, and sessions are kept in memory. */
+  store?: StoreHealth;
 }
 
 /** Paths with their own access rules: the API, assets, health, login, password, logout and the live feed. */
@@ -75,23 +78,28 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
 
   app.get("/healthz", (c) => {
     const services = installedServices(options.status.services());
-    const failed = services.filter(([, s]) => s.state === "failed");
+    const failed = services.some(([, s]) => s.state === "failed");
+    // A store that cannot write (a full disk) loses SMDR records and changes: not healthy either.
+    const storeDegraded = services.some(([name, s]) => name === "store" && s.state === "degraded");
     const body = {
-      status: failed.length === 0 ? "ok" : "failed",
+      status: failed ? "failed" : storeDegraded ? "degraded" : "ok",
       services: Object.fromEntries(
         services.map((
           [name, s],
         ) => [name, s.reason ? { state: s.state, reason: s.reason } : { state: s.state }]),
       ),
     };
-    return c.json(body, failed.length === 0 ? 200 : 503);
+    return c.json(body, failed || storeDegraded ? 503 : 200);
   });
   // Readiness for load balancers and monitors: no service failed or in transition, and the PBX link up
-  // (a degraded link is reconnecting). Other degraded services (a certificate near expiry) still serve.
+  // (a degraded link is reconnecting) and the store writing (not on a full disk). Other degraded services
+  // (a certificate near expiry) still serve.
   // /healthz stays the liveness answer, so a monitor can tell "down" from "not ready".
   app.get("/readyz", (c) => {
     const reasons = installedServices(options.status.services())
-      .filter(([name, s]) => s.state !== "running" && (s.state !== "degraded" || name === "pbx-link"))
+      .filter(([name, s]) =>
+        s.state !== "running" && (s.state !== "degraded" || name === "pbx-link" || name === "store")
+      )
       .map(([name, s]) => `${name} ${s.state}${s.reason ? `: ${s.reason}` : ""}`);
     return c.json(
       reasons.length === 0 ? { ready: true } : { ready: false, reasons },
@@ -106,6 +114,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     new SessionStore(ui.database, {
       idleMinutes: () => ui.settings.current().web.sessionIdleMinutes,
       now: ui.now,
+      store: options.store,
     });
   const tokens = ui && new ApiTokens(ui.database, ui.now);
 
@@ -206,6 +215,12 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   });
 
   app.onError((error, c) => {
+    if (options.store?.noteWriteError(error) ?? isDiskFull(error)) {
+      // 507 Insufficient Storage, in words: the administrator must free space, nothing else helps.
+      options.log.error("request failed: disk full", { method: c.req.method, path: c.req.path, error });
+      if (c.req.path.startsWith("/api/")) return apiError(c, 507, "disk_full", errorText(error));
+      return c.text(`Not saved: ${errorText(error)}. Free space in the data directory.`, 507);
+    }
     if (error instanceof PasswordChecksBusyError) {
       c.header("Retry-After", "5");
       if (c.req.path.startsWith("/api/")) return apiError(c, 503, "busy", error.message);

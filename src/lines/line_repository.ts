@@ -13,6 +13,7 @@ import {
   type LineKind,
   LineValueError,
 } from "./line.ts";
+import { inTransaction } from "../store/transaction.ts";
 
 /** What a caller gives to create a line; everything but the number has a default. */
 export interface LineInput {
@@ -144,15 +145,9 @@ export class LineRepository {
    */
   transaction<T>(fn: () => T): T {
     if (this.#depth > 0) return fn();
-    this.db.exec("BEGIN IMMEDIATE");
     this.#depth++;
     try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
+      return inTransaction(this.db, fn);
     } finally {
       this.#depth--;
     }

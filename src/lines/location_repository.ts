@@ -5,6 +5,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
 import { type ExtensionRange, formatExtensionRanges, parseExtensionRanges } from "./extension_ranges.ts";
 import { DEFAULT_LOCATION, type Location, locationSchema } from "./location.ts";
+import { inTransaction } from "../store/transaction.ts";
 
 interface LocationRow {
   country_code: string;
@@ -70,16 +71,11 @@ export class LocationRepository {
   /** Parses (throws `ExtensionRangeError`) and replaces the stored ranges; returns them. */
   saveExtensionRanges(text: string): ExtensionRange[] {
     const ranges = parseExtensionRanges(text);
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
+    inTransaction(this.db, () => {
       this.db.exec("DELETE FROM extension_range");
       const insert = this.db.prepare("INSERT INTO extension_range (position, first, last) VALUES (?, ?, ?)");
       ranges.forEach((range, position) => insert.run(position, range.first, range.last));
-      this.db.exec("COMMIT");
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
+    });
     return ranges;
   }
 

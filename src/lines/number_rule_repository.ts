@@ -2,6 +2,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { NumberRule, NumberRuleList } from "./number_rule.ts";
+import { inTransaction } from "../store/transaction.ts";
 
 interface NumberRuleRow {
   pattern: string;
@@ -32,8 +33,7 @@ export class NumberRuleRepository {
 
   /** Replaces one list in a single transaction. */
   replace(list: NumberRuleList, rules: readonly NumberRule[]): void {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
+    inTransaction(this.db, () => {
       this.db.prepare("DELETE FROM number_rule WHERE list = ?").run(list);
       const insert = this.db.prepare(
         "INSERT INTO number_rule (list, position, pattern, is_regex, replacement) VALUES (?, ?, ?, ?, ?)",
@@ -41,10 +41,6 @@ export class NumberRuleRepository {
       rules.forEach((rule, position) =>
         insert.run(list, position, rule.pattern, rule.regex ? 1 : 0, rule.replacement)
       );
-      this.db.exec("COMMIT");
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 }

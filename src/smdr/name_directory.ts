@@ -10,6 +10,7 @@ import {
   normaliseDirectoryNumber,
   parseNameCsv,
 } from "./name_csv.ts";
+import { inTransaction } from "../store/transaction.ts";
 
 /** Which directory: the table behind it and the header its CSV export carries. */
 export type DirectoryKind = "contacts" | "ddiNames";
@@ -96,8 +97,7 @@ export class NameDirectory {
     const sql = this.#sql();
     const current = new Map(this.list().map((entry) => [entry.number, entry.name]));
     let added = 0, changed = 0, unchanged = 0, removed = 0;
-    sql.db.exec("BEGIN IMMEDIATE");
-    try {
+    inTransaction(sql.db, () => {
       for (const entry of entries) {
         const existing = current.get(entry.number);
         if (existing === entry.name) {
@@ -116,11 +116,7 @@ export class NameDirectory {
           removed++;
         }
       }
-      sql.db.exec("COMMIT");
-    } catch (error) {
-      sql.db.exec("ROLLBACK");
-      throw error;
-    }
+    });
     return { ok: true, added, changed, unchanged, removed, total: this.size() };
   }
 

@@ -4,6 +4,7 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
+import { inTransaction } from "../store/transaction.ts";
 
 /** A record as stored: its position (increasing, never reused), when it was stored, and its 162 characters. */
 export interface StoredRecord {
@@ -41,17 +42,13 @@ export class Outbox {
   append(record: string): StoredRecord {
     const sql = this.#statements();
     const createdAt = this.clock.now();
-    sql.db.exec("BEGIN IMMEDIATE");
-    try {
-      const row = sql.insert.get(createdAt, record) as { position: number };
+    const row = inTransaction(sql.db, () => {
+      const inserted = sql.insert.get(createdAt, record) as { position: number };
       sql.countDay.run(localDay(createdAt));
-      sql.db.exec("COMMIT");
-      this.#last = Number(row.position);
-      return { position: this.#last, createdAt, record };
-    } catch (error) {
-      sql.db.exec("ROLLBACK");
-      throw error;
-    }
+      return inserted;
+    });
+    this.#last = Number(row.position);
+    return { position: this.#last, createdAt, record };
   }
 
   /** Up to `limit` records after `position`, oldest first. */
@@ -119,15 +116,10 @@ export class Outbox {
     const excess = this.lastPosition() - cursor - limit;
     if (excess <= 0) return 0;
     const sql = this.#statements();
-    sql.db.exec("BEGIN IMMEDIATE");
-    try {
+    inTransaction(sql.db, () => {
       sql.setState.run(PUSH_CURSOR, cursor + excess);
       sql.setState.run(PUSH_DROPPED, this.dropped() + excess);
-      sql.db.exec("COMMIT");
-    } catch (error) {
-      sql.db.exec("ROLLBACK");
-      throw error;
-    }
+    });
     return excess;
   }
 

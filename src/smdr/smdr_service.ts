@@ -9,6 +9,7 @@ import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { SmdrSettings } from "./smdr_options.ts";
 import { AllowList } from "../net/allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
+import type { StoreHealth } from "../store/store_service.ts";
 import { LocalServer, type LocalServerStatus } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
 import { Outbox, type StoredRecord } from "./outbox.ts";
@@ -41,6 +42,8 @@ export interface SmdrServiceOptions {
   push?: { settleMs?: number; backoff?: BackoffPolicy; connectTimeoutMs?: number };
   /** Called when the local listener opens (for `cstabox listening smdr host:port`). */
   onListen?: (listener: ListenerInfo) => void;
+  /** Told of records the store refused; a full disk degrades SMDR until the store can write again. */
+  store?: StoreHealth;
 }
 
 /** What `submit` did with an event: stored at a position, or not stored and why. */
@@ -217,7 +220,8 @@ export class SmdrService implements Service<SmdrDetails> {
     if (this.#lifecycle.state !== "running") {
       return this.#lifecycle.snapshot({ details });
     }
-    const problem = this.#pushProblem(settings, push);
+    const diskFull = this.#o.store?.writeProblem();
+    const problem = diskFull ? `records cannot be stored: ${diskFull}` : this.#pushProblem(settings, push);
     const snapshot = this.#lifecycle.snapshot({
       listeners: local?.listening ? [local.listening] : undefined,
       details,
@@ -333,6 +337,7 @@ export class SmdrService implements Service<SmdrDetails> {
   }
 
   #lose(reason: "invalid" | "store", error: unknown, event: SmdrEvent): SubmitResult {
+    if (reason === "store") this.#o.store?.noteWriteError(error);
     this.#lost++;
     this.#lastLoss = errorText(error);
     this.#o.log.error(reason === "invalid" ? "SMDR event refused" : "SMDR record could not be stored", {

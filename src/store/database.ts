@@ -2,6 +2,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import type { Migration } from "./migration.ts";
+import { inTransaction } from "./transaction.ts";
 import { migrations as defaultMigrations } from "./migrations.ts";
 import { errorText } from "../log/error_text.ts";
 
@@ -73,14 +74,13 @@ export function migrate(db: DatabaseSync, steps: readonly Migration[]): number[]
   const applied: number[] = [];
   for (const step of steps) {
     if (step.version <= current) continue;
-    db.exec("BEGIN IMMEDIATE");
     try {
-      step.up(db);
-      db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
-        .run(step.version, step.name, new Date().toISOString());
-      db.exec("COMMIT");
+      inTransaction(db, () => {
+        step.up(db);
+        db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
+          .run(step.version, step.name, new Date().toISOString());
+      });
     } catch (error) {
-      db.exec("ROLLBACK");
       throw new MigrationError(step.version, step.name, error);
     }
     applied.push(step.version);

@@ -15,8 +15,11 @@ export function withSavepoint<T>(db: DatabaseSync, work: () => T): T {
     db.exec(`RELEASE ${name}`);
     return result;
   } catch (error) {
-    db.exec(`ROLLBACK TO ${name}`);
-    db.exec(`RELEASE ${name}`);
+    // SQLite may have rolled the whole transaction back itself (SQLITE_FULL): then the savepoint is gone.
+    if (db.isTransaction) {
+      db.exec(`ROLLBACK TO ${name}`);
+      db.exec(`RELEASE ${name}`);
+    }
     throw error;
   } finally {
     depth--;

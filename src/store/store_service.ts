@@ -3,7 +3,9 @@
 import type { DatabaseSync } from "node:sqlite";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Service, ServiceStatus } from "../service.ts";
+import { errorText, isDiskFull } from "../log/error_text.ts";
 import { openDatabase, schemaVersion } from "./database.ts";
+import { inTransaction } from "./transaction.ts";
 
 /** The database was asked for while the store is not running (it failed to open, or has stopped). */
 export class StoreUnavailableError extends Error {
@@ -19,16 +21,46 @@ export interface StoreDetails {
   schemaVersion: number | null;
 }
 
-export class StoreService implements Service<StoreDetails> {
+/** What writers of the store tell it, and ask it, about failed writes (a full disk). */
+export interface StoreHealth {
+  /** A write failed; true when the disk is full (the store is then degraded with that reason). */
+  noteWriteError(error: unknown): boolean;
+  /** Why writes fail now (the disk is full), or undefined. */
+  writeProblem(): string | undefined;
+}
+
+export interface StoreOptions {
+  /** While the disk is full, how often a write is tried to see whether space has returned (ms). */
+  spaceProbeMs?: number;
+}
+
+/** Bytes the space probe writes beside the database: room for a few SMDR records and a session. */
+const SPACE_PROBE_BYTES = 256 * 1024;
+
+export class StoreService implements Service<StoreDetails>, StoreHealth {
   readonly name = "store";
   #lifecycle = new Lifecycle();
   #db?: DatabaseSync;
+  #diskFull?: string;
+  #probe?: ReturnType<typeof setTimeout>;
 
   constructor(
     readonly path: string,
     /** Runs once the database is open and migrated, before the store reports running. */
     private readonly afterOpen: (db: DatabaseSync) => Promise<void> = () => Promise.resolve(),
+    private readonly options: StoreOptions = {},
   ) {}
+
+  noteWriteError(error: unknown): boolean {
+    if (!isDiskFull(error)) return false;
+    if (this.#diskFull === undefined) this.#scheduleProbe();
+    this.#diskFull = errorText(error);
+    return true;
+  }
+
+  writeProblem(): string | undefined {
+    return this.#diskFull;
+  }
 
   /** The open database; only valid while the service runs. */
   get db(): DatabaseSync {
@@ -45,6 +77,9 @@ export class StoreService implements Service<StoreDetails> {
   }
 
   stop(): Promise<void> {
+    clearTimeout(this.#probe);
+    this.#probe = undefined;
+    this.#diskFull = undefined;
     if (this.#db) {
       // Fold the WAL back into the main file so a copied data directory is complete.
       try {
@@ -59,9 +94,39 @@ export class StoreService implements Service<StoreDetails> {
   }
 
   status(): ServiceStatus<StoreDetails> {
-    return this.#lifecycle.snapshot<StoreDetails>({
+    const snapshot = this.#lifecycle.snapshot<StoreDetails>({
       details: { file: this.path, schemaVersion: this.#db ? schemaVersion(this.#db) : null },
     });
+    if (snapshot.state !== "running" || this.#diskFull === undefined) return snapshot;
+    return {
+      ...snapshot,
+      state: "degraded",
+      reason:
+        `${this.#diskFull}; changes, web sessions and SMDR records cannot be saved until space is freed`,
+    };
+  }
+
+  /** Tries, now and then, the two writes a full disk refuses: a file beside the database, and a commit. */
+  #scheduleProbe(): void {
+    this.#probe = setTimeout(async () => {
+      const file = `${this.path}.space-probe`;
+      try {
+        await Deno.writeFile(file, new Uint8Array(SPACE_PROBE_BYTES));
+        inTransaction(this.db, () => {
+          this.db.prepare(
+            "INSERT OR REPLACE INTO appliance_fact (key, value, updated_at) VALUES ('store.spaceProbe', ?, ?)",
+          ).run("x".repeat(16 * 1024), new Date().toISOString());
+          this.db.prepare("DELETE FROM appliance_fact WHERE key = 'store.spaceProbe'").run();
+        });
+        this.#diskFull = undefined;
+        this.#probe = undefined;
+      } catch {
+        // Still no space (or the store stopped meanwhile): try again later.
+        if (this.#probe !== undefined) this.#scheduleProbe();
+      } finally {
+        await Deno.remove(file).catch(() => {});
+      }
+    }, this.options.spaceProbeMs ?? 10_000);
   }
 }
 

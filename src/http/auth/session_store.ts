@@ -1,7 +1,11 @@
 // Web UI sessions in the store, shared by the HTTP and HTTPS ports and kept across restarts: the cookie
-// carries a random token, the store its SHA-256; a session ends after the configured idle time.
+// carries a random token, the store its SHA-256; a session ends after the configured idle time. On a full
+// disk a new session is kept in memory instead (until a restart), so the administrator can still log in
+// and see why (the login answered 500 when the disk was full, issue 18).
 
 import type { DatabaseSync } from "node:sqlite";
+import { isDiskFull } from "../../log/error_text.ts";
+import type { StoreHealth } from "../../store/store_service.ts";
 import { randomToken, sha256Hex } from "./secret_token.ts";
 
 /** One logged-in browser. `id` is the token's hash, never the token itself. */
@@ -21,6 +25,8 @@ export interface SessionStoreOptions {
   now?: () => number;
   /** Activity is written at most this often per session, so page loads do not each cost a commit. */
   touchEveryMs?: number;
+  /** Told of writes the store refused (a full disk is then reported by the store). */
+  store?: StoreHealth;
 }
 
 interface Row {
@@ -35,6 +41,10 @@ interface Row {
 export class SessionStore {
   readonly #now: () => number;
   readonly #touchEveryMs: number;
+  /** Sessions the store could not save (disk full), by id, with their one-shot message. */
+  #unsaved = new Map<string, { session: WebSession; flash?: string }>();
+  /** Sessions ended whose rows the store could not delete (disk full). */
+  #ended = new Set<string>();
 
   /** `database` is read at each call, so sessions outlive a store restart. */
   constructor(private readonly database: () => DatabaseSync, private readonly options: SessionStoreOptions) {
@@ -44,7 +54,7 @@ export class SessionStore {
 
   /** Starts a session for `user`; the returned token goes into the cookie and nowhere else. */
   async create(user: string, remote: string): Promise<{ token: string; session: WebSession }> {
-    this.prune();
+    this.#tolerateDiskFull(() => this.prune());
     const token = randomToken();
     const session: WebSession = {
       id: await sha256Hex(token),
@@ -54,10 +64,13 @@ export class SessionStore {
       lastSeenMs: this.#now(),
       remote,
     };
-    this.database().prepare(
-      `INSERT INTO web_session (id_hash, user_name, csrf_token, created_at, last_seen_ms, remote)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(session.id, user, session.csrfToken, session.createdAt, session.lastSeenMs, remote);
+    const saved = this.#tolerateDiskFull(() =>
+      this.database().prepare(
+        `INSERT INTO web_session (id_hash, user_name, csrf_token, created_at, last_seen_ms, remote)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(session.id, user, session.csrfToken, session.createdAt, session.lastSeenMs, remote)
+    );
+    if (!saved) this.#unsaved.set(session.id, { session });
     return { token, session };
   }
 
@@ -68,12 +81,13 @@ export class SessionStore {
     const row = this.database().prepare("SELECT * FROM web_session WHERE id_hash = ?").get(id) as
       | Row
       | undefined;
-    if (!row) return undefined;
-    if (this.#expired(row.last_seen_ms)) {
+    const session = row ? fromRow(row) : this.#unsaved.get(id)?.session;
+    if (!session || this.#ended.has(id)) return undefined;
+    if (this.#expired(session.lastSeenMs)) {
       this.remove(id);
       return undefined;
     }
-    return fromRow(row);
+    return session;
   }
 
   /** Records activity (a request that was not a live feed); written at most every `touchEveryMs`. */
@@ -81,16 +95,35 @@ export class SessionStore {
     const now = this.#now();
     if (now - session.lastSeenMs < this.#touchEveryMs) return;
     session.lastSeenMs = now;
-    this.database().prepare("UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?").run(now, session.id);
+    const unsaved = this.#unsaved.get(session.id);
+    if (unsaved) unsaved.session.lastSeenMs = now;
+    // Activity not written on a full disk costs at most an earlier end of the session.
+    else {
+      this.#tolerateDiskFull(() =>
+        this.database().prepare("UPDATE web_session SET last_seen_ms = ? WHERE id_hash = ?").run(
+          now,
+          session.id,
+        )
+      );
+    }
   }
 
   remove(id: string): void {
-    this.database().prepare("DELETE FROM web_session WHERE id_hash = ?").run(id);
+    if (this.#unsaved.delete(id)) return;
+    const deleted = this.#tolerateDiskFull(() =>
+      this.database().prepare("DELETE FROM web_session WHERE id_hash = ?").run(id)
+    );
+    // A logout must end the session even when the disk is too full to delete its row.
+    if (!deleted) this.#ended.add(id);
   }
 
   /** Ends every session of `user` except `keep` (after a password change). Returns how many ended. */
   removeForUser(user: string, keep?: string): number {
-    return Number(
+    let removed = 0;
+    for (const [id, { session }] of this.#unsaved) {
+      if (session.user === user && id !== keep) removed += Number(this.#unsaved.delete(id));
+    }
+    return removed + Number(
       this.database().prepare("DELETE FROM web_session WHERE user_name = ? AND id_hash != ?").run(
         user,
         keep ?? "",
@@ -100,10 +133,18 @@ export class SessionStore {
 
   /** A one-shot message shown on the next page of this session ("Saved."), then forgotten. */
   setFlash(id: string, message: string): void {
-    this.database().prepare("UPDATE web_session SET flash = ? WHERE id_hash = ?").run(message, id);
+    const unsaved = this.#unsaved.get(id);
+    if (unsaved) unsaved.flash = message;
+    else this.database().prepare("UPDATE web_session SET flash = ? WHERE id_hash = ?").run(message, id);
   }
 
   takeFlash(id: string): string | undefined {
+    const unsaved = this.#unsaved.get(id);
+    if (unsaved) {
+      const flash = unsaved.flash;
+      unsaved.flash = undefined;
+      return flash;
+    }
     const row = this.database().prepare("SELECT flash FROM web_session WHERE id_hash = ?").get(id) as
       | { flash: string | null }
       | undefined;
@@ -117,13 +158,24 @@ export class SessionStore {
     const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
     const row = this.database().prepare("SELECT COUNT(*) AS n FROM web_session WHERE last_seen_ms > ?")
       .get(cutoff) as { n: number };
-    return row.n;
+    return row.n + [...this.#unsaved.values()].filter((u) => u.session.lastSeenMs > cutoff).length;
   }
 
   /** Deletes sessions that have been idle too long. */
   prune(): void {
     const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
     this.database().prepare("DELETE FROM web_session WHERE last_seen_ms <= ?").run(cutoff);
+  }
+
+  /** Runs a write; false instead of an error when the disk is full (the store is told). */
+  #tolerateDiskFull(write: () => unknown): boolean {
+    try {
+      write();
+      return true;
+    } catch (error) {
+      if (this.options.store?.noteWriteError(error) ?? isDiskFull(error)) return false;
+      throw error;
+    }
   }
 
   #expired(lastSeenMs: number): boolean {

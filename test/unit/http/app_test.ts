@@ -141,3 +141,18 @@ Deno.test("/readyz names a failed service; another service's warning (degraded) 
   assert.deepEqual((await res.json()).reasons, ["smdr failed: address already in use"]);
   db.close();
 });
+
+Deno.test("/healthz answers 503 while the store is degraded (a full disk loses data), naming the reason", async () => {
+  const full: ServiceStatus = {
+    state: "degraded",
+    since: running.since,
+    reason: "disk full: the data directory's file system has no space left (database or disk is full)",
+  };
+  const { app, db } = await setup({ store: full, http: running });
+  const res = await app.request("/healthz", {}, loopback);
+  assert.equal(res.status, 503);
+  const body = await res.json();
+  assert.equal(body.status, "degraded");
+  assert.match(body.services.store.reason, /disk full/);
+  db.close();
+});

@@ -469,3 +469,46 @@ Deno.test("a failed web login logs a user name that is no user by its length onl
     await f.close();
   }
 });
+
+Deno.test("on a full disk a web login still works (the session is kept in memory), and a failed change says disk full", async () => {
+  const f = await webFixture();
+  try {
+    const b = new Browser(f.app);
+    await b.loginAndChangePassword();
+    // The disk fills up: SQLite may add no page (max_page_count fails writes with the SQLITE_FULL of a full
+    // file system), and the sessions' pages are full too.
+    const { page_count } = f.db.prepare("PRAGMA page_count").get() as { page_count: number };
+    f.db.exec(`PRAGMA max_page_count = ${page_count}`);
+    const filler = f.db.prepare(
+      "INSERT INTO web_session (id_hash, user_name, csrf_token, created_at, last_seen_ms, remote) VALUES (?, 'admin', 'x', 'x', ?, 'x')",
+    );
+    assert.throws(() => {
+      for (let i = 0; i < 10_000; i++) filler.run(crypto.randomUUID(), f.clock.now);
+    }, /database or disk is full/);
+    const other = new Browser(f.app, { remoteAddress: "192.0.2.9", secure: true });
+    const login = await other.post("/login", { user: "admin", password: NEW_PASSWORD }, { csrf: false });
+    assert.equal(login.status, 303);
+    const { res, html } = await other.page("/");
+    assert.equal(res.status, 200);
+    assert.match(html, /Dashboard/);
+    assert.ok(f.storeErrors.some((e) => /disk is full/.test(String(e))), "the store was told");
+    // A change that cannot be saved answers in plain words, not "internal error".
+    const lines = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        other.request("/api/lines", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": other.csrf },
+          body: JSON.stringify({ number: String(200 + i), name: "x".repeat(60) }),
+        })),
+    );
+    const refused = lines.find((r) => r.status !== 201);
+    assert.ok(refused, "some line could not be saved");
+    assert.equal(refused.status, 507);
+    assert.match((await refused.json()).error.message, /^disk full/);
+    const out = await other.request("/logout", { method: "POST", headers: { "x-csrf-token": other.csrf } });
+    assert.equal(out.status, 303);
+    assert.equal((await other.request("/")).headers.get("location"), "/login?next=%2F", "logged out");
+  } finally {
+    await f.close();
+  }
+});

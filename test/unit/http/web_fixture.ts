@@ -25,6 +25,7 @@ import { NumberRuleRepository } from "../../../src/lines/number_rule_repository.
 import { NumberingPlan } from "../../../src/lines/numbering_plan.ts";
 import { LineStoreSync } from "../../../src/lines/line_store_sync.ts";
 import type { OfferedDevice } from "../../../src/lines/line_sync_plan.ts";
+import { isDiskFull } from "../../../src/log/error_text.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import type { ServiceStatuses } from "../../../src/http/status_source.ts";
@@ -129,6 +130,8 @@ export interface WebFixture {
   rates: RateHistory;
   clock: { now: number };
   mode: "pbx" | "demo";
+  /** Writes the store refused, as the app told the store of them. */
+  storeErrors: unknown[];
   close(): Promise<void>;
 }
 
@@ -220,6 +223,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     rates,
     clock,
     mode: "pbx",
+    storeErrors: [],
     app: undefined as unknown as ReturnType<typeof createHttpApp>,
     async close() {
       rates.stop();
@@ -259,6 +263,13 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     services: { ...storeServices(db, options.pbxDevices), ...options.services },
     ui,
     maxRestoreBytes: options.maxRestoreBytes,
+    store: {
+      noteWriteError: (error) => {
+        fixture.storeErrors.push(error);
+        return isDiskFull(error);
+      },
+      writeProblem: () => undefined,
+    },
   });
   return fixture;
 }

@@ -2,28 +2,7 @@
 // line deletes nothing, an empty file is named as empty, and a restore ends on the login page saying so.
 
 import assert from "node:assert/strict";
-import { Browser, webFixture } from "./web_fixture.ts";
-
-async function signedIn() {
-  const f = await webFixture();
-  const b = new Browser(f.app);
-  await b.loginAndChangePassword();
-  return { f, b };
-}
-
-async function upload(
-  b: Browser,
-  path: string,
-  field: string,
-  file: File,
-  fields: Record<string, string> = {},
-) {
-  const form = new FormData();
-  form.set("_csrf", b.csrf);
-  for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  form.set(field, file);
-  return await b.request(path, { method: "POST", body: form, headers: { "sec-fetch-site": "same-origin" } });
-}
+import { signedIn, uploadFile } from "./web_fixture.ts";
 
 Deno.test("a replace import of a file with no line deletes nothing and says why; an empty file is named as empty", async () => {
   const { f, b } = await signedIn();
@@ -34,7 +13,7 @@ Deno.test("a replace import of a file with no line deletes nothing and says why;
       303,
     );
     await b.page("/lines");
-    const blank = await upload(b, "/lines/import", "file", new File(["\n\n"], "lines.txt"), {
+    const blank = await uploadFile(b, "/lines/import", "file", new File(["\n\n"], "lines.txt"), {
       mode: "replace",
     });
     assert.equal(blank.status, 422);
@@ -53,11 +32,11 @@ Deno.test("a replace import of a file with no line deletes nothing and says why;
       "the API refuses it too",
     );
 
-    const empty = await upload(b, "/lines/import", "file", new File([], "empty.txt"), { mode: "merge" });
+    const empty = await uploadFile(b, "/lines/import", "file", new File([], "empty.txt"), { mode: "merge" });
     assert.equal(empty.status, 400);
     assert.match(await empty.text(), /empty\.txt is empty \(0 bytes\)/);
     await b.page("/system");
-    const emptyBackup = await upload(b, "/system/restore", "backup", new File([], "backup.tar.gz"));
+    const emptyBackup = await uploadFile(b, "/system/restore", "backup", new File([], "backup.tar.gz"));
     assert.match(await emptyBackup.text(), /backup\.tar\.gz is empty \(0 bytes\)/);
   } finally {
     await f.close();
@@ -72,7 +51,7 @@ Deno.test("a successful restore lands on the login page saying the backup was re
       restored: { settings: true, database: true, createdAt: "2026-02-01T10:00:00.000Z", version: "1.2.3" },
     };
     await b.page("/system");
-    const res = await upload(
+    const res = await uploadFile(
       b,
       "/system/restore",
       "backup",

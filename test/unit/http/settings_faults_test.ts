@@ -3,14 +3,7 @@
 
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
-import { Browser, webFixture } from "./web_fixture.ts";
-
-async function signedIn() {
-  const f = await webFixture();
-  const b = new Browser(f.app);
-  await b.loginAndChangePassword();
-  return { f, b };
-}
+import { type Browser, signedIn } from "./web_fixture.ts";
 
 function put(b: Browser, path: string, json: unknown): Promise<Response> {
   return b.request(path, {

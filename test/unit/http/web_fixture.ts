@@ -342,3 +342,26 @@ export class Browser {
     await this.page("/");
   }
 }
+
+/** A fixture and a browser that has logged in and changed the provisioned password. */
+export async function signedIn(options: FixtureOptions = {}): Promise<{ f: WebFixture; b: Browser }> {
+  const f = await webFixture(options);
+  const b = new Browser(f.app);
+  await b.loginAndChangePassword();
+  return { f, b };
+}
+
+/** Posts a multipart form with one file in `field`, as a browser uploads, with the CSRF token. */
+export async function uploadFile(
+  b: Browser,
+  path: string,
+  field: string,
+  file: File,
+  fields: Record<string, string> = {},
+): Promise<Response> {
+  const form = new FormData();
+  form.set("_csrf", b.csrf);
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set(field, file);
+  return await b.request(path, { method: "POST", body: form, headers: { "sec-fetch-site": "same-origin" } });
+}

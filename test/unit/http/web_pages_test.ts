@@ -2,27 +2,16 @@ import assert from "node:assert/strict";
 import { PbxLink } from "../../../src/pbx/pbx_link.ts";
 import { parseSettings } from "../../../src/settings/settings_file.ts";
 import { waitUntil } from "../../support/wait_until.ts";
-import { Browser, webFixture } from "./web_fixture.ts";
+import { type Browser, signedIn, uploadFile } from "./web_fixture.ts";
 
-async function signedIn(options: Parameters<typeof webFixture>[0] = {}) {
-  const f = await webFixture(options);
-  const b = new Browser(f.app);
-  await b.loginAndChangePassword();
-  return { f, b };
-}
-
-/** Posts a multipart form with one file, as a browser uploads. */
-async function upload(
+/** Uploads a text file in the form field `file`. */
+function upload(
   b: Browser,
   path: string,
   file: { name: string; text: string },
   fields: Record<string, string> = {},
 ) {
-  const form = new FormData();
-  form.set("_csrf", b.csrf);
-  for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  form.set("file", new File([file.text], file.name, { type: "text/plain" }));
-  return await b.request(path, { method: "POST", body: form, headers: { "sec-fetch-site": "same-origin" } });
+  return uploadFile(b, path, "file", new File([file.text], file.name, { type: "text/plain" }), fields);
 }
 
 Deno.test("the dashboard names every failed service with its reason, and shows the simulated PBX in demo mode", async () => {

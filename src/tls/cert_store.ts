@@ -126,7 +126,7 @@ export class CertStore implements Service<TlsOverview> {
   #listeners = new Set<(pair: TlsPair) => void>();
   #queue: Promise<unknown> = Promise.resolve();
   #timer: unknown;
-  #since = new Date().toISOString();
+  #since: string;
   #names: { at: number; names: string[] } | undefined;
   #lastLevel: StatusLevel | undefined;
   #previousSummary: CertificateSummary | undefined;
@@ -135,6 +135,7 @@ export class CertStore implements Service<TlsOverview> {
   constructor(options: CertStoreOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#since = new Date(this.#clock.now()).toISOString();
     this.#log = options.log;
     this.maxUploadBytes = options.maxUploadBytes ?? defaults.maxUploadBytes;
     this.files = new CertFiles(`${options.dataDir}/tls`);

@@ -62,8 +62,3 @@ export const locationSchema = z.strictObject({
     });
   }
 });
-
-/** Whether the location knows enough to place an internal number in the public plan. */
-export function locationIsPlaced(location: Location): boolean {
-  return location.countryCode !== "" && location.localPrefix !== "";
-}

@@ -88,7 +88,7 @@ const SNAPSHOT_BATCH = 16;
 /** The call tracker. `calls()`/`activeCalls()` for the live view, `onChange` to hear when it changes. */
 export class CallTracker implements Service<CallTrackerDetails> {
   readonly name = "call-tracker";
-  readonly #o: CallTrackerOptions;
+  readonly #options: CallTrackerOptions;
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
   readonly #listeners = new Set<() => void>();
@@ -116,7 +116,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   #notifiedVersion = -1;
 
   constructor(options: CallTrackerOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     // A random start keeps call IDs of calls that start in the same second apart across restarts.
     this.#serial = Math.floor((options.random ?? Math.random)() * 100_000_000);
@@ -164,10 +164,10 @@ export class CallTracker implements Service<CallTrackerDetails> {
     this.#everUp = false;
     let client: CstaClient;
     try {
-      client = CstaClient.inProcess(this.#o.switchboard, {
+      client = CstaClient.inProcess(this.#options.switchboard, {
         name: "call-tracker",
         seatKind: "call-tracking",
-        requestTimeoutMs: this.#o.requestTimeoutMs,
+        requestTimeoutMs: this.#options.requestTimeoutMs,
         eventBufferSize: 100_000,
         clock: this.#clock,
         onInvoke: (invoke) => this.#onInvoke(invoke),
@@ -235,7 +235,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
 
   /** Lines whose monitor this tracker holds but the PBX lost (no events reach it until it recovers). */
   #lostLines(): { number: string; reason: string }[] {
-    const lost = this.#o.lostMonitors?.() ?? [];
+    const lost = this.#options.lostMonitors?.() ?? [];
     if (lost.length === 0) return [];
     const byDevice = new Map(lost.map((m) => [m.device, m.reason]));
     const lines: { number: string; reason: string }[] = [];
@@ -273,7 +273,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
     for (const record of records) {
       let stored = false;
       try {
-        stored = this.#o.smdr.submit(record).ok;
+        stored = this.#options.smdr.submit(record).ok;
       } catch (error) {
         this.#error(`SMDR event not submitted: ${errorText(error)}`);
       }
@@ -283,12 +283,12 @@ export class CallTracker implements Service<CallTrackerDetails> {
     for (const finished of this.#model.takeFinished()) {
       this.#counters.callRecords++;
       if (this.#recordListeners.size === 0) continue;
-      const record = callRecordOf(finished, this.#o.formatParty);
+      const record = callRecordOf(finished, this.#options.formatParty);
       for (const listener of this.#recordListeners) {
         try {
           listener(record);
         } catch (error) {
-          this.#o.log.error("call record listener failed", { error });
+          this.#options.log.error("call record listener failed", { error });
         }
       }
     }
@@ -302,7 +302,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
       try {
         listener();
       } catch (error) {
-        this.#o.log.error("call view listener failed", { error });
+        this.#options.log.error("call view listener failed", { error });
       }
     }
   }
@@ -316,7 +316,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
     this.#byCrossRef.delete(crossRef);
     this.#monitors.delete(number);
     this.#failures.set(number, { reason: "the PBX stopped the monitor", retryAt: this.#clock.now() });
-    this.#o.log.warn("the PBX stopped a line's monitor", { line: number });
+    this.#options.log.warn("the PBX stopped a line's monitor", { line: number });
   }
 
   /**
@@ -330,13 +330,13 @@ export class CallTracker implements Service<CallTrackerDetails> {
       return;
     }
     if (status === "partiallyDisabled" && this.#pbx === "up") {
-      this.#o.log.warn("some lines' monitors are lost; call tracking misses their events", {
+      this.#options.log.warn("some lines' monitors are lost; call tracking misses their events", {
         lines: this.#lostLines().map((l) => l.number),
       });
       return;
     }
     if (status !== "normal" && status !== "partiallyDisabled") {
-      if (this.#pbx !== "down") this.#o.log.info("call tracking waits for the PBX link", { status });
+      if (this.#pbx !== "down") this.#options.log.info("call tracking waits for the PBX link", { status });
       this.#pbx = "down";
       return;
     }
@@ -359,7 +359,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
     const client = this.#client;
     if (!client || this.#lifecycle.state !== "running") return;
     try {
-      this.#directory = new LineDirectory(this.#o.lines(), this.#o.isInternal);
+      this.#directory = new LineDirectory(this.#options.lines(), this.#options.isInternal);
     } catch (error) {
       this.#error(`lines not read: ${errorText(error)}`);
       return;
@@ -388,11 +388,11 @@ export class CallTracker implements Service<CallTrackerDetails> {
       }
       this.#monitors.set(number, { crossRef });
       this.#byCrossRef.set(crossRef.toHex(), number);
-      if (this.#failures.delete(number)) this.#o.log.info("line monitored again", { line: number });
+      if (this.#failures.delete(number)) this.#options.log.info("line monitored again", { line: number });
     } catch (error) {
       const reason = errorText(error);
-      const retryMs = this.#o.monitorRetryMs ?? 30_000;
-      if (!this.#failures.has(number)) this.#o.log.warn("line not monitored", { line: number, reason });
+      const retryMs = this.#options.monitorRetryMs ?? 30_000;
+      if (!this.#failures.has(number)) this.#options.log.warn("line not monitored", { line: number, reason });
       this.#failures.set(number, { reason, retryAt: this.#clock.now() + retryMs });
     } finally {
       this.#starting.delete(number);
@@ -405,7 +405,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
     try {
       await client.monitorStop(monitor.crossRef);
     } catch (error) {
-      this.#o.log.debug("MonitorStop of a removed line failed", {
+      this.#options.log.debug("MonitorStop of a removed line failed", {
         line: number,
         reason: errorText(error),
       });
@@ -413,7 +413,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   }
 
   #scheduleRefresh(): void {
-    const ms = this.#o.lineRefreshMs ?? 5_000;
+    const ms = this.#options.lineRefreshMs ?? 5_000;
     this.#refreshTimer = this.#clock.setTimeout(() => {
       if (this.#lifecycle.state !== "running") return;
       void this.#syncMonitors().finally(() => {
@@ -423,12 +423,12 @@ export class CallTracker implements Service<CallTrackerDetails> {
   }
 
   #scheduleIdleCheck(): void {
-    const limit = this.#o.idleCallLimitMs ?? 24 * 3600_000;
+    const limit = this.#options.idleCallLimitMs ?? 24 * 3600_000;
     this.#idleTimer = this.#clock.setTimeout(() => {
       if (this.#lifecycle.state !== "running") return;
       const records = this.#model.expireIdle(this.#now(), limit);
       if (records.length > 0) {
-        this.#o.log.warn("calls without events for the idle limit taken as ended", {
+        this.#options.log.warn("calls without events for the idle limit taken as ended", {
           records: records.length,
         });
       }
@@ -477,7 +477,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
             });
           } catch (error) {
             unsure.add(number);
-            this.#o.log.warn("SnapshotDevice failed during re-sync", {
+            this.#options.log.warn("SnapshotDevice failed during re-sync", {
               line: number,
               reason: errorText(error),
             });
@@ -496,7 +496,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
       failed: unsure.size,
       records: records.length,
     };
-    this.#o.log.info("calls re-synchronised with the PBX", this.#lastResync);
+    this.#options.log.info("calls re-synchronised with the PBX", this.#lastResync);
     this.#notify();
   }
 
@@ -508,7 +508,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
         kindOf: (n) => this.#directory.kindOf(n),
         numberOfDevice: (n) => this.#directory.numberOfDevice(n),
       },
-      outsideLineAccess: this.#o.outsideLineAccess,
+      outsideLineAccess: this.#options.outsideLineAccess,
       nextSerial: () => (this.#serial = (this.#serial + 1) % 100_000_000),
     });
   }
@@ -519,7 +519,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
 
   #error(message: string): void {
     this.#lastError = { at: this.#now().toISOString(), message };
-    this.#o.log.error("call tracking problem", { message });
+    this.#options.log.error("call tracking problem", { message });
   }
 }
 

@@ -64,7 +64,7 @@ export interface FeedSources {
 }
 
 export class IntegrationFeed {
-  readonly #o: FeedSources;
+  readonly #options: FeedSources;
   readonly #clock: Clock;
   readonly #lines: LineStates;
   readonly #subscribers = new Set<(item: FeedItem) => void>();
@@ -83,7 +83,7 @@ export class IntegrationFeed {
   };
 
   constructor(sources: FeedSources) {
-    this.#o = sources;
+    this.#options = sources;
     this.#clock = sources.clock ?? systemClock;
     this.#lines = new LineStates(sources.isLine, sources.formatParty);
     this.#link = this.#readLink();
@@ -107,8 +107,8 @@ export class IntegrationFeed {
   start(): void {
     if (this.#unsubscribe.length > 0) return;
     this.#unsubscribe = [
-      this.#o.calls.onChange(() => this.#viewChanged()),
-      this.#o.calls.onRecord((record) =>
+      this.#options.calls.onChange(() => this.#viewChanged()),
+      this.#options.calls.onRecord((record) =>
         this.#emit({
           kind: "callRecord",
           lines: this.#recordLines(record),
@@ -116,7 +116,7 @@ export class IntegrationFeed {
           madeAt: this.#clock.monotonic(),
         })
       ),
-      this.#o.smdr.onRecord((stored) =>
+      this.#options.smdr.onRecord((stored) =>
         this.#emit({ kind: "smdr", lines: [], payload: smdrPayload(stored), madeAt: this.#clock.monotonic() })
       ),
     ];
@@ -139,7 +139,7 @@ export class IntegrationFeed {
   #viewChanged(): void {
     if (this.#subscribers.size === 0) return;
     const madeAt = this.#clock.monotonic();
-    const { events, lines } = this.#lines.update(this.#o.calls.calls(), new Date(this.#clock.now()));
+    const { events, lines } = this.#lines.update(this.#options.calls.calls(), new Date(this.#clock.now()));
     for (const event of events) {
       this.#emit({ kind: "callEvent", lines: [event.line], payload: event, madeAt });
     }
@@ -154,11 +154,11 @@ export class IntegrationFeed {
       this.#link = next;
       this.#emit({ kind: "link", lines: [], payload: next, madeAt: this.#clock.monotonic() });
     }
-    this.#linkTimer = this.#clock.setTimeout(() => this.#pollLink(), this.#o.linkPollMs ?? 500);
+    this.#linkTimer = this.#clock.setTimeout(() => this.#pollLink(), this.#options.linkPollMs ?? 500);
   }
 
   #readLink(): LinkPayload {
-    const detail = this.#o.linkState();
+    const detail = this.#options.linkState();
     return {
       state: detail === "ready" ? "up" : "down",
       detail,
@@ -174,7 +174,7 @@ export class IntegrationFeed {
       ...record.transfers.flatMap((t) => [t.from, t.to]),
     ]
       .map((p) => p?.number)
-      .filter((n): n is string => n !== undefined && this.#o.isLine(n));
+      .filter((n): n is string => n !== undefined && this.#options.isLine(n));
     return [...new Set(numbers)];
   }
 
@@ -186,21 +186,21 @@ export class IntegrationFeed {
     if (items.length === 0) return;
     this.#batch = [];
     try {
-      this.#o.durably!(() => {
+      this.#options.durably!(() => {
         for (const item of items) this.#deliver(item);
       });
     } catch (error) {
-      this.#o.log.error("integration outboxes not committed", { items: items.length, error });
+      this.#options.log.error("integration outboxes not committed", { items: items.length, error });
     }
   }
 
   #emit(item: FeedItem): void {
     this.counters[item.kind]++;
-    if (!this.#o.durably || !DURABLE_KINDS.has(item.kind) || this.#subscribers.size === 0) {
+    if (!this.#options.durably || !DURABLE_KINDS.has(item.kind) || this.#subscribers.size === 0) {
       return this.#deliver(item);
     }
     this.#batch.push(item);
-    const ms = this.#o.commitIntervalMs?.() ?? 0;
+    const ms = this.#options.commitIntervalMs?.() ?? 0;
     if (ms <= 0) return this.flush();
     this.#batchTimer ??= this.#clock.setTimeout(() => {
       this.#batchTimer = undefined;
@@ -213,7 +213,7 @@ export class IntegrationFeed {
       try {
         subscriber(item);
       } catch (error) {
-        this.#o.log.error("integration subscriber failed", { kind: item.kind, error });
+        this.#options.log.error("integration subscriber failed", { kind: item.kind, error });
       }
     }
   }

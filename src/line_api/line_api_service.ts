@@ -70,7 +70,7 @@ const SNAPSHOT_BATCH = 16;
 
 export class LineApiService implements Service {
   readonly name = "line-api";
-  readonly #o: LineApiOptions;
+  readonly #options: LineApiOptions;
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
   readonly #lines = new Map<string, OpenLine>();
@@ -90,7 +90,7 @@ export class LineApiService implements Service {
   #lastRefusal: { at: string; line: string; client: string; reason: string } | null = null;
 
   constructor(options: LineApiOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -104,7 +104,7 @@ export class LineApiService implements Service {
 
   /** How long an open line lasts without renewal or event WebSocket. */
   get leaseSeconds(): number {
-    return this.#o.settings().leaseSeconds;
+    return this.#options.settings().leaseSeconds;
   }
 
   get pbx(): "up" | "down" | "unknown" {
@@ -124,14 +124,14 @@ export class LineApiService implements Service {
     this.#pbx = "unknown";
     this.#everUp = false;
     try {
-      this.#client = CstaClient.inProcess(this.#o.switchboard, {
+      this.#client = CstaClient.inProcess(this.#options.switchboard, {
         name: "line-api",
         seatKind: "line",
-        requestTimeoutMs: this.#o.requestTimeoutMs,
+        requestTimeoutMs: this.#options.requestTimeoutMs,
         eventBufferSize: 100_000,
         clock: this.#clock,
         onInvoke: (invoke) => this.#onInvoke(invoke),
-        onError: (error, context) => this.#o.log.error("line API session problem", { context, error }),
+        onError: (error, context) => this.#options.log.error("line API session problem", { context, error }),
       });
     } catch (error) {
       this.#lifecycle.set("failed", errorText(error));
@@ -206,7 +206,7 @@ export class LineApiService implements Service {
   lineOf(client: LineClient, number: string): OpenLine {
     const line = this.#lines.get(number);
     if (line?.holders.has(client.id)) return line;
-    if (!this.#o.line(number)) {
+    if (!this.#options.line(number)) {
       throw new LineApiError("LINEERR_BADDEVICEID", `no line ${number} is configured`);
     }
     throw new LineApiError(
@@ -322,7 +322,7 @@ export class LineApiService implements Service {
   // ---- opening and closing ----------------------------------------------------------------------
 
   async #monitorLine(client: LineClient, number: string): Promise<OpenLine> {
-    const stored = this.#o.line(number);
+    const stored = this.#options.line(number);
     const refuse = (error: LineApiError) => {
       this.#counters.refusedOpens++;
       this.#lastRefusal = {
@@ -331,7 +331,11 @@ export class LineApiService implements Service {
         client: client.label,
         reason: error.message,
       };
-      this.#o.log.warn("lineOpen refused", { line: number, client: client.label, reason: error.message });
+      this.#options.log.warn("lineOpen refused", {
+        line: number,
+        client: client.label,
+        reason: error.message,
+      });
       return error;
     };
     if (!stored) throw refuse(new LineApiError("LINEERR_BADDEVICEID", `no line ${number} is configured`));
@@ -354,13 +358,13 @@ export class LineApiService implements Service {
     } catch (error) {
       throw refuse(this.#openFailure(error, number));
     }
-    const partner = this.#o.partnerOf(stored);
+    const partner = this.#options.partnerOf(stored);
     const line = new OpenLine(
       number,
       new LineCalls({
         devices: { number, ...(partner ? { partner } : {}) },
-        directory: this.#o.directory(),
-        numbering: this.#o.numbering,
+        directory: this.#options.directory(),
+        numbering: this.#options.numbering,
         newCallId: () => `${this.#bootTag}-${(this.#nextCall++).toString(36)}`,
       }),
       this.#now().toISOString(),
@@ -368,10 +372,13 @@ export class LineApiService implements Service {
     line.crossRef = crossRef;
     this.#lines.set(number, line);
     this.#byCrossRef.set(crossRef.toHex(), line);
-    this.#o.log.info("line opened", { line: number, client: client.label });
+    this.#options.log.info("line opened", { line: number, client: client.label });
     // The calls already up at the line: a client never starts from a stale (empty) view.
     await this.resync(line).catch((error) =>
-      this.#o.log.warn("SnapshotDevice after lineOpen failed", { line: number, reason: errorText(error) })
+      this.#options.log.warn("SnapshotDevice after lineOpen failed", {
+        line: number,
+        reason: errorText(error),
+      })
     );
     return line;
   }
@@ -380,7 +387,7 @@ export class LineApiService implements Service {
     if (
       error instanceof CstaFailureError && error.failure?.kind === "subscribedResourceAvailability"
     ) {
-      const refusal = this.#o.lastSeatRefusal();
+      const refusal = this.#options.lastSeatRefusal();
       if (refusal) {
         const why = refusal.reason === "no-free-licence"
           ? `all ${refusal.linesLicensed} licensed lines are in use (${refusal.linesInUse} of ${refusal.linesLicensed})`
@@ -400,7 +407,7 @@ export class LineApiService implements Service {
   }
 
   #checkClientLimit(client: LineClient, number: string): void {
-    const limit = this.#o.settings().linesPerClient;
+    const limit = this.#options.settings().linesPerClient;
     const held = [...this.#lines.values()].filter((l) => l.holders.has(client.id)).length;
     if (held >= limit) {
       throw new LineApiError(
@@ -414,7 +421,11 @@ export class LineApiService implements Service {
     const holder = line.holders.get(clientId);
     if (!holder) return;
     line.holders.delete(clientId);
-    this.#o.log.info("line closed for a client", { line: line.number, client: holder.client.label, reason });
+    this.#options.log.info("line closed for a client", {
+      line: line.number,
+      client: holder.client.label,
+      reason,
+    });
     this.#lineState(line, "closed", reason, holder.client.label);
     if (line.holders.size === 0) this.#forget(line, reason);
   }
@@ -428,19 +439,19 @@ export class LineApiService implements Service {
     line.crossRef = undefined;
     if (crossRef && this.#client) {
       this.#client.monitorStop(crossRef).catch((error) =>
-        this.#o.log.debug("MonitorStop of a closed line failed", {
+        this.#options.log.debug("MonitorStop of a closed line failed", {
           line: line.number,
           reason: errorText(error),
         })
       );
     }
-    this.#o.log.info("line closed", { line: line.number, reason });
+    this.#options.log.info("line closed", { line: line.number, reason });
   }
 
   // ---- timers -----------------------------------------------------------------------------------
 
   #leaseMs(): number {
-    return this.#o.settings().leaseSeconds * 1000;
+    return this.#options.settings().leaseSeconds * 1000;
   }
 
   /** Leases and monitor retries are checked a few times per lease, at least every 5 s. */
@@ -455,7 +466,7 @@ export class LineApiService implements Service {
 
   #sweep(): void {
     const now = this.#clock.monotonic();
-    const leaseSeconds = this.#o.settings().leaseSeconds;
+    const leaseSeconds = this.#options.settings().leaseSeconds;
     for (const line of [...this.#lines.values()]) {
       for (const holder of line.expired(now, this.#sockets)) {
         this.#counters.leaseExpiries++;
@@ -472,7 +483,7 @@ export class LineApiService implements Service {
   }
 
   #scheduleSnapshot(): void {
-    const seconds = this.#o.settings().snapshotSeconds;
+    const seconds = this.#options.settings().snapshotSeconds;
     // Off (0): look again in a minute whether it was switched on.
     this.#snapshotTimer = this.#clock.setTimeout(() => {
       if (this.#lifecycle.state !== "running") return;
@@ -486,7 +497,7 @@ export class LineApiService implements Service {
   }
 
   async #retryMonitor(line: OpenLine): Promise<void> {
-    const retryMs = this.#o.settings().monitorRetrySeconds * 1000;
+    const retryMs = this.#options.settings().monitorRetrySeconds * 1000;
     line.problem = { reason: line.problem?.reason ?? "", retryAt: this.#clock.monotonic() + retryMs };
     try {
       const crossRef = await this.client.monitorStart(dialingNumber(line.number));
@@ -503,7 +514,7 @@ export class LineApiService implements Service {
       }
       line.monitor = "monitored";
       line.problem = undefined;
-      this.#o.log.info("line monitored again", { line: line.number });
+      this.#options.log.info("line monitored again", { line: line.number });
       this.#lineState(line, "monitored");
       await this.resync(line).catch(() => {});
       this.#emit(this.snapshot(line.number));
@@ -519,7 +530,7 @@ export class LineApiService implements Service {
       try {
         this.#onEvent(report);
       } catch (error) {
-        this.#o.log.error("line event not applied", { event: report.name, error });
+        this.#options.log.error("line event not applied", { event: report.name, error });
       }
     }
   }
@@ -575,9 +586,9 @@ export class LineApiService implements Service {
     line.monitor = "retrying";
     line.problem = {
       reason,
-      retryAt: this.#clock.monotonic() + this.#o.settings().monitorRetrySeconds * 1000,
+      retryAt: this.#clock.monotonic() + this.#options.settings().monitorRetrySeconds * 1000,
     };
-    this.#o.log.warn("an open line is not monitored", { line: line.number, reason });
+    this.#options.log.warn("an open line is not monitored", { line: line.number, reason });
     this.#lineState(line, "monitorLost", reason);
   }
 
@@ -621,7 +632,7 @@ export class LineApiService implements Service {
           } catch (error) {
             // The device answers no snapshot: its monitor is taken as lost and started again.
             if (announce) this.#lost(line, `SnapshotDevice failed after ${reason}: ${errorText(error)}`);
-            else {this.#o.log.warn("SnapshotDevice failed", {
+            else {this.#options.log.warn("SnapshotDevice failed", {
                 line: line.number,
                 reason: errorText(error),
               });}
@@ -655,7 +666,7 @@ export class LineApiService implements Service {
       try {
         listener(message);
       } catch (error) {
-        this.#o.log.error("line message listener failed", { error });
+        this.#options.log.error("line message listener failed", { error });
       }
     }
   }

@@ -62,15 +62,15 @@ type Subject = { device?: DeviceID; role: "self" | "other"; address: 0 | 1 };
 
 /** One line's calls by the PBX's callID (hex). */
 export class LineCalls {
-  readonly #o: LineCallsOptions;
+  readonly #options: LineCallsOptions;
   readonly #calls = new Map<string, LineCall>();
 
   constructor(options: LineCallsOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   get devices(): LineDevices {
-    return this.#o.devices;
+    return this.#options.devices;
   }
 
   /** The calls on the line now, oldest first. */
@@ -86,9 +86,9 @@ export class LineCalls {
   /** The line's connection in a call: as the PBX named it, else the `both` form with the line's number. */
   ownConnection(call: LineCall): ConnectionID {
     if (call.own) return call.own;
-    const device = call.address === 1 && this.#o.devices.partner
-      ? this.#o.devices.partner
-      : this.#o.devices.number;
+    const device = call.address === 1 && this.#options.devices.partner
+      ? this.#options.devices.partner
+      : this.#options.devices.number;
     return connection(call.callID, dialingNumber(device));
   }
 
@@ -106,7 +106,7 @@ export class LineCalls {
       this.#addressOf(connectionDevice(own)),
     );
     call.own = own;
-    if (called !== undefined) call.called = { number: called, kind: this.#o.directory.kindOf(called) };
+    if (called !== undefined) call.called = { number: called, kind: this.#options.directory.kindOf(called) };
     call.caller = { number: this.#deviceNumber(call.address), kind: "extension" };
     this.#calls.set(key, call);
     return call;
@@ -361,7 +361,7 @@ export class LineCalls {
     const added = event.kind === "transferred" ? event.transferredToDevice : event.addedParty;
     const addedSubject = this.#subject(added);
     if (addedSubject.role === "other") {
-      const party = partyOfField(added, this.#o.directory);
+      const party = partyOfField(added, this.#options.directory);
       if (party) {
         call.connected = party;
         call.others.add(party.number);
@@ -388,7 +388,7 @@ export class LineCalls {
     subject: Subject,
     fields: Partial<Record<string, unknown>>,
   ): void {
-    const dir = this.#o.directory;
+    const dir = this.#options.directory;
     const field = (name: string) => partyOfField(fields[name] as PartyDeviceID | undefined, dir);
     let caller = field("callingDevice");
     // An inbound call names the trunk as calling device; the outside caller is the network calling device.
@@ -413,7 +413,7 @@ export class LineCalls {
 
   #newCall(callID: Uint8Array, direction: "incoming" | "outgoing", address: 0 | 1 | undefined): LineCall {
     return {
-      callId: this.#o.newCallId(),
+      callId: this.#options.newCallId(),
       callID,
       address: address ?? 0,
       state: "idle",
@@ -442,7 +442,7 @@ export class LineCalls {
       if (!party) return null;
       const self = this.#isSelfNumber(party.number);
       return reportedParty(
-        this.#o.numbering,
+        this.#options.numbering,
         self ? null : remoteList,
         { number: party.number, name: party.name },
         self ? {} : options,
@@ -451,7 +451,7 @@ export class LineCalls {
     const outside = (party: Party | undefined) =>
       party !== undefined && (party.kind === "external" || party.kind === "trunk");
     return {
-      line: this.#o.devices.number,
+      line: this.#options.devices.number,
       address: call.address,
       callId: call.callId,
       state: call.state,
@@ -469,7 +469,7 @@ export class LineCalls {
   }
 
   #subject(field: PartyDeviceID | undefined): Subject {
-    const party = field ? partyOfField(field, this.#o.directory) : undefined;
+    const party = field ? partyOfField(field, this.#options.directory) : undefined;
     const device = field && field.kind === "deviceIdentifier" ? field.value : undefined;
     const address = party ? this.#addressOfNumber(party.number) : undefined;
     return address === undefined ? { device, role: "other", address: 0 } : { device, role: "self", address };
@@ -481,13 +481,13 @@ export class LineCalls {
 
   #addressOf(device: DeviceID | undefined): 0 | 1 | undefined {
     if (!device) return undefined;
-    const party = partyOfDevice(device, this.#o.directory);
+    const party = partyOfDevice(device, this.#options.directory);
     return party ? this.#addressOfNumber(party.number) : undefined;
   }
 
   #addressOfNumber(number: string): 0 | 1 | undefined {
-    if (number === this.#o.devices.number) return 0;
-    if (this.#o.devices.partner !== undefined && number === this.#o.devices.partner) return 1;
+    if (number === this.#options.devices.number) return 0;
+    if (this.#options.devices.partner !== undefined && number === this.#options.devices.partner) return 1;
     return undefined;
   }
 
@@ -496,11 +496,13 @@ export class LineCalls {
   }
 
   #number(device: DeviceID): string | undefined {
-    return partyOfDevice(device, this.#o.directory)?.number;
+    return partyOfDevice(device, this.#options.directory)?.number;
   }
 
   #deviceNumber(address: 0 | 1): string {
-    return address === 1 && this.#o.devices.partner ? this.#o.devices.partner : this.#o.devices.number;
+    return address === 1 && this.#options.devices.partner
+      ? this.#options.devices.partner
+      : this.#options.devices.number;
   }
 
   #selfParty(call: LineCall): Party {

@@ -84,7 +84,7 @@ const MAX_INVOKE_ID = 32767;
 /** One association, from AARQ to release. Feed it APDUs with {@link receive}. */
 export class Association {
   readonly stats: AssociationStats = { requests: 0, eventReports: 0, cdrReports: 0, keepalivesSent: 0 };
-  readonly #o: AssociationOptions;
+  readonly #options: AssociationOptions;
   readonly #link: AssociationLink;
   readonly #faults: FaultState;
   readonly #keepaliveMs: number;
@@ -101,7 +101,7 @@ export class Association {
   #unsubscribe: (() => void)[] = [];
 
   constructor(options: AssociationOptions, link: AssociationLink) {
-    this.#o = options;
+    this.#options = options;
     this.#link = link;
     this.#faults = options.faults ?? new FaultState();
     this.#keepaliveMs = options.keepaliveMs ?? 60_000;
@@ -122,7 +122,7 @@ export class Association {
       decoded = decodeApdu(apdu);
     } catch (error) {
       if (!(error instanceof CstaDecodeError)) throw error;
-      this.#o.logger?.debug("malformed APDU from client", { error: error.message });
+      this.#options.logger?.debug("malformed APDU from client", { error: error.message });
       return this.#send(encodeReject(null, { kind: "general", value: "badlyStructuredPDU" }));
     }
     switch (decoded.kind) {
@@ -150,7 +150,7 @@ export class Association {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#cleanUp();
-    this.#o.logger?.info("association ended", { reason });
+    this.#options.logger?.info("association ended", { reason });
   }
 
   /** The PBX ends the association itself, in the configured release style (fault injection, keep-alive). */
@@ -189,19 +189,19 @@ export class Association {
     this.#subscribe();
     this.#sendSystemStatus();
     this.#scheduleKeepalive();
-    this.#o.logger?.info("association established");
+    this.#options.logger?.info("association established");
   }
 
   #subscribe(): void {
-    this.#unsubscribe.push(this.#o.engine.subscribe((fact) => this.#onFact(fact)));
-    this.#unsubscribe.push(this.#o.engine.plan.onChange((change) => this.#onPlanChange(change)));
+    this.#unsubscribe.push(this.#options.engine.subscribe((fact) => this.#onFact(fact)));
+    this.#unsubscribe.push(this.#options.engine.plan.onChange((change) => this.#onPlanChange(change)));
   }
 
   // ---- keep-alive (§9) ----
 
   #scheduleKeepalive(): void {
     if (this.#keepaliveMs <= 0) return;
-    this.#keepaliveTimer = this.#o.clock.setTimeout(() => {
+    this.#keepaliveTimer = this.#options.clock.setTimeout(() => {
       this.#keepaliveTimer = undefined;
       if (this.#state !== "associated") return;
       if (!this.#faults.stopAnswering) {
@@ -241,7 +241,7 @@ export class Association {
     }
     if (kind === "systemStatus") this.#unansweredKeepalives = 0;
     if (kind === "cdrReport") {
-      this.#o.cdr.acknowledged();
+      this.#options.cdr.acknowledged();
       this.#pumpCdr();
     }
   }
@@ -251,17 +251,17 @@ export class Association {
   #onFact(fact: EngineFact): void {
     if (this.#state !== "associated" || this.#faults.stopAnswering) return;
     if (fact.kind === "callEnded") {
-      this.#o.cdr.add(fact.record);
+      this.#options.cdr.add(fact.record);
       return this.#pumpCdr();
     }
-    for (const report of eventReportsFor(fact, this.#o.monitors, this.#o.addressing)) {
+    for (const report of eventReportsFor(fact, this.#options.monitors, this.#options.addressing)) {
       this.stats.eventReports++;
       this.#send(encodeEventReport(this.#invokeId("noAnswer"), report.argument));
     }
   }
 
   #pumpCdr(): void {
-    const report = this.#o.cdr.next();
+    const report = this.#options.cdr.next();
     if (!report) return;
     this.stats.cdrReports++;
     this.#send(encodeTypedInvoke(this.#invokeId("cdrReport"), "cDRReport", report));
@@ -271,7 +271,7 @@ export class Association {
     if (this.#state !== "associated" || this.#faults.stopAnswering) return;
     if (change.kind === "removed") {
       // The switch may stop monitors itself (§6 MonitorStop "both" directions).
-      for (const monitor of this.#o.monitors.dropDevice(change.device.number)) {
+      for (const monitor of this.#options.monitors.dropDevice(change.device.number)) {
         this.#send(encodeTypedInvoke(this.#invokeId("monitorStop"), "monitorStop", {
           crossRefIdentifier: monitor.crossRef,
         }));
@@ -290,7 +290,7 @@ export class Association {
     const copy = invoke.argument
       ? { ...invoke, argument: { bytes: invoke.argument.bytes.slice(), offset: invoke.argument.offset } }
       : invoke;
-    const handle = this.#o.clock.setTimeout(() => {
+    const handle = this.#options.clock.setTimeout(() => {
       this.#timers.delete(handle);
       if (this.#state === "associated" && !this.#faults.stopAnswering) this.#answerInvoke(copy);
     }, delay);
@@ -328,7 +328,7 @@ export class Association {
     if (!typed) return { kind: "reject", problem: { kind: "invoke", value: "unrecognizedOperation" } };
     const sendOwn = (build: (invokeId: number) => Uint8Array) =>
       this.#send(build(this.#invokeId("noAnswer")));
-    return new RequestHandler(this.#o, invoke.invokeId, sendOwn).handle(typed);
+    return new RequestHandler(this.#options, invoke.invokeId, sendOwn).handle(typed);
   }
 
   /** The KME GetSystemData escape (§11): answer with a KME cross reference, then the segments. */
@@ -344,7 +344,7 @@ export class Association {
     if (kme.kind !== "deviceListRequest") {
       return { kind: "error", failure: { kind: "operation", value: "privateDataNotSupported" } };
     }
-    const answer = this.#o.kme.answer(this.#o.engine.plan, kme.category);
+    const answer = this.#options.kme.answer(this.#options.engine.plan, kme.category);
     return {
       kind: "result",
       apdu: encodeDeviceListRequestResult(invoke.invokeId, answer.crossRefID),
@@ -381,17 +381,17 @@ export class Association {
     this.#state = "closed";
     this.#cleanUp();
     this.#link.close(reason);
-    this.#o.logger?.info("association closed", { reason });
+    this.#options.logger?.info("association closed", { reason });
   }
 
   #cleanUp(): void {
-    if (this.#keepaliveTimer !== undefined) this.#o.clock.clearTimeout(this.#keepaliveTimer);
-    for (const handle of this.#timers) this.#o.clock.clearTimeout(handle);
+    if (this.#keepaliveTimer !== undefined) this.#options.clock.clearTimeout(this.#keepaliveTimer);
+    for (const handle of this.#timers) this.#options.clock.clearTimeout(handle);
     this.#timers.clear();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#unsubscribe = [];
-    this.#o.monitors.clear();
-    this.#o.cdr.reset();
+    this.#options.monitors.clear();
+    this.#options.cdr.reset();
     this.#pending.clear();
     this.#deferred = [];
   }

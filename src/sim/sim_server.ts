@@ -44,7 +44,7 @@ const REJECT_READ_TIMEOUT_MS = 5000;
 
 /** Listens for CSTA clients and serves one association at a time. */
 export class SimServer {
-  readonly #o: SimServerOptions;
+  readonly #options: SimServerOptions;
   #listener?: Deno.TcpListener;
   #client?: Client;
   #connections = new Set<Deno.TcpConn>();
@@ -53,7 +53,7 @@ export class SimServer {
   #refused = 0;
 
   constructor(options: SimServerOptions) {
-    this.#o = options;
+    this.#options = options;
   }
 
   /** The bound port (after start). */
@@ -64,7 +64,7 @@ export class SimServer {
   }
 
   get hostname(): string {
-    return this.#o.hostname ?? "127.0.0.1";
+    return this.#options.hostname ?? "127.0.0.1";
   }
 
   /** The current association, if a client is connected. */
@@ -84,7 +84,11 @@ export class SimServer {
   /** Binds and starts accepting; resolves once listening. */
   start(): Promise<void> {
     if (this.#listener) return Promise.resolve();
-    this.#listener = Deno.listen({ hostname: this.hostname, port: this.#o.port ?? 0, transport: "tcp" });
+    this.#listener = Deno.listen({
+      hostname: this.hostname,
+      port: this.#options.port ?? 0,
+      transport: "tcp",
+    });
     this.#track(this.#acceptLoop(this.#listener));
     return Promise.resolve();
   }
@@ -121,16 +125,19 @@ export class SimServer {
     const remote = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
     try {
       if (this.#client) {
-        const policy = this.#o.secondClient ?? "close";
+        const policy = this.#options.secondClient ?? "close";
         if (policy === "dropFirst") {
-          this.#o.logger?.info("second client: dropping the first", { remote, first: this.#client.remote });
+          this.#options.logger?.info("second client: dropping the first", {
+            remote,
+            first: this.#client.remote,
+          });
           const first = this.#client;
           first.association.drop("replaced by a new client");
           await drainedOrTimeout(first.writer, 1000);
           closeQuietly(first.conn);
         } else {
           this.#refused++;
-          this.#o.logger?.info("second client refused", { remote, policy });
+          this.#options.logger?.info("second client refused", { remote, policy });
           if (policy === "reject") await this.#rejectAssociation(conn);
           return;
         }
@@ -168,15 +175,15 @@ export class SimServer {
   async #serve(conn: Deno.TcpConn, remote: string): Promise<void> {
     let closing = false;
     const writer = new QueuedWriter(conn, {
-      maxQueuedBytes: this.#o.maxQueuedBytes ?? 4 * 1024 * 1024,
-      drainTimeoutMs: this.#o.drainTimeoutMs ?? 30_000,
+      maxQueuedBytes: this.#options.maxQueuedBytes ?? 4 * 1024 * 1024,
+      drainTimeoutMs: this.#options.drainTimeoutMs ?? 30_000,
       onFailure: (failure) => {
-        this.#o.logger?.warn("client cut off", { remote, reason: describeWriterFailure(failure) });
+        this.#options.logger?.warn("client cut off", { remote, reason: describeWriterFailure(failure) });
         association.end(describeWriterFailure(failure));
         closeQuietly(conn);
       },
     });
-    const association: Association = new Association(this.#o, {
+    const association: Association = new Association(this.#options, {
       send: (apdu) => void writer.enqueue(encodeFrame(apdu)),
       close: () => {
         if (closing) return;
@@ -188,7 +195,7 @@ export class SimServer {
     const client: Client = { conn, association, writer, remote };
     this.#client = client;
     this.#associationsServed++;
-    this.#o.logger?.info("client connected", { remote });
+    this.#options.logger?.info("client connected", { remote });
     const reassembler = new FrameReassembler();
     const buffer = new Uint8Array(READ_BUFFER);
     try {
@@ -200,7 +207,7 @@ export class SimServer {
         if (association.state === "closed") break;
       }
     } catch (error) {
-      if (!closing) this.#o.logger?.debug("client read ended", { remote, error: String(error) });
+      if (!closing) this.#options.logger?.debug("client read ended", { remote, error: String(error) });
       // A broken length prefix is a framing violation: the PBX gives up on that client.
       if (!closing && association.state !== "closed") association.drop(`framing error: ${error}`);
     } finally {
@@ -208,13 +215,13 @@ export class SimServer {
       if (this.#client === client) this.#client = undefined;
       await drainedOrTimeout(writer, 1000);
       writer.close();
-      this.#o.logger?.info("client disconnected", { remote });
+      this.#options.logger?.info("client disconnected", { remote });
     }
   }
 
   #track(task: Promise<void>): void {
     const guarded = task.catch((error) =>
-      this.#o.logger?.error("simulator connection task failed", { error })
+      this.#options.logger?.error("simulator connection task failed", { error })
     );
     this.#tasks.add(guarded);
     guarded.finally(() => this.#tasks.delete(guarded));

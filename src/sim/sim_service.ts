@@ -75,7 +75,7 @@ export class SimulatorService implements Service<SimulatorDetails> {
   readonly monitors: MonitorTable;
   readonly cdr: CdrTransmission;
   readonly faults = new FaultState();
-  readonly #o: SimulatorOptions;
+  readonly #options: SimulatorOptions;
   readonly #clock: Clock;
   readonly #server: SimServer;
   readonly #lifecycle = new Lifecycle();
@@ -84,7 +84,7 @@ export class SimulatorService implements Service<SimulatorDetails> {
   #scenario?: ScenarioRun;
 
   constructor(options: SimulatorOptions = {}) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.plan = DevicePlan.build(options.plan);
     this.engine = new CallEngine({ ...options.engine, plan: this.plan, clock: this.#clock });
@@ -135,15 +135,15 @@ export class SimulatorService implements Service<SimulatorDetails> {
       this.#lifecycle.set("failed", errorText(error));
       throw error;
     }
-    const remote = this.#o.remoteParties ?? {};
+    const remote = this.#options.remoteParties ?? {};
     // Scenarios and traffic play the outside parties themselves.
-    if (remote !== false && !this.#o.scenario && !this.#o.traffic) {
+    if (remote !== false && !this.#options.scenario && !this.#options.traffic) {
       this.#stopRemote = startRemoteParties(this.engine, this.#clock, remote);
     }
-    if (this.#o.traffic) this.startTraffic(this.#o.traffic);
-    if (this.#o.scenario) this.#startScenario(this.#o.scenario);
+    if (this.#options.traffic) this.startTraffic(this.#options.traffic);
+    if (this.#options.scenario) this.#startScenario(this.#options.scenario);
     this.#lifecycle.set("running");
-    this.#o.logger?.info("simulator listening", { hostname: this.hostname, port: this.port });
+    this.#options.logger?.info("simulator listening", { hostname: this.hostname, port: this.port });
   }
 
   async stop(): Promise<void> {
@@ -226,7 +226,7 @@ export class SimulatorService implements Service<SimulatorDetails> {
   #startScenario(scenario: Scenario): void {
     const run = this.runScenario(scenario);
     run.finished.then(() => {
-      if (this.#o.repeatScenario && this.#scenario === run && this.#lifecycle.state === "running") {
+      if (this.#options.repeatScenario && this.#scenario === run && this.#lifecycle.state === "running") {
         this.#startScenario(scenario);
       }
     });

@@ -65,7 +65,7 @@ export class TrafficGenerator {
   readonly #engine: CallEngine;
   readonly #clock: Clock;
   readonly #dice: Dice;
-  readonly #o: Required<Omit<TrafficOptions, "seed">>;
+  readonly #options: Required<Omit<TrafficOptions, "seed">>;
   readonly #timers = new Set<TimerHandle>();
   readonly #talkTimers = new Set<number>();
   /** Extensions that will transfer their consultation call once it is answered. */
@@ -81,7 +81,7 @@ export class TrafficGenerator {
     this.#engine = engine;
     this.#clock = clock;
     this.#dice = new Dice(seededRandom(options.seed ?? 1));
-    this.#o = {
+    this.#options = {
       callsPerMinute: options.callsPerMinute,
       mix: options.mix ?? { internal: 3, inbound: 4, outbound: 3 },
       talkMeanMs: options.talkMeanMs ?? 30_000,
@@ -143,12 +143,12 @@ export class TrafficGenerator {
   }
 
   #gap(): number {
-    return this.#dice.exponential(60_000 / this.#o.callsPerMinute);
+    return this.#dice.exponential(60_000 / this.#options.callsPerMinute);
   }
 
   #newCall(): void {
     this.stats.offered++;
-    const { internal, inbound, outbound } = this.#o.mix;
+    const { internal, inbound, outbound } = this.#options.mix;
     const roll = this.#dice.random() * (internal + inbound + outbound);
     const started = roll < internal
       ? this.#internalCall()
@@ -226,14 +226,14 @@ export class TrafficGenerator {
   #onRinging(event: Extract<SimEvent, { type: "delivered" }>): void {
     const ref = event.connection;
     if (!this.#isExtension(ref.device)) return;
-    const ring = this.#dice.between(this.#o.ringMs[0], this.#o.ringMs[1]);
-    if (event.cause === "callBack" || this.#dice.chance(this.#o.answerProbability)) {
+    const ring = this.#dice.between(this.#options.ringMs[0], this.#options.ringMs[1]);
+    if (event.cause === "callBack" || this.#dice.chance(this.#options.answerProbability)) {
       this.#later(ring, () => {
         if (this.#engine.stateOf(ref) === "alerting" && this.#engine.answerCall(ref).ok) {
           this.stats.answered++;
         }
       });
-    } else if (this.#dice.chance(this.#o.deflectProbability / (1 - this.#o.answerProbability))) {
+    } else if (this.#dice.chance(this.#options.deflectProbability / (1 - this.#options.answerProbability))) {
       this.#later(ring, () => {
         const to = this.#dice.pick(this.#engine.plan.extensions()).number;
         if (this.#engine.stateOf(ref) === "alerting" && this.#engine.deflectCall(ref, to).ok) {
@@ -246,7 +246,7 @@ export class TrafficGenerator {
 
   /** The waiting caller gives up if `ref` still rings (or waits in a queue) after the abandon time. */
   #abandonIfStill(ref: ConnRef, state: "alerting" | "queued"): void {
-    this.#later(this.#o.abandonMs, () => {
+    this.#later(this.#options.abandonMs, () => {
       if (this.#engine.stateOf(ref) !== state) return;
       const caller = this.#engine.callConnections(ref.callId).find((c) =>
         c.device !== ref.device && c.state === "connected"
@@ -257,7 +257,7 @@ export class TrafficGenerator {
 
   #playFarEnd(ref: ConnRef): void {
     const e = this.#engine;
-    if (this.#dice.chance(this.#o.remoteBusyProbability)) {
+    if (this.#dice.chance(this.#options.remoteBusyProbability)) {
       this.#later(this.#dice.between(500, 1500), () => {
         if (e.stateOf(ref) === "initiated") e.networkBusy(ref.device);
       });
@@ -266,15 +266,15 @@ export class TrafficGenerator {
     this.#later(this.#dice.between(300, 1000), () => {
       if (e.stateOf(ref) === "initiated") e.networkAlert(ref.device);
     });
-    if (this.#dice.chance(this.#o.remoteNoAnswerProbability)) {
-      this.#later(this.#o.abandonMs, () => {
+    if (this.#dice.chance(this.#options.remoteNoAnswerProbability)) {
+      this.#later(this.#options.abandonMs, () => {
         if (e.stateOf(ref) !== "alerting") return;
         const caller = e.callConnections(ref.callId).find((c) => c.device !== ref.device);
         if (caller && this.#hangUp(caller)) this.stats.abandoned++;
       });
       return;
     }
-    this.#later(this.#dice.between(this.#o.ringMs[0], this.#o.ringMs[1]), () => {
+    this.#later(this.#dice.between(this.#options.ringMs[0], this.#options.ringMs[1]), () => {
       const state = e.stateOf(ref);
       if ((state === "initiated" || state === "alerting") && e.networkAnswer(ref.device).ok) {
         this.stats.answered++;
@@ -292,7 +292,7 @@ export class TrafficGenerator {
     }
     if (!this.#talkTimers.has(ref.callId)) {
       this.#talkTimers.add(ref.callId);
-      const talk = this.#dice.exponential(this.#o.talkMeanMs);
+      const talk = this.#dice.exponential(this.#options.talkMeanMs);
       this.#later(talk, () => {
         this.#talkTimers.delete(ref.callId);
         const parties = e.callConnections(ref.callId).filter((c) => c.state === "connected");
@@ -300,11 +300,11 @@ export class TrafficGenerator {
       });
     }
     if (!this.#isExtension(ref.device)) return;
-    if (this.#dice.chance(this.#o.holdProbability)) {
+    if (this.#dice.chance(this.#options.holdProbability)) {
       this.#later(this.#dice.between(1000, 5000), () => {
         if (e.stateOf(ref) === "connected" && e.holdCall(ref).ok) this.stats.holds++;
       });
-    } else if (this.#dice.chance(this.#o.transferProbability)) {
+    } else if (this.#dice.chance(this.#options.transferProbability)) {
       this.#later(this.#dice.between(1000, 5000), () => this.#startTransfer(ref));
     }
   }

@@ -64,7 +64,7 @@ export interface PushClientOptions {
 const encoder = new TextEncoder();
 
 export class PushClient {
-  #o: Required<Omit<PushClientOptions, "host" | "port" | "source" | "log">>;
+  #options: Required<Omit<PushClientOptions, "host" | "port" | "source" | "log">>;
   #host: string;
   #port: number;
   #source: PushSource;
@@ -83,7 +83,7 @@ export class PushClient {
     this.#port = options.port;
     this.#source = options.source;
     this.#log = options.log;
-    this.#o = {
+    this.#options = {
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
@@ -130,10 +130,10 @@ export class PushClient {
     // A collector that does not read would hold a pending write for the whole drain timeout.
     let timer: TimerHandle | undefined;
     const late = new Promise<"late">((resolve) => {
-      timer = this.#o.clock.setTimeout(() => resolve("late"), this.#o.settleMs + 1_000);
+      timer = this.#options.clock.setTimeout(() => resolve("late"), this.#options.settleMs + 1_000);
     });
     if (await Promise.race([run, late]) === "late") this.#live?.close();
-    this.#o.clock.clearTimeout(timer);
+    this.#options.clock.clearTimeout(timer);
     await run;
   }
 
@@ -150,7 +150,9 @@ export class PushClient {
       } catch (error) {
         if (this.#stopping) break;
         this.#failed(errorText(error));
-        await this.#pause(backoffDelay(this.#status.attempts - 1, this.#o.backoff, this.#o.random));
+        await this.#pause(
+          backoffDelay(this.#status.attempts - 1, this.#options.backoff, this.#options.random),
+        );
         continue;
       }
       if (this.#stopping) {
@@ -165,18 +167,18 @@ export class PushClient {
       const ended = await this.#serve(conn);
       if (this.#stopping) break;
       this.#failed(ended);
-      await this.#pause(backoffDelay(0, this.#o.backoff, this.#o.random));
+      await this.#pause(backoffDelay(0, this.#options.backoff, this.#options.random));
     }
     this.#setState("disconnected");
   }
 
   async #connect(): Promise<Deno.Conn> {
     let timer: TimerHandle | undefined;
-    const attempt = this.#o.connect(this.#host, this.#port);
+    const attempt = this.#options.connect(this.#host, this.#port);
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.#o.clock.setTimeout(
-        () => reject(new Error(`no answer within ${this.#o.connectTimeoutMs / 1000} s`)),
-        this.#o.connectTimeoutMs,
+      timer = this.#options.clock.setTimeout(
+        () => reject(new Error(`no answer within ${this.#options.connectTimeoutMs / 1000} s`)),
+        this.#options.connectTimeoutMs,
       );
     });
     const stopped = new Promise<never>((
@@ -189,14 +191,14 @@ export class PushClient {
       attempt.then(closeQuietly, () => {}); // a late connection is not used
       throw error;
     } finally {
-      this.#o.clock.clearTimeout(timer);
+      this.#options.clock.clearTimeout(timer);
       this.#abortConnect = undefined;
     }
   }
 
   /** Sends until the connection breaks or the client stops; returns why the connection ended. */
   async #serve(conn: Deno.Conn): Promise<string> {
-    const live = new LiveConnection(conn, this.#o, this.#source, () => this.wake());
+    const live = new LiveConnection(conn, this.#options, this.#source, () => this.wake());
     this.#live = live;
     this.#log.info("SMDR push connected", { target: this.#status.target, backlog: this.#source.backlog() });
     try {
@@ -204,7 +206,7 @@ export class PushClient {
       while (!this.#stopping && !live.broken) {
         // A backlog cap may have moved the cursor past what this connection sent.
         sentThrough = Math.max(sentThrough, this.#source.pushCursor() ?? 0);
-        const batch = this.#source.after(sentThrough, this.#o.batchRecords);
+        const batch = this.#source.after(sentThrough, this.#options.batchRecords);
         if (batch.length === 0) {
           await this.#idle();
           continue;
@@ -235,9 +237,9 @@ export class PushClient {
   async #pause(ms: number): Promise<void> {
     if (this.#stopping) return;
     this.#status.retryInMs = ms;
-    this.#status.nextAttemptAt = new Date(this.#o.clock.now() + ms).toISOString();
+    this.#status.nextAttemptAt = new Date(this.#options.clock.now() + ms).toISOString();
     let elapsed = false;
-    const handle = this.#o.clock.setTimeout(() => {
+    const handle = this.#options.clock.setTimeout(() => {
       elapsed = true;
       this.#wake?.resolve();
     }, ms);
@@ -246,7 +248,7 @@ export class PushClient {
       this.#wake = Promise.withResolvers<void>();
       await this.#wake.promise;
     }
-    this.#o.clock.clearTimeout(handle);
+    this.#options.clock.clearTimeout(handle);
     this.#wake = undefined;
   }
 
@@ -267,7 +269,7 @@ export class PushClient {
   }
 
   #isoNow(): string {
-    return new Date(this.#o.clock.now()).toISOString();
+    return new Date(this.#options.clock.now()).toISOString();
   }
 }
 

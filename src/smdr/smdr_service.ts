@@ -94,7 +94,7 @@ export class SmdrService implements Service<SmdrDetails> {
   readonly outbox: Outbox;
   readonly contacts: NameDirectory;
   readonly ddiNames: NameDirectory;
-  #o: SmdrServiceOptions;
+  #options: SmdrServiceOptions;
   #clock: Clock;
   #lifecycle = new Lifecycle();
   #settings: SmdrSettings;
@@ -106,7 +106,7 @@ export class SmdrService implements Service<SmdrDetails> {
   #sincePrune = 0;
 
   constructor(options: SmdrServiceOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#settings = options.settings();
     this.outbox = new Outbox(options.db, this.#clock);
@@ -120,7 +120,7 @@ export class SmdrService implements Service<SmdrDetails> {
   }
 
   start(): Promise<void> {
-    return this.#startWith(this.#o.settings());
+    return this.#startWith(this.#options.settings());
   }
 
   async stop(): Promise<void> {
@@ -135,7 +135,7 @@ export class SmdrService implements Service<SmdrDetails> {
    * port reopens the listener, a new push target reconnects); padding, history and backlog cap apply to
    * the next record. Throws `SmdrSettingsError` and keeps the running configuration if a value is unusable.
    */
-  async reconfigure(next: SmdrSettings = this.#o.settings()): Promise<void> {
+  async reconfigure(next: SmdrSettings = this.#options.settings()): Promise<void> {
     const allowList = checkSettings(next);
     const previous = this.#settings;
     if (this.#lifecycle.state !== "running" || next.enabled !== previous.enabled) {
@@ -220,7 +220,7 @@ export class SmdrService implements Service<SmdrDetails> {
     if (this.#lifecycle.state !== "running") {
       return this.#lifecycle.snapshot({ details });
     }
-    const diskFull = this.#o.store?.writeProblem();
+    const diskFull = this.#options.store?.writeProblem();
     const problem = diskFull ? `records cannot be stored: ${diskFull}` : this.#pushProblem(settings, push);
     const snapshot = this.#lifecycle.snapshot({
       listeners: local?.listening ? [local.listening] : undefined,
@@ -284,7 +284,7 @@ export class SmdrService implements Service<SmdrDetails> {
 
   /** Number rules and directory names, applied before formatting. */
   #resolve(event: SmdrEvent): SmdrEvent {
-    const rewrite = this.#o.rewriteNumber;
+    const rewrite = this.#options.rewriteNumber;
     const list = event.direction === "IN" ? "incoming" : "outgoing";
     const callerNumber = rewrite ? rewrite(list, event.callerNumber) ?? "" : event.callerNumber;
     // Names are looked up for inbound calls: the seed's outbound example shows no contact name for the
@@ -312,7 +312,7 @@ export class SmdrService implements Service<SmdrDetails> {
       try {
         listener(stored);
       } catch (error) {
-        this.#o.log.error("SMDR record listener failed", { error });
+        this.#options.log.error("SMDR record listener failed", { error });
       }
     }
   }
@@ -320,7 +320,7 @@ export class SmdrService implements Service<SmdrDetails> {
   #capBacklog(): void {
     const dropped = this.outbox.capBacklog(this.#settings.pushEnabled ? this.#settings.backlogLimit : 0);
     if (dropped > 0) {
-      this.#o.log.warn("SMDR push backlog full: oldest undelivered records dropped", {
+      this.#options.log.warn("SMDR push backlog full: oldest undelivered records dropped", {
         dropped,
         totalDropped: this.outbox.dropped(),
         backlogLimit: this.#settings.backlogLimit,
@@ -332,15 +332,15 @@ export class SmdrService implements Service<SmdrDetails> {
     try {
       this.outbox.prune(this.#settings.historySize);
     } catch (error) {
-      this.#o.log.warn("SMDR outbox could not be pruned", { error });
+      this.#options.log.warn("SMDR outbox could not be pruned", { error });
     }
   }
 
   #lose(reason: "invalid" | "store", error: unknown, event: SmdrEvent): SubmitResult {
-    if (reason === "store") this.#o.store?.noteWriteError(error);
+    if (reason === "store") this.#options.store?.noteWriteError(error);
     this.#lost++;
     this.#lastLoss = errorText(error);
-    this.#o.log.error(reason === "invalid" ? "SMDR event refused" : "SMDR record could not be stored", {
+    this.#options.log.error(reason === "invalid" ? "SMDR event refused" : "SMDR record could not be stored", {
       error: this.#lastLoss,
       event: event?.event,
       callSerial: event?.callSerial,
@@ -362,16 +362,16 @@ export class SmdrService implements Service<SmdrDetails> {
       port: settings.localPort,
       allowList,
       maxCollectors: settings.maxCollectors,
-      queueBytes: Math.max(this.#o.queueBytes ?? settings.collectorQueueBytes, 2 * historyBytes),
-      drainTimeoutMs: this.#o.drainTimeoutMs ?? 30_000,
+      queueBytes: Math.max(this.#options.queueBytes ?? settings.collectorQueueBytes, 2 * historyBytes),
+      drainTimeoutMs: this.#options.drainTimeoutMs ?? 30_000,
       history: () => this.#historyBytes(),
       recordBytes: RECORD_WIRE_BYTES,
-      log: this.#o.log,
+      log: this.#options.log,
       clock: this.#clock,
     });
     const info = local.start();
     this.#local = local;
-    this.#o.onListen?.(info);
+    this.#options.onListen?.(info);
   }
 
   #historyBytes(): Uint8Array {
@@ -396,14 +396,14 @@ export class SmdrService implements Service<SmdrDetails> {
           return moved;
         },
       },
-      log: this.#o.log,
+      log: this.#options.log,
       clock: this.#clock,
-      random: this.#o.random,
-      backoff: this.#o.push?.backoff,
-      settleMs: this.#o.push?.settleMs ?? settings.pushSettleSeconds * 1000,
-      connectTimeoutMs: this.#o.push?.connectTimeoutMs,
-      queueBytes: this.#o.queueBytes ?? settings.collectorQueueBytes,
-      drainTimeoutMs: this.#o.drainTimeoutMs,
+      random: this.#options.random,
+      backoff: this.#options.push?.backoff,
+      settleMs: this.#options.push?.settleMs ?? settings.pushSettleSeconds * 1000,
+      connectTimeoutMs: this.#options.push?.connectTimeoutMs,
+      queueBytes: this.#options.queueBytes ?? settings.collectorQueueBytes,
+      drainTimeoutMs: this.#options.drainTimeoutMs,
     });
     this.#capBacklog();
     this.#push.start();

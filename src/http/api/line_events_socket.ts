@@ -50,13 +50,13 @@ const CHECK_MS = 1_000;
 
 /** The open event WebSockets, fed by the line API service. */
 export class LineEventHub {
-  readonly #o: EventSocketOptions;
+  readonly #options: EventSocketOptions;
   readonly #connections = new Set<Connection>();
   #timer?: ReturnType<typeof setInterval>;
   #counters = { opened: 0, cutOff: 0, messages: 0 };
 
   constructor(options: EventSocketOptions) {
-    this.#o = options;
+    this.#options = options;
     options.service.onMessage((message) => this.#publish(message));
     options.service.attachSockets((clientId, line) => this.#holding(clientId, line));
   }
@@ -100,7 +100,7 @@ export class LineEventHub {
         );
       }
     }
-    const limits = this.#o.limits();
+    const limits = this.#options.limits();
     if (this.#connections.size >= limits.maxSockets) {
       return lineError(
         c,
@@ -110,7 +110,7 @@ export class LineEventHub {
         ),
       );
     }
-    const caller = this.#o.caller(c);
+    const caller = this.#options.caller(c);
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 120 });
     const connection: Connection = { socket, closing, caller, lines: new Set(), all: false, seq: 0 };
     socket.onopen = () => {
@@ -149,14 +149,14 @@ export class LineEventHub {
       const gone = request.unsubscribe === "all" ? [...connection.lines] : request.unsubscribe;
       if (request.unsubscribe === "all") connection.all = false;
       for (const line of gone) connection.lines.delete(line);
-      this.#o.service.socketGone(connection.caller.client.id, gone);
+      this.#options.service.socketGone(connection.caller.client.id, gone);
       return this.#send(connection, { type: "unsubscribed", lines: gone });
     }
     const { rights } = connection.caller;
     let lines: string[];
     if (request.subscribe === "all") {
       connection.all = true;
-      lines = this.#o.service.openLines().map((l) => l.line).filter((l) => rights.covers(l));
+      lines = this.#options.service.openLines().map((l) => l.line).filter((l) => rights.covers(l));
     } else {
       lines = [];
       for (const line of request.subscribe) {
@@ -174,7 +174,7 @@ export class LineEventHub {
       }
     }
     this.#send(connection, { type: "subscribed", lines: request.subscribe === "all" ? "all" : lines });
-    for (const line of lines) this.#send(connection, this.#o.service.snapshot(line));
+    for (const line of lines) this.#send(connection, this.#options.service.snapshot(line));
   }
 
   // ---- fan-out ----------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ export class LineEventHub {
     const { socket } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
     const queued = socket.bufferedAmount;
-    const limits = this.#o.limits();
+    const limits = this.#options.limits();
     if (queued > limits.maxQueuedBytes) {
       return this.#cutOff(
         connection,
@@ -231,7 +231,7 @@ export class LineEventHub {
         return;
       }
       const now = performance.now();
-      const { drainTimeoutMs } = this.#o.limits();
+      const { drainTimeoutMs } = this.#options.limits();
       for (const connection of this.#connections) {
         if (connection.socket.bufferedAmount === 0) connection.backedUpSince = undefined;
         else if (connection.backedUpSince !== undefined && now - connection.backedUpSince >= drainTimeoutMs) {
@@ -247,7 +247,7 @@ export class LineEventHub {
 
   #cutOff(connection: Connection, reason: string): void {
     this.#counters.cutOff++;
-    this.#o.log.warn("event WebSocket cut off", { client: connection.caller.client.label, reason });
+    this.#options.log.warn("event WebSocket cut off", { client: connection.caller.client.label, reason });
     // 1008 policy violation: the client broke the rule of reading what it asked for.
     connection.socket.close(1008, reason.slice(0, 120));
     this.#gone(connection);
@@ -256,8 +256,8 @@ export class LineEventHub {
   #gone(connection: Connection): void {
     if (!this.#connections.delete(connection)) return;
     const lines = connection.all
-      ? this.#o.service.openLines().map((l) => l.line).filter((l) => connection.caller.rights.covers(l))
+      ? this.#options.service.openLines().map((l) => l.line).filter((l) => connection.caller.rights.covers(l))
       : [...connection.lines];
-    this.#o.service.socketGone(connection.caller.client.id, lines);
+    this.#options.service.socketGone(connection.caller.client.id, lines);
   }
 }

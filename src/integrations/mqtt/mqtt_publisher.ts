@@ -48,7 +48,7 @@ export class MqttPublisher implements Service {
   readonly name = "mqtt";
   readonly stats = new DeliveryStats();
   readonly outbox: MqttOutbox;
-  readonly #o: MqttPublisherOptions;
+  readonly #options: MqttPublisherOptions;
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
   #settings!: MqttSettings;
@@ -78,7 +78,7 @@ export class MqttPublisher implements Service {
   #ackTimer?: TimerHandle;
 
   constructor(options: MqttPublisherOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.outbox = new MqttOutbox(options.db, this.#clock);
   }
@@ -90,15 +90,15 @@ export class MqttPublisher implements Service {
 
   start(): Promise<void> {
     this.#lifecycle.set("starting");
-    this.#settings = this.#o.settings();
-    this.#prefix = topicPrefixOf(this.#settings, this.#o.boxName);
+    this.#settings = this.#options.settings();
+    this.#prefix = topicPrefixOf(this.#settings, this.#options.boxName);
     this.#attempts = 0;
     if (!this.#settings.enabled) {
       this.#connection = "disabled";
       this.#lifecycle.set("running");
       return Promise.resolve();
     }
-    this.#unsubscribe = this.#o.feed.subscribe((item) => this.#onItem(item));
+    this.#unsubscribe = this.#options.feed.subscribe((item) => this.#onItem(item));
     this.#lifecycle.set("running");
     this.#connect();
     if (this.#settings.homeAssistantDiscovery) this.#scheduleDiscovery();
@@ -132,7 +132,7 @@ export class MqttPublisher implements Service {
   }
 
   status(): ServiceStatus {
-    const s = this.#settings ?? this.#o.settings();
+    const s = this.#settings ?? this.#options.settings();
     const details = {
       enabled: s.enabled,
       broker: s.url ? redactUrl(s.url) : null,
@@ -189,7 +189,7 @@ export class MqttPublisher implements Service {
         if (this.#madeAt.size > 100_000) this.#madeAt.clear();
       } catch (error) {
         this.stats.failed[item.kind]++;
-        this.#o.log.error("MQTT message not stored in the outbox", { kind: item.kind, error });
+        this.#options.log.error("MQTT message not stored in the outbox", { kind: item.kind, error });
         return;
       }
       this.#drain();
@@ -264,7 +264,7 @@ export class MqttPublisher implements Service {
       this.#lastError = null;
       this.#deleteAcknowledged();
       this.#cursor = 0;
-      this.#o.log.info("MQTT broker connected", { broker: redactUrl(s.url), prefix: this.#prefix });
+      this.#options.log.info("MQTT broker connected", { broker: redactUrl(s.url), prefix: this.#prefix });
       this.#announce(client);
       this.#drain();
     });
@@ -281,8 +281,11 @@ export class MqttPublisher implements Service {
       client.on("error", () => {});
       client.end(true);
       if (this.#lifecycle.state !== "running") return;
-      if (wasConnected) this.#o.log.warn("MQTT broker connection lost", { reason: this.#lastError?.message });
-      else if (!settled) this.#o.log.debug("MQTT connect failed", { reason: this.#lastError?.message });
+      if (wasConnected) {
+        this.#options.log.warn("MQTT broker connection lost", { reason: this.#lastError?.message });
+      } else if (!settled) {
+        this.#options.log.debug("MQTT connect failed", { reason: this.#lastError?.message });
+      }
       this.#failed(this.#lastError?.message ?? "the broker closed the connection");
     });
   }
@@ -294,9 +297,11 @@ export class MqttPublisher implements Service {
     const delay = backoffDelay(
       this.#attempts++,
       { minMs: this.#settings.reconnectMinSeconds * 1000, maxMs: this.#settings.reconnectMaxSeconds * 1000 },
-      this.#o.random ?? Math.random,
+      this.#options.random ?? Math.random,
     );
-    if (this.#attempts === 1) this.#o.log.warn("MQTT broker not reachable; retrying", { reason: message });
+    if (this.#attempts === 1) {
+      this.#options.log.warn("MQTT broker not reachable; retrying", { reason: message });
+    }
     this.#nextRetryAt = new Date(this.#clock.now() + delay).toISOString();
     this.#retryTimer = this.#clock.setTimeout(() => {
       this.#retryTimer = undefined;
@@ -306,7 +311,7 @@ export class MqttPublisher implements Service {
 
   #clientOptions(s: MqttSettings): IClientOptions {
     const options: IClientOptions = {
-      clientId: clientIdOf(s, this.#o.boxName),
+      clientId: clientIdOf(s, this.#options.boxName),
       protocolVersion: s.protocolVersion as 4 | 5,
       clean: true,
       // The publisher reconnects itself, with back-off: mqtt.js would retry at a fixed period.
@@ -330,14 +335,14 @@ export class MqttPublisher implements Service {
    */
   #discover(client: MqttClient): void {
     if (!this.#settings.homeAssistantDiscovery || this.#client !== client) return;
-    const lines = this.#safe(() => this.#o.lines(), []);
-    const node = topicSafe(this.#o.boxName) || "box";
+    const lines = this.#safe(() => this.#options.lines(), []);
+    const node = topicSafe(this.#options.boxName) || "box";
     const messages = homeAssistantDiscovery({
       discoveryPrefix: this.#settings.homeAssistantPrefix,
       prefix: this.#prefix,
       node,
-      boxName: this.#o.boxName,
-      version: this.#o.version,
+      boxName: this.#options.boxName,
+      version: this.#options.version,
       lines,
     });
     const wanted = new Set(messages.map((m) => m.topic));
@@ -356,10 +361,10 @@ export class MqttPublisher implements Service {
     const publish = this.#settings.publish;
     client.publish(topics.status(this.#prefix), "online", { qos: 1, retain: true });
     if (publish.includes("link")) {
-      this.#publishLive("link", topics.link(this.#prefix), JSON.stringify(this.#o.feed.link()));
+      this.#publishLive("link", topics.link(this.#prefix), JSON.stringify(this.#options.feed.link()));
     }
     if (publish.includes("lineState")) {
-      for (const state of this.#o.feed.lineStates()) {
+      for (const state of this.#options.feed.lineStates()) {
         this.#publishLive("lineState", topics.lineState(this.#prefix, state.line), JSON.stringify(state));
       }
     }
@@ -400,7 +405,7 @@ export class MqttPublisher implements Service {
     const closed = this.#closed.get(client) ?? new Promise<"closed">(() => {});
     while (this.#client === client && this.#connection === "connected") {
       this.#wake = false;
-      const batch = this.outbox.after(this.#cursor, this.#o.window ?? 64);
+      const batch = this.outbox.after(this.#cursor, this.#options.window ?? 64);
       if (batch.length === 0) return;
       try {
         // mqtt.js keeps QoS 1 messages of one client in order; a window of them in flight at once.
@@ -408,7 +413,7 @@ export class MqttPublisher implements Service {
         acked.catch(() => {});
         if (await Promise.race([acked, closed]) === "closed") return;
       } catch (error) {
-        this.#o.log.debug("MQTT outbox publish interrupted", { reason: errorText(error) });
+        this.#options.log.debug("MQTT outbox publish interrupted", { reason: errorText(error) });
         return;
       }
       if (this.#client !== client) return;
@@ -428,7 +433,7 @@ export class MqttPublisher implements Service {
 
   /** Deletes what the broker acknowledged, at most once per commit interval (one commit, one fsync). */
   #scheduleDelete(): void {
-    const ms = this.#o.commitIntervalMs?.() ?? 0;
+    const ms = this.#options.commitIntervalMs?.() ?? 0;
     if (ms <= 0) return this.#deleteAcknowledged();
     this.#ackTimer ??= this.#clock.setTimeout(() => {
       this.#ackTimer = undefined;
@@ -444,7 +449,7 @@ export class MqttPublisher implements Service {
       this.outbox.acknowledge(this.#cursor);
       this.#deletedUpTo = this.#cursor;
     } catch (error) {
-      this.#o.log.error("acknowledged MQTT messages not removed from the outbox", { error });
+      this.#options.log.error("acknowledged MQTT messages not removed from the outbox", { error });
     }
   }
 

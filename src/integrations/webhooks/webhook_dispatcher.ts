@@ -79,7 +79,7 @@ export class WebhookDispatcher implements Service {
   readonly name = "webhooks";
   /** All endpoints together, for /metrics. */
   readonly stats = new DeliveryStats();
-  readonly #o: WebhookDispatcherOptions;
+  readonly #options: WebhookDispatcherOptions;
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
   readonly #workers = new Map<string, EndpointWorker>();
@@ -87,14 +87,14 @@ export class WebhookDispatcher implements Service {
   #stopping = new AbortController();
 
   constructor(options: WebhookDispatcherOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#clock = options.clock ?? systemClock;
   }
 
   start(): Promise<void> {
     this.#lifecycle.set("starting");
     this.#stopping = new AbortController();
-    this.#unsubscribe = this.#o.feed.subscribe((item) => this.#onItem(item));
+    this.#unsubscribe = this.#options.feed.subscribe((item) => this.#onItem(item));
     this.#lifecycle.set("running");
     this.reload();
     return Promise.resolve();
@@ -140,9 +140,9 @@ export class WebhookDispatcher implements Service {
     if (this.#lifecycle.state !== "running") return;
     let webhooks: Webhook[];
     try {
-      webhooks = this.#o.repository.list();
+      webhooks = this.#options.repository.list();
     } catch (error) {
-      this.#o.log.error("webhook endpoints not read", { error });
+      this.#options.log.error("webhook endpoints not read", { error });
       return;
     }
     const ids = new Set(webhooks.map((w) => w.id));
@@ -177,15 +177,15 @@ export class WebhookDispatcher implements Service {
 
   #context(): WorkerContext {
     return {
-      settings: this.#o.settings,
-      repository: this.#o.repository,
-      log: this.#o.log,
+      settings: this.#options.settings,
+      repository: this.#options.repository,
+      log: this.#options.log,
       clock: this.#clock,
-      random: this.#o.random ?? Math.random,
+      random: this.#options.random ?? Math.random,
       stopping: this.#stopping.signal,
       total: this.stats,
-      userAgent: this.#o.userAgent ?? "cstabox",
-      commitIntervalMs: this.#o.commitIntervalMs ?? (() => 0),
+      userAgent: this.#options.userAgent ?? "cstabox",
+      commitIntervalMs: this.#options.commitIntervalMs ?? (() => 0),
     };
   }
 
@@ -204,11 +204,11 @@ export class WebhookDispatcher implements Service {
       }));
       for (const d of deliveries) d.payload = body(d.id, item.kind, now, item.payload);
       try {
-        this.#o.repository.enqueue(deliveries);
+        this.#options.repository.enqueue(deliveries);
       } catch (error) {
         for (const w of wanting) w.stats.failed[item.kind]++;
         this.stats.failed[item.kind] += wanting.length;
-        this.#o.log.error("webhook deliveries not stored", { kind: item.kind, error });
+        this.#options.log.error("webhook deliveries not stored", { kind: item.kind, error });
         return;
       }
       wanting.forEach((w, i) => w.wake(deliveries[i].id, item.madeAt));

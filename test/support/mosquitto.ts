@@ -35,6 +35,9 @@ export async function startBroker(
   const dir = await Deno.makeTempDir({ prefix: "cstabox-mosquitto-" });
   const port = options.port ?? freePort();
   const lines = [`listener ${port} 127.0.0.1`, "log_dest stderr", "log_type error"];
+  // Started as root, Mosquitto would switch to its own user, who cannot read the password file or write the
+  // persistence file in this private temp dir.
+  if (Deno.uid() === 0) lines.push("user root");
   lines.push(
     ...(options.persistent ? ["persistence true", `persistence_location ${dir}/`] : ["persistence false"]),
   );

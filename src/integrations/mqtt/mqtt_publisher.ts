@@ -476,10 +476,11 @@ export function redactUrl(url: string): string {
 /** An MQTT error in the words an administrator acts on. */
 function explain(error: Error & { code?: string | number }): string {
   const message = error.message || String(error);
-  if (/ECONNREFUSED|Connection refused/i.test(message)) return `connection refused (${message})`;
-  if (/Not authorized|Bad username or password|code 4|code 5|code 13[45]/i.test(message)) {
+  // The broker's CONNACK refusal reads "Connection refused: Not authorized": the credentials, not the address.
+  if (/Not authorized|Bad username or password|bad user name or password/i.test(message)) {
     return `the broker refused the credentials (${message})`;
   }
+  if (/ECONNREFUSED|Connection refused/i.test(message)) return `connection refused (${message})`;
   if (/certificate|self.signed|TLS|SSL/i.test(message)) return `TLS failed (${message})`;
   return message;
 }

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { MqttPublisher } from "../../../src/integrations/mqtt/mqtt_publisher.ts";
+import { mqttSchema, type MqttSettings } from "../../../src/integrations/mqtt/mqtt_options.ts";
+import { freePort, startBroker, subscribe } from "../../support/mosquitto.ts";
+import { HandFeed, quietLog, record } from "../../support/webhook_rig.ts";
+import { openTempDatabase } from "../../support/temp_database.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+async function publisherRig(settings: Partial<MqttSettings>) {
+  const store = await openTempDatabase();
+  const hand = new HandFeed();
+  let current: MqttSettings = mqttSchema.parse({
+    enabled: true,
+    topicPrefix: "t",
+    reconnectMinSeconds: 0.1,
+    reconnectMaxSeconds: 1,
+    ...settings,
+  });
+  const publisher = new MqttPublisher({
+    settings: () => current,
+    boxName: "box",
+    version: "test",
+    feed: hand.feed,
+    db: () => store.db,
+    lines: () => [],
+    log: quietLog(),
+  });
+  hand.feed.start();
+  await publisher.start();
+  const details = () =>
+    publisher.status().details as {
+      connection: string;
+      lastError: { message: string } | null;
+      backlog: number;
+    };
+  return {
+    publisher,
+    hand,
+    details,
+    async reconfigure(next: Partial<MqttSettings>) {
+      current = { ...current, ...next };
+      await publisher.stop();
+      await publisher.start();
+    },
+    async close() {
+      await publisher.stop();
+      hand.feed.stop();
+      await store.close();
+    },
+  };
+}
+
+Deno.test({
+  ...opts,
+  name:
+    "MQTT: refused credentials show with the reason and are retried; the right ones connect and the waiting record goes out",
+  fn: async () => {
+    const broker = await startBroker({ users: { cstabox: "right-password" } });
+    const rig = await publisherRig({ url: broker.url, username: "cstabox", password: "wrong" });
+    try {
+      await waitUntil(
+        () => /refused the credentials/.test(rig.details().lastError?.message ?? ""),
+        10_000,
+        () => JSON.stringify(rig.details()),
+      );
+      assert.equal(rig.publisher.status().state, "degraded");
+      assert.match(
+        rig.publisher.status().reason!,
+        /MQTT broker not connected: the broker refused the credentials/,
+      );
+      const waiting = record();
+      rig.hand.record(waiting);
+      assert.equal(rig.details().backlog, 1, "the record waits in the outbox");
+      const first = (rig.publisher.status().details as { connects: number }).connects;
+      assert.equal(first, 0);
+
+      const sub = await subscribe(`mqtt://cstabox:right-password@127.0.0.1:${broker.port}`, "t/#");
+      await rig.reconfigure({ password: "right-password" });
+      await waitUntil(
+        () => rig.details().connection === "connected",
+        10_000,
+        () => JSON.stringify(rig.details()),
+      );
+      await waitUntil(
+        () => sub.messages.some((m) => m.topic === "t/call/record"),
+        10_000,
+        () => "the record",
+      );
+      assert.equal(JSON.parse(sub.messages.find((m) => m.topic === "t/call/record")!.payload).id, waiting.id);
+      const test = await rig.publisher.sendTest();
+      assert.ok(test.ok, test.error ?? "");
+      await sub.close();
+    } finally {
+      await rig.close();
+      await broker.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "MQTT: no broker at the address shows connection refused and the next try",
+  fn: async () => {
+    const rig = await publisherRig({ url: `mqtt://127.0.0.1:${freePort()}` });
+    try {
+      await waitUntil(
+        () => /connection refused/.test(rig.details().lastError?.message ?? ""),
+        10_000,
+        () => JSON.stringify(rig.details()),
+      );
+      const d = rig.publisher.status().details as { nextRetryAt: string | null; connection: string };
+      assert.ok(["waiting", "connecting"].includes(d.connection));
+      const test = await rig.publisher.sendTest();
+      assert.equal(test.ok, false);
+      assert.match(test.error!, /not connected/);
+    } finally {
+      await rig.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "MQTT: mqtts to a plain broker fails as TLS and is retried",
+  fn: async () => {
+    const broker = await startBroker();
+    const rig = await publisherRig({ url: `mqtts://127.0.0.1:${broker.port}` });
+    try {
+      await waitUntil(
+        () => /^TLS failed/.test(rig.details().lastError?.message ?? ""),
+        10_000,
+        () => JSON.stringify(rig.details()),
+      );
+      assert.notEqual(rig.details().connection, "connected");
+      assert.equal(rig.publisher.status().state, "degraded");
+    } finally {
+      await rig.close();
+      await broker.stop();
+    }
+  },
+});

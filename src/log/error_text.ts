@@ -12,11 +12,15 @@ export function errorText(error: unknown): string {
   return String(error);
 }
 
-/** SQLITE_FULL (13, in any of its extended codes) from SQLite, or ENOSPC (os error 28) from the system. */
+/**
+ * SQLITE_FULL from SQLite (errcode 13; `exec` errors carry no errcode, only SQLite's fixed text for it,
+ * "database or disk is full"), or ENOSPC (os error 28) from the system.
+ */
 export function isDiskFull(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const errcode = (error as { errcode?: unknown }).errcode;
   if (typeof errcode === "number" && (errcode & 0xff) === 13) return true;
+  if (error.message === "database or disk is full") return true;
   return (error as { code?: unknown }).code === "ENOSPC" ||
     /No space left on device|os error 28\b/.test(error.message);
 }

@@ -73,6 +73,9 @@ Deno.test("errorText names a full disk in plain words, from SQLite and from the 
     errorText(sqlite),
     "disk full: the data directory's file system has no space left (database or disk is full)",
   );
+  // node:sqlite's exec() gives no errcode, only SQLite's text for SQLITE_FULL (seen on a full tmpfs).
+  const fromExec = Object.assign(new Error("database or disk is full"), { code: "ERR_SQLITE_ERROR" });
+  assert.match(errorText(fromExec), /^disk full: /);
   const os = new Error("No space left on device (os error 28): write 'cstabox.yaml.tmp'");
   assert.match(errorText(os), /^disk full: .*No space left on device/);
   assert.equal(errorText(new Error("something else")), "something else");

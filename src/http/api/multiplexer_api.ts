@@ -42,6 +42,9 @@ export function createMultiplexerApi(deps: MultiplexerApiDependencies): Hono<Htt
     const status = deps.multiplexer.status();
     return c.json({
       monitors: status.monitors,
+      // Monitors applications hold that the PBX does not carry, with the reason; SystemStatus says so.
+      lostMonitors: status.lostMonitors,
+      systemStatus: status.systemStatus,
       licenceRefusals: status.licenceRefusals,
       lastLicenceRefusal: status.lastLicenceRefusal,
     });

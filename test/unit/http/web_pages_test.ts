@@ -475,6 +475,11 @@ Deno.test("a lost monitor is shown by device with its reason on the dashboard an
     ({ html } = await b.page("/monitors"));
     assert.match(html, /the PBX did not answer in time/);
     assert.match(html, />lost</);
+    const api = await (await b.request("/api/multiplexer/monitors")).json();
+    assert.equal(api.systemStatus, "partiallyDisabled");
+    assert.deepEqual(api.lostMonitors.map((m: { device: string; reason: string }) => [m.device, m.reason]), [
+      ["n:101", "the PBX did not answer in time"],
+    ]);
   } finally {
     await f.close();
   }

@@ -9,6 +9,7 @@ import {
   CstaTimeoutError,
 } from "../client/client_errors.ts";
 import { describeUniversalFailure, type UniversalFailure } from "../csta/universal_failure.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** The codes the line API answers with, each with its HTTP status and when it is used (docs/line-api.md). */
 export const LINE_ERRORS = {
@@ -157,6 +158,6 @@ export function lineErrorOf(error: unknown, context: FailureContext): LineApiErr
       `${where}: the PBX rejected the request (${error.problem.kind}/${error.problem.value})`,
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return new LineApiError("LINEERR_OPERATIONFAILED", `${where}: ${message}`);
 }

@@ -3,6 +3,7 @@
 // tokens without a line scope keep their full access.
 
 import { type ExtensionRange, inExtensionRanges, parseExtensionRanges } from "../lines/extension_ranges.ts";
+import { errorText } from "../log/error_text.ts";
 
 export type LineAccess = "read" | "control";
 
@@ -42,6 +43,6 @@ export function lineScopeProblem(scope: LineScope): string | undefined {
     new LineRights(scope, "");
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
 }

@@ -263,5 +263,5 @@ function isIpLiteral(host: string): boolean {
 }
 
 function hexStart(bytes: Uint8Array): string {
-  return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, "0").toUpperCase()).join(" ");
+  return bytes.subarray(0, 6).toHex().toUpperCase().replace(/(..)(?!$)/g, "$1 ");
 }

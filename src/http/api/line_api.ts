@@ -21,6 +21,7 @@ import { LINE_NUMBER_PATTERN } from "../../lines/line.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { fieldPath, JSON_BODY_MAX, readBoundedText } from "./json_body.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** Who asks and what they may do, from the authenticated request (line_api_rights.ts). */
 export interface LineCaller {
@@ -387,7 +388,7 @@ export function createLineApi(deps: LineApiDependencies): Hono<HttpEnv> {
       try {
         partners.set(line, (body as z.output<typeof partnerSchema>).partner);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorText(error);
         return /does not exist/.test(message)
           ? lineError(c, new LineApiError("LINEERR_BADDEVICEID", message))
           : lineError(c, new LineApiError("LINEERR_INVALPARAM", `partner: ${message}`, "partner"));

@@ -10,7 +10,8 @@ export interface ApiErrorDetail {
   message: string;
   field?: string;
   rows?: { row: number; text?: string; reason: string; number?: string; name?: string }[];
-  reasons?: { code: string; message: string }[];
+  /** Every reason of a refusal; `field` names the request field a reason is about. */
+  reasons?: { code: string; message: string; field?: string }[];
   warnings?: { code: string; message: string }[];
   details?: unknown;
 }

@@ -34,7 +34,8 @@ const csrSchema = z.strictObject({
     organizationalUnit: shortText,
     locality: shortText,
     state: shortText,
-    country: z.string().regex(/^[A-Z]{2}$/, "two capital letters (ISO 3166), e.g. DE").optional(),
+    // Checked with the other fields by checkCsrRequest, so every problem is reported at once.
+    country: shortText,
     email: shortText,
   }),
   dnsNames: z.array(z.string().max(253)).max(100).default([]),
@@ -90,7 +91,13 @@ export function createTlsApi(store: CertStore): Hono<HttpEnv> {
       return csrDownload(c, csrPem, 201);
     } catch (error) {
       if (error instanceof TlsRefusedError) {
-        return errorResponse(c, 400, "invalid_request", error.message, error.reasons);
+        // Each CSR problem starts with its field ("subject.country: …"): name it, as a schema refusal does.
+        const reasons: (Problem<string> & { field?: string })[] = error.reasons.map((r) => {
+          const field = /^([\w.]+)(?:\[\d+\])?: /.exec(r.message)?.[1];
+          return field ? { ...r, field } : r;
+        });
+        const field = reasons.find((r) => r.field)?.field;
+        return errorResponse(c, 400, "invalid_request", error.message, reasons, undefined, field);
       }
       throw error;
     }
@@ -219,7 +226,8 @@ async function readBody<S extends z.ZodType>(
   if (parsed.success) return { ok: true, data: parsed.data };
   const reasons = parsed.error.issues.map((issue) => {
     const field = fieldPath(issue.path);
-    return { code: "invalid_field", message: field ? `${field}: ${issue.message}` : issue.message };
+    const message = field ? `${field}: ${issue.message}` : issue.message;
+    return { code: "invalid_field", message, ...(field ? { field } : {}) };
   });
   const first = parsed.error.issues[0];
   return {

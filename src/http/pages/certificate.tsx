@@ -162,10 +162,15 @@ export function mountCertificate(app: Hono<HttpEnv>, deps: WebDeps): void {
     }
     const result = await deps.api.call(actingEnv(c), "POST", "/tls/csr", { json: request });
     if (!result.ok) {
-      const field = result.error.field?.replace(/^subject\./, "").replace(/\[\d+\]$/, "");
-      const errors = field && field in values
-        ? { [field]: result.error.message.replace(/^[\w.[\]]+: /, "") }
-        : {};
+      // Every refused field at once, beside the form field it came from, in the reason's own words.
+      const errors: Record<string, string> = {};
+      const reasons = result.error.reasons?.length ? result.error.reasons : [result.error];
+      for (const reason of reasons) {
+        const field = reason.field?.replace(/^subject\./, "").replace(/\[\d+\]$/, "");
+        if (field && field in values && !errors[field]) {
+          errors[field] = reason.message.replace(/^[\w.[\]]+: /, "");
+        }
+      }
       return certificatePage(c, deps, {
         forms: { csr: { values, errors } },
         refusal: Object.keys(errors).length ? undefined : { form: "csr", error: result.error },
@@ -214,7 +219,7 @@ async function certificatePage(
   const tlsSettings = await sectionValues(deps, actingEnv(c), "tls");
   const forms = state.forms ?? {};
   const refusalFor = (form: FormName) =>
-    state.refusal?.form === form ? <Refusal error={state.refusal.error} /> : null;
+    state.refusal?.form === form ? <Refusal error={state.refusal.error} id={`${form}-refusal`} /> : null;
   return renderPage(c, deps, {
     title: "Certificate",
     status,
@@ -484,16 +489,25 @@ function CsrForm(props: { csrf: string; form: FormState }) {
   );
 }
 
-function Refusal(props: { error: ApiErrorDetail }) {
-  const reasons = props.error.reasons ?? [];
+/** A refusal: that nothing changed, then why (each reason once), then any warnings apart from them. */
+function Refusal(props: { error: ApiErrorDetail; id: string }) {
+  const reasons = props.error.reasons?.length ? props.error.reasons : [{ message: props.error.message }];
+  const warnings = props.error.warnings ?? [];
   return (
-    <div class="notice error" role="alert">
-      <p>{props.error.message}</p>
-      {reasons.length > 1 || (reasons.length === 1 && reasons[0].message !== props.error.message)
-        ? <ul>{reasons.map((r) => <li>{r.message}</li>)}</ul>
-        : null}
-      {props.error.warnings?.length
-        ? <ul>{props.error.warnings.map((w) => <li class="warning">{w.message}</li>)}</ul>
+    <div class="notice error" role="alert" id={props.id}>
+      <p>
+        <strong>Refused, nothing was changed.</strong>
+      </p>
+      <ul class="reasons">
+        {reasons.map((r) => <li>{r.message}</li>)}
+      </ul>
+      {warnings.length
+        ? (
+          <>
+            <p class="small">Also noticed (warnings, which alone would not refuse it):</p>
+            <ul class="small muted">{warnings.map((w) => <li>{w.message}</li>)}</ul>
+          </>
+        )
         : null}
     </div>
   );

@@ -514,6 +514,7 @@ export class App {
           smdr,
           webhooks: { repository: webhookRepository, dispatcher: this.webhooks },
           mqtt: this.mqtt,
+          callRecords: calls,
           line: { service: lineApi, operations: lineOperations, caller, partners },
           events: (closing) => eventHub.routes(closing),
           lineScopes: { scopes: tokenScopes },

@@ -84,6 +84,8 @@ interface Monitor {
 }
 
 const SNAPSHOT_BATCH = 16;
+/** Finished-call records kept for `GET /api/call-records`; MQTT and webhooks keep every one durably. */
+const RECENT_RECORDS = 500;
 
 /** The call tracker. `calls()`/`activeCalls()` for the live view, `onChange` to hear when it changes. */
 export class CallTracker implements Service<CallTrackerDetails> {
@@ -93,6 +95,8 @@ export class CallTracker implements Service<CallTrackerDetails> {
   readonly #lifecycle = new Lifecycle();
   readonly #listeners = new Set<() => void>();
   readonly #recordListeners = new Set<(record: CallRecord) => void>();
+  /** The latest finished-call records, oldest first, for the JSON API. */
+  readonly #recent: CallRecord[] = [];
   #model: CallModel;
   #directory = new LineDirectory([]);
   #client?: CstaClient;
@@ -139,6 +143,11 @@ export class CallTracker implements Service<CallTrackerDetails> {
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** The latest `limit` finished-call records, newest first (kept in memory: the last 500). */
+  recentRecords(limit: number): CallRecord[] {
+    return this.#recent.slice(-Math.max(0, limit)).reverse();
   }
 
   /** Calls `listener` with the record of every call that ends; returns the unsubscribe function. */
@@ -282,8 +291,9 @@ export class CallTracker implements Service<CallTrackerDetails> {
     }
     for (const finished of this.#model.takeFinished()) {
       this.#counters.callRecords++;
-      if (this.#recordListeners.size === 0) continue;
       const record = callRecordOf(finished, this.#options.formatParty);
+      this.#recent.push(record);
+      if (this.#recent.length > RECENT_RECORDS) this.#recent.shift();
       for (const listener of this.#recordListeners) {
         try {
           listener(record);

@@ -8,6 +8,7 @@ import type { HttpEnv } from "../context.ts";
 import { probePbx } from "../../pbx/probe.ts";
 import type { StatusSource } from "../status_source.ts";
 import type { WebUiSources } from "../web_ui_sources.ts";
+import { createCallRecordsApi } from "./call_records_api.ts";
 import { createCallsApi } from "./calls_api.ts";
 import { createCstaUsersApi } from "./csta_users_api.ts";
 import { createLicencesApi } from "./licences_api.ts";
@@ -36,6 +37,7 @@ export interface ApiServices {
   smdr?: Parameters<typeof createSmdrApi>[0];
   webhooks?: Parameters<typeof createWebhooksApi>[0];
   mqtt?: Parameters<typeof createMqttApi>[0];
+  callRecords?: Parameters<typeof createCallRecordsApi>[0];
   /** The line API (issue 20): mounted at the root of /api, under `/lines/:line/...` and `/calls/...`. */
   line?: Parameters<typeof createLineApi>[0];
   /** Line scopes of API tokens (administration: tokens with a scope are kept out by the gate). */
@@ -75,6 +77,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!))],
     ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
     ["/mqtt", s.mqtt && (() => createMqttApi(s.mqtt!))],
+    ["/call-records", s.callRecords && (() => createCallRecordsApi(s.callRecords!))],
     ["/", s.line && (() => createLineApi(s.line!))],
     ["/events", s.events && (() => s.events!(context.closing))],
     [

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { callRecordSchema } from "../../../src/calls/call_record.ts";
 import { loopbackFlags, startCstabox } from "../../support/cstabox_process.ts";
 import { parseExposition } from "../../support/prometheus_text.ts";
 import { waitUntil } from "../../support/wait_until.ts";
@@ -78,6 +79,14 @@ Deno.test({
       );
       assert.ok(value(second, "cstabox_call_records_total")! > value(first, "cstabox_call_records_total")!);
       assert.ok(value(second, "cstabox_smdr_records_total")! >= value(first, "cstabox_smdr_records_total")!);
+
+      // The JSON API reports records with the same schema MQTT and webhooks use.
+      const records = await fetch(`http://127.0.0.1:${box.port("http")}/api/call-records?limit=5`, {
+        headers: { authorization: `Basic ${btoa("admin:metrics-pw-1")}` },
+      });
+      const body = await records.json();
+      assert.ok(body.records.length > 0 && body.records.length <= 5);
+      for (const record of body.records) callRecordSchema.parse(record);
 
       // Open on loopback by the setting, changed through the API and applied without a restart.
       const put = await fetch(`http://127.0.0.1:${box.port("http")}/api/settings/metrics`, {

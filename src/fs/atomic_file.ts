@@ -28,7 +28,10 @@ export async function writeFileAtomic(
     await file.sync();
     file.close();
     await options.beforeReplace?.(tmp);
-    if (options.keepOldAs) await copyIfExists(path, options.keepOldAs);
+    if (options.keepOldAs && await copyIfExists(path, options.keepOldAs)) {
+      // The copy holds what the file held: no wider access than the file is given now.
+      await Deno.chmod(options.keepOldAs, mode);
+    }
   } catch (error) {
     try {
       file.close();
@@ -68,11 +71,14 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-async function copyIfExists(from: string, to: string): Promise<void> {
+/** Copies `from` to `to`; false when there is no `from`. */
+async function copyIfExists(from: string, to: string): Promise<boolean> {
   try {
     await Deno.copyFile(from, to);
+    return true;
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return false;
   }
 }
 

@@ -49,3 +49,17 @@ Deno.test("a database file left world-readable by an earlier version is made pri
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a settings file left world-readable is private once cstabox writes it, and so is its .bak copy", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cstabox-modes-" });
+  try {
+    const file = join(dataDir, "cstabox.yaml");
+    await Deno.writeTextFile(file, "pbx:\n  port: 33333\n");
+    await Deno.chmod(file, 0o644);
+    await App.create({ dataDir, log: { sink: () => {} }, announce: () => {} });
+    assert.equal(modeOf(file), "600", "settings file");
+    assert.equal(modeOf(`${file}.bak`), "600", "its backup, a copy of the old file");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

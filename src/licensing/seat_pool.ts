@@ -127,10 +127,20 @@ export class SeatPool {
     if (this.#seated.size >= limit.lines) {
       return refusal(
         "no-free-licence",
-        `no free licence for ${deviceKey}: all ${limit.lines} licensed lines are in use`,
+        `no free licence for ${deviceWords(deviceKey)}: all ${limit.lines} licensed lines are in use`,
         limit.lines,
       );
     }
     return undefined;
   }
+}
+
+/**
+ * A device key in an administrator's words: the Switchboard files monitors under `n:<number>` or
+ * `d:<device number>` (DeviceDirectory.key); "line 127" reads better than "n:127". Other keys as given.
+ */
+export function deviceWords(deviceKey: string): string {
+  if (deviceKey.startsWith("n:")) return `line ${deviceKey.slice(2)}`;
+  if (deviceKey.startsWith("d:")) return `device number ${deviceKey.slice(2)}`;
+  return deviceKey;
 }

@@ -145,6 +145,8 @@ export class Logger {
 function normaliseFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
+    // A field with no value says nothing; written it would read `user=undefined`.
+    if (value === undefined) continue;
     out[key] = value instanceof Error ? `${value.name}: ${value.message}` : value;
   }
   return out;

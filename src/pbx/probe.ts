@@ -33,6 +33,8 @@ export interface PbxProbeReport {
 export interface PbxProbeOptions {
   connect?: (host: string, port: number) => Promise<Deno.Conn>;
   resolve?: (host: string) => Promise<string[]>;
+  /** The DNS lookup the default `resolve` makes (Deno.resolveDns). */
+  resolveDns?: (host: string, type: "A" | "AAAA") => Promise<string[]>;
   now?: () => number;
 }
 
@@ -63,7 +65,10 @@ export async function probePbx(
   if (!target.host) return report(false, "No PBX host is set: enter the PBX's host name or IP address.");
 
   if (!isIpLiteral(target.host)) {
-    const resolved = await timed("resolve", () => (options.resolve ?? resolveHost)(target.host));
+    const resolved = await timed(
+      "resolve",
+      () => (options.resolve ?? ((host) => resolveHost(host, options.resolveDns)))(target.host),
+    );
     if (!resolved.ok) {
       const detail = resolved.error instanceof StepTimeout
         ? `no answer from the name server within ${timeoutMs / 1000} s`
@@ -245,12 +250,24 @@ async function tcpConnect(host: string, port: number): Promise<Deno.Conn> {
   return await Deno.connect({ hostname: host, port });
 }
 
-async function resolveHost(host: string): Promise<string[]> {
-  const results = await Promise.allSettled([Deno.resolveDns(host, "A"), Deno.resolveDns(host, "AAAA")]);
+async function resolveHost(
+  host: string,
+  resolveDns: NonNullable<PbxProbeOptions["resolveDns"]> = (name, type) => Deno.resolveDns(name, type),
+): Promise<string[]> {
+  const results = await Promise.allSettled([resolveDns(host, "A"), resolveDns(host, "AAAA")]);
   const addresses = results.flatMap((r) => r.status === "fulfilled" ? r.value : []);
   if (addresses.length > 0) return addresses;
-  const failure = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-  throw failure?.reason ?? new Error("no address");
+  const failures = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+  // Deno's resolver speaks in its own debug text ("proto error: no records found for Query { … }").
+  if (failures.length === 0 || failures.every((e) => e instanceof Deno.errors.NotFound)) {
+    throw new Error("no DNS record for it");
+  }
+  const text = errorText(failures.find((e) => !(e instanceof Deno.errors.NotFound)));
+  const plain = text.replace(/^proto error: (io error: )?/, "").replace(/ \(os error \d+\)$/, "").replace(
+    / for Query \{.*$/,
+    "",
+  );
+  throw new Error(`the name server did not answer: ${plain}`);
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

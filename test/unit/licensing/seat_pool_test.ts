@@ -92,3 +92,18 @@ Deno.test("every refusal is told to the refusal listener, grants are not", () =>
   pool.acquire("103", "app-1");
   assert.deepEqual(told, ["102", "103"]);
 });
+
+Deno.test("a refusal names the line as an administrator knows it, not by the multiplexer's device key", () => {
+  const pool = new SeatPool(() => ({ ok: true, lines: 1 }), () => 0);
+  pool.acquire("n:101", "app-1");
+  const byNumber = pool.acquire("n:127", "app-2");
+  assert.equal(
+    !byNumber.ok && byNumber.message,
+    "no free licence for line 127: all 1 licensed lines are in use",
+  );
+  const byDevice = pool.acquire("d:16777473", "app-2");
+  assert.equal(
+    !byDevice.ok && byDevice.message,
+    "no free licence for device number 16777473: all 1 licensed lines are in use",
+  );
+});

@@ -68,3 +68,12 @@ Deno.test("without journald the lines carry no priority prefix; JOURNAL_STREAM s
   assert.equal(journalFromEnvironment((name) => name === "JOURNAL_STREAM" ? "8:1234" : undefined), true);
   assert.equal(journalFromEnvironment(() => undefined), false);
 });
+
+Deno.test("a field without a value is left out, never written as user=undefined", () => {
+  const lines: string[] = [];
+  const log = new Logger("http", { format: "text", sink: (l) => lines.push(l) });
+  log.info("settings saved in the web UI", { section: "pbx", user: undefined });
+  assert.match(lines[0], /settings saved in the web UI section=pbx$/);
+  assert.doesNotMatch(lines[0], /undefined/);
+  assert.deepEqual(log.ring.entries().at(-1)?.fields, { section: "pbx" });
+});

@@ -118,6 +118,24 @@ Deno.test("a host name is resolved first, and an unknown name stops there; no ho
   assert.match(none.summary, /No PBX host is set/);
 });
 
+Deno.test("a name the resolver does not know is said in plain words, not in the resolver's debug text", async () => {
+  const debugText =
+    'proto error: no records found for Query { name: Name("pbx.invalid."), query_type: A, query_class: IN }';
+  const report = await probePbx({ host: "pbx.invalid", port: 33333 }, {
+    resolveDns: () => Promise.reject(new Deno.errors.NotFound(debugText)),
+    connect: () => Promise.reject(new Error("must not be called")),
+  });
+  assert.equal(report.steps[0].detail, "the name pbx.invalid is not known (no DNS record for it)");
+  const silent = await probePbx({ host: "pbx.example", port: 33333 }, {
+    resolveDns: () => Promise.reject(new Error("proto error: io error: Connection refused (os error 111)")),
+    connect: () => Promise.reject(new Error("must not be called")),
+  });
+  assert.equal(
+    silent.steps[0].detail,
+    "the name pbx.example is not known (the name server did not answer: Connection refused)",
+  );
+});
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);

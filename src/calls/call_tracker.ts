@@ -83,6 +83,7 @@ interface Monitor {
   crossRef: Uint8Array;
 }
 
+/** SnapshotDevice requests sent at once when re-syncing, so hundreds of lines do not all wait on the link. */
 const SNAPSHOT_BATCH = 16;
 /** Finished-call records kept for `GET /api/call-records`; MQTT and webhooks keep every one durably. */
 const RECENT_RECORDS = 500;

@@ -10,6 +10,7 @@ export type TrackedLine = Pick<Line, "number" | "kind" | "deviceNumber" | "enabl
 /** Line kinds whose devices are monitored: calls ring, wait or pass there. */
 const MONITORED_KINDS: ReadonlySet<LineKind> = new Set(["extension", "trunk", "group"]);
 
+/** Numbers whose party is remembered; cleared when full, so a stream of new outside numbers cannot grow it. */
 const MEMO_LIMIT = 10_000;
 
 /** One reading of the line store: what to monitor and how to name the parties of events. */

@@ -150,6 +150,8 @@ interface PendingRequest {
   timer: TimerHandle;
 }
 
+// Defaults of a library: each is an option of the client (requestTimeoutMs, a request's timeoutMs, the
+// release timeout, the event buffer), and the appliance's services pass their own from the settings.
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RELEASE_TIMEOUT_MS = 2_000;
 const DEFAULT_EVENT_BUFFER = 10_000;

@@ -27,6 +27,7 @@ export interface SocketTransportOptions {
   clock?: Clock;
 }
 
+/** Bytes one read takes; a frame larger than this is assembled from several reads by the reassembler. */
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /** A connected CSTA socket; create with {@link SocketTransport.connect}. */

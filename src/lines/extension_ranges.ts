@@ -17,6 +17,7 @@ export class ExtensionRangeError extends Error {
   }
 }
 
+/** A bound on administrator input, far above what a site needs, so one form cannot make every check slow. */
 export const EXTENSION_RANGES_MAX = 100;
 const BOUND = /^[0-9]{1,15}$/;
 

@@ -23,6 +23,7 @@ export interface Line {
  * number may not begin with `#`: in the text form such a row is a comment.
  */
 export const LINE_NUMBER_PATTERN = /^[0-9*][0-9*#]{0,19}$/;
+/** Longest line name: more than a phone display or an SMDR field shows; bounds the text import. */
 export const LINE_NAME_MAX = 64;
 
 /** A value of a line field was refused; `field` names it as the API and the import report show it. */

@@ -20,6 +20,8 @@ export interface NumberRule {
   replacement: string;
 }
 
+// Bounds on administrator input: every number is checked against each rule of its list in turn, so the
+// list length bounds the work per number; both are far above what a site needs.
 export const REPLACEMENT_MAX = 64;
 export const NUMBER_RULES_PER_LIST_MAX = 200;
 

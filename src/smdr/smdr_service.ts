@@ -57,6 +57,7 @@ export class SmdrSettingsError extends Error {
 }
 
 const encoder = new TextEncoder();
+/** Records committed between two prunings of the outbox, so pruning is not paid on every record. */
 const PRUNE_EVERY = 64;
 
 interface OutboxFigures {

@@ -22,6 +22,7 @@ export class ApiTokenError extends Error {
 }
 
 export const API_TOKEN_PREFIX = "cbx_";
+/** Longest token name: a label for the System page, bounded like every other administrator input. */
 const NAME_MAX = 64;
 
 interface Row {

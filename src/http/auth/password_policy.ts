@@ -2,7 +2,9 @@
 
 import { defaultAdminPassword } from "../../accounts/web_users.ts";
 
+/** Fixed, not settings: NIST SP 800-63B asks for at least 8 characters; an administrator account gets 10. */
 export const PASSWORD_MIN_LENGTH = 10;
+/** Bounds the input one login hands to the password hash. */
 export const PASSWORD_MAX_LENGTH = 200;
 
 /** Why `password` cannot be the new password, or undefined when it can. */

@@ -331,15 +331,16 @@ export class Monitors {
       return;
     }
     const wasLost = monitor.lostSince !== undefined;
+    const sameReason = monitor.lastRefusal === reason;
     this.#table.markLost(monitor, reason, this.#clock.now());
     this.#track(monitor);
     // The link going down re-creates everything when it returns; anything else is tried again.
     if (outcome.kind === "linkDown") return;
-    this.#log.warn("monitor lost: the PBX did not (re-)start it", {
-      device: monitor.key,
-      reason,
-      subscribers: monitor.subscribers.size,
-    });
+    // Each retry that fails the same way is logged at debug level: a device the PBX keeps refusing
+    // would otherwise warn at every try.
+    const fields = { device: monitor.key, reason, subscribers: monitor.subscribers.size };
+    if (wasLost && sameReason) this.#log.debug("lost monitor still not started", fields);
+    else this.#log.warn("monitor lost: the PBX did not (re-)start it", fields);
     this.#scheduleRetry(monitor);
     if (!wasLost) this.#options.onLostChange?.();
   }

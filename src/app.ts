@@ -120,6 +120,8 @@ export class App {
   readonly #options: AppOptions;
   /** Passwords generated at this start, shown once on stdout and on the console banner. */
   readonly #generated: { account: string; password: string }[] = [];
+  /** How the web admin logs in for the first time, when this start created the account. */
+  #firstLogin?: string;
   #webUsers?: WebUsers;
 
   private constructor(options: AppOptions, log: Logger, settings: LiveSettings, licenceKey: CryptoKey) {
@@ -579,6 +581,7 @@ export class App {
     this.settings.onChange((next, _previous, changed) => void this.#onSettingsChanged(next, changed));
     this.settings.watch();
     await this.#writeConsoleBanner();
+    for (const line of this.#consoleGuide()) this.#announce(line);
     this.log.info("cstabox started", { version, mode: this.mode(), settings: this.settings.file });
     this.#announce("cstabox ready");
   }
@@ -608,6 +611,11 @@ export class App {
         password: web.source,
       });
       this.#firstBoot("web user admin", web);
+      this.#firstLogin = {
+        option: "the password given with --admin-password",
+        credential: "the password from the admin-password credential",
+        generated: "the first password printed above",
+      }[web.source];
     }
     const csta = await firstPassword(this.#options.cstaAdminPassword, "csta-admin-password");
     if (await new CstaUsers(() => db).ensureDefault(csta.password)) {
@@ -654,6 +662,31 @@ export class App {
     } catch (error) {
       this.log.error("SMDR settings not applied; the running SMDR settings stay", { error });
     }
+  }
+
+  /** What an administrator at the console needs first: where the web UI is, how to log in, which PBX. */
+  #consoleGuide(): string[] {
+    const url = (scheme: string, name: string) => {
+      const l = this.#listeners.find((x) => x.name === name);
+      if (!l) return undefined;
+      const anywhere = l.hostname === "0.0.0.0" || l.hostname === "::";
+      return `${scheme}://${anywhere ? `<this appliance's address>:${l.port}` : formatHostPort(l)}/`;
+    };
+    const urls = [url("http", "http"), url("https", "https")].filter((u) => u !== undefined);
+    const lines = urls.length ? [`cstabox web UI ${urls.join(" and ")}`] : [];
+    if (this.#firstLogin) {
+      lines.push(`cstabox log in as admin with ${this.#firstLogin}; it must be changed at first login`);
+    } else if (this.#webUsers?.mustChangePassword("admin")) {
+      lines.push("cstabox log in as admin with the first password of the installation; it must be changed");
+    }
+    if (this.mode() === "demo") {
+      lines.push(
+        this.settings.current().pbx.host === ""
+          ? "cstabox no PBX configured (pbx.host is empty): running the simulated PBX"
+          : "cstabox demo mode (demo.enabled): running the simulated PBX instead of pbx.host",
+      );
+    }
+    return lines;
   }
 
   #listening(listener: ListenerInfo): void {

@@ -638,7 +638,14 @@ export class App {
   async #writeConsoleBanner(): Promise<void> {
     const file = this.#options.issueFile;
     if (!file) return;
-    const pending = this.#webUsers?.mustChangePassword("admin") ?? false;
+    let pending: boolean;
+    try {
+      pending = this.#webUsers?.mustChangePassword("admin") ?? false;
+    } catch (error) {
+      // The store did not open (e.g. it is newer than this cstabox): /healthz says why; the banner stays.
+      this.log.debug("console banner left as it is: no store", { error });
+      return;
+    }
     const exists = await Deno.stat(file).then(() => true, () => false);
     if (this.#generated.length === 0 && pending && exists) return;
     const https = this.#listeners.find((l) => l.name === "https")?.port ??

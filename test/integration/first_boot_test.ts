@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { CstaUsers } from "../../src/accounts/csta_users.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
@@ -80,5 +81,36 @@ Deno.test("first passwords come from systemd credentials when given (LoadCredent
     assert.match(proc.stderr(), /admin web user created.*credential/);
   } finally {
     assert.equal(await proc.stop(), 0);
+  }
+});
+
+Deno.test("with a store newer than this cstabox (a downgrade) it still starts and /healthz says why; the store is not changed", async () => {
+  const dir = await Deno.makeTempDir();
+  const db = openDatabase(join(dir, "cstabox.db"));
+  // openDatabase made the current schema; one step from the future is added on top.
+  db.prepare("INSERT INTO schema_version VALUES (999, 'from the future', '2030-01-01')").run();
+  db.close();
+  const proc = await startCstabox([
+    "--data-dir",
+    dir,
+    ...loopbackFlags,
+    "--issue-file",
+    join(dir, "console.issue"),
+  ]);
+  try {
+    const health = await fetch(`http://127.0.0.1:${proc.port("http")}/healthz`);
+    assert.equal(health.status, 503);
+    assert.match(JSON.stringify(await health.json()), /newer than this cstabox knows/);
+  } finally {
+    assert.equal(await proc.stop(), 0);
+  }
+  const after = new DatabaseSync(join(dir, "cstabox.db"), { readOnly: true });
+  try {
+    assert.equal(
+      (after.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number }).v,
+      999,
+    );
+  } finally {
+    after.close();
   }
 });

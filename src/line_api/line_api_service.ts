@@ -85,6 +85,7 @@ export class LineApiService implements Service {
   #nextCall = 1;
   #sweepTimer?: TimerHandle;
   #sockets: (clientId: string, line: string) => number = () => 0;
+  #socketStats?: () => Record<string, number>;
   #snapshotTimer?: TimerHandle;
   #counters = { opens: 0, refusedOpens: 0, leaseExpiries: 0, events: 0, requests: 0, failedRequests: 0 };
   #lastRefusal: { at: string; line: string; client: string; reason: string } | null = null;
@@ -173,6 +174,7 @@ export class LineApiService implements Service {
         unmonitoredLines: retrying.map((l) => ({ line: l.number, reason: l.problem?.reason ?? "" })),
         lastRefusal: this.#lastRefusal,
         ...this.#counters,
+        ...(this.#socketStats ? { eventSockets: this.#socketStats() } : {}),
       },
     });
     if (snapshot.state !== "running") return snapshot;
@@ -275,8 +277,12 @@ export class LineApiService implements Service {
    * Tells the service how many event WebSockets of a client are subscribed to a line (the WebSocket hub
    * counts them): while one is, the line stays open whatever its lease.
    */
-  attachSockets(count: (clientId: string, line: string) => number): void {
+  attachSockets(
+    count: (clientId: string, line: string) => number,
+    stats?: () => Record<string, number>,
+  ): void {
     this.#sockets = count;
+    this.#socketStats = stats;
   }
 
   /** An event WebSocket of `clientId` went away: its lines get a whole lease to reconnect. */

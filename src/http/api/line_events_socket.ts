@@ -58,7 +58,7 @@ export class LineEventHub {
   constructor(options: EventSocketOptions) {
     this.#options = options;
     options.service.onMessage((message) => this.#publish(message));
-    options.service.attachSockets((clientId, line) => this.#holding(clientId, line));
+    options.service.attachSockets((clientId, line) => this.#holding(clientId, line), () => this.status());
   }
 
   /** The /api/events sub-app of one server; its sockets close when `closing` (that server's stop) fires. */
@@ -74,6 +74,7 @@ export class LineEventHub {
   }
 
   status(): { sockets: number; opened: number; cutOff: number; messages: number } {
+    // `messages`: line messages fanned out; `cutOff`: clients cut off for not reading.
     return { sockets: this.#connections.size, ...this.#counters };
   }
 

@@ -37,6 +37,7 @@ import { NumberRuleRepository } from "./lines/number_rule_repository.ts";
 import { NumberingPlan } from "./lines/numbering_plan.ts";
 import { LineSync } from "./lines/line_sync.ts";
 import { LineStoreSync } from "./lines/line_store_sync.ts";
+import { TimeZoneFollower } from "./systemd/time_zone.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
 import { CstaListener, type CstaListenerDetails } from "./server/csta_listener.ts";
@@ -120,6 +121,8 @@ export class App {
   readonly #options: AppOptions;
   /** Passwords generated at this start, shown once on stdout and on the console banner. */
   readonly #generated: { account: string; password: string }[] = [];
+  /** SMDR's local times follow a change of /etc/localtime without a restart. */
+  readonly #timeZone: TimeZoneFollower;
   /** How the web admin logs in for the first time, when this start created the account. */
   #firstLogin?: string;
   #webUsers?: WebUsers;
@@ -127,6 +130,7 @@ export class App {
   private constructor(options: AppOptions, log: Logger, settings: LiveSettings, licenceKey: CryptoKey) {
     this.#options = options;
     this.log = log;
+    this.#timeZone = new TimeZoneFollower({ log: log.child("time-zone") });
     this.settings = settings;
     this.#announce = options.announce ?? ((line) => console.log(line));
     this.registry = new ServiceRegistry(log.child("services"));
@@ -580,6 +584,7 @@ export class App {
     }
     this.settings.onChange((next, _previous, changed) => void this.#onSettingsChanged(next, changed));
     this.settings.watch();
+    await this.#timeZone.start();
     await this.#writeConsoleBanner();
     for (const line of this.#consoleGuide()) this.#announce(line);
     this.log.info("cstabox started", { version, mode: this.mode(), settings: this.settings.file });
@@ -589,6 +594,7 @@ export class App {
   async stop(): Promise<void> {
     this.#queueBudget.stop();
     this.settings.unwatch();
+    this.#timeZone.stop();
     await this.registry.stopAll();
     this.integrations.stop();
     this.#eventLoop.stop();

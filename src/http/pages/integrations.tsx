@@ -85,6 +85,8 @@ const WEBHOOK_LABELS: Record<string, string> = {
   keepDeliveries: "Deliveries kept per endpoint",
 };
 const METRICS_KEYS = ["enabled", "openOnLoopback"];
+const SHARED_KEYS = ["commitIntervalMs"];
+const SHARED_LABELS: Record<string, string> = { commitIntervalMs: "Group commit of the outboxes (ms)" };
 const METRICS_LABELS: Record<string, string> = {
   enabled: "Serve /metrics",
   openOnLoopback: "Open on loopback without login",
@@ -105,6 +107,7 @@ interface PageState {
   mqttForm?: FormState;
   webhooksForm?: FormState;
   metricsForm?: FormState;
+  integrationsForm?: FormState;
   addForm?: FormState;
 }
 
@@ -119,6 +122,7 @@ export function mountIntegrations(app: Hono<HttpEnv>, deps: WebDeps): void {
       ["mqtt", MQTT_KEYS, "mqttForm"],
       ["webhooks", WEBHOOK_KEYS, "webhooksForm"],
       ["metrics", METRICS_KEYS, "metricsForm"],
+      ["integrations", SHARED_KEYS, "integrationsForm"],
     ] as const
   ) {
     app.post(`/integrations/${section}`, (c) =>
@@ -127,7 +131,7 @@ export function mountIntegrations(app: Hono<HttpEnv>, deps: WebDeps): void {
         keys,
         redirectTo: `/integrations#${section}-settings`,
         saved: `${
-          section === "mqtt" ? "MQTT" : section === "webhooks" ? "Webhook" : "Metrics"
+          { mqtt: "MQTT", webhooks: "Webhook", metrics: "Metrics", integrations: "Outbox" }[section]
         } settings saved and applied.`,
         rerender: (state) => page(c, deps, { [form]: state }, 400),
       }));
@@ -237,10 +241,11 @@ export function mountIntegrations(app: Hono<HttpEnv>, deps: WebDeps): void {
 
 async function page(c: Context<HttpEnv>, deps: WebDeps, state: PageState, status: 200 | 400 = 200) {
   const env = actingEnv(c);
-  const [mqtt, webhooks, metrics] = await Promise.all([
+  const [mqtt, webhooks, metrics, shared] = await Promise.all([
     sectionValues(deps, env, "mqtt"),
     sectionValues(deps, env, "webhooks"),
     sectionValues(deps, env, "metrics"),
+    sectionValues(deps, env, "integrations"),
   ]);
   const add = state.addForm ?? emptyForm;
   const chosen = new Set((add.values.kinds ?? "callRecord").split(","));
@@ -357,6 +362,18 @@ async function page(c: Context<HttpEnv>, deps: WebDeps, state: PageState, status
             action="/integrations/webhooks#webhooks-settings"
             csrf={ctx.csrf}
             id="webhooks-settings"
+          />
+          <SettingsForm
+            section="integrations"
+            keys={SHARED_KEYS}
+            labels={SHARED_LABELS}
+            file={shared.file}
+            effective={shared.effective}
+            refused={shared.refused}
+            form={state.integrationsForm ?? emptyForm}
+            action="/integrations/integrations#integrations-settings"
+            csrf={ctx.csrf}
+            id="integrations-settings"
           />
         </Card>
       </div>

@@ -228,18 +228,26 @@ async function fanOut(
   }
 }
 
-/** Plays one call between two of the 20 devices (none when one of them is busy). */
-export function playCall(sim: SimulatorService, actionAt: Map<number, number>): void {
+/**
+ * Plays one call between two of the 20 devices (none when one of them is busy); returns who called whom
+ * and when, for suites that time events by their parties.
+ */
+export function playCall(
+  sim: SimulatorService,
+  actionAt: Map<number, number>,
+): { calling: string; called: string; at: number } | undefined {
   const a = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   let b = DEVICES[Math.floor(Math.random() * DEVICES.length)];
   if (a === b) b = DEVICES[(DEVICES.indexOf(a) + 1) % DEVICES.length];
-  if (!sim.engine.isIdle(a) || !sim.engine.isIdle(b)) return;
+  if (!sim.engine.isIdle(a) || !sim.engine.isIdle(b)) return undefined;
   const made = sim.engine.makeCall(a, b);
-  if (!made.ok) return;
-  actionAt.set(made.value.callId, performance.now());
+  if (!made.ok) return undefined;
+  const at = performance.now();
+  actionAt.set(made.value.callId, at);
   const ringing = sim.engine.connectionsOf(b).find((c) => c.callId === made.value.callId);
   if (ringing) sim.engine.answerCall(ringing);
   sim.engine.clearCall(made.value);
+  return { calling: a, called: b, at };
 }
 
 /** One application: a raw socket that associates, monitors the 20 devices and counts EventReports. */

@@ -35,4 +35,10 @@ export const SUITES: readonly BenchSuite[] = [
     description: "100 calls/s with MQTT and two webhooks on vs off: publish rate, latency, CSTA fan-out p99",
     load: () => import("./integrations_bench.ts"),
   },
+  {
+    name: "line_api",
+    description:
+      "100 WebSocket clients x 10 lines beside CSTA applications at 100 calls/s: event latency vs CSTA, lineMakeCall, RSS",
+    load: () => import("./line_api_bench.ts"),
+  },
 ];

@@ -1,6 +1,7 @@
 // The durable SMDR outbox: every record is committed here before anyone is sent it, numbered by an
 // increasing position. Keeps the replay history for local collectors and the push target's backlog
-// (everything after its acknowledged position), and counts what a backlog cap drops.
+// (everything after its acknowledged position, and after its read position for the replay on reconnect),
+// and counts what a backlog cap drops.
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
@@ -16,6 +17,7 @@ export interface StoredRecord {
 
 const PUSH_CURSOR = "push_acknowledged";
 const PUSH_DROPPED = "push_dropped";
+const PUSH_READ = "push_read";
 
 interface Statements {
   db: DatabaseSync;
@@ -81,16 +83,45 @@ export class Outbox {
     return this.#state(PUSH_CURSOR);
   }
 
-  /** Sets the cursor outright: on enabling push mode (to the newest record) or disabling it (null). */
+  /**
+   * The push target's read position: every record up to it was shown to have been read by the collector
+   * (enough bytes followed it that no buffer could still hold it). Records after it and up to the cursor
+   * were written but may have died in a hung collector's buffers: they are sent again on reconnect.
+   * A store from before this position existed has none: the cursor stands in for it.
+   */
+  pushReadPosition(): number | null {
+    const cursor = this.pushCursor();
+    if (cursor === null) return null;
+    return Math.min(this.#state(PUSH_READ) ?? cursor, cursor);
+  }
+
+  /** Sets both positions outright: on enabling push mode (to the newest record) or disabling it (null). */
   setPushCursor(position: number | null): void {
-    this.#statements().setState.run(PUSH_CURSOR, position);
+    const sql = this.#statements();
+    inTransaction(sql.db, () => {
+      sql.setState.run(PUSH_CURSOR, position);
+      sql.setState.run(PUSH_READ, position);
+    });
   }
 
   /** Moves the cursor forward to `position` (never back); true when it moved. */
   acknowledge(position: number): boolean {
     const cursor = this.pushCursor();
     if (cursor === null || position <= cursor) return false;
-    this.setPushCursor(Math.min(position, this.lastPosition()));
+    this.#statements().setState.run(PUSH_CURSOR, Math.min(position, this.lastPosition()));
+    return true;
+  }
+
+  /** Moves the read position forward to `position` (never back), and the cursor with it; true when it moved. */
+  markRead(position: number): boolean {
+    const read = this.pushReadPosition();
+    if (read === null || position <= read) return false;
+    const sql = this.#statements();
+    const through = Math.min(position, this.lastPosition());
+    inTransaction(sql.db, () => {
+      sql.setState.run(PUSH_READ, through);
+      if (through > this.pushCursor()!) sql.setState.run(PUSH_CURSOR, through);
+    });
     return true;
   }
 
@@ -107,7 +138,8 @@ export class Outbox {
 
   /**
    * Keeps the backlog at `limit` records (0 = no cap) by moving the cursor past the oldest undelivered
-   * records, and counts them in `dropped()`. Returns how many were dropped now.
+   * records (and the read position with it), and counts them in `dropped()`. Returns how many were
+   * dropped now.
    */
   capBacklog(limit: number): number {
     if (limit <= 0) return 0;
@@ -115,20 +147,24 @@ export class Outbox {
     if (cursor === null) return 0;
     const excess = this.lastPosition() - cursor - limit;
     if (excess <= 0) return 0;
+    // Records written before but never shown to be read would be sent again ahead of the kept ones: they
+    // are given up with the dropped ones and counted with them (they may have arrived; nobody can tell).
+    const unread = cursor - this.pushReadPosition()!;
     const sql = this.#statements();
     inTransaction(sql.db, () => {
       sql.setState.run(PUSH_CURSOR, cursor + excess);
-      sql.setState.run(PUSH_DROPPED, this.dropped() + excess);
+      sql.setState.run(PUSH_READ, cursor + excess);
+      sql.setState.run(PUSH_DROPPED, this.dropped() + excess + unread);
     });
-    return excess;
+    return excess + unread;
   }
 
   /**
-   * Deletes records that are both older than the newest `historySize` and acknowledged by the push
-   * target (when push mode is on). Returns how many were deleted.
+   * Deletes records that are both older than the newest `historySize` and read by the push target (when
+   * push mode is on: the replay on reconnect needs the rest). Returns how many were deleted.
    */
   prune(historySize: number): number {
-    const cursor = this.pushCursor();
+    const cursor = this.pushReadPosition();
     const outsideHistory = this.lastPosition() - historySize;
     const bound = cursor === null ? outsideHistory : Math.min(outsideHistory, cursor);
     if (bound <= 0) return 0;

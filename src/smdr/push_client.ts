@@ -1,6 +1,8 @@
 // Push mode: cstabox connects to one collector and sends it the backlog in order, then new records. A
 // record counts as delivered once it was written to a connection that then stayed healthy for the
-// settle time; only then does the acknowledged position in the store move (see docs/smdr.md).
+// settle time; it counts as read once `replayBytes` more bytes were written after it (no buffer between
+// cstabox and the collector can still hold it). A new connection first sends again what was delivered
+// but never shown to be read, since a hung collector that is killed loses its buffers (docs/smdr.md).
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Logger } from "../log/logger.ts";
@@ -18,6 +20,10 @@ export interface PushSource {
   pushCursor(): number | null;
   /** Moves the acknowledged position forward. */
   acknowledge(position: number): boolean;
+  /** The position through which the collector was shown to have read (null when push mode is off). */
+  readPosition(): number | null;
+  /** Moves the read position (and the acknowledged one with it) forward. */
+  markRead(position: number): boolean;
   /** Records not acknowledged yet. */
   backlog(): number;
 }
@@ -38,6 +44,8 @@ export interface PushStatus {
   attempts: number;
   /** Records written on the current connection. */
   sentOnConnection: number;
+  /** Records sent again at the start of the current connection (delivered before, never shown read). */
+  replayedOnConnection: number;
 }
 
 export interface PushClientOptions {
@@ -51,6 +59,11 @@ export interface PushClientOptions {
   backoff?: BackoffPolicy;
   /** How long a connection must stay healthy after a write before its records count as delivered. */
   settleMs?: number;
+  /**
+   * Bytes the buffers between cstabox and the collector's process can hold (this host's send buffer, the
+   * collector host's receive buffer): a record counts as read once this many bytes followed it.
+   */
+  replayBytes?: number;
   connectTimeoutMs?: number;
   /** Bytes that may wait for the collector before it counts as not reading. */
   queueBytes?: number;
@@ -88,6 +101,7 @@ export class PushClient {
       random: options.random ?? Math.random,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       settleMs: options.settleMs ?? 1_000,
+      replayBytes: options.replayBytes ?? 10 * 1024 * 1024,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       queueBytes: options.queueBytes ?? 1024 * 1024,
       drainTimeoutMs: options.drainTimeoutMs ?? 30_000,
@@ -103,6 +117,7 @@ export class PushClient {
       nextAttemptAt: null,
       attempts: 0,
       sentOnConnection: 0,
+      replayedOnConnection: 0,
     };
   }
 
@@ -119,7 +134,8 @@ export class PushClient {
 
   /**
    * Stops sending and closes the connection. Records already written are given their settle time on a
-   * healthy connection first (bounded by the settle time), so a restart does not repeat them.
+   * healthy connection first (bounded by the settle time), so they count as delivered (a restart still
+   * sends again those never shown read).
    */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -138,7 +154,11 @@ export class PushClient {
   }
 
   status(): PushStatus {
-    return { ...this.#status, sentOnConnection: this.#live?.sent ?? 0 };
+    return {
+      ...this.#status,
+      sentOnConnection: this.#live?.sent ?? 0,
+      replayedOnConnection: this.#live?.replayed ?? 0,
+    };
   }
 
   async #loop(): Promise<void> {
@@ -200,15 +220,24 @@ export class PushClient {
   async #serve(conn: Deno.Conn): Promise<string> {
     const live = new LiveConnection(conn, this.#options, this.#source, () => this.wake());
     this.#live = live;
-    this.#log.info("SMDR push connected", { target: this.#status.target, backlog: this.#source.backlog() });
+    // Delivered before but never shown to be read: sent again first (the collector sees them twice).
+    const replayThrough = this.#source.pushCursor() ?? 0;
+    let sentThrough = Math.min(this.#source.readPosition() ?? replayThrough, replayThrough);
+    this.#log.info("SMDR push connected", {
+      target: this.#status.target,
+      backlog: this.#source.backlog(),
+      replay: replayThrough - sentThrough,
+    });
     try {
-      let sentThrough = this.#source.pushCursor() ?? 0;
       while (!this.#stopping && !live.broken) {
+        const replaying = sentThrough < replayThrough;
         // A backlog cap may have moved the cursor past what this connection sent.
-        sentThrough = Math.max(sentThrough, this.#source.pushCursor() ?? 0);
-        const batch = this.#source.after(sentThrough, this.#options.batchRecords);
+        if (!replaying) sentThrough = Math.max(sentThrough, this.#source.pushCursor() ?? 0);
+        let batch = this.#source.after(sentThrough, this.#options.batchRecords);
+        if (replaying) batch = batch.filter((r) => r.position <= replayThrough);
         if (batch.length === 0) {
-          await this.#idle();
+          if (replaying) sentThrough = replayThrough;
+          else await this.#idle();
           continue;
         }
         const bytes = encoder.encode(batch.map((r) => r.record + RECORD_LINE_END).join(""));
@@ -216,7 +245,7 @@ export class PushClient {
         await live.writer.drained();
         if (live.writer.failed || live.broken) break;
         sentThrough = batch[batch.length - 1].position;
-        live.written(sentThrough, batch.length);
+        live.written(sentThrough, batch.length, bytes.length, replaying);
       }
       if (!live.broken) await live.settleAll();
       return live.endReason ?? "closed";
@@ -279,13 +308,23 @@ class LiveConnection {
   broken = false;
   endReason?: string;
   sent = 0;
+  replayed = 0;
   #pending: { position: number; at: number }[] = [];
+  /** Bytes written on this connection, and each write's last position with the offset it ends at. */
+  #offset = 0;
+  #unread: { position: number; end: number }[] = [];
   #timer?: TimerHandle;
   #settled?: PromiseWithResolvers<void>;
 
   constructor(
     private readonly conn: Deno.Conn,
-    private readonly o: { clock: Clock; settleMs: number; queueBytes: number; drainTimeoutMs: number },
+    private readonly o: {
+      clock: Clock;
+      settleMs: number;
+      replayBytes: number;
+      queueBytes: number;
+      drainTimeoutMs: number;
+    },
     private readonly source: PushSource,
     private readonly onBroken: () => void,
   ) {
@@ -298,11 +337,22 @@ class LiveConnection {
     void this.#read();
   }
 
-  /** Records through `position` were written; they count as delivered after the settle time. */
-  written(position: number, count: number): void {
+  /**
+   * Records through `position` (`bytes` of them) were written; they count as delivered after the settle
+   * time, and as read once `replayBytes` more bytes were written after them.
+   */
+  written(position: number, count: number, bytes: number, replayed: boolean): void {
     this.sent += count;
+    if (replayed) this.replayed += count;
     this.#pending.push({ position, at: this.o.clock.now() });
     this.#schedule();
+    this.#offset += bytes;
+    this.#unread.push({ position, end: this.#offset });
+    let read: number | undefined;
+    while (this.#unread.length > 0 && this.#unread[0].end + this.o.replayBytes <= this.#offset) {
+      read = this.#unread.shift()!.position;
+    }
+    if (read !== undefined) this.source.markRead(read);
   }
 
   /** Resolves when every written record is acknowledged, or the connection broke. */

@@ -29,6 +29,9 @@ export const smdrSchema = z.object({
   pushSettleSeconds: z.number().min(0).max(60).default(1).describe(
     "a pushed record counts as delivered once its connection stayed healthy this long after the write",
   ),
+  pushReplayBytes: z.number().int().min(0).default(10 * 1024 * 1024).describe(
+    "bytes the buffers between cstabox and the push collector hold: a record counts as read once this many followed it; the rest is sent again on reconnect",
+  ),
   backlogLimit: z.number().int().min(0).default(0).describe(
     "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
   ),

@@ -39,7 +39,7 @@ export interface SmdrServiceOptions {
   /** A collector whose write stalls this long is cut off. */
   drainTimeoutMs?: number;
   /** Push mode tuning: settle time before a written record counts as delivered, backoff, timeouts. */
-  push?: { settleMs?: number; backoff?: BackoffPolicy; connectTimeoutMs?: number };
+  push?: { settleMs?: number; replayBytes?: number; backoff?: BackoffPolicy; connectTimeoutMs?: number };
   /** Called when the local listener opens (for `cstabox listening smdr host:port`). */
   onListen?: (listener: ListenerInfo) => void;
   /** Told of records the store refused; a full disk degrades SMDR until the store can write again. */
@@ -65,6 +65,8 @@ interface OutboxFigures {
   lastPosition: number;
   backlog: number;
   acknowledgedPosition: number | null;
+  /** Through here the push collector was shown to have read; the rest up to the acknowledged position is sent again on reconnect. */
+  readPosition: number | null;
   drops: number;
   history: { stored: number; limit: number };
   backlogLimit: number;
@@ -255,6 +257,7 @@ export class SmdrService implements Service<SmdrDetails> {
         lastPosition: this.outbox.lastPosition(),
         backlog: this.outbox.backlog(),
         acknowledgedPosition: this.outbox.pushCursor(),
+        readPosition: this.outbox.pushReadPosition(),
         drops: this.outbox.dropped(),
         history: {
           stored: Math.min(this.outbox.storedCount(), settings.historySize),
@@ -396,12 +399,19 @@ export class SmdrService implements Service<SmdrDetails> {
           if (moved) this.#prune();
           return moved;
         },
+        readPosition: () => outbox.pushReadPosition(),
+        markRead: (position) => {
+          const moved = outbox.markRead(position);
+          if (moved) this.#prune();
+          return moved;
+        },
       },
       log: this.#options.log,
       clock: this.#clock,
       random: this.#options.random,
       backoff: this.#options.push?.backoff,
       settleMs: this.#options.push?.settleMs ?? settings.pushSettleSeconds * 1000,
+      replayBytes: this.#options.push?.replayBytes ?? settings.pushReplayBytes,
       connectTimeoutMs: this.#options.push?.connectTimeoutMs,
       queueBytes: this.#options.queueBytes ?? settings.collectorQueueBytes,
       drainTimeoutMs: this.#options.drainTimeoutMs,

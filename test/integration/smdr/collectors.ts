@@ -79,6 +79,8 @@ export class PushCollector {
   #conns = new Set<Deno.TcpConn>();
   #acceptLoop?: Promise<void>;
   #changed = Promise.withResolvers<void>();
+  /** Set while the collector is hung: its connections stay open but nothing more is read. */
+  #hung?: PromiseWithResolvers<void>;
 
   /** Starts listening (on `port`, or any free port the first time). */
   up(port = this.port): void {
@@ -101,6 +103,16 @@ export class PushCollector {
       }
     }
     this.#conns.clear();
+    this.#hung?.resolve();
+    this.#hung = undefined;
+  }
+
+  /**
+   * Stops reading while keeping every connection open, as a hung collector process: what cstabox writes
+   * from now on stays in the kernel's buffers. `down()` then closes with it unread, as a kill does.
+   */
+  hang(): void {
+    this.#hung ??= Promise.withResolvers<void>();
   }
 
   /** Every line over all connections, in arrival order. */
@@ -140,6 +152,11 @@ export class PushCollector {
       for (;;) {
         const n = await conn.read(buffer);
         if (n === null) break;
+        // A read that ends after the hang is what the hung process never took: dropped, and no more reads.
+        if (this.#hung) {
+          await this.#hung.promise;
+          break;
+        }
         lines.push(...splitter.push(buffer.subarray(0, n)));
         const changed = this.#changed;
         this.#changed = Promise.withResolvers<void>();

@@ -78,12 +78,12 @@ class Harness {
   }
 }
 
-/** The push target's acknowledged position as the killed process left it in the store. */
-function storedCursor(dataDir: string): number {
+/** The push target's read position (where a new connection starts) as the killed process left it. */
+function storedReadPosition(dataDir: string): number {
   const db = openDatabase(join(dataDir, "cstabox.db"));
   try {
     const outbox = new Outbox(() => db);
-    const cursor = outbox.pushCursor()!;
+    const cursor = outbox.pushReadPosition()!;
     // Serials and positions coincide in this test only if every record is the harness's: check it.
     const [record] = outbox.after(cursor, 1);
     assert.ok(!record || serialOf(record.record) === record.position);
@@ -124,7 +124,7 @@ Deno.test({
       await collector.down();
       await h.more(200);
       await h.kill();
-      const ackedAtFirstKill = storedCursor(dataDir);
+      const readAtFirstKill = storedReadPosition(dataDir);
       h = start();
       const ready = await h.line((l) => l.startsWith("harness ready"), "ready");
       const resumedAt = Number(ready.split("=")[1]);
@@ -139,7 +139,7 @@ Deno.test({
       );
       await h.more(600);
       await h.kill();
-      const ackedAtSecondKill = storedCursor(dataDir);
+      const readAtSecondKill = storedReadPosition(dataDir);
       h = start();
       await h.line((l) => l.startsWith("harness ready"), "ready");
       await h.more(200);
@@ -156,16 +156,16 @@ Deno.test({
 
       const streams = collector.connections.map((lines) => lines.map(serialOf));
       assert.equal(streams.length, 3, "one connection per run of the process while the collector was up");
-      // The documented boundary, exactly: a restarted process resumes right after the position that was
-      // acknowledged in the store; what repeats is what was written but not yet acknowledged.
-      assert.equal(streams[1][0], ackedAtFirstKill + 1);
-      assert.equal(streams[2][0], ackedAtSecondKill + 1);
-      assert.ok(ackedAtFirstKill <= streams[0].at(-1)!, "nothing is acknowledged that was not written");
-      assert.ok(ackedAtSecondKill <= streams[1].at(-1)! && ackedAtSecondKill >= ackedAtFirstKill);
+      // The documented boundary, exactly: a restarted process resumes right after the position the
+      // collector was shown to have read; what repeats is what was written but not shown read.
+      assert.equal(streams[1][0], readAtFirstKill + 1);
+      assert.equal(streams[2][0], readAtSecondKill + 1);
+      assert.ok(readAtFirstKill <= streams[0].at(-1)!, "nothing counts as read that was not written");
+      assert.ok(readAtSecondKill <= streams[1].at(-1)! && readAtSecondKill >= readAtFirstKill);
       assert.ok(resumedAt > 100, "the restarted harness numbered on from the records in the store");
       // Within a connection: consecutive, in order. Across connections: each starts no later than one
       // past the highest serial received so far (no gap); it may repeat a tail of earlier connections
-      // (records written but not yet acknowledged when the connection or the process ended).
+      // (records written but not shown read when the connection or the process ended).
       let highest = 0;
       let repeated = 0;
       for (const [k, stream] of streams.entries()) {
@@ -188,7 +188,7 @@ Deno.test({
       assert.equal(streams[0][0], 1, "the first record arrived");
       assert.ok(collector.all().every((l) => l.length === 162));
       console.log(
-        `records ${last}; acknowledged at the kills ${ackedAtFirstKill}, ${ackedAtSecondKill}; ` +
+        `records ${last}; read at the kills ${readAtFirstKill}, ${readAtSecondKill}; ` +
           `connections ${streams.map((s) => `${s[0]}..${s.at(-1)}`).join(", ")}; repeated ${repeated}`,
       );
     } finally {

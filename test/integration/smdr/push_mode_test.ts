@@ -98,3 +98,38 @@ Deno.test("push: a collector that goes away mid-stream gets, on its return, no g
   await collector.down();
   await store.close();
 });
+
+Deno.test("push: a collector that hangs, then is killed, loses nothing: what it never read is sent again", async () => {
+  const collector = new PushCollector();
+  collector.up();
+  const port = collector.port;
+  const { service, store } = await pushService(port);
+  let serial = 0;
+  const feed = (n: number) => {
+    for (let i = 0; i < n; i++) service.submit({ ...base, callSerial: ++serial });
+  };
+  feed(20);
+  await collector.until(() => collector.all().length >= 20, 10_000, () => `${collector.all().length} lines`);
+  // The collector process hangs with its connection open: the kernel takes what cstabox writes, the
+  // connection stays healthy well past the settle time (200 ms here), and nobody reads.
+  collector.hang();
+  feed(74);
+  await new Promise((r) => setTimeout(r, 1_000));
+  // Killed: its connection closes with those records unread.
+  await collector.down();
+  collector.up(port);
+  feed(5);
+  await collector.until(
+    () => serialOf(collector.connections.at(-1)?.at(-1) ?? "") === 99,
+    10_000,
+    () => `connections ${collector.connections.map((c) => c.length)}`,
+  );
+  const received = new Set(collector.all().map(serialOf));
+  const missing = range(1, 99).filter((s) => !received.has(s));
+  assert.deepEqual(missing, [], `${missing.length} records never reached the collector`);
+  const last = collector.connections.at(-1)!.map(serialOf);
+  assert.deepEqual(last, range(last[0], 99), "the new connection runs on in order to the end");
+  await service.stop();
+  await collector.down();
+  await store.close();
+});

@@ -58,15 +58,19 @@ Deno.test("with push mode off there is no backlog to keep", async () => {
   await store.close();
 });
 
-Deno.test("pruning keeps the history and every record the push target has not acknowledged", async () => {
+Deno.test("pruning keeps the history and every record the push target was not shown to have read", async () => {
   const store = await openTempDatabase();
   const outbox = new Outbox(() => store.db);
   outbox.setPushCursor(0);
   for (let n = 1; n <= 100; n++) outbox.append(line(n));
-  outbox.acknowledge(40);
+  outbox.acknowledge(60);
+  assert.equal(outbox.prune(10), 0, "acknowledged but not read: kept for the replay on reconnect");
+  outbox.markRead(40);
+  assert.equal(outbox.pushCursor(), 60, "reading never moves the cursor back");
   assert.equal(outbox.prune(10), 40);
   assert.equal(outbox.after(0, 1)[0].position, 41);
-  outbox.acknowledge(100);
+  outbox.markRead(100);
+  assert.equal(outbox.pushCursor(), 100, "a record shown read is delivered too");
   assert.equal(outbox.prune(10), 50);
   assert.equal(outbox.storedCount(), 10);
   await store.close();

@@ -33,10 +33,11 @@ class FakeConn {
   }
 }
 
-/** An in-memory outbox with the push cursor. */
+/** An in-memory outbox with the push cursor and read position. */
 class MemorySource implements PushSource {
   records: { position: number; record: string }[] = [];
   cursor = 0;
+  read = 0;
   add(count: number): void {
     for (let i = 0; i < count; i++) {
       const position = this.records.length + 1;
@@ -57,6 +58,15 @@ class MemorySource implements PushSource {
   backlog() {
     return this.records.length - this.cursor;
   }
+  readPosition() {
+    return Math.min(this.read, this.cursor);
+  }
+  markRead(position: number) {
+    if (position <= this.read) return false;
+    this.read = position;
+    this.cursor = Math.max(this.cursor, position);
+    return true;
+  }
 }
 
 const quiet = () => new Logger("test", { sink: () => {} });
@@ -64,7 +74,7 @@ const turn = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
-function setup(connect: (host: string, port: number) => Promise<Deno.Conn>) {
+function setup(connect: (host: string, port: number) => Promise<Deno.Conn>, replayBytes?: number) {
   const clock = new ManualClock();
   const source = new MemorySource();
   const client = new PushClient({
@@ -75,10 +85,22 @@ function setup(connect: (host: string, port: number) => Promise<Deno.Conn>) {
     clock,
     random: () => 0.5,
     settleMs: 1000,
+    replayBytes,
     batchRecords: 3,
     connect,
   });
   return { clock, source, client };
+}
+
+/** A client whose every connection succeeds; the connections are kept, in order. */
+function setupCollecting(replayBytes: number) {
+  const conns: FakeConn[] = [];
+  const rig = setup(() => {
+    const conn = new FakeConn();
+    conns.push(conn);
+    return Promise.resolve(conn as unknown as Deno.Conn);
+  }, replayBytes);
+  return { conns, ...rig };
 }
 
 Deno.test("push: the backlog goes out in order, then live records, and is acknowledged after the settle time", async () => {
@@ -106,12 +128,8 @@ Deno.test("push: the backlog goes out in order, then live records, and is acknow
 });
 
 Deno.test("push: records written just before the collector hangs up are not acknowledged and are sent again", async () => {
-  const conns: FakeConn[] = [];
-  const { clock, source, client } = setup(() => {
-    const conn = new FakeConn();
-    conns.push(conn);
-    return Promise.resolve(conn as unknown as Deno.Conn);
-  });
+  // Buffers of 8 bytes: "r1\r\nr2\r\n" counts as read once "r3\r\nr4\r\n" followed it.
+  const { conns, clock, source, client } = setupCollecting(8);
   source.add(2);
   client.start();
   await turn();
@@ -139,6 +157,31 @@ Deno.test("push: records written just before the collector hangs up are not ackn
   clock.advance(1000);
   await stopped;
   assert.equal(source.cursor, 4);
+});
+
+Deno.test("push: what was acknowledged but never shown read (less than the buffers followed it) is sent again first", async () => {
+  const { conns, clock, source, client } = setupCollecting(12);
+  source.add(4);
+  client.start();
+  await turn();
+  clock.advance(1000);
+  assert.equal(source.cursor, 4, "r1..r4 were delivered: written, and the connection stayed healthy");
+  assert.equal(source.read, 0, "16 bytes written, so only r1 (4 bytes) and what the 12 bytes behind it hold");
+  source.add(2);
+  client.wake();
+  await turn();
+  assert.equal(source.read, 3, "12 bytes followed r1..r3 once r5 and r6 were written");
+  clock.advance(1000);
+  assert.equal(source.cursor, 6);
+  conns[0].hangUp();
+  await turn();
+  clock.advance(DEFAULT_BACKOFF.minMs);
+  await turn();
+  assert.deepEqual(conns[1].lines(), ["r4", "r5", "r6"], "the unread tail again, nothing before it");
+  assert.equal(client.status().replayedOnConnection, 3);
+  const stopped = client.stop();
+  clock.advance(1000);
+  await stopped;
 });
 
 Deno.test("push: failed attempts back off with the jittered doubling delays and say why", async () => {
@@ -174,7 +217,7 @@ Deno.test("push: failed attempts back off with the jittered doubling delays and 
   await stopped;
 });
 
-Deno.test("push: stop gives written records their settle time so a restart does not repeat them", async () => {
+Deno.test("push: stop gives written records their settle time so they count as delivered", async () => {
   const conn = new FakeConn();
   const { clock, source, client } = setup(() => Promise.resolve(conn as unknown as Deno.Conn));
   source.add(3);

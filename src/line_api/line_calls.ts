@@ -271,7 +271,13 @@ export class LineCalls {
     }
     if (kind === "connectionCleared" && call && subject.role === "other" && subject.device) {
       const gone = this.#number(subject.device);
-      if (gone !== undefined) call.others.delete(gone);
+      if (gone !== undefined) {
+        call.others.delete(gone);
+        // The outside end is one party, whether named by its trunk or by its number.
+        if (this.#outside(gone)) {
+          for (const o of [...call.others]) if (this.#outside(o)) call.others.delete(o);
+        }
+      }
     }
     const input: CallStateInput = {
       event: kind,
@@ -493,6 +499,11 @@ export class LineCalls {
 
   #isSelfNumber(number: string): boolean {
     return this.#addressOfNumber(number) !== undefined;
+  }
+
+  #outside(number: string): boolean {
+    const kind = this.#options.directory.kindOf(number);
+    return kind === "external" || kind === "trunk";
   }
 
   #number(device: DeviceID): string | undefined {

@@ -52,7 +52,7 @@ import { demoPlanOptions, type SectionName, type Settings } from "./settings/sch
 import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
 import { withSavepoint } from "./store/savepoint.ts";
-import { StoreService } from "./store/store_service.ts";
+import { StoreService, StoreUnavailableError } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { MultiplexerHeartbeat } from "./switchboard/heartbeat.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
@@ -644,14 +644,9 @@ export class App {
   async #writeConsoleBanner(): Promise<void> {
     const file = this.#options.issueFile;
     if (!file) return;
-    let pending: boolean;
-    try {
-      pending = this.#webUsers?.mustChangePassword("admin") ?? false;
-    } catch (error) {
-      // The store did not open (e.g. it is newer than this cstabox): /healthz says why; the banner stays.
-      this.log.debug("console banner left as it is: no store", { error });
-      return;
-    }
+    const pending = this.#adminMustChangePassword();
+    // No store (e.g. it is newer than this cstabox): /healthz says why; the banner stays as it is.
+    if (pending === undefined) return;
     const exists = await Deno.stat(file).then(() => true, () => false);
     if (this.#generated.length === 0 && pending && exists) return;
     const https = this.#listeners.find((l) => l.name === "https")?.port ??
@@ -678,6 +673,16 @@ export class App {
   }
 
   /** What an administrator at the console needs first: where the web UI is, how to log in, which PBX. */
+  /** Whether the web admin still has its first password; undefined while the store is not open. */
+  #adminMustChangePassword(): boolean | undefined {
+    try {
+      return this.#webUsers?.mustChangePassword("admin") ?? false;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return undefined;
+      throw error;
+    }
+  }
+
   #consoleGuide(): string[] {
     const url = (scheme: string, name: string) => {
       const l = this.#listeners.find((x) => x.name === name);
@@ -689,7 +694,7 @@ export class App {
     const lines = urls.length ? [`cstabox web UI ${urls.join(" and ")}`] : [];
     if (this.#firstLogin) {
       lines.push(`cstabox log in as admin with ${this.#firstLogin}; it must be changed at first login`);
-    } else if (this.#webUsers?.mustChangePassword("admin")) {
+    } else if (this.#adminMustChangePassword()) {
       lines.push("cstabox log in as admin with the first password of the installation; it must be changed");
     }
     if (this.mode() === "demo") {

@@ -180,7 +180,7 @@ wait "$probe"
 # The outage is the time from the first failed probe to the last one, plus one probe interval.
 outage=$(inside sh -c 'f=$(head -1 /root/healthz-failures); l=$(tail -1 /root/healthz-failures);
   if [ -n "$f" ]; then echo $((l - f + 50)); else echo 0; fi')
-say "upgrade: /healthz failed for ${outage} ms ($(inside wc -l </root/healthz-failures) probes)"
+say "upgrade: /healthz failed for ${outage} ms ($(inside wc -l /root/healthz-failures | cut -d" " -f1) failed probes)"
 inside journalctl -u cstabox -o short-precise --no-pager | grep -E "Stopping|cstabox stopped|Started|cstabox ready" | tail -4
 check "the upgrade costs under 1 s of /healthz failures (${outage} ms)" test "$outage" -lt 1000
 check "the newer package is installed" \

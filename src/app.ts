@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import denoJson from "../deno.json" with { type: "json" };
 import { CstaUsers } from "./accounts/csta_users.ts";
+import { WeakCredentialAudit } from "./accounts/weak_credential_audit.ts";
 import { consoleBanner, type FirstPassword, firstPassword } from "./accounts/first_boot.ts";
 import { LoginThrottle } from "./accounts/login_throttle.ts";
 import { PasswordChecks } from "./accounts/password_checks.ts";
@@ -113,6 +114,9 @@ export class App {
   /** The line API: lines opened over HTTP and WebSocket. */
   readonly lineApi: LineApiService;
   readonly #eventLoop = new EventLoopDelay();
+  /** Weak passwords already in place, for the dashboard; checked at start and each minute after. */
+  #weakCredentials!: WeakCredentialAudit;
+  #weakCredentialTimer?: ReturnType<typeof setInterval>;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -147,6 +151,7 @@ export class App {
     const webUsers = new WebUsers(database, undefined, passwordChecks);
     this.#webUsers = webUsers;
     const cstaUsers = new CstaUsers(database, undefined, passwordChecks);
+    this.#weakCredentials = new WeakCredentialAudit({ cstaUsers, webUsers });
     const lines = new LineRepository(database);
     const locations = new LocationRepository(database);
     const numbering = new NumberingPlan(locations, lines);
@@ -495,6 +500,7 @@ export class App {
           settings,
           multiplexer: switchboard,
           cstaUsers,
+          weakCredentials: () => this.#weakCredentials.findings(),
           throttle: webThrottle,
           system,
           rates,
@@ -579,6 +585,13 @@ export class App {
     this.#eventLoop.start();
     await this.registry.startAll();
     this.#queueBudget.start();
+    // Only users whose password changed are checked again (each guess costs one password hash).
+    const audit = () =>
+      void this.#weakCredentials.run().catch((error) =>
+        this.log.warn("weak-password check failed", { error })
+      );
+    audit();
+    this.#weakCredentialTimer = setInterval(audit, 60_000);
     for (const failure of this.registry.failures()) {
       this.#announce(`cstabox failed ${failure.name} ${failure.reason}`);
     }
@@ -593,6 +606,7 @@ export class App {
 
   async stop(): Promise<void> {
     this.#queueBudget.stop();
+    clearInterval(this.#weakCredentialTimer);
     this.settings.unwatch();
     this.#timeZone.stop();
     await this.registry.stopAll();

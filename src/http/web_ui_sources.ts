@@ -5,6 +5,7 @@ import type { OpenLineView } from "../line_api/line_api_service.ts";
 import type { DatabaseSync } from "node:sqlite";
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
+import type { WeakCredential } from "../accounts/weak_credential_audit.ts";
 import type { ServiceStatus } from "../service.ts";
 import type { BackupFile, RestoreOutcome } from "../backup/data_backup.ts";
 import type { SettingsAccess } from "../settings/settings_access.ts";
@@ -55,6 +56,8 @@ export interface WebUiSources {
   /** The store: sessions and API tokens live there, shared by HTTP and HTTPS and kept across restarts. */
   database: () => DatabaseSync;
   settings: SettingsAccess;
+  /** Accounts whose password is weak (found by the weak-credential audit), flagged on the dashboard. */
+  weakCredentials?: () => WeakCredential[];
   multiplexer: MultiplexerControl;
   cstaUsers: CstaUsers;
   /** Failed web and API logins per address; one instance for both ports. */

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { CstaUsers } from "../../accounts/csta_users.ts";
+import { weakPasswordReason } from "../../accounts/weak_passwords.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";
@@ -30,6 +31,10 @@ export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
     }
     const body = await readJsonBody(c, passwordSchema);
     if (!body.ok) return body.response;
+    const weak = weakPasswordReason(name.data, body.data.password);
+    if (weak) {
+      return apiError(c, 400, "invalid_value", `password: too easy to guess: ${weak}`, { field: "password" });
+    }
     const existed = users.list().some((u) => u.name === name.data);
     await users.set(name.data, body.data.password);
     return c.json({ user: users.list().find((u) => u.name === name.data) }, existed ? 200 : 201);

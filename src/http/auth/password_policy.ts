@@ -1,6 +1,7 @@
 // What a new web password must be: long enough, and neither the old one, the user name nor the default.
 
 import { defaultAdminPassword } from "../../accounts/web_users.ts";
+import { weakPasswordReason } from "../../accounts/weak_passwords.ts";
 
 /** Fixed, not settings: NIST SP 800-63B asks for at least 8 characters; an administrator account gets 10. */
 export const PASSWORD_MIN_LENGTH = 10;
@@ -18,5 +19,6 @@ export function newPasswordProblem(
   if (password.toLowerCase() === context.user.toLowerCase() || password === defaultAdminPassword) {
     return "must not be the user name or the default password";
   }
-  return undefined;
+  const weak = weakPasswordReason(context.user, password);
+  return weak ? `too easy to guess: ${weak}` : undefined;
 }

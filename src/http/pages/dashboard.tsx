@@ -119,6 +119,15 @@ function Attention(props: { deps: WebDeps }) {
       problems.push({ title: serviceTitle(name), reason: s.reason ?? "degraded", level: "warning" });
     }
   }
+  for (const weak of props.deps.ui.weakCredentials?.() ?? []) {
+    problems.push({
+      title: `${weak.kind} ${weak.user}`,
+      reason: `the password is weak (the user name or a common password): change it on the ${
+        weak.kind === "CSTA user" ? "CSTA server" : "password"
+      } page`,
+      level: "warning",
+    });
+  }
   const settingsProblem = props.deps.status.settingsProblem();
   if (settingsProblem) {
     problems.push({

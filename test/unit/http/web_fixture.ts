@@ -29,6 +29,7 @@ import { isDiskFull } from "../../../src/log/error_text.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import type { ServiceStatuses } from "../../../src/http/status_source.ts";
+import type { WeakCredentialAudit } from "../../../src/accounts/weak_credential_audit.ts";
 import { LiveSettings } from "../../../src/settings/live_settings.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import type { Upstream } from "../../../src/pbx/upstream.ts";
@@ -130,6 +131,8 @@ export interface WebFixture {
   rates: RateHistory;
   clock: { now: number };
   mode: "pbx" | "demo";
+  /** The weak-credential audit the dashboard reads, when a test sets one. */
+  weakCredentials: { current?: WeakCredentialAudit };
   /** Writes the store refused, as the app told the store of them. */
   storeErrors: unknown[];
   close(): Promise<void>;
@@ -223,6 +226,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     rates,
     clock,
     mode: "pbx",
+    weakCredentials: {},
     storeErrors: [],
     app: undefined as unknown as ReturnType<typeof createHttpApp>,
     async close() {
@@ -234,6 +238,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
   const ui: WebUiSources = {
     database: () => db,
     settings,
+    weakCredentials: () => fixture.weakCredentials.current?.findings() ?? [],
     multiplexer,
     cstaUsers,
     throttle: new LoginThrottle(() => options.loginAttemptsPerMinute ?? 10, () => clock.now),

@@ -97,3 +97,28 @@ Deno.test("the PBX restarts: open lines are monitored again, calls it lost end i
     await restarted?.stop();
   }
 });
+
+Deno.test("the periodic snapshot ends a call the PBX ended without telling (seed 3.1 Snapshot for active calls)", async () => {
+  const rig = await lineApiRig({ overrides: { lineApi: { snapshotSeconds: 1 } } });
+  try {
+    assert.equal((await rig.api("POST", "/lines/101/open")).status, 200);
+    const ws = await rig.socket();
+    ws.send({ subscribe: ["101"] });
+    await ws.next((m) => m.type === "snapshot", "snapshot");
+    const e = rig.sim.engine;
+    assert.ok(e.makeCall("103", "101").ok);
+    const offered = await ws.next(callState("101", "offering"), "offering");
+    // The PBX hangs for a moment: the call ends, and no event about it leaves the PBX.
+    rig.sim.stopAnswering(true);
+    assert.ok(e.clearCall(e.connectionsOf("103")[0]).ok);
+    rig.sim.stopAnswering(false);
+    const ended = await ws.next(
+      (m) => callState("101", "idle")(m) && m.callId === offered.callId,
+      "ended by snapshot",
+      10_000,
+    );
+    assert.equal(ended.cause, null, "no event told it: the snapshot did");
+  } finally {
+    await rig.close();
+  }
+});

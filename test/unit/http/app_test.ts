@@ -142,7 +142,7 @@ Deno.test("/readyz names a failed service; another service's warning (degraded) 
   db.close();
 });
 
-Deno.test("/healthz answers 503 while the store is degraded (a full disk loses data), naming the reason", async () => {
+Deno.test("/healthz and /readyz answer 503 while the store is degraded (a full disk loses data), naming the reason", async () => {
   const full: ServiceStatus = {
     state: "degraded",
     since: running.since,
@@ -154,5 +154,8 @@ Deno.test("/healthz answers 503 while the store is degraded (a full disk loses d
   const body = await res.json();
   assert.equal(body.status, "degraded");
   assert.match(body.services.store.reason, /disk full/);
+  const ready = await app.request("/readyz", {}, loopback);
+  assert.equal(ready.status, 503);
+  assert.match((await ready.json()).reasons.join(), /store degraded: disk full/);
   db.close();
 });

@@ -16,8 +16,6 @@ import { mountAssets } from "./assets.ts";
 import { ApiTokens } from "./auth/api_tokens.ts";
 import type { TokenLineScopes } from "./auth/token_line_scopes.ts";
 import { scopedTokenGate } from "./api/line_api_rights.ts";
-import { lineRoutes } from "./api/line_api.ts";
-import { createOpenApiApi } from "./api/openapi.ts";
 import { mountLoginRoutes } from "./auth/login_routes.tsx";
 import { pageGuard } from "./auth/page_guard.ts";
 import { SessionStore } from "./auth/session_store.ts";
@@ -131,19 +129,11 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       ui,
       tokens,
       maxRestoreBytes,
+      router: () => routes,
     })
   ) {
     routes.route(path, app);
   }
-  const lineApi = options.services?.line;
-  routes.route(
-    "/openapi.json",
-    createOpenApiApi({
-      version: options.status.version,
-      router: () => routes,
-      lineRoutes: () => lineApi ? lineRoutes(lineApi) : [],
-    }),
-  );
 
   const authenticate = apiAuth({ users: options.users, sessions, tokens, throttle: ui?.throttle });
   const api = new Hono<HttpEnv>();

@@ -12,7 +12,7 @@ import { createCallRecordsApi } from "./call_records_api.ts";
 import { createCallsApi } from "./calls_api.ts";
 import { createCstaUsersApi } from "./csta_users_api.ts";
 import { createLicencesApi } from "./licences_api.ts";
-import { createLineApi } from "./line_api.ts";
+import { createLineApi, lineRoutes } from "./line_api.ts";
 import { createLineScopesApi } from "./line_scopes_api.ts";
 import { createLinesApi } from "./lines_api.ts";
 import { createLocationApi } from "./location_api.ts";
@@ -20,6 +20,7 @@ import { createLogsApi } from "./logs_api.ts";
 import { createMqttApi } from "./mqtt_api.ts";
 import { createMultiplexerApi } from "./multiplexer_api.ts";
 import { createNumberRulesApi } from "./number_rules_api.ts";
+import { createOpenApiApi } from "./openapi.ts";
 import { createPbxApi } from "./pbx_api.ts";
 import { createSettingsApi } from "./settings_api.ts";
 import { createSmdrApi } from "./smdr_api.ts";
@@ -55,6 +56,8 @@ export interface ApiTableContext {
   tokens?: ApiTokens;
   maxRestoreBytes: number;
   closing?: AbortSignal;
+  /** The whole /api router these routes are mounted on, which `/openapi.json` describes. */
+  router: () => Hono<HttpEnv>;
 }
 
 export interface ApiRoute {
@@ -113,6 +116,15 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           maxRestoreBytes: context.maxRestoreBytes,
           now: admin.ui.now,
         })),
+    ],
+    [
+      "/openapi.json",
+      () =>
+        createOpenApiApi({
+          version: status.version,
+          router: context.router,
+          lineRoutes: () => s.line ? lineRoutes(s.line) : [],
+        }),
     ],
   ];
   return table.flatMap(([path, make]) => make ? [{ path, app: make() }] : []);

@@ -68,6 +68,7 @@ export class IntegrationFeed {
   readonly #clock: Clock;
   readonly #lines: LineStates;
   readonly #subscribers = new Set<(item: FeedItem) => void>();
+  readonly #wants = new Map<(item: FeedItem) => void, (kind: IntegrationKind) => boolean>();
   #unsubscribe: (() => void)[] = [];
   #linkTimer?: TimerHandle;
   /** Records and SMDR lines waiting for the next group commit. */
@@ -89,10 +90,17 @@ export class IntegrationFeed {
     this.#link = this.#readLink();
   }
 
-  /** Every item from now on; returns the unsubscribe function. */
-  subscribe(listener: (item: FeedItem) => void): () => void {
+  /**
+   * Every item from now on; returns the unsubscribe function. `wants` says which kinds the subscriber
+   * takes now (all without it): line states and call events are only worked out while someone wants them.
+   */
+  subscribe(listener: (item: FeedItem) => void, wants?: (kind: IntegrationKind) => boolean): () => void {
     this.#subscribers.add(listener);
-    return () => this.#subscribers.delete(listener);
+    if (wants) this.#wants.set(listener, wants);
+    return () => {
+      this.#subscribers.delete(listener);
+      this.#wants.delete(listener);
+    };
   }
 
   /** The lines' states now (for retained topics after a reconnect). */
@@ -137,7 +145,7 @@ export class IntegrationFeed {
    * calls/s a few hundred, well under a millisecond to compare.
    */
   #viewChanged(): void {
-    if (this.#subscribers.size === 0) return;
+    if (!this.#wanted("lineState") && !this.#wanted("callEvent")) return;
     const madeAt = this.#clock.monotonic();
     const { events, lines } = this.#lines.update(this.#options.calls.calls(), new Date(this.#clock.now()));
     for (const event of events) {
@@ -206,6 +214,15 @@ export class IntegrationFeed {
       this.#batchTimer = undefined;
       this.flush();
     }, ms);
+  }
+
+  /** Whether any subscriber takes this kind now. */
+  #wanted(kind: IntegrationKind): boolean {
+    for (const subscriber of this.#subscribers) {
+      const wants = this.#wants.get(subscriber);
+      if (!wants || wants(kind)) return true;
+    }
+    return false;
   }
 
   #deliver(item: FeedItem): void {

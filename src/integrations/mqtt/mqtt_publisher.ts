@@ -98,7 +98,10 @@ export class MqttPublisher implements Service {
       this.#lifecycle.set("running");
       return Promise.resolve();
     }
-    this.#unsubscribe = this.#options.feed.subscribe((item) => this.#onItem(item));
+    this.#unsubscribe = this.#options.feed.subscribe(
+      (item) => this.#onItem(item),
+      (kind) => this.#settings.publish.includes(kind),
+    );
     this.#lifecycle.set("running");
     this.#connect();
     if (this.#settings.homeAssistantDiscovery) this.#scheduleDiscovery();

@@ -94,7 +94,10 @@ export class WebhookDispatcher implements Service {
   start(): Promise<void> {
     this.#lifecycle.set("starting");
     this.#stopping = new AbortController();
-    this.#unsubscribe = this.#options.feed.subscribe((item) => this.#onItem(item));
+    this.#unsubscribe = this.#options.feed.subscribe(
+      (item) => this.#onItem(item),
+      (kind) => [...this.#workers.values()].some((w) => w.wantsKind(kind)),
+    );
     this.#lifecycle.set("running");
     this.reload();
     return Promise.resolve();
@@ -282,6 +285,11 @@ class EndpointWorker {
   update(webhook: Webhook): void {
     this.#webhook = webhook;
     this.wake();
+  }
+
+  /** Whether the endpoint takes this kind now (on, and the kind chosen). */
+  wantsKind(kind: IntegrationKind): boolean {
+    return this.#webhook.enabled && this.#webhook.kinds.includes(kind);
   }
 
   wants(item: FeedItem): boolean {

@@ -59,3 +59,29 @@ Deno.test("with no interval each record is its own commit", () => {
   assert.equal(rig.commits.length, 2);
   rig.feed.stop();
 });
+
+Deno.test("the live view is not read while no subscriber wants line states or call events", () => {
+  let reads = 0;
+  const change = new Set<() => void>();
+  const feed = new IntegrationFeed({
+    calls: {
+      calls: () => (reads++, []),
+      onChange: (l) => (change.add(l), () => change.delete(l)),
+      onRecord: () => () => {},
+    },
+    smdr: { onRecord: () => () => {} },
+    linkState: () => "ready",
+    isLine: () => true,
+    clock: new ManualClock(0),
+    log: quietLog(),
+  });
+  feed.start();
+  let wanted = false;
+  feed.subscribe(() => {}, (kind) => wanted && kind === "callEvent");
+  change.forEach((l) => l());
+  assert.equal(reads, 0);
+  wanted = true;
+  change.forEach((l) => l());
+  assert.equal(reads, 1);
+  feed.stop();
+});

@@ -5,6 +5,7 @@
 import type { EventCauseName } from "../csta/event_cause.ts";
 import { type ConnectionChange, type ConnRef, type DeviceKey, devicePartyOf } from "./call_facts.ts";
 import {
+  type Call,
   DIALLED_DIGITS,
   type EngineResult,
   ok,
@@ -148,16 +149,9 @@ export abstract class EngineCallControl extends EngineOffering {
   /** TransferCall (16): joins the held and the active call's other parties and drops the transferring device. */
   transferCall(held: ConnRef, active: ConnRef): EngineResult<ConnRef> {
     return this.op(() => {
-      const pair = this.heldAndActive(held, active);
-      if (!pair.ok) return pair;
-      const primary = this.calls.get(held.callId)!;
-      const secondary = this.calls.get(active.callId)!;
-      const device = held.device;
-      const moving = [...secondary.connections.keys()].filter((d) => d !== device);
-      if (moving.length === 0) return stateError("noActiveCall");
-      if (moving.some((d) => primary.connections.has(d))) {
-        return operationError("requestIncompatibleWithObject");
-      }
+      const joining = this.joining(held, active);
+      if (!joining.ok) return joining;
+      const { primary, secondary, device, moving } = joining.value;
       const observers = [...primary.connections.keys(), ...secondary.connections.keys()];
       const cleared = [this.removeConn(primary, device), this.removeConn(secondary, device)];
       const staying = [...primary.connections.keys()];
@@ -198,16 +192,9 @@ export abstract class EngineCallControl extends EngineOffering {
   /** ConferenceCall (6): the active call's parties join the held call, which the device retrieves. */
   conferenceCall(held: ConnRef, active: ConnRef): EngineResult<ConnRef> {
     return this.op(() => {
-      const pair = this.heldAndActive(held, active);
-      if (!pair.ok) return pair;
-      const primary = this.calls.get(held.callId)!;
-      const secondary = this.calls.get(active.callId)!;
-      const device = held.device;
-      const moving = [...secondary.connections.keys()].filter((d) => d !== device);
-      if (moving.length === 0) return stateError("noActiveCall");
-      if (moving.some((d) => primary.connections.has(d))) {
-        return operationError("requestIncompatibleWithObject");
-      }
+      const joining = this.joining(held, active);
+      if (!joining.ok) return joining;
+      const { primary, secondary, device, moving } = joining.value;
       if (primary.connections.size + moving.length > this.maxConferenceParties) {
         return resourceError("conferenceMemberLimitExceeded");
       }
@@ -344,5 +331,27 @@ export abstract class EngineCallControl extends EngineOffering {
       this.divertRinging(call, ref.device, digits, "redirected", 0);
       return ok(undefined);
     });
+  }
+
+  /**
+   * What TransferCall and ConferenceCall join: the held call (primary), the active one (secondary), the
+   * device holding both, and the active call's other parties, which move; refused when there are none or
+   * one is already on the held call.
+   */
+  private joining(
+    held: ConnRef,
+    active: ConnRef,
+  ): EngineResult<{ primary: Call; secondary: Call; device: DeviceKey; moving: DeviceKey[] }> {
+    const pair = this.heldAndActive(held, active);
+    if (!pair.ok) return pair;
+    const primary = this.calls.get(held.callId)!;
+    const secondary = this.calls.get(active.callId)!;
+    const device = held.device;
+    const moving = [...secondary.connections.keys()].filter((d) => d !== device);
+    if (moving.length === 0) return stateError("noActiveCall");
+    if (moving.some((d) => primary.connections.has(d))) {
+      return operationError("requestIncompatibleWithObject");
+    }
+    return ok({ primary, secondary, device, moving });
   }
 }

@@ -236,9 +236,13 @@ export class CallTracker implements Service<CallTrackerDetails> {
     const snapshot = this.#lifecycle.snapshot({ details });
     if (snapshot.state !== "running") return snapshot;
     if (this.#pbx === "down") return { ...snapshot, state: "degraded", reason: "the PBX link is down" };
-    const unmonitored = this.#failures.size + lost.length;
-    if (unmonitored > 0) {
-      return { ...snapshot, state: "degraded", reason: `${unmonitored} line(s) not monitored` };
+    const unmonitored = details.unmonitoredLines;
+    if (unmonitored.length > 0) {
+      // Named, so the dashboard says which lines (the first few; the rest are counted).
+      const named = unmonitored.slice(0, 5).map((l) => `${l.number} (${l.reason})`).join(", ");
+      const more = unmonitored.length > 5 ? ` and ${unmonitored.length - 5} more` : "";
+      const count = unmonitored.length === 1 ? "1 line" : `${unmonitored.length} lines`;
+      return { ...snapshot, state: "degraded", reason: `${count} not monitored: ${named}${more}` };
     }
     return snapshot;
   }

@@ -204,6 +204,8 @@ async function linesPage(
   const all = lines.ok ? lines.data.lines : [];
   const shown = sortLines(filterLines(all, query), sort);
   const open = new Map((deps.ui.openLines?.() ?? []).map((l) => [l.line, l]));
+  const tracker = deps.status.services()["call-tracker"]?.details;
+  const unmonitored = new Map((tracker?.unmonitoredLines ?? []).map((l) => [l.number, l.reason]));
   const addForm = state.addForm ?? emptyForm;
   return renderPage(c, deps, {
     title: "Lines",
@@ -251,11 +253,7 @@ async function linesPage(
                 <td>{line.name}</td>
                 <td>{line.kind}</td>
                 <td>{line.deviceNumber ?? "–"}</td>
-                <td>
-                  {[line.enabled ? "" : "disabled", line.missingFromPbx ? "missing from the PBX" : ""].filter(
-                    Boolean,
-                  ).join(", ") || "ok"}
-                </td>
+                <LineState line={line} unmonitored={unmonitored.get(line.number)} />
                 <td class="line-open">{openBy(open.get(line.number))}</td>
                 <td class="row-actions">
                   <a href={`/lines/${encodeURIComponent(line.number)}/edit`}>Edit</a>
@@ -495,4 +493,15 @@ function openBy(open: OpenLineView | undefined): string {
   const who = open.holders.map((h) => h.sockets > 0 ? `${h.client} (live)` : h.client).join(", ");
   const monitor = open.monitor === "monitored" ? "" : `; ${open.monitor}: ${open.problem ?? ""}`;
   return `open by ${who}${open.partner ? `; Mobile ${open.partner}` : ""}${monitor}`;
+}
+
+/** A line's state: disabled, missing from the PBX, not monitored (with why), or ok. */
+function LineState(props: { line: Line; unmonitored?: string }) {
+  const { line } = props;
+  const words = [
+    line.enabled ? "" : "disabled",
+    line.missingFromPbx ? "missing from the PBX" : "",
+    line.enabled && props.unmonitored ? `not monitored: ${props.unmonitored}` : "",
+  ].filter(Boolean).join(", ");
+  return <td class={words && words !== "disabled" ? "warning" : undefined}>{words || "ok"}</td>;
 }

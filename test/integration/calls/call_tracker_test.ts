@@ -88,6 +88,8 @@ Deno.test("lines added to and disabled in the store are monitored and released; 
     );
     const details = rig.tracker.status().details as { unmonitoredLines: { number: string }[] };
     assert.deepEqual(details.unmonitoredLines.map((l) => l.number), ["3999"]);
+    // The reason names the line, so the dashboard says which one.
+    assert.match(rig.tracker.status().reason ?? "", /^1 line not monitored: 3999 \(.+\)$/);
     rig.lines.remove("3999");
     await waitUntil(() => rig.tracker.status().state === "running", 5000, () => "3999 forgotten");
   } finally {

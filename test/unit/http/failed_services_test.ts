@@ -29,3 +29,38 @@ Deno.test("a failed SMDR service or call tracker is shown as failed with its rea
     await f.close();
   }
 });
+
+Deno.test("a line call tracking cannot monitor shows so on the Lines page, with the reason, instead of ok", async () => {
+  const f = await webFixture();
+  const b = new Browser(f.app);
+  await b.loginAndChangePassword();
+  try {
+    await b.page("/lines");
+    await b.post("/lines", { number: "131", name: "Lobby", kind: "extension" });
+    await b.post("/lines", { number: "132", name: "Desk", kind: "extension" });
+    const since = "2026-01-01T00:00:00.000Z";
+    f.services["call-tracker"] = {
+      state: "degraded",
+      since,
+      reason: "1 line not monitored: 131 (the PBX refused: invalid device)",
+      details: {
+        callsInProgress: 0,
+        recordsProduced: 0,
+        recordsNotStored: 0,
+        callRecords: 0,
+        eventsSeen: 0,
+        duplicateReports: 0,
+        monitoredLines: 1,
+        unmonitoredLines: [{ number: "131", reason: "the PBX refused: invalid device" }],
+        pbx: "up",
+        lastResync: null,
+        lastError: null,
+      },
+    };
+    const { html } = await b.page("/lines");
+    assert.match(html, /data-number="131"[^]*?<td[^>]*>not monitored: the PBX refused: invalid device<\/td>/);
+    assert.match(html, /data-number="132"[^]*?<td\s*>ok<\/td>/);
+  } finally {
+    await f.close();
+  }
+});

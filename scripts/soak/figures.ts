@@ -1,0 +1,127 @@
+// What a soak part reports, and the arithmetic behind it: percentiles, the least-squares slope of RSS
+// samples, and the comparison of every application's per-device event sequence with the fullest one.
+
+export { percentile } from "../bench/multiplexer_bench.ts";
+import type { SoakApplication } from "./application.ts";
+
+/** One part's outcome: pass/fail on its criteria, figures, and why it failed. */
+export interface PartResult {
+  part: string;
+  passed: boolean;
+  seconds: number;
+  figures: Record<string, number | string>;
+  failures: string[];
+}
+
+/** Whether the run is the short CI one or the full campaign. */
+export interface SoakMode {
+  quick: boolean;
+}
+
+/** Collects a part's figures and failed criteria. */
+export class PartReport {
+  readonly figures: Record<string, number | string> = {};
+  readonly failures: string[] = [];
+  readonly #started = performance.now();
+
+  constructor(readonly part: string) {}
+
+  set(name: string, value: number | string): void {
+    this.figures[name] = typeof value === "number" ? Math.round(value * 100) / 100 : value;
+  }
+
+  /** A criterion: recorded as a failure with `detail` when false. */
+  expect(ok: boolean, criterion: string, detail: string): void {
+    if (!ok) this.failures.push(`${criterion}: ${detail}`);
+  }
+
+  result(): PartResult {
+    return {
+      part: this.part,
+      passed: this.failures.length === 0,
+      seconds: Math.round((performance.now() - this.#started) / 100) / 10,
+      figures: this.figures,
+      failures: this.failures,
+    };
+  }
+}
+
+/** Least-squares slope of `ys` over `xs` (per unit of x); NaN with fewer than 2 points. */
+export function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+/** Events the applications missed, and ones they got out of order, against the fullest sequence per device. */
+export interface SequenceComparison {
+  devices: number;
+  reference: number;
+  lost: number;
+  unexpected: number;
+}
+
+/**
+ * Every application monitored the same devices for the same time, so each must hold the same sequence per
+ * device. The fullest application's sequence is the reference; another's events are matched to it in order
+ * (a subsequence match): reference events not matched are lost, the application's unmatched ones unexpected.
+ * (An event every application missed is not seen here; the PBX-side count is compared by the caller.)
+ */
+export function compareSequences(apps: SoakApplication[]): SequenceComparison {
+  const devices = new Set(apps.flatMap((a) => [...a.events.keys()]));
+  let reference = 0;
+  let lost = 0;
+  let unexpected = 0;
+  for (const device of devices) {
+    const lists = apps.map((a) => a.events.get(device) ?? []);
+    const ref = lists.reduce((a, b) => (b.length > a.length ? b : a), []);
+    reference += ref.length;
+    for (const list of lists) {
+      let r = 0;
+      let matched = 0;
+      for (const event of list) {
+        let k = r;
+        while (k < ref.length && ref[k] !== event) k++;
+        if (k < ref.length) {
+          matched++;
+          r = k + 1;
+        } else unexpected++;
+      }
+      lost += ref.length - matched;
+    }
+  }
+  return { devices: devices.size, reference, lost, unexpected };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 200 ms until it is true or `timeoutMs` passes; returns whether it became true. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (await check()) return true;
+    await sleep(200);
+  }
+  return await check();
+}
+
+/** Connects `count` applications, a few at a time (a 2-core machine cannot take 1000 at once). */
+export async function connectApplications(
+  connect: () => Promise<SoakApplication>,
+  count: number,
+  batch = 25,
+): Promise<SoakApplication[]> {
+  const apps: SoakApplication[] = [];
+  for (let i = 0; i < count; i += batch) {
+    apps.push(...await Promise.all(Array.from({ length: Math.min(batch, count - i) }, connect)));
+  }
+  return apps;
+}

@@ -1,0 +1,71 @@
+// `deno task soak [--quick] [--only PART]`: the reliability campaign of issue 18, one part after another,
+// each bounded in time; prints each part's figures, writes test-output/soak.json, ends "N passed, N failed".
+
+import { parseArgs } from "node:util";
+import type { PartResult, SoakMode } from "./figures.ts";
+import { crowd } from "./crowd.ts";
+import { hostileFrames } from "./hostile_frames.ts";
+import { memorySoak } from "./memory_soak.ts";
+import { pbxFlaps } from "./pbx_flaps.ts";
+import { smdrOutage } from "./smdr_outage.ts";
+
+const PARTS: Record<string, (mode: SoakMode) => Promise<PartResult>> = {
+  "pbx-flaps": pbxFlaps,
+  "hostile-frames": hostileFrames,
+  crowd,
+  "smdr-outage": smdrOutage,
+  "memory-soak": memorySoak,
+};
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { quick: { type: "boolean" }, only: { type: "string", multiple: true } },
+  });
+  const mode: SoakMode = { quick: values.quick ?? false };
+  const names = values.only?.length ? values.only : Object.keys(PARTS);
+  const unknown = names.filter((n) => !PARTS[n]);
+  if (unknown.length) {
+    console.error(`soak: unknown part ${unknown.join(", ")}; parts: ${Object.keys(PARTS).join(", ")}`);
+    return 2;
+  }
+  const started = new Date();
+  const results: PartResult[] = [];
+  for (const name of names) {
+    console.log(`soak: ${name} (${mode.quick ? "quick" : "full"})`);
+    let result: PartResult;
+    const t0 = performance.now();
+    try {
+      result = await PARTS[name](mode);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      result = {
+        part: name,
+        passed: false,
+        seconds: (performance.now() - t0) / 1000,
+        figures: {},
+        failures: [`harness error: ${message}`],
+      };
+    }
+    results.push(result);
+    console.log(`${result.passed ? "PASS" : "FAIL"} ${name} (${result.seconds.toFixed(1)} s)`);
+    for (const [figure, value] of Object.entries(result.figures)) console.log(`  ${figure}: ${value}`);
+    for (const failure of result.failures) console.log(`  failed: ${failure}`);
+  }
+  const load = Deno.loadavg().map((n) => n.toFixed(1)).join(" ");
+  await Deno.mkdir("test-output", { recursive: true });
+  await Deno.writeTextFile(
+    "test-output/soak.json",
+    JSON.stringify(
+      { started: started.toISOString(), quick: mode.quick, loadAverage: load, results },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`soak: load average at the end ${load}; figures in test-output/soak.json`);
+  const passed = results.filter((r) => r.passed).length;
+  console.log(`${passed} passed, ${results.length - passed} failed`);
+  return passed === results.length ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main());

@@ -1,0 +1,161 @@
+// The processes a soak part runs: the simulated PBX (`src/sim/main.ts`, driven through its console) and
+// cstabox (the real entry point, restartable on the same data directory), with their /proc figures.
+
+import { fileURLToPath } from "node:url";
+import { type CstaboxProcess, loopbackFlags, startCstabox } from "../../test/support/cstabox_process.ts";
+
+const simEntry = fileURLToPath(new URL("../../src/sim/main.ts", import.meta.url));
+export const ADMIN_PASSWORD = "Soak-Harness-7421-Loopback";
+
+/** The simulator as a child process; faults go through its standard-input console. */
+export class SimProcess {
+  private constructor(
+    readonly child: Deno.ChildProcess,
+    readonly port: number,
+    private readonly stdin: WritableStreamDefaultWriter<Uint8Array>,
+  ) {}
+
+  /** Starts `deno task sim` with `args`; `port` 0 takes a free one (a restart passes the old one). */
+  static async start(args: string[], port = 0): Promise<SimProcess> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-read", "--allow-env", simEntry, "--port", String(port), ...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let output = "";
+    let listening: number | undefined;
+    const until = Date.now() + 60_000;
+    while (listening === undefined) {
+      if (Date.now() > until) throw new Error(`simulator did not start: ${output}`);
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`simulator exited: ${output}`);
+      output += value;
+      const match = /cstabox-sim listening [^:]+:(\d+)/.exec(output);
+      if (match) listening = Number(match[1]);
+    }
+    // Keep draining the console's replies so its pipe never fills.
+    void (async () => {
+      try {
+        while (!(await reader.read()).done);
+      } catch {
+        // exited
+      }
+    })();
+    return new SimProcess(child, listening, child.stdin.getWriter());
+  }
+
+  /** Types one console command (drop, hang, resume, slow MS, malformed, traffic N|off). */
+  async command(line: string): Promise<void> {
+    await this.stdin.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Ends the simulator, by its PID (SIGKILL: the PBX vanishes without a word). */
+  async kill(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already gone
+    }
+    await this.child.status;
+  }
+}
+
+/** cstabox as a child process, with its data directory kept so a SIGKILL can be followed by a restart. */
+export class CstaboxUnderTest {
+  private constructor(public process: CstaboxProcess, readonly dataDir: string, readonly args: string[]) {}
+
+  static async start(pbxPort: number, settings: Record<string, unknown>): Promise<CstaboxUnderTest> {
+    const dataDir = await Deno.makeTempDir({ prefix: "cstabox-soak-" });
+    await Deno.writeTextFile(`${dataDir}/cstabox.yaml`, JSON.stringify(settings) + "\n");
+    const args = [
+      ...loopbackFlags,
+      "--data-dir",
+      dataDir,
+      "--pbx",
+      `127.0.0.1:${pbxPort}`,
+      "--log-level",
+      "warn",
+    ];
+    const process = await startCstabox(args, {
+      env: { CSTABOX_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      timeoutMs: 120_000,
+    });
+    return new CstaboxUnderTest(process, dataDir, args);
+  }
+
+  get pid(): number {
+    return this.process.child.pid;
+  }
+
+  port(name: "csta-tcp" | "http" | "smdr"): number {
+    return this.process.port(name);
+  }
+
+  /** SIGKILL, then start again on the same data directory (ports are new). */
+  async killAndRestart(): Promise<void> {
+    await this.process.stop("SIGKILL");
+    this.process = await startCstabox(this.args, {
+      env: { CSTABOX_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** GET an authenticated JSON API; undefined when cstabox does not answer. */
+  async api(path: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port("http")}${path}`, {
+        headers: { authorization: `Basic ${btoa(`admin:${ADMIN_PASSWORD}`)}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      return await res.json();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The largest event-loop delay since the last call, from /metrics (seconds). */
+  async eventLoopDelayMax(): Promise<number> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port("http")}/metrics`, {
+        headers: { authorization: `Basic ${btoa(`admin:${ADMIN_PASSWORD}`)}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await res.text();
+      const match = /event_loop_delay_max_seconds(?:\{[^}]*\})? (\S+)/.exec(text);
+      return match ? Number(match[1]) : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** Whether the process is still running (not exited or crashed). */
+  alive(): boolean {
+    try {
+      return Deno.statSync(`/proc/${this.pid}`).isDirectory &&
+        !/^State:\s+Z/m.test(Deno.readTextFileSync(`/proc/${this.pid}/status`));
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop("SIGTERM");
+    await Deno.remove(this.dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Resident memory of a process in MB (VmRSS), from /proc. */
+export function rssMb(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return kb ? Number(kb[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}

@@ -21,7 +21,7 @@ const SLOW_READERS = 5;
 
 export async function crowd(mode: SoakMode): Promise<PartResult> {
   const size = mode.quick
-    ? { apps: 100, phaseSeconds: 8, floodConnections: 300, loginWorkers: 10, callsPerMinute: 600 }
+    ? { apps: 100, phaseSeconds: 6, floodConnections: 300, loginWorkers: 10, callsPerMinute: 600 }
     : { apps: 1000, phaseSeconds: 60, floodConnections: 2000, loginWorkers: 40, callsPerMinute: 600 };
   const report = new PartReport("crowd");
   const sim = await SimProcess.start(["--extensions", "101-120", "--trunks", "4"]);

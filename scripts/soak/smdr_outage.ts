@@ -71,7 +71,7 @@ class Collector {
 
 export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
   const size = mode.quick
-    ? { phaseSeconds: 10, awaySeconds: 10, kills: 1, callsPerMinute: 1200 }
+    ? { phaseSeconds: 8, awaySeconds: 8, kills: 1, callsPerMinute: 1200 }
     : { phaseSeconds: 60, awaySeconds: 60, kills: 5, callsPerMinute: 1200 };
   const report = new PartReport("smdr-outage");
   const collector = new Collector();

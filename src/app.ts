@@ -12,6 +12,7 @@ import { PasswordChecks } from "./accounts/password_checks.ts";
 import { WebUsers } from "./accounts/web_users.ts";
 import { systemClock } from "./clock.ts";
 import { QueueBudget } from "./server/queue_budget.ts";
+import { CallStore } from "./calls/call_store.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
 import { reportedParty } from "./calls/call_event.ts";
 import { isOutsideParty, type Party } from "./calls/party.ts";
@@ -331,6 +332,7 @@ export class App {
       outsideLineAccess: () => locations.location().outsideLineAccess,
       formatParty,
       lostMonitors: () => switchboard.lostMonitors(),
+      store: new CallStore(database),
       log: log.child("call-tracker"),
     });
     this.calls = calls;

@@ -14,7 +14,7 @@ import type { SmdrDirection, SmdrEvent, SmdrEventType } from "../smdr/smdr_event
 import { accountCodeText, decodeCallInformation, isCallInformation } from "./call_information_event.ts";
 import { type CallFacts, type FinishedCall, mergeCallFacts, newCallFacts } from "./call_record.ts";
 import type { CallView, ConnectionStateName } from "./call_view.ts";
-import { type SmdrCall, type SmdrEventOptions, SmdrEventWriter } from "./smdr_events.ts";
+import { type SmdrCall, type SmdrEventOptions, SmdrEventWriter, type TrunkIdentity } from "./smdr_events.ts";
 import {
   isInternalParty,
   isOutsideParty,
@@ -40,6 +40,28 @@ export interface DeviceSnapshot {
 export interface ReconcileOptions {
   /** Monitored devices whose snapshot failed: their calls cannot be judged and stay as they are. */
   unsure?: ReadonlySet<string>;
+}
+
+/**
+ * A trunk call as the store keeps it while it lasts, so that after a restart of cstabox (even SIGKILL) it
+ * goes on under its SMDR call ID, or ends with DISCONNECTED if the PBX no longer has it (see
+ * {@link CallModel.restore}). Plain JSON: parties, states and facts as the model holds them.
+ */
+export interface StoredTrunkCall {
+  /** The PBX's callID in hex (the model's key). */
+  key: string;
+  firstSeen: number;
+  answered: boolean;
+  originator?: string;
+  trunk?: string;
+  callingOutside?: Party;
+  calledOutside?: Party;
+  ddi?: string;
+  accountCode?: string;
+  extension?: string;
+  smdr: { direction: SmdrDirection; callStart: number; serial: number; records: number };
+  connections: { party: Party; state: ConnectionStateName; since: number }[];
+  facts: CallFacts;
 }
 
 /** Counters for the status page. */
@@ -196,6 +218,53 @@ export class CallModel {
     }
     this.#version++;
     return out;
+  }
+
+  /**
+   * The trunk calls `events` are about, as the store keeps them: those going on (to save), and the SMDR
+   * serials of those that ended (DISCONNECTED: to forget).
+   */
+  trunkCallsOf(events: readonly SmdrEvent[]): { going: StoredTrunkCall[]; ended: number[] } {
+    const ended = new Set<number>();
+    const named = new Set<number>();
+    for (const event of events) (event.event === "DISCONNECTED" ? ended : named).add(event.callSerial);
+    const going: StoredTrunkCall[] = [];
+    if (named.size > 0) {
+      for (const call of this.#calls.values()) {
+        const smdr = call.smdr;
+        if (smdr && !smdr.ended && named.has(smdr.serial)) going.push(storedCall(call, smdr));
+      }
+    }
+    return { going, ended: [...ended] };
+  }
+
+  /**
+   * Takes back the trunk calls that were in progress when cstabox stopped (or was killed). They are kept
+   * as they were until the next {@link reconcile}: calls the snapshots still show go on under their call
+   * IDs, the others end with DISCONNECTED. Returns the highest SMDR serial among them (0 for none).
+   */
+  restore(calls: readonly StoredTrunkCall[], at: Date): number {
+    let highest = 0;
+    for (const stored of calls) {
+      if (this.#calls.has(stored.key)) continue;
+      const call = this.#newCall(stored.key, Uint8Array.fromHex(stored.key), stored.firstSeen);
+      call.lastEventAt = at.getTime();
+      call.answered = stored.answered;
+      call.originator = stored.originator;
+      call.trunk = stored.trunk;
+      call.callingOutside = stored.callingOutside;
+      call.calledOutside = stored.calledOutside;
+      call.ddi = stored.ddi;
+      call.accountCode = stored.accountCode;
+      call.extension = stored.extension;
+      call.facts = stored.facts;
+      const { direction, callStart, serial, records } = stored.smdr;
+      call.smdr = { direction, callStart: new Date(callStart), serial, records, ended: false };
+      for (const connection of stored.connections) call.connections.set(connection.party.number, connection);
+      highest = Math.max(highest, serial);
+    }
+    if (calls.length > 0) this.#version++;
+    return highest;
   }
 
   /** Ends calls that heard no event for `idleMs` (events lost for good); returns their DISCONNECTED. */
@@ -986,6 +1055,29 @@ export class CallModel {
       })),
     };
   }
+}
+
+function storedCall(call: Call, smdr: TrunkIdentity): StoredTrunkCall {
+  return {
+    key: call.key,
+    firstSeen: call.firstSeen,
+    answered: call.answered,
+    originator: call.originator,
+    trunk: call.trunk,
+    callingOutside: call.callingOutside,
+    calledOutside: call.calledOutside,
+    ddi: call.ddi,
+    accountCode: call.accountCode,
+    extension: call.extension,
+    smdr: {
+      direction: smdr.direction,
+      callStart: smdr.callStart.getTime(),
+      serial: smdr.serial,
+      records: smdr.records,
+    },
+    connections: [...call.connections.values()],
+    facts: call.facts,
+  };
 }
 
 /** The outside party's latest number; its name stays while the number does and no new name is given. */

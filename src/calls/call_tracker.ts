@@ -1,6 +1,6 @@
 // The CallTracker service: an in-process session of the Switchboard that monitors every enabled line,
-// feeds the call model, hands the SMDR events to the SMDR service, keeps the live call view, and re-syncs
-// with SnapshotDevice after the PBX link returns.
+// feeds the call model, hands the SMDR events to the SMDR service, keeps the live call view, keeps its
+// trunk calls in the store, and re-syncs with SnapshotDevice after the PBX link returns or a restart.
 
 import { CstaClient } from "../client/csta_client.ts";
 import type { ClientEvent } from "../client/client_event.ts";
@@ -23,6 +23,7 @@ import {
   liveCallSummary,
 } from "./call_view.ts";
 import { LineDirectory, type TrackedLine } from "./line_directory.ts";
+import type { CallStore } from "./call_store.ts";
 import { errorText } from "../log/error_text.ts";
 
 /** Where SMDR events go (`SmdrService` fits); a refused event is counted, the service logs why. */
@@ -59,6 +60,11 @@ export interface CallTrackerOptions {
   lostMonitors?: () => readonly { device: string; reason: string }[];
   /** Per-request timeout of MonitorStart/SnapshotDevice. Default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * Where trunk calls in progress are kept, so that after a restart (or SIGKILL) they go on under their
+   * call IDs or end with DISCONNECTED at the first re-sync. Without one, a restart forgets them.
+   */
+  store?: CallStore;
 }
 
 /** What the status page shows. */
@@ -115,6 +121,8 @@ export class CallTracker implements Service<CallTrackerDetails> {
   /** Why another resync was asked for while one ran (the latest reason is the one reported). */
   #resyncAgain?: string;
   #serial: number;
+  /** Calls taken back from the store at start, until the first re-sync continues or ends them. */
+  #restored = 0;
   #counters = { recordsProduced: 0, recordsNotStored: 0, callRecords: 0 };
   #lastResync: CallTrackerDetails["lastResync"] = null;
   #lastError: CallTrackerDetails["lastError"] = null;
@@ -167,6 +175,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   async start(): Promise<void> {
     this.#lifecycle.set("starting");
     this.#model = this.#newModel();
+    this.#restoreCalls();
     this.#monitors.clear();
     this.#byCrossRef.clear();
     this.#failures.clear();
@@ -294,6 +303,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
       if (stored) this.#counters.recordsProduced++;
       else this.#counters.recordsNotStored++;
     }
+    this.#keepCalls(records);
     for (const finished of this.#model.takeFinished()) {
       this.#counters.callRecords++;
       const record = callRecordOf(finished, this.#options.formatParty);
@@ -306,6 +316,37 @@ export class CallTracker implements Service<CallTrackerDetails> {
           this.#options.log.error("call record listener failed", { error });
         }
       }
+    }
+  }
+
+  /** Saves the trunk calls `records` are about (or forgets those that ended) in the store. */
+  #keepCalls(records: SmdrEvent[]): void {
+    const store = this.#options.store;
+    if (!store || records.length === 0) return;
+    try {
+      const { going, ended } = this.#model.trunkCallsOf(records);
+      store.save(going, ended);
+    } catch (error) {
+      this.#error(`calls in progress not stored (a restart would not continue them): ${errorText(error)}`);
+    }
+  }
+
+  /** Takes back the trunk calls of the last run; the first re-sync continues or ends them. */
+  #restoreCalls(): void {
+    const store = this.#options.store;
+    if (!store) return;
+    try {
+      const calls = store.load();
+      if (calls.length === 0) return;
+      const highest = this.#model.restore(calls, this.#now());
+      // New calls are numbered on from the restored ones, so no call ID repeats one still in use.
+      this.#serial = highest;
+      this.#restored = calls.length;
+      this.#options.log.info("trunk calls in progress before the restart taken back", {
+        calls: calls.length,
+      });
+    } catch (error) {
+      this.#error(`calls in progress before the restart not read: ${errorText(error)}`);
     }
   }
 
@@ -504,6 +545,14 @@ export class CallTracker implements Service<CallTrackerDetails> {
     for (const number of this.#failures.keys()) unsure.add(number);
     const records = this.#model.reconcile(snapshots, this.#now(), { unsure });
     this.#submit(records);
+    if (this.#restored > 0) {
+      const closed = records.filter((r) => r.event === "DISCONNECTED").length;
+      this.#options.log.info("trunk calls from before the restart: those the PBX no longer has are closed", {
+        restored: this.#restored,
+        closed,
+      });
+      this.#restored = 0;
+    }
     this.#lastResync = {
       at: this.#now().toISOString(),
       reason,

@@ -9,6 +9,7 @@ import { smdrMigration } from "./migrations/0005_smdr.ts";
 import { webSessionsMigration } from "./migrations/0006_web_sessions.ts";
 import { integrationsMigration } from "./migrations/0007_integrations.ts";
 import { lineApiMigration } from "./migrations/0008_line_api.ts";
+import { callsInProgressMigration } from "./migrations/0009_calls_in_progress.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   webSessionsMigration,
   integrationsMigration,
   lineApiMigration,
+  callsInProgressMigration,
 ];

@@ -359,6 +359,44 @@ Deno.test("reconcile after a reconnect: vanished calls end with DISCONNECTED, ca
   assert.deepEqual(kinds(m.apply(e.held(2, "2560"), at(31), "2560")), ["HOLD"], "the call goes on as before");
 });
 
+Deno.test("restore after a restart: calls kept in the store go on under their call IDs or end with DISCONNECTED", () => {
+  const before = model();
+  const made = [
+    ...before.apply(e.delivered(1, "1843", dev(CLI), dev("1843"), { trunk: inbound }), at(0), "1843"),
+    ...before.apply(e.established(1, "1843", dev(CLI), dev("1843")), at(1), "1843"),
+    ...before.apply(
+      e.delivered(2, "2560", dev("07700900123"), dev("2560"), { trunk: { ...inbound, trunk: "92808" } }),
+      at(1),
+      "2560",
+    ),
+  ];
+  const { going, ended } = before.trunkCallsOf(made);
+  assert.deepEqual(ended, []);
+  // What the store holds is JSON: the restarted model gets it through a round trip.
+  const stored = JSON.parse(JSON.stringify(going));
+  const serials = made.map((r) => r.callSerial);
+
+  const after = model();
+  assert.equal(after.restore(stored, at(20)), Math.max(...serials));
+  const records = after.reconcile([
+    { device: "1843", calls: [] },
+    { device: "2560", calls: [{ connection: conn(2, "2560"), state: "connected" }] },
+    { device: "92108", calls: [] },
+    { device: "92808", calls: [{ connection: conn(2, "92808"), state: "connected" }] },
+  ], at(30));
+  assert.deepEqual(records.map((r) => [r.event, r.extension, r.trunk, r.callSerial, r.callerNumber]), [
+    ["DISCONNECTED", "1843", "92108", made[0].callSerial, made[0].callerNumber],
+    ["ANSWERED", "2560", "92808", made[2].callSerial, "07700900123"],
+  ]);
+  assert.deepEqual(after.trunkCallsOf(records).ended, [made[0].callSerial]);
+  const held = after.apply(e.held(2, "2560"), at(31), "2560");
+  assert.deepEqual(held.map((r) => [r.event, r.callSerial, r.callStart]), [[
+    "HOLD",
+    made[2].callSerial,
+    at(1),
+  ]]);
+});
+
 Deno.test("reconcile: a call first seen in a snapshot is shown but gets no records without evidence of its direction", () => {
   const m = model();
   m.reconcile([{ device: "1843", calls: [{ connection: conn(9, "1843"), state: "connected" }] }], at(0));

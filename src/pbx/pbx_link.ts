@@ -12,6 +12,7 @@ import { replaceInvokeId } from "../csta/rewrite.ts";
 import { noDataAnswer } from "../csta/rose.ts";
 import { systemStatusOf, type SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
+import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
@@ -305,7 +306,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     try {
       conn = await (this.#options.connect ?? defaultConnect)(s.host, s.port);
     } catch (error) {
-      const reason = `cannot connect to ${s.host}:${s.port}: ${messageOf(error)}`;
+      const reason = `cannot connect to ${s.host}:${s.port}: ${errorText(error)}`;
       this.#recordError(reason);
       this.#setState("disconnected");
       this.#lifecycle.set("degraded", `PBX link down: ${reason}`);
@@ -343,7 +344,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     } catch (error) {
       endReason = error instanceof CstaDecodeError
         ? `malformed frame from the PBX: ${error.message}`
-        : `connection error: ${messageOf(error)}`;
+        : `connection error: ${errorText(error)}`;
     }
     if (this.#conn === conn) this.#closeConnection(endReason);
     return associated ? "associated" : "failed";
@@ -526,14 +527,10 @@ function aareRefusal(apdu: Uint8Array): string | undefined {
     const diagnostic = aare.resultSourceDiagnostic;
     return `${aare.result}${diagnostic ? ` (${diagnostic.kind}: ${diagnostic.value})` : ""}`;
   } catch (error) {
-    return `unreadable AARE: ${messageOf(error)}`;
+    return `unreadable AARE: ${errorText(error)}`;
   }
 }
 
 function defaultConnect(host: string, port: number): Promise<Deno.Conn> {
   return Deno.connect({ hostname: host, port });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -18,7 +18,6 @@ import { monitorStartAnswer, monitorStartInvoke } from "../../src/csta/monitorin
 import { noDataAnswer } from "../../src/csta/rose.ts";
 import { systemStatusInvoke } from "../../src/csta/system_services.ts";
 import { readMonitorStart } from "../../src/csta/monitor_request.ts";
-import { xrefKey } from "../../src/switchboard/monitor_table.ts";
 
 const [pbxPort, ...devices] = Deno.args;
 if (!pbxPort || devices.length === 0) {
@@ -46,7 +45,7 @@ void readFrames(pbx, (apdu) => {
   const peek = peekApdu(apdu);
   if (peek instanceof CstaDecodeError) return;
   if (peek.kind === "returnResult" && peek.opcode === Opcode.monitorStart && peek.crossRef) {
-    pbxXrefs.set(xrefKey(monitorObjects[peek.invokeId - 1]), peek.crossRef.id.slice());
+    pbxXrefs.set(monitorObjects[peek.invokeId - 1].toHex(), peek.crossRef.id.slice());
     if (pbxXrefs.size === devices.length) started.resolve();
   } else if (peek.kind === "invoke" && peek.opcode === Opcode.cSTAEventReport) {
     const frame = encodeFrame(apdu);
@@ -81,9 +80,7 @@ async function serve(conn: Deno.Conn): Promise<void> {
       return;
     }
     const request = readMonitorStart(apdu.subarray(peek.argumentStart!, peek.argumentEnd!));
-    const xref = request instanceof CstaDecodeError
-      ? undefined
-      : pbxXrefs.get(xrefKey(request.objectElement));
+    const xref = request instanceof CstaDecodeError ? undefined : pbxXrefs.get(request.objectElement.toHex());
     if (xref) send(monitorStartAnswer(peek.invokeId, xref));
   });
   applications.delete(writer);

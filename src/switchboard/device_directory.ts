@@ -37,8 +37,7 @@ export class DeviceDirectory {
       const number = this.numberOf(identifier.value);
       return number === undefined ? `d:${identifier.value}` : `n:${number}`;
     }
-    const bytes = identifier.value as Uint8Array;
-    return `o:${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return `o:${(identifier.value as Uint8Array).toHex()}`;
   }
 }
 

@@ -12,7 +12,6 @@ import { noDataAnswer } from "../csta/rose.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Upstream } from "../pbx/upstream.ts";
 import { exclusiveServiceTakenFailure, failureAnswer } from "./local_answers.ts";
-import { xrefKey } from "./monitor_table.ts";
 import { describeOutcome, type Forward, requestOnce, resultValue } from "./pbx_requests.ts";
 import type { Session } from "./session.ts";
 
@@ -93,7 +92,7 @@ export class ExclusiveServices {
   getDeviceList(session: Session, apdu: Uint8Array, peek: InvokePeek): void {
     this.#options.forward(session, apdu, peek, (result, answer) => {
       const crossRef = firstOctetString(resultValue(result, answer));
-      if (crossRef) this.#rememberDeviceListRequest(xrefKey(crossRef), session);
+      if (crossRef) this.#rememberDeviceListRequest(crossRef.toHex(), session);
     });
   }
 
@@ -133,7 +132,7 @@ export class ExclusiveServices {
       ? undefined
       : apdu.subarray(peek.argumentStart, peek.argumentEnd!);
     const crossRef = argument && firstOctetString(argument);
-    const session = crossRef && this.#deviceListRequests.get(xrefKey(crossRef));
+    const session = crossRef && this.#deviceListRequests.get(crossRef.toHex());
     if (!session || session.closed) return; // no answer is due for 205. §9
     session.port.deliver(replaceInvokeId(apdu, session.nextInvokeId()));
   }

@@ -36,12 +36,6 @@ export interface Monitor {
   lostSince?: number;
 }
 
-export function xrefKey(xref: Uint8Array): string {
-  let key = "";
-  for (const byte of xref) key += byte.toString(16).padStart(2, "0");
-  return key;
-}
-
 export class MonitorTable {
   #byDevice = new Map<string, Monitor>();
   #byPbxXref = new Map<string, Monitor>();
@@ -61,7 +55,7 @@ export class MonitorTable {
   }
 
   byPbxXref(xref: Uint8Array): Monitor | undefined {
-    return this.#byPbxXref.get(xrefKey(xref));
+    return this.#byPbxXref.get(xref.toHex());
   }
 
   /** The subscription an application names by the crossRef octets it was given. */
@@ -83,7 +77,7 @@ export class MonitorTable {
   activate(monitor: Monitor, pbxXref: Uint8Array): void {
     if (monitor.pbxXrefKey) this.#byPbxXref.delete(monitor.pbxXrefKey);
     monitor.pbxXref = pbxXref.slice();
-    monitor.pbxXrefKey = xrefKey(pbxXref);
+    monitor.pbxXrefKey = pbxXref.toHex();
     monitor.state = "active";
     monitor.lastRefusal = undefined;
     monitor.lostSince = undefined;

@@ -30,7 +30,7 @@ import {
   noLicenceFailure,
   unknownCrossRefFailure,
 } from "./local_answers.ts";
-import { type Monitor, MonitorTable, type Subscription, xrefKey } from "./monitor_table.ts";
+import { type Monitor, MonitorTable, type Subscription } from "./monitor_table.ts";
 import { answerFor, describeOutcome, requestOnce } from "./pbx_requests.ts";
 import type { Session } from "./session.ts";
 
@@ -141,7 +141,7 @@ export class Monitors {
     }
     const key = request.device
       ? this.#options.directory.keyOf(request.device)
-      : `c:${xrefKey(request.objectElement)}`;
+      : `c:${request.objectElement.toHex()}`;
     if (!this.#acquireSeat(session, key)) {
       return session.port.deliver(failureAnswer(peek.invokeId, noLicenceFailure));
     }
@@ -482,5 +482,5 @@ function isLost(monitor: Monitor): boolean {
 }
 
 function sameXref(monitor: Monitor, pbxXref: Uint8Array): boolean {
-  return monitor.pbxXrefKey !== undefined && monitor.pbxXrefKey === xrefKey(pbxXref);
+  return monitor.pbxXrefKey !== undefined && monitor.pbxXrefKey === pbxXref.toHex();
 }

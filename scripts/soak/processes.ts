@@ -127,7 +127,7 @@ export class CstaboxUnderTest {
         signal: AbortSignal.timeout(10_000),
       });
       const text = await res.text();
-      const match = /event_loop_delay_max_seconds(?:\{[^}]*\})? (\S+)/.exec(text);
+      const match = /^cstabox_event_loop_delay_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
       return match ? Number(match[1]) : NaN;
     } catch {
       return NaN;

@@ -27,7 +27,12 @@ export async function crowd(mode: SoakMode): Promise<PartResult> {
   const sim = await SimProcess.start(["--extensions", "101-120", "--trunks", "4"]);
   // A 64 KiB queue (the minimum the product takes is 4 KiB; default 1 MiB) so the slow readers reach the
   // limit within a phase; the kernel's socket buffers hold more before the queue grows at all.
-  const box = await CstaboxUnderTest.start(sim.port, { limits: { outboundQueueBytes: 65536 } });
+  const box = await CstaboxUnderTest.start(sim.port, { limits: { outboundQueueBytes: 65536 } }).catch(
+    async (error) => {
+      await sim.kill("SIGTERM"); // started above: never left behind
+      throw error;
+    },
+  );
   const apps: SoakApplication[] = [];
   const flood: Deno.TcpConn[] = [];
   try {

@@ -23,7 +23,10 @@ export async function hostileFrames(mode: SoakMode): Promise<PartResult> {
     : { attackers: 10, frames: 1_000_000, apps: 20, callsPerMinute: 600, maxSeconds: 900 };
   const report = new PartReport("hostile-frames");
   const sim = await SimProcess.start(["--extensions", "101-120", "--trunks", "4"]);
-  const box = await CstaboxUnderTest.start(sim.port, {});
+  const box = await CstaboxUnderTest.start(sim.port, {}).catch(async (error) => {
+    await sim.kill("SIGTERM"); // started above: never left behind
+    throw error;
+  });
   const apps: SoakApplication[] = [];
   try {
     await until(async () => (await box.api("/api/status")) !== undefined, 30_000);

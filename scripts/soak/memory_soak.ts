@@ -24,7 +24,10 @@ export async function memorySoak(mode: SoakMode): Promise<PartResult> {
     : { apps: 1000, seconds: 1800, callsPerMinute: 6000, warmUpSeconds: 60 };
   const report = new PartReport("memory-soak");
   const sim = await SimProcess.start(["--extensions", "101-199", "--trunks", "8"]);
-  const box = await CstaboxUnderTest.start(sim.port, {});
+  const box = await CstaboxUnderTest.start(sim.port, {}).catch(async (error) => {
+    await sim.kill("SIGTERM"); // started above: never left behind
+    throw error;
+  });
   const apps: SoakApplication[] = [];
   try {
     await until(async () => (await box.api("/api/status")) !== undefined, 30_000);

@@ -44,6 +44,9 @@ export async function pbxFlaps(mode: SoakMode): Promise<PartResult> {
       monitorRetryMaxSeconds: 4,
       livenessTimeoutSeconds: 10,
     },
+  }).catch(async (error) => {
+    await sim.kill("SIGTERM"); // started above: never left behind
+    throw error;
   });
   const apps: SoakApplication[] = [];
   try {

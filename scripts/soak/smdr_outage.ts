@@ -80,6 +80,10 @@ export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
   const box = await CstaboxUnderTest.start(sim.port, {
     // The history is the largest the product keeps (3000), so every record of the run can be read back.
     smdr: { pushEnabled: true, pushHost: "127.0.0.1", pushPort: collector.port, historySize: 3000 },
+  }).catch(async (error) => {
+    collector.close();
+    await sim.kill("SIGTERM"); // started above: never left behind
+    throw error;
   });
   try {
     // Lines are loaded from the PBX at the first connection; call tracking then monitors them.

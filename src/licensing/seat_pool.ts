@@ -127,7 +127,7 @@ export class SeatPool {
     if (this.#seated.size >= limit.lines) {
       return refusal(
         "no-free-licence",
-        `no free licence for ${deviceWords(deviceKey)}: all ${limit.lines} licensed lines are in use`,
+        `no free licence for ${seatWords(deviceKey)}: all ${limit.lines} licensed lines are in use`,
         limit.lines,
       );
     }
@@ -136,10 +136,11 @@ export class SeatPool {
 }
 
 /**
- * A device key in an administrator's words: the Switchboard files monitors under `n:<number>` or
- * `d:<device number>` (DeviceDirectory.key); "line 127" reads better than "n:127". Other keys as given.
+ * A device key in a refusal's words: the Switchboard files monitors under `n:<number>` or `d:<device
+ * number>` (DeviceDirectory.key, whose deviceWords the pages use); licensing sits below the Switchboard and
+ * cannot import it, and "no free licence for line 127" reads better than "for n:127".
  */
-export function deviceWords(deviceKey: string): string {
+function seatWords(deviceKey: string): string {
   if (deviceKey.startsWith("n:")) return `line ${deviceKey.slice(2)}`;
   if (deviceKey.startsWith("d:")) return `device number ${deviceKey.slice(2)}`;
   return deviceKey;

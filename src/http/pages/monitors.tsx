@@ -35,8 +35,25 @@ async function MonitorsView(props: { deps: WebDeps; ctx: PageContext }) {
   const names = new Map(lines.ok ? lines.data.lines.map((l) => [l.number, l.name]) : []);
   const seated = new Set(seats.ok ? seats.data.seats.map((s) => s.deviceKey) : []);
   const refusal = mux.lastLicenceRefusal;
+  // Lines call tracking wants monitored but the PBX would not: they have no monitor row above.
+  const missing = deps.status.services()["call-tracker"]?.details?.unmonitoredLines ?? [];
   return (
     <>
+      {missing.length
+        ? (
+          <Card title="Lines not monitored" id="monitors-missing" wide>
+            <Table head={["Line", "Name", "Why"]} count={missing.length}>
+              {missing.map((l) => (
+                <tr>
+                  <td class="mono">{l.number}</td>
+                  <td>{names.get(l.number) || "–"}</td>
+                  <td>{l.reason}</td>
+                </tr>
+              ))}
+            </Table>
+          </Card>
+        )
+        : null}
       <Table
         id="monitors"
         head={["Device", "Name", "State", "Subscribers", "Licence", "Last refusal", "Lost since"]}

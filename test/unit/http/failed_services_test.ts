@@ -61,7 +61,10 @@ Deno.test("a line call tracking cannot monitor shows so on the Lines page, with 
     assert.match(html, /data-number="131"[^]*?<td[^>]*>not monitored: the PBX refused: invalid device<\/td>/);
     assert.match(html, /data-number="132"[^]*?<td\s*>ok<\/td>/);
     const monitors = (await b.page("/monitors")).html;
-    assert.match(monitors, /id="monitors-missing"[^]*?<td class="mono">131<\/td><td>Lobby<\/td><td>the PBX refused: invalid device<\/td>/);
+    assert.match(
+      monitors,
+      /id="monitors-missing"[^]*?<td class="mono">131<\/td><td>Lobby<\/td><td>the PBX refused: invalid device<\/td>/,
+    );
   } finally {
     await f.close();
   }

@@ -255,6 +255,7 @@ export class DataBackup {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     for (const suffix of ["-wal", "-shm"]) await Deno.remove(store.path + suffix).catch(() => {});
+    // Streamed without a sync of its own: renameDurably fsyncs it before it takes the database's name.
     await renameDurably(staged, store.path);
     try {
       await store.start();

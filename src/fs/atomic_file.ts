@@ -51,8 +51,18 @@ export async function writeFileAtomic(
   await syncDirectory(dirOf(path));
 }
 
-/** Renames atomically and makes the rename durable. */
+/**
+ * Renames atomically and makes both the content and the rename durable: the file is fsynced first, since a
+ * rename that reaches the disk before the data leaves an empty or partial file under the new name after a
+ * crash (the restore streams its staged database without a sync of its own).
+ */
 export async function renameDurably(from: string, to: string): Promise<void> {
+  const file = await Deno.open(from, { read: true });
+  try {
+    await file.sync();
+  } finally {
+    file.close();
+  }
   await Deno.rename(from, to);
   await syncDirectory(dirOf(to));
 }

@@ -42,6 +42,7 @@ import { LineStoreSync } from "./lines/line_store_sync.ts";
 import { TimeZoneFollower } from "./systemd/time_zone.ts";
 import { type LogFormat, Logger, type LogLevel } from "./log/logger.ts";
 import { PbxLink } from "./pbx/pbx_link.ts";
+import { FrameTrace } from "./trace/frame_trace.ts";
 import { CstaListener, type CstaListenerDetails } from "./server/csta_listener.ts";
 import { AllowList } from "./net/allow_list.ts";
 import type { ListenerInfo } from "./service.ts";
@@ -107,6 +108,8 @@ export class App {
   readonly startedAt = new Date().toISOString();
   readonly switchboard: Switchboard;
   readonly pbxLink: PbxLink;
+  /** The CSTA trace, off until started (System > Trace, /api/trace). */
+  readonly trace: FrameTrace;
   readonly smdr: SmdrService;
   readonly calls: CallTracker;
   readonly integrations: IntegrationFeed;
@@ -199,10 +202,14 @@ export class App {
         ? { host: simulator.hostname, port: simulator.port }
         : { host: current().pbx.host, port: current().pbx.port };
     const directory = new DeviceDirectory();
+    // The CSTA trace (System > Trace): off until an administrator starts one.
+    const trace = new FrameTrace(systemClock, () => current().trace);
+    this.trace = trace;
     // The link and the Switchboard call each other; the link's events only fire after start(), when
     // this.switchboard is set.
     this.pbxLink = new PbxLink({
       log: log.child("pbx-link"),
+      trace,
       settings: () => ({ ...current().pbx, ...pbxAddress(), maxFrameBytes: current().limits.maxFrameBytes }),
       events: {
         onReady: () => void this.switchboard.pbxReady(),
@@ -242,6 +249,7 @@ export class App {
       log: log.child("csta-server"),
       limits: () => current().limits,
       onListen: (listener: ListenerInfo) => this.#listening(listener),
+      trace,
     };
     let cstaTls: HotSwapTlsListener | undefined;
     certificates.onChange((pair) =>
@@ -508,6 +516,7 @@ export class App {
           rates,
           calls,
           openLines: () => lineApi.openLines(),
+          trace,
         },
         log: log.child("http"),
         users: webUsers,

@@ -381,6 +381,39 @@ export function readCredentials(
   return leaves.length === 1 ? { name: leaves[0] } : { name: leaves[0], password: leaves[1] };
 }
 
+/** The octet a masked secret is overwritten with (`*`), so a masked AARQ keeps its length and layout. */
+const MASK_OCTET = 0x2a;
+
+/**
+ * A copy of an AARQ with the password in calling-authentication-value overwritten by `*` octets, for traces
+ * and logs. The name stays readable when the estos form carries one (the first of two or more leaves, as
+ * {@link readCredentials} reads it); every other leaf is masked. An AARQ that cannot be read has all its
+ * content masked: nothing unread can leak. Other APDUs are returned as a copy unchanged.
+ */
+export function maskAarqPassword(apdu: Uint8Array): Uint8Array {
+  const copy = apdu.slice();
+  if (copy[0] !== 0x60) return copy;
+  const reader = new BerReader(copy);
+  try {
+    const aarq = reader.single("AARQ");
+    const value = reader.children(aarq, "AARQ").find((child) => child.tag === contextTag(12, true));
+    if (value === undefined) return copy;
+    const leaves: BerElement[] = [];
+    const walk = (element: BerElement) => {
+      if (!element.constructed) return void leaves.push(element);
+      for (const child of reader.children(element, "calling-authentication-value")) walk(child);
+    };
+    for (const child of reader.children(value, "calling-authentication-value")) walk(child);
+    // The X.227 charstring form (a primitive directly inside) is the password alone.
+    const keptName = leaves.length >= 2 && leaves[0].depth > value.depth + 1 ? 1 : 0;
+    for (const leaf of leaves.slice(keptName)) copy.fill(MASK_OCTET, leaf.contentStart, leaf.contentEnd);
+  } catch (error) {
+    if (!(error instanceof CstaDecodeError)) throw error;
+    copy.fill(MASK_OCTET, Math.min(copy.length, 2));
+  }
+  return copy;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 

@@ -11,6 +11,7 @@ import type { BackupFile, RestoreOutcome } from "../backup/data_backup.ts";
 import type { SettingsAccess } from "../settings/settings_access.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import type { RateHistory } from "./live/rate_history.ts";
+import type { FrameTrace } from "../trace/frame_trace.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "../pbx/probe.ts";
 
 /** The multiplexer's figures as `Switchboard.status()` reports them. */
@@ -74,5 +75,7 @@ export interface WebUiSources {
   openLines?: () => OpenLineView[];
   /** Tests the PBX connection; defaults to a real probe (TCP, AARQ/AARE, release). */
   probePbx?: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
+  /** The CSTA trace; without it the Trace page and /api/trace are absent. */
+  trace?: FrameTrace;
   now?: () => number;
 }

@@ -15,6 +15,7 @@ import { Lifecycle } from "../lifecycle.ts";
 import { errorText } from "../log/error_text.ts";
 import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
+import { type FrameTrace, NO_TRACE } from "../trace/frame_trace.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import type { Service, ServiceStatus } from "../service.ts";
@@ -78,6 +79,8 @@ export interface PbxLinkOptions {
   connect?: (host: string, port: number) => Promise<Deno.Conn>;
   /** Bytes queued towards the PBX before the link counts as stalled. */
   maxQueuedBytes?: number;
+  /** The CSTA trace; every frame both ways is handed to it while one runs. */
+  trace?: FrameTrace;
 }
 
 interface Pending {
@@ -97,6 +100,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   readonly name = "pbx-link";
   #options: PbxLinkOptions;
   #clock: Clock;
+  #trace: FrameTrace;
   #lifecycle = new Lifecycle();
   #state: LinkState = "disconnected";
   #stateSince: string;
@@ -135,6 +139,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   constructor(options: PbxLinkOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#trace = options.trace ?? NO_TRACE;
     this.#stateSince = new Date(this.#clock.now()).toISOString();
     this.#deadlines = new Deadlines(this.#clock, (id) => this.#timedOut(id));
   }
@@ -272,6 +277,8 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
       return false;
     }
     this.#counters.framesOut++;
+    const recording = this.#trace.active;
+    if (recording !== null) recording.pbx("out", apdu);
     return writer.enqueue(frame);
   }
 
@@ -353,6 +360,8 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
   /** Handles one APDU from the PBX; tells the read loop when the association came up. */
   #onApdu(apdu: Uint8Array): "associated" | undefined {
     this.#counters.framesIn++;
+    const recording = this.#trace.active;
+    if (recording !== null) recording.pbx("in", apdu);
     const peek = peekApdu(apdu);
     if (peek instanceof CstaDecodeError) {
       this.#options.log.warn("undecodable frame from the PBX ignored", { error: peek.message });

@@ -14,7 +14,8 @@ import {
   panasonicAareAccepted,
 } from "../csta/acse.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
-import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
+import type { FrameTemplate } from "../csta/frame_template.ts";
+import { encodeFrame, FRAME_HEADER_SIZE, FrameReassembler } from "../csta/framing.ts";
 import { peekApdu } from "../csta/peek.ts";
 import type { Logger } from "../log/logger.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
@@ -23,6 +24,7 @@ import type { WriteWindow } from "../net/write_window.ts";
 import type { CloseCause, Session, Transport } from "../switchboard/session.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import { errorText } from "../log/error_text.ts";
+import { type FrameTrace, NO_TRACE } from "../trace/frame_trace.ts";
 
 /** Application contexts accepted: Panasonic's (ECMA-218 arc, §2.2 [C-pbx]) and the ECMA-285 ones. */
 const ACCEPTED_CONTEXTS = ["1.3.12.0.218", "1.3.12.0.285"];
@@ -47,6 +49,8 @@ export interface ConnectionContext {
   frameCompletionMs: number;
   /** Counts outcomes for the listener's status. */
   count: (what: ConnectionOutcome) => void;
+  /** The CSTA trace; every frame both ways is handed to it while one runs. */
+  trace?: FrameTrace;
 }
 
 /** Outcomes the listener counts in its status. */
@@ -100,7 +104,19 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       close(describeWriterFailure(failure));
     },
   });
-  const send = (apdu: Uint8Array) => writer.enqueue(encodeFrame(apdu));
+  const trace = ctx.trace ?? NO_TRACE;
+  const send = (apdu: Uint8Array) => {
+    const recording = trace.active;
+    if (recording !== null) recording.application("out", remote, session?.id, apdu);
+    return writer.enqueue(encodeFrame(apdu));
+  };
+  const sendCopy = (copy: FrameTemplate) => {
+    const recording = trace.active;
+    if (recording !== null) {
+      recording.application("out", remote, session?.id, copy.toFrame().subarray(FRAME_HEADER_SIZE));
+    }
+    writer.enqueueFrom(copy);
+  };
 
   const handshakeTimer = setTimeout(() => close("no AARQ within the handshake time"), ctx.handshakeTimeoutMs);
   let handshaking: Promise<void> | undefined;
@@ -174,7 +190,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       { transport: ctx.transport, remote, user, seatKind: "application" },
       {
         deliver: send,
-        deliverFrom: (copy) => writer.enqueueFrom(copy),
+        deliverFrom: sendCopy,
         close: closeForMultiplexer,
         queuedBytes: () => writer.queuedBytes,
       },
@@ -230,6 +246,8 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   };
   const onFrame = (apdu: Uint8Array) => {
     frameCompleted = true;
+    const recording = trace.active;
+    if (recording !== null) recording.application("in", remote, session?.id, apdu);
     onApdu(apdu);
   };
   // Applications send little (requests, answers) and now and then a burst: 1,000 idle ones stay cheap.

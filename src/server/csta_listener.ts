@@ -1,6 +1,7 @@
 // A CSTA listener (plain TCP or TLS) as a service: accepts applications and serves each connection on
 // its own, so a failure to bind is reported for this listener alone.
 
+import type { FrameTrace } from "../trace/frame_trace.ts";
 import type { CstaUsers } from "../accounts/csta_users.ts";
 import type { LoginThrottle } from "../accounts/login_throttle.ts";
 import { Lifecycle } from "../lifecycle.ts";
@@ -42,6 +43,8 @@ export interface CstaListenerOptions {
   log: Logger;
   onListen?: (listener: ListenerInfo) => void;
   handshakeTimeoutMs?: number;
+  /** The CSTA trace handed to every connection. */
+  trace?: FrameTrace;
 }
 
 /** What a CSTA listener reports in its status `details`; the pages import this type. */
@@ -202,6 +205,7 @@ export class CstaListener implements Service<CstaListenerDetails> {
       handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
       frameCompletionMs: limits.frameCompletionSeconds * 1000,
       count: (what) => this.#counters[what]++,
+      trace: this.#options.trace,
     };
   }
 }

@@ -11,6 +11,7 @@ import { smdrSchema } from "../smdr/smdr_options.ts";
 import { AllowList } from "../net/allow_list.ts";
 import { bindAddress, port } from "../net/listen_fields.ts";
 import { errorText } from "../log/error_text.ts";
+import { traceSchema } from "../trace/trace_options.ts";
 
 export const pbxSchema = z.object({
   host: z.string().default("").describe(
@@ -194,6 +195,7 @@ export const settingsSchema = z.object({
     "delivery of webhooks (the endpoints are set on the Integrations page)",
   ),
   metrics: metricsSchema.prefault({}).describe("Prometheus metrics at /metrics"),
+  trace: traceSchema.prefault({}).describe("the CSTA trace (System > Trace)"),
 }).strict();
 
 /** The complete, validated configuration. Sections may be left out of the file: `{}` takes every default. */

@@ -19,7 +19,7 @@ export const LAYERS: { name: string; units: string[] }[] = [
     units: ["clock.ts", "deadlines.ts", "service.ts", "lifecycle.ts", "service_registry.ts", "log", "fs"],
   },
   { name: "protocol", units: ["csta"] },
-  { name: "infrastructure", units: ["net", "store", "accounts", "licensing", "tls", "systemd"] },
+  { name: "infrastructure", units: ["net", "store", "accounts", "licensing", "tls", "systemd", "trace"] },
   { name: "link", units: ["pbx"] },
   { name: "multiplexer", units: ["switchboard", "client", "server"] },
   { name: "services", units: ["calls", "lines", "smdr", "line_api", "integrations", "sim"] },

@@ -92,3 +92,22 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+/** The first login of `admin` with the provisioned password, then the forced change to `chosen`. */
+export async function firstLogin(
+  page: Page,
+  base: string,
+  provisioned: string,
+  chosen: string,
+): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill("#f-user", "admin");
+  await page.fill("#f-password", provisioned);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForURL(`${base}/password`);
+  await page.fill("#f-current", provisioned);
+  await page.fill("#f-password", chosen);
+  await page.fill("#f-repeat", chosen);
+  await page.click("#password-form button[type=submit]");
+  await page.waitForURL(`${base}/`);
+}

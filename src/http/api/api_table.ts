@@ -25,6 +25,7 @@ import { createPbxApi } from "./pbx_api.ts";
 import { createSettingsApi } from "./settings_api.ts";
 import { createSmdrApi } from "./smdr_api.ts";
 import { createSystemApi } from "./system_api.ts";
+import { createTraceApi } from "./trace_api.ts";
 import { createTlsApi } from "./tls_api.ts";
 import { createWebhooksApi } from "./webhooks_api.ts";
 
@@ -94,6 +95,10 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/csta-users", admin && (() => createCstaUsersApi(admin.ui.cstaUsers))],
     ["/settings", admin && (() => createSettingsApi(admin.ui.settings))],
     ["/logs", admin && (() => createLogsApi(log.ring))],
+    [
+      "/trace",
+      admin?.ui.trace && (() => createTraceApi({ trace: admin.ui.trace!, version: status.version, log })),
+    ],
     ["/calls", admin && (() => createCallsApi(admin.ui.calls))],
     [
       "/pbx",

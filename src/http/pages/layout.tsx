@@ -37,6 +37,7 @@ export const navigation: { href: string; label: string }[] = [
   { href: "/smdr", label: "SMDR" },
   { href: "/integrations", label: "Integrations" },
   { href: "/logs", label: "Logs" },
+  { href: "/trace", label: "Trace" },
   { href: "/system", label: "System" },
 ];
 

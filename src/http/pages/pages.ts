@@ -19,6 +19,7 @@ import { mountPbx } from "./pbx.tsx";
 import { mountPhone } from "./phone.tsx";
 import { mountSmdr } from "./smdr.tsx";
 import { mountSystem } from "./system.tsx";
+import { mountTrace } from "./trace.tsx";
 
 export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   deps.regions.add("mode", ({ ctx }) => ModeBadge({ demo: ctx.demo }));
@@ -36,5 +37,6 @@ export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   mountSmdr(app, deps);
   mountIntegrations(app, deps);
   mountLogs(app, deps);
+  mountTrace(app, deps);
   mountSystem(app, deps);
 }

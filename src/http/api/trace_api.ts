@@ -1,0 +1,98 @@
+// JSON API of the CSTA trace, mounted at /api/trace: start one (for a time, the PBX link and chosen
+// applications), follow its frames by sequence number, stop it, and download the last one as text.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Logger } from "../../log/logger.ts";
+import type { FrameTrace, TraceFrame } from "../../trace/frame_trace.ts";
+import { directionText, traceTextLines } from "../../trace/trace_text.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+import { readJsonBody } from "./json_body.ts";
+
+const startSchema = z.strictObject({
+  seconds: z.number().int().min(1),
+  pbx: z.boolean().default(true),
+  applications: z.union([z.enum(["all", "none"]), z.array(z.number().int().min(1)).max(1000)]).default("all"),
+});
+
+const followQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+/** One frame as the API and the page show it. */
+export function frameJson(frame: TraceFrame) {
+  const d = frame.description!;
+  return {
+    seq: frame.seq,
+    at: new Date(frame.at).toISOString(),
+    direction: frame.direction,
+    route: directionText(frame),
+    connection: frame.connection,
+    kind: d.kind,
+    name: d.name,
+    invokeId: d.invokeId,
+    devices: d.devices,
+    callIds: d.callIds,
+    crossRefs: d.crossRefs,
+    causes: d.causes,
+    details: d.details,
+    problem: d.problem ?? null,
+    hex: frame.apdu.toHex(),
+  };
+}
+
+/** Builds the /api/trace sub-app. */
+export function createTraceApi(deps: { trace: FrameTrace; version: string; log: Logger }): Hono<HttpEnv> {
+  const app = new Hono<HttpEnv>();
+  const { trace } = deps;
+
+  app.get("/", (c) => {
+    const parsed = followQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue.path[0] ?? "");
+      return apiError(c, 400, "invalid_query", `${field}: ${issue.message}`, { field });
+    }
+    const frames = trace.last?.frames(parsed.data.after, parsed.data.limit) ?? [];
+    return c.json({ status: trace.status(), frames: frames.map(frameJson) });
+  });
+
+  app.post("/start", async (c) => {
+    const body = await readJsonBody(c, startSchema);
+    if (!body.ok) return body.response;
+    try {
+      trace.start(body.data);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      return apiError(c, 400, "invalid_request", `seconds: ${error.message}`, { field: "seconds" });
+    }
+    deps.log.info("CSTA trace started", { user: c.get("user"), ...body.data });
+    return c.json(trace.status());
+  });
+
+  app.post("/stop", (c) => {
+    if (trace.active) deps.log.info("CSTA trace stopped", { user: c.get("user") });
+    trace.stop();
+    return c.json(trace.status());
+  });
+
+  app.get("/text", (c) => {
+    const lines = traceTextLines(trace, deps.version);
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${next.value}\n`));
+      },
+    });
+    const stamp = new Date(trace.status().startedAt ?? Date.now()).toISOString().replace(/[:.]/g, "-");
+    return c.body(body, 200, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-disposition": `attachment; filename="cstabox-trace-${stamp}.txt"`,
+    });
+  });
+  return app;
+}

@@ -125,9 +125,10 @@ export class MqttPublisher implements Service {
         await withTimeout(
           client.publishAsync(topics.status(this.#prefix), "offline", { qos: 1, retain: true }),
           2000,
+          this.#clock,
         ).catch(() => {});
       }
-      await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
+      await withTimeout(client.endAsync(), 2000, this.#clock).catch(() => client.end(true));
     }
     this.#connection = "disabled";
     this.#connectedSince = null;
@@ -172,7 +173,7 @@ export class MqttPublisher implements Service {
       at: new Date(this.#clock.now()).toISOString(),
     });
     try {
-      await withTimeout(client.publishAsync(topic, payload, { qos: 1 }), CONNECT_TIMEOUT_MS);
+      await withTimeout(client.publishAsync(topic, payload, { qos: 1 }), CONNECT_TIMEOUT_MS, this.#clock);
       return { ok: true, ms: Math.round(this.#clock.monotonic() - started), topic, error: null };
     } catch (error) {
       return { ok: false, ms: Math.round(this.#clock.monotonic() - started), topic, error: errorText(error) };
@@ -488,10 +489,11 @@ function explain(error: Error & { code?: string | number }): string {
   return message;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** `promise`, or a "timed out" rejection after `ms` on `clock` (the publisher's own, like its other timers). */
+function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  let timer: TimerHandle | undefined;
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), ms))),
-  ]).finally(() => clearTimeout(timer));
+    new Promise<T>((_, reject) => (timer = clock.setTimeout(() => reject(new Error("timed out")), ms))),
+  ]).finally(() => clock.clearTimeout(timer));
 }

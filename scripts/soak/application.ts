@@ -1,6 +1,7 @@
 // A well-behaved CSTA application for the soak: one raw socket that associates, monitors devices, answers
 // the heartbeat, and records every EventReport per device (body without the crossRef) with its arrival time.
 
+import { concatBytes } from "../../src/csta/ber_writer.ts";
 import {
   AARQ_FRAME,
   type Element,
@@ -50,6 +51,19 @@ export class SoakApplication {
     return app;
   }
 
+  /** Connects `count` applications, 25 at a time (a 2-core machine cannot take 1000 at once), each monitoring `devices`. */
+  static async many(port: number, count: number, devices: string[]): Promise<SoakApplication[]> {
+    const apps: SoakApplication[] = [];
+    for (let i = 0; i < count; i += 25) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(25, count - i) }, () => SoakApplication.connect(port)),
+      );
+      apps.push(...batch);
+      await Promise.all(batch.map((app) => app.monitor(devices)));
+    }
+    return apps;
+  }
+
   /** Starts a monitor on each device; resolves when every one is answered with a crossRef. */
   async monitor(devices: string[], timeoutMs = 60_000): Promise<void> {
     const starts = devices.map((device) => ({ invokeId: this.#nextInvoke++, device }));
@@ -62,7 +76,7 @@ export class SoakApplication {
         )
       );
     });
-    await writeAll(this.conn, concat(starts.map((s) => monitorStartFrame(s.invokeId, s.device))));
+    await writeAll(this.conn, concatBytes(starts.map((s) => monitorStartFrame(s.invokeId, s.device))));
     await withTimeout(Promise.all(answered), timeoutMs, "MonitorStart unanswered");
   }
 
@@ -176,16 +190,6 @@ export class SoakApplication {
       this.#pendingStarts.get(invokeId)!,
     );
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,19 +1,8 @@
 // Hostile CSTA peers for the soak: each of a few connections sends a seeded stream of malformed and
 // valid-but-wrong frames (raw bytes, built here), reconnecting whenever cstabox closes it.
 
+import { seededRandom } from "../../src/sim/seeded_random.ts";
 import { AARQ_FRAME, frame, integer, invoke, tlv, writeAll } from "./raw_csta.ts";
-
-/** A small seeded generator (mulberry32), so a run can be repeated byte for byte. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The kinds of hostile frame, each a way a broken or malicious application misbehaves. */
 const HOSTILE: ((random: () => number) => Uint8Array)[] = [
@@ -60,7 +49,7 @@ export class Attacker {
 
   /** Sends until `frames` are sent or `stop()`; bursts of `burst` frames, yielding between them. */
   async run(frames: number, burst = 50): Promise<void> {
-    const random = seeded(this.seed);
+    const random = seededRandom(this.seed);
     while (!this.#stop && this.sent < frames) {
       let conn: Deno.TcpConn;
       try {

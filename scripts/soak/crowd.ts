@@ -5,7 +5,6 @@
 import { SoakApplication } from "./application.ts";
 import {
   compareSequences,
-  connectApplications,
   PartReport,
   type PartResult,
   percentile,
@@ -13,7 +12,7 @@ import {
   type SoakMode,
   until,
 } from "./figures.ts";
-import { CstaboxUnderTest, SimProcess } from "./processes.ts";
+import { startRig } from "./processes.ts";
 import { AARQ_FRAME, writeAll } from "./raw_csta.ts";
 
 const DEVICES = Array.from({ length: 10 }, (_, i) => String(101 + i));
@@ -24,21 +23,15 @@ export async function crowd(mode: SoakMode): Promise<PartResult> {
     ? { apps: 100, phaseSeconds: 6, floodConnections: 300, loginWorkers: 10, callsPerMinute: 600 }
     : { apps: 1000, phaseSeconds: 60, floodConnections: 2000, loginWorkers: 40, callsPerMinute: 600 };
   const report = new PartReport("crowd");
-  const sim = await SimProcess.start(["--extensions", "101-120", "--trunks", "4"]);
-  // A 64 KiB queue (the minimum the product takes is 4 KiB; default 1 MiB) so the slow readers reach the
-  // limit within a phase; the kernel's socket buffers hold more before the queue grows at all.
-  const box = await CstaboxUnderTest.start(sim.port, { limits: { outboundQueueBytes: 65536 } }).catch(
-    async (error) => {
-      await sim.kill("SIGTERM"); // started above: never left behind
-      throw error;
-    },
-  );
+  // A 64 KiB queue (the product takes 4 KiB and up; default 1 MiB) so slow readers can reach the limit
+  // within a phase; the kernel's socket buffers take a few hundred KB before the queue grows at all.
+  const { sim, box } = await startRig(["--extensions", "101-120", "--trunks", "4"], {
+    limits: { outboundQueueBytes: 65536 },
+  });
   const apps: SoakApplication[] = [];
   const flood: Deno.TcpConn[] = [];
   try {
-    await until(async () => (await box.api("/api/status")) !== undefined, 30_000);
-    apps.push(...await connectApplications(() => SoakApplication.connect(box.port("csta-tcp")), size.apps));
-    for (const app of apps) await app.monitor(DEVICES);
+    apps.push(...await SoakApplication.many(box.port("csta-tcp"), size.apps, DEVICES));
     const slow = apps.slice(0, SLOW_READERS);
     const readers = apps.slice(SLOW_READERS);
     const probes = readers.slice(0, 10);

@@ -112,16 +112,3 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   }
   return await check();
 }
-
-/** Connects `count` applications, a few at a time (a 2-core machine cannot take 1000 at once). */
-export async function connectApplications(
-  connect: () => Promise<SoakApplication>,
-  count: number,
-  batch = 25,
-): Promise<SoakApplication[]> {
-  const apps: SoakApplication[] = [];
-  for (let i = 0; i < count; i += batch) {
-    apps.push(...await Promise.all(Array.from({ length: Math.min(batch, count - i) }, connect)));
-  }
-  return apps;
-}

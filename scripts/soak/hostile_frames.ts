@@ -4,16 +4,8 @@
 
 import { SoakApplication } from "./application.ts";
 import { Attacker } from "./attackers.ts";
-import {
-  compareSequences,
-  connectApplications,
-  PartReport,
-  type PartResult,
-  slope,
-  type SoakMode,
-  until,
-} from "./figures.ts";
-import { CstaboxUnderTest, rssMb, SimProcess } from "./processes.ts";
+import { compareSequences, PartReport, type PartResult, slope, type SoakMode, until } from "./figures.ts";
+import { rssMb, startRig } from "./processes.ts";
 
 const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
 
@@ -22,16 +14,10 @@ export async function hostileFrames(mode: SoakMode): Promise<PartResult> {
     ? { attackers: 10, frames: 100_000, apps: 20, callsPerMinute: 600, maxSeconds: 60 }
     : { attackers: 10, frames: 1_000_000, apps: 20, callsPerMinute: 600, maxSeconds: 900 };
   const report = new PartReport("hostile-frames");
-  const sim = await SimProcess.start(["--extensions", "101-120", "--trunks", "4"]);
-  const box = await CstaboxUnderTest.start(sim.port, {}).catch(async (error) => {
-    await sim.kill("SIGTERM"); // started above: never left behind
-    throw error;
-  });
+  const { sim, box } = await startRig(["--extensions", "101-120", "--trunks", "4"], {});
   const apps: SoakApplication[] = [];
   try {
-    await until(async () => (await box.api("/api/status")) !== undefined, 30_000);
-    apps.push(...await connectApplications(() => SoakApplication.connect(box.port("csta-tcp")), size.apps));
-    for (const app of apps) await app.monitor(DEVICES);
+    apps.push(...await SoakApplication.many(box.port("csta-tcp"), size.apps, DEVICES));
     await sim.command(`traffic ${size.callsPerMinute}`);
     const attackers = Array.from(
       { length: size.attackers },

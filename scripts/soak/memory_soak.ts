@@ -3,17 +3,8 @@
 // after the first minute (warm-up) is reported.
 
 import { SoakApplication } from "./application.ts";
-import {
-  connectApplications,
-  PartReport,
-  type PartResult,
-  percentile,
-  sleep,
-  slope,
-  type SoakMode,
-  until,
-} from "./figures.ts";
-import { CstaboxUnderTest, rssMb, SimProcess } from "./processes.ts";
+import { PartReport, type PartResult, percentile, sleep, slope, type SoakMode } from "./figures.ts";
+import { rssMb, startRig } from "./processes.ts";
 
 const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
 const SAMPLE_SECONDS = 10;
@@ -23,16 +14,10 @@ export async function memorySoak(mode: SoakMode): Promise<PartResult> {
     ? { apps: 50, seconds: 40, callsPerMinute: 1200, warmUpSeconds: 10 }
     : { apps: 1000, seconds: 1800, callsPerMinute: 6000, warmUpSeconds: 60 };
   const report = new PartReport("memory-soak");
-  const sim = await SimProcess.start(["--extensions", "101-199", "--trunks", "8"]);
-  const box = await CstaboxUnderTest.start(sim.port, {}).catch(async (error) => {
-    await sim.kill("SIGTERM"); // started above: never left behind
-    throw error;
-  });
+  const { sim, box } = await startRig(["--extensions", "101-199", "--trunks", "8"], {});
   const apps: SoakApplication[] = [];
   try {
-    await until(async () => (await box.api("/api/status")) !== undefined, 30_000);
-    apps.push(...await connectApplications(() => SoakApplication.connect(box.port("csta-tcp")), size.apps));
-    for (const app of apps) await app.monitor(DEVICES);
+    apps.push(...await SoakApplication.many(box.port("csta-tcp"), size.apps, DEVICES));
     await sim.command(`traffic ${size.callsPerMinute}`);
     await box.eventLoopDelayMax(); // starts the first interval
     const samples: { minute: number; rss: number; loopMs: number; events: number }[] = [];

@@ -3,16 +3,8 @@
 // every subscriber, and checks at every step that status and SystemStatus tell the truth.
 
 import { SoakApplication } from "./application.ts";
-import {
-  connectApplications,
-  PartReport,
-  type PartResult,
-  percentile,
-  sleep,
-  type SoakMode,
-  until,
-} from "./figures.ts";
-import { CstaboxUnderTest, SimProcess } from "./processes.ts";
+import { PartReport, type PartResult, percentile, sleep, type SoakMode, until } from "./figures.ts";
+import { type CstaboxUnderTest, SimProcess, startRig } from "./processes.ts";
 
 const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
 const KINDS = ["kill", "stall", "slow", "garbage", "abrt"] as const;
@@ -34,8 +26,7 @@ export async function pbxFlaps(mode: SoakMode): Promise<PartResult> {
     "--traffic",
     String(size.callsPerMinute),
   ];
-  let sim = await SimProcess.start(simArgs);
-  const box = await CstaboxUnderTest.start(sim.port, {
+  const rig = await startRig(simArgs, {
     pbx: {
       reconnectMinSeconds: 1,
       reconnectMaxSeconds: 2,
@@ -44,15 +35,13 @@ export async function pbxFlaps(mode: SoakMode): Promise<PartResult> {
       monitorRetryMaxSeconds: 4,
       livenessTimeoutSeconds: 10,
     },
-  }).catch(async (error) => {
-    await sim.kill("SIGTERM"); // started above: never left behind
-    throw error;
   });
+  let sim = rig.sim;
+  const box = rig.box;
   const apps: SoakApplication[] = [];
   try {
     await until(async () => await linkRunning(box), 60_000);
-    apps.push(...await connectApplications(() => SoakApplication.connect(box.port("csta-tcp")), size.apps));
-    for (const app of apps) await app.monitor(DEVICES);
+    apps.push(...await SoakApplication.many(box.port("csta-tcp"), size.apps, DEVICES));
     const recovery: number[] = [];
     let untruthful = 0;
     let unrecovered = 0;
@@ -105,6 +94,15 @@ export async function pbxFlaps(mode: SoakMode): Promise<PartResult> {
         10_000,
       );
       if (!healthy || !toldNormal || (kind === "kill" && !linkDownSeen)) untruthful++;
+      const slowest = Math.max(...apps.map((a) => (a.firstEventAfterMark || Infinity) - backAt));
+      console.log(
+        `  flap ${flap + 1}/${size.flaps} ${kind}: events at every subscriber after ${
+          slowest.toFixed(0)
+        } ms, ` +
+          `status ${healthy ? "healthy" : "NOT healthy"}, SystemStatus ${
+            toldNormal ? "normal" : "NOT normal"
+          }`,
+      );
       if (kind === "kill" || kind === "abrt" || kind === "slow") {
         const told = apps.filter((a, i) => a.systemStatus.slice(statusBefore[i]).includes(4)).length;
         if (told < apps.filter((a) => !a.closed).length) notToldDown++;

@@ -159,3 +159,26 @@ export function rssMb(pid: number): number {
     return NaN;
   }
 }
+
+/** The simulator and a cstabox pointed at it, answering its API; a failed start leaves nothing running. */
+export async function startRig(
+  simArgs: string[],
+  settings: Record<string, unknown>,
+): Promise<{ sim: SimProcess; box: CstaboxUnderTest }> {
+  const sim = await SimProcess.start(simArgs);
+  try {
+    const box = await CstaboxUnderTest.start(sim.port, settings);
+    const end = Date.now() + 60_000;
+    while ((await box.api("/api/status")) === undefined) {
+      if (Date.now() > end) {
+        await box.stop();
+        throw new Error("cstabox's API did not answer in 60 s");
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { sim, box };
+  } catch (error) {
+    await sim.kill("SIGTERM");
+    throw error;
+  }
+}

@@ -11,8 +11,8 @@ const RECORD_CHARACTERS = 162; // then CR LF (docs/smdr.md)
 
 export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
   const size = mode.quick
-    ? { phaseSeconds: 8, awaySeconds: 8, kills: 1, callsPerMinute: 1200 }
-    : { phaseSeconds: 60, awaySeconds: 60, kills: 5, callsPerMinute: 1200 };
+    ? { phaseSeconds: 8, awaySeconds: 8, kills: 1, callsPerMinute: 3000 }
+    : { phaseSeconds: 60, awaySeconds: 60, kills: 5, callsPerMinute: 3000 };
   const report = new PartReport("smdr-outage");
   const collector = new PushCollector();
   collector.up();

@@ -121,6 +121,15 @@ Deno.test({
             await page.textContent("#phone-error") ?? "",
           );
 
+          // The line API's settings are on the page.
+          await page.fill("#line-api-settings-form [name=leaseSeconds]", "300");
+          await page.click("#line-api-settings-form button[type=submit]");
+          await page.waitForSelector("#flash:text('Line API settings saved.')");
+          assert.equal(rig.app.settings.current().lineApi.leaseSeconds, 300);
+          await page.selectOption("#phone-line", "101");
+          await page.click("#phone-open-button");
+          await page.waitForSelector("#phone-status:text('Line 101 is open')");
+
           // The Lines page says who holds the line open; the Licences page which seat it takes.
           const phone = page;
           const admin = await run.context.newPage();

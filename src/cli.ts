@@ -8,10 +8,12 @@ import { SettingsError } from "./settings/settings_file.ts";
 import { type NotifyState, SystemdNotifier } from "./systemd/notify.ts";
 import { installedServices } from "./http/status_source.ts";
 import { errorText } from "./log/error_text.ts";
+import { resetAdminPassword } from "./reset_admin_password.ts";
 
 export const usage = `cstabox ${version}: CSTA multiplexer, SMDR server and line API for Panasonic PBXs
 
 Usage: cstabox [options]
+       cstabox reset-admin-password [--data-dir DIR] [--password-file FILE]   (with cstabox stopped)
 
   --config FILE          settings file (default: <data-dir>/cstabox.yaml, created with defaults)
   --data-dir DIR         data directory: settings, database, certificates (default: ./data)
@@ -200,6 +202,7 @@ function oneOf<T extends string>(
 
 /** Runs cstabox until SIGINT/SIGTERM; returns the process exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "reset-admin-password") return await resetAdminPassword(args.slice(1));
   let options: CliOptions;
   try {
     options = parseCli(args);

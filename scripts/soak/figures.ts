@@ -75,7 +75,7 @@ export interface SequenceComparison {
  * (a subsequence match): reference events not matched are lost, the application's unmatched ones unexpected.
  * (An event every application missed is not seen here; the PBX-side count is compared by the caller.)
  */
-export function compareSequences(apps: SoakApplication[]): SequenceComparison {
+export function compareSequences(apps: readonly Pick<SoakApplication, "events">[]): SequenceComparison {
   const devices = new Set(apps.flatMap((a) => [...a.events.keys()]));
   let reference = 0;
   let lost = 0;

@@ -19,7 +19,8 @@ export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
   let rig;
   try {
     // The history is the largest the product keeps (3000), so every record of the run can be read back.
-    rig = await startRig(["--extensions", "101-120", "--trunks", "8"], {
+    // Calls talk 30 s on average: 60 extensions and 16 trunks let enough of them run at once.
+    rig = await startRig(["--extensions", "101-160", "--trunks", "16"], {
       smdr: { pushEnabled: true, pushHost: "127.0.0.1", pushPort: collector.port, historySize: 3000 },
     });
   } catch (error) {
@@ -56,6 +57,11 @@ export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
     const stored = await box.api("/api/smdr/records?limit=3000");
     const records = (stored?.records ?? []) as { position: number; record: string }[];
     const storedTexts = new Set(records.map((r) => r.record.replace(/\r\n$/, "")));
+    // A record stored just before the read may still be on its way: give it 15 s to arrive.
+    await until(() => {
+      const received = new Set(collector.all());
+      return [...storedTexts].every((r) => received.has(r));
+    }, 15_000);
     const receivedTexts = new Set(collector.all());
     const lost = [...storedTexts].filter((r) => !receivedTexts.has(r)).length;
     const unknown = [...receivedTexts].filter((r) => !storedTexts.has(r)).length;

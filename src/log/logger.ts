@@ -160,7 +160,8 @@ function formatJson(entry: LogEntry): string {
   return JSON.stringify(out);
 }
 
-function formatText(entry: LogEntry): string {
+/** One entry as a text line, as the console shows it (and the support bundle's log). */
+export function formatText(entry: LogEntry): string {
   const fields = entry.fields
     ? " " + Object.entries(entry.fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ")
     : "";

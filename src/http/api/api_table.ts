@@ -2,6 +2,7 @@
 // matches them. The composition root hands in the services; the web UI's sources add the rest.
 
 import { Hono } from "hono";
+import { buildSupportBundle } from "../../backup/support_bundle.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ApiTokens } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
@@ -122,6 +123,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           now: admin.ui.now,
         })),
     ],
+    ["/support-bundle", admin && (() => supportBundleApi(admin.ui, status, log))],
     [
       "/openapi.json",
       () =>
@@ -135,15 +137,37 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
   return table.flatMap(([path, make]) => make ? [{ path, app: make() }] : []);
 }
 
-/** `GET /api/status`: version, mode, every service's state and the sections the dashboard shows. */
+/** What `GET /api/status` answers: version, mode, every service's state and the dashboard's sections. */
+function statusJson(status: StatusSource) {
+  return {
+    version: status.version,
+    startedAt: status.startedAt,
+    mode: status.mode(),
+    settingsProblem: status.settingsProblem() ?? null,
+    services: status.services(),
+    ...status.sections?.(),
+  };
+}
+
 function statusApi(status: StatusSource): Hono<HttpEnv> {
-  return new Hono<HttpEnv>().get("/", (c) =>
-    c.json({
+  return new Hono<HttpEnv>().get("/", (c) => c.json(statusJson(status)));
+}
+
+/** `GET /api/support-bundle`: status, masked settings, the recent log, the last trace, versions. */
+function supportBundleApi(ui: WebUiSources, status: StatusSource, log: Logger): Hono<HttpEnv> {
+  return new Hono<HttpEnv>().get("/", async (c) => {
+    const file = await buildSupportBundle({
       version: status.version,
-      startedAt: status.startedAt,
-      mode: status.mode(),
-      settingsProblem: status.settingsProblem() ?? null,
-      services: status.services(),
-      ...status.sections?.(),
-    }));
+      now: ui.now?.() ?? Date.now(),
+      status: statusJson(status),
+      settings: ui.settings.current(),
+      log: log.ring.entries(),
+      trace: ui.trace,
+    });
+    log.info("support bundle downloaded", { user: c.get("user"), bytes: file.bytes.length });
+    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/gzip",
+      "content-disposition": `attachment; filename="${file.filename}"`,
+    });
+  });
 }

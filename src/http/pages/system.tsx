@@ -196,6 +196,18 @@ async function systemPage(
           </form>
         </Card>
 
+        <Card title="Support" id="system-support">
+          <p>
+            <a href="/api/support-bundle" class="button primary" id="support-bundle-download">
+              Download support bundle
+            </a>
+          </p>
+          <p class="help">
+            One file for a support engineer: status, the settings with every password, token and key masked,
+            the recent log, the last <a href="/trace">CSTA trace</a> and the versions.
+          </p>
+        </Card>
+
         <Card title="Services" id="system-services" wide>
           <Table head={["Service", "State", "Since", "Reason", ""]}>
             {installedServices(services).map(([name, s]) => (

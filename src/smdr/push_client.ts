@@ -11,6 +11,7 @@ import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../net/backoff.ts";
 import { RECORD_LINE_END } from "./record.ts";
 import { errorText } from "../log/error_text.ts";
+import { unacknowledgedBytes } from "../net/tcp_send_queue.ts";
 
 /** What the push client reads from and acknowledges into: the outbox. */
 export interface PushSource {
@@ -313,6 +314,7 @@ class LiveConnection {
   /** Bytes written on this connection, and each write's last position with the offset it ends at. */
   #offset = 0;
   #unread: { position: number; end: number }[] = [];
+  #lastWritten?: number;
   #timer?: TimerHandle;
   #settled?: PromiseWithResolvers<void>;
 
@@ -347,6 +349,7 @@ class LiveConnection {
     this.#pending.push({ position, at: this.o.clock.now() });
     this.#schedule();
     this.#offset += bytes;
+    this.#lastWritten = position;
     this.#unread.push({ position, end: this.#offset });
     let read: number | undefined;
     while (this.#unread.length > 0 && this.#unread[0].end + this.o.replayBytes <= this.#offset) {
@@ -402,10 +405,23 @@ class LiveConnection {
       while ((await this.conn.read(buffer)) !== null) {
         // A collector has nothing to say; reading notices the end of the connection at once.
       }
+      this.#readAllBeforeClose();
       this.#break("closed by the collector");
     } catch (error) {
       this.#break(`connection lost: ${errorText(error)}`);
     }
+  }
+
+  /**
+   * The collector closed the connection cleanly (FIN). Its kernel resets a connection closed with unread
+   * bytes instead, so a FIN says it read all that had reached it; when the peer has acknowledged every
+   * byte written (tx_queue 0), that is everything, and nothing needs to be sent again. (A collector that
+   * only shuts down its sending side would be taken at its word: such a collector is cut off at once.)
+   */
+  #readAllBeforeClose(): void {
+    if (this.#lastWritten === undefined || this.broken || this.writer.queuedBytes > 0) return;
+    const unacknowledged = unacknowledgedBytes(this.conn.localAddr, this.conn.remoteAddr);
+    if (unacknowledged === 0) this.source.markRead(this.#lastWritten);
   }
 
   #break(reason: string): void {

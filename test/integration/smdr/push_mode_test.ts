@@ -99,7 +99,8 @@ Deno.test("push: a collector that goes away mid-stream gets, on its return, no g
   await store.close();
 });
 
-Deno.test("push: a collector that hangs, then is killed, loses nothing: what it never read is sent again", async () => {
+/** A push collector, a service pushing to it, and `feed(n)` to make n records numbered on. */
+async function connectedPush() {
   const collector = new PushCollector();
   collector.up();
   const port = collector.port;
@@ -108,6 +109,11 @@ Deno.test("push: a collector that hangs, then is killed, loses nothing: what it 
   const feed = (n: number) => {
     for (let i = 0; i < n; i++) service.submit({ ...base, callSerial: ++serial });
   };
+  return { collector, port, service, store, feed };
+}
+
+Deno.test("push: a collector that hangs, then is killed, loses nothing: what it never read is sent again", async () => {
+  const { collector, port, service, store, feed } = await connectedPush();
   feed(20);
   await collector.until(() => collector.all().length >= 20, 10_000, () => `${collector.all().length} lines`);
   // The collector process hangs with its connection open: the kernel takes what cstabox writes, the
@@ -129,6 +135,30 @@ Deno.test("push: a collector that hangs, then is killed, loses nothing: what it 
   assert.deepEqual(missing, [], `${missing.length} records never reached the collector`);
   const last = collector.connections.at(-1)!.map(serialOf);
   assert.deepEqual(last, range(last[0], 99), "the new connection runs on in order to the end");
+  await service.stop();
+  await collector.down();
+  await store.close();
+});
+
+Deno.test("push: a collector that read everything and closed cleanly is sent nothing again on its return", async () => {
+  const { collector, port, service, store, feed } = await connectedPush();
+  feed(30);
+  await collector.until(() => collector.all().length >= 30, 10_000, () => `${collector.all().length} lines`);
+  // It read all 30: its close is a FIN (with unread bytes the kernel would reset the connection instead).
+  await collector.down();
+  await waitUntil(
+    () => service.status().details!.readPosition === 30,
+    5_000,
+    () => `read position ${service.status().details!.readPosition}`,
+  );
+  collector.up(port);
+  feed(5);
+  await collector.until(
+    () => serialOf(collector.connections.at(-1)?.at(-1) ?? "") === 35,
+    10_000,
+    () => `connections ${collector.connections.map((c) => c.length)}`,
+  );
+  assert.deepEqual(collector.connections.at(-1)!.map(serialOf), range(31, 35), "no record twice");
   await service.stop();
   await collector.down();
   await store.close();

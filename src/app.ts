@@ -10,7 +10,7 @@ import { consoleBanner, type FirstPassword, firstPassword } from "./accounts/fir
 import { LoginThrottle } from "./accounts/login_throttle.ts";
 import { PasswordChecks } from "./accounts/password_checks.ts";
 import { WebUsers } from "./accounts/web_users.ts";
-import { systemClock } from "./clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { QueueBudget } from "./server/queue_budget.ts";
 import { CallStore } from "./calls/call_store.ts";
 import { CallTracker } from "./calls/call_tracker.ts";
@@ -105,7 +105,9 @@ export class App {
   readonly log: Logger;
   readonly settings: LiveSettings;
   readonly registry: ServiceRegistry;
-  readonly startedAt = new Date().toISOString();
+  /** The one clock of the appliance's own timers and timestamps (declared first: `startedAt` reads it). */
+  readonly #clock: Clock = systemClock;
+  readonly startedAt = new Date(this.#clock.now()).toISOString();
   readonly switchboard: Switchboard;
   readonly pbxLink: PbxLink;
   /** The CSTA trace, off until started (System > Trace, /api/trace). */
@@ -120,7 +122,7 @@ export class App {
   readonly #eventLoop = new EventLoopDelay();
   /** Weak passwords already in place, for the dashboard; checked at start and each minute after. */
   #weakCredentials!: WeakCredentialAudit;
-  #weakCredentialTimer?: ReturnType<typeof setInterval>;
+  #weakCredentialTimer?: TimerHandle;
   /** The simulated PBX in demo mode. */
   readonly simulator?: SimulatorService;
   readonly #announce: (line: string) => void;
@@ -164,7 +166,7 @@ export class App {
     const licensing = new Licensing({
       repository: new LicenceRepository(database),
       publicKey: licenceKey,
-      clock: systemClock,
+      clock: this.#clock,
       log: log.child("licensing"),
     });
     const certificates = new CertStore({
@@ -237,7 +239,7 @@ export class App {
     });
     this.switchboard = switchboard;
     this.#queueBudget = new QueueBudget({
-      clock: systemClock,
+      clock: this.#clock,
       budget: () => current().limits.totalOutboundQueueBytes,
       shed: (budget) => switchboard.shedQueuedBytes(budget),
     });
@@ -347,7 +349,7 @@ export class App {
     this.registry.add(calls, { dependsOn: ["store", "smdr"] });
 
     // ---- integrations: MQTT, webhooks ---------------------------------------------------------------
-    const lineNumbers = cachedFor(5_000, () => {
+    const lineNumbers = cachedFor(this.#clock, 5_000, () => {
       try {
         return new Set(lines.list().map((line) => line.number));
       } catch {
@@ -597,12 +599,14 @@ export class App {
     await this.registry.startAll();
     this.#queueBudget.start();
     // Only users whose password changed are checked again (each guess costs one password hash).
-    const audit = () =>
+    // Re-armed before each run, so stop() clears the one pending timer and nothing re-arms after it.
+    const audit = () => {
+      this.#weakCredentialTimer = this.#clock.setTimeout(audit, 60_000);
       void this.#weakCredentials.run().catch((error) =>
         this.log.warn("weak-password check failed", { error })
       );
+    };
     audit();
-    this.#weakCredentialTimer = setInterval(audit, 60_000);
     for (const failure of this.registry.failures()) {
       this.#announce(`cstabox failed ${failure.name} ${failure.reason}`);
     }
@@ -617,7 +621,7 @@ export class App {
 
   async stop(): Promise<void> {
     this.#queueBudget.stop();
-    clearInterval(this.#weakCredentialTimer);
+    if (this.#weakCredentialTimer !== undefined) this.#clock.clearTimeout(this.#weakCredentialTimer);
     this.settings.unwatch();
     this.#timeZone.stop();
     await this.registry.stopAll();
@@ -751,11 +755,11 @@ export class App {
 }
 
 /** `read()` at most once per `ms`: a value that may lag a little behind the store. */
-function cachedFor<T>(ms: number, read: () => T): () => T {
+function cachedFor<T>(clock: Clock, ms: number, read: () => T): () => T {
   let value: T | undefined;
   let readAt = -Infinity;
   return () => {
-    const now = performance.now();
+    const now = clock.monotonic();
     if (value === undefined || now - readAt >= ms) {
       value = read();
       readAt = now;
@@ -769,6 +773,7 @@ function processFigures() {
   const memory = Deno.memoryUsage();
   return {
     pid: Deno.pid,
+    // The process's own age (performance.now() counts from its start), not a time the clock could move.
     uptimeSeconds: Math.round(performance.now() / 1000),
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,

@@ -4,9 +4,7 @@
 
 import assert from "node:assert/strict";
 import { dirname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = normalize(join(dirname(fileURLToPath(import.meta.url)), "../.."));
+import { readSources, stripComments } from "./sources.ts";
 
 /**
  * The layers, lowest first. A unit (a folder of src/, or a file directly in src/) may import its own
@@ -73,15 +71,6 @@ export function importsOf(file: string, text: string): ImportEdge[] {
     edges.push({ file, line, target: normalize(join(dirname(file), spec)) });
   }
   return edges;
-}
-
-/** Blanks comments but keeps every newline, so offsets still give line numbers. */
-function stripComments(text: string): string {
-  return text.replace(
-    /\/\*[\s\S]*?\*\/|(^|[^:"'`\\])\/\/[^\n]*/g,
-    (m, lead = "") =>
-      m.startsWith("/*") ? m.replace(/[^\n]/g, " ") : lead + " ".repeat(m.length - lead.length),
-  );
 }
 
 /** Layer rule: every import from a lower layer to a higher one, except the listed exceptions. */
@@ -175,21 +164,6 @@ export function impureProtocolCode(files: Map<string, string>, edges: ImportEdge
     }
   }
   return found;
-}
-
-/** Every .ts/.tsx file of src/ and mod.ts, by repository-relative path. */
-export async function readSources(base = root): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(join(base, dir))) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory) await walk(path);
-      else if (/\.tsx?$/.test(entry.name)) files.set(path, await Deno.readTextFile(join(base, path)));
-    }
-  };
-  await walk("src");
-  files.set("mod.ts", await Deno.readTextFile(join(base, "mod.ts")));
-  return files;
 }
 
 function allEdges(files: Map<string, string>): ImportEdge[] {

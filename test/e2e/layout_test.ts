@@ -46,9 +46,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "cstabox-e2e-layout-" });
     const proc: CstaboxProcess = await startCstabox([
       "--data-dir",
-      await Deno.makeTempDir({ prefix: "cstabox-e2e-layout-" }),
+      dataDir,
       "--demo",
       ...loopbackFlags,
       "--admin-password",
@@ -81,6 +82,25 @@ Deno.test({
           assert.equal(await page.locator("main a[href='/']").count(), 1, "a way back to the dashboard");
           assert.equal(await page.locator("nav.menu a").count() >= 13, true, "with the menu");
           await run.screenshot("21-not-found-1366");
+          // A refused edit of the settings file: the pages keep working and the SMDR form shows it.
+          const file = `${dataDir}/cstabox.yaml`;
+          const original = await Deno.readTextFile(file);
+          await Deno.writeTextFile(file, original.replace(/maxCollectors: \d+/, "maxCollectors: lots"));
+          for (let i = 0; i < 100; i++) {
+            const res = await page.goto(`${base}/smdr`);
+            assert.equal(res?.status(), 200);
+            // The form reads the file at once; the banner follows when the file watcher has refused it.
+            if (await page.locator("#smdr-settings-refused, #settings-problem").count() === 2) break;
+            await page.waitForTimeout(100);
+          }
+          assert.match(
+            await page.locator("#smdr-settings-refused").textContent() ?? "",
+            /smdr\.maxCollectors/,
+          );
+          assert.match(await page.locator("#settings-problem").textContent() ?? "", /an edit was refused/);
+          await page.locator("#smdr-settings-refused").scrollIntoViewIfNeeded();
+          await run.screenshot("25-settings-refused-1366");
+          await Deno.writeTextFile(file, original);
           assert.deepEqual(run.pageErrors, []);
         }, { viewport: { width: 1366, height: 900 } }),
         60_000,

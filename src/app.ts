@@ -258,6 +258,17 @@ export class App {
       cstaTls?.setCertificate({ certPem: pair.fullChainPem, keyPem: pair.keyPem })
     );
 
+    // HTTP first: /healthz answers while the other services start (and until they have stopped), so a
+    // restart (a package upgrade) is down only for the process start, not for every service's start.
+    this.registry.add(
+      new HttpService({
+        log: log.child("http"),
+        address: () => ({ hostname: current().web.bind, port: current().web.httpPort }),
+        onListen: (listener) => this.#listening(listener),
+        // Built at start, once everything below exists.
+        app: (closing) => webApp(closing),
+      }),
+    );
     this.registry.add(store);
     this.registry.add(licensing, { dependsOn: ["store"] });
     this.registry.add(certificates);
@@ -546,14 +557,6 @@ export class App {
         },
         tokenScopes,
       });
-    this.registry.add(
-      new HttpService({
-        log: log.child("http"),
-        address: () => ({ hostname: current().web.bind, port: current().web.httpPort }),
-        onListen: (listener) => this.#listening(listener),
-        app: webApp,
-      }),
-    );
     this.registry.add(
       new HttpsService({
         log: log.child("https"),

@@ -87,9 +87,11 @@ systemd-nspawn -D "$root" --boot --register=no --keep-unit --private-network \
   --machine="cstabox-test-$$" >"$work/console.log" 2>&1 &
 nspawn_pid=$!
 leader=""
-for _ in $(seq 100); do
-  leader=$(pgrep -P "$nspawn_pid" | head -1)
+# The container's init: the child of systemd-nspawn that runs systemd (not a short-lived helper).
+for _ in $(seq 300); do
+  leader=$(pgrep -P "$nspawn_pid" -x systemd | head -1)
   [ -n "$leader" ] && break
+  kill -0 "$nspawn_pid" 2>/dev/null || break
   sleep 0.1
 done
 inside() { nsenter -t "$leader" -m -u -i -n -p -- "$@"; }
@@ -99,6 +101,7 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 check "the container boots systemd (state: ${state:-none})" test -n "$state"
+[ -n "$state" ] || { say "the container did not boot; console:"; tail -30 "$work/console.log"; exit 1; }
 
 # Waits until `cmd` succeeds, up to N tenths of a second.
 until_ok() {

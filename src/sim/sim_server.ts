@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { Association, type AssociationOptions } from "./association.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** What a second client gets while an association is up (§13, §16.4: unknown on Panasonic [?]). */
 export type SecondClientPolicy =
@@ -207,7 +208,7 @@ export class SimServer {
         if (association.state === "closed") break;
       }
     } catch (error) {
-      if (!closing) this.#options.logger?.debug("client read ended", { remote, error: String(error) });
+      if (!closing) this.#options.logger?.debug("client read ended", { remote, error: errorText(error) });
       // A broken length prefix is a framing violation: the PBX gives up on that client.
       if (!closing && association.state !== "closed") association.drop(`framing error: ${error}`);
     } finally {

@@ -22,6 +22,7 @@ import { type PrivateKeyMaterial, publicKeyMatches, readPrivateKeyPem } from "./
 import { type Refusal, refusal, TlsRefusedError, type Warning, warning } from "./problems.ts";
 import { generateSelfSigned, selfSignedValidityDays } from "./self_signed.ts";
 import { validateServerCertificate } from "./validation.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** What the TLS listeners serve. Contains the private key: never log it, never put it in an answer. */
 export interface TlsPair {
@@ -252,7 +253,7 @@ export class CertStore implements Service<TlsOverview> {
           reasons.push(
             refusal(
               "certificate_unreadable",
-              `certificate ${i + 1} in the file: ${(error as Error).message}`,
+              `certificate ${i + 1} in the file: ${errorText(error)}`,
             ),
           );
         }
@@ -482,7 +483,7 @@ export class CertStore implements Service<TlsOverview> {
         listener(installed.pair);
       } catch (error) {
         this.#log.error("a TLS listener could not take the new certificate", {
-          error: (error as Error).message,
+          error: errorText(error),
         });
       }
     }
@@ -572,7 +573,7 @@ export class CertStore implements Service<TlsOverview> {
         csrPem: pending.csrPem,
       };
     } catch (error) {
-      this.#log.error("pending.csr is not readable", { error: (error as Error).message });
+      this.#log.error("pending.csr is not readable", { error: errorText(error) });
       this.#pendingCsr = undefined;
     }
   }
@@ -632,7 +633,7 @@ export class CertStore implements Service<TlsOverview> {
     this.#timer = this.#clock.setTimeout(() => {
       this.#checkExpiry();
       this.#serialized(() => this.#regenerateIfSelfSignedExpired())
-        .catch((error) => this.#log.error("self-signed renewal failed", { error: (error as Error).message }));
+        .catch((error) => this.#log.error("self-signed renewal failed", { error: errorText(error) }));
       this.#scheduleCheck();
     }, this.#options.checkIntervalMs ?? defaults.checkIntervalMs);
   }
@@ -729,7 +730,7 @@ function probeTlsStack(certificates: ParsedCertificate[], key: PrivateKeyMateria
     }
     return refusal(
       "tls_stack_refused",
-      `the TLS stack cannot load this certificate and key: ${(error as Error).message}`,
+      `the TLS stack cannot load this certificate and key: ${errorText(error)}`,
     );
   }
 }

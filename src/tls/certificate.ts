@@ -28,6 +28,7 @@ import {
   readKeyUsage,
   readSubjectAltNames,
 } from "./x509_extensions.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface ParsedCertificate {
   der: Uint8Array<ArrayBuffer>;
@@ -208,7 +209,7 @@ export function parseCertificatesPem(
       refusals.push(
         refusal(
           "certificate_unreadable",
-          `${what}, certificate ${i + 1}: not a readable X.509 certificate (${(error as Error).message})`,
+          `${what}, certificate ${i + 1}: not a readable X.509 certificate (${errorText(error)})`,
         ),
       );
     }

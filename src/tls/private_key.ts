@@ -11,6 +11,7 @@ import {
 } from "./password_decryption.ts";
 import { blockToPem, encodePem, parsePem, type PemBlock, PemError } from "./pem.ts";
 import { type Refusal, refusal, TlsRefusedError } from "./problems.ts";
+import { errorText } from "../log/error_text.ts";
 
 /** A private key ready for the TLS stack; never logged, never sent in an API answer. */
 export interface PrivateKeyMaterial {
@@ -99,7 +100,7 @@ export function privateKeyFromPkcs8(der: Uint8Array): PrivateKeyMaterial {
   try {
     keyObject = createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
   } catch (error) {
-    throw refuse("key_unreadable", `the private key cannot be read: ${(error as Error).message}`);
+    throw refuse("key_unreadable", `the private key cannot be read: ${errorText(error)}`);
   }
   return material(keyObject);
 }
@@ -110,7 +111,7 @@ function readTraditional(block: PemBlock, passphrase: string | undefined): Priva
   try {
     return material(createPrivateKey({ key: blockToPem(block), format: "pem", passphrase: secret }));
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorText(error);
     if (encrypted && /bad decrypt/i.test(message)) {
       throw refuse("key_passphrase_wrong", "private key: the passphrase is wrong (the key does not decrypt)");
     }

@@ -6,6 +6,7 @@
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import { ListenError, toListenError } from "../net/listen_error.ts";
 import { NodeTlsConn } from "./node_tls_conn.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface HotSwapTlsListenerOptions {
   /** Address to listen on; all IPv4 interfaces by default. */
@@ -71,7 +72,7 @@ export class HotSwapTlsListener implements AsyncIterable<Deno.TlsConn> {
         ALPNProtocols: options.alpnProtocols,
       });
     } catch (error) {
-      return Promise.reject(new ListenError("other", hostname, options.port, (error as Error).message));
+      return Promise.reject(new ListenError("other", hostname, options.port, errorText(error)));
     }
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(toListenError(error, hostname, options.port));

@@ -12,6 +12,7 @@ import { type NameCoverage, nameCoverage } from "./name_coverage.ts";
 import { keySuitability, type PrivateKeyMaterial, publicKeyMatches } from "./private_key.ts";
 import { type Problem, type Refusal, refusal, type Warning, warning } from "./problems.ts";
 import { KeyUsage } from "./x509_extensions.ts";
+import { errorText } from "../log/error_text.ts";
 
 export interface ValidationInput {
   /** The server certificate first, then the chain in the order given. At least one. */
@@ -241,7 +242,7 @@ function checkSignature(
     refusals.push(refusal(
       "chain_signature",
       `the signature on ${label(childIndex)} (${child.signatureAlgorithm}) cannot be checked: ${
-        (error as Error).message
+        errorText(error)
       }`,
       at,
     ));

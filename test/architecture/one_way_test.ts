@@ -21,7 +21,8 @@ const TAKES_A_CLOCK =
 export const RULES: Rule[] = [
   {
     name: "error-to-text is errorText (src/log/error_text.ts)",
-    pattern: /\binstanceof Error\s*\?[^:;]*\.message\b/,
+    // `e instanceof Error ? e.message : …` and `(e as Error).message` (undefined for a thrown non-Error).
+    pattern: /\binstanceof Error\s*\?[^:;]*\.message\b|\(\w+ as Error\)\.message\b/,
     // src/csta is pure and cannot reach errorText, which names Deno's own errors.
     appliesTo: (file) => !file.startsWith("src/log/") && !file.startsWith("src/csta/"),
   },
@@ -70,6 +71,7 @@ Deno.test("one way rules: an inline error text, a hex loop and a bare timer besi
   const files = new Map([
     ["src/pbx/link.ts", "const text = error instanceof Error ? error.message : String(error);\n"],
     ["src/log/error_text.ts", "if (error instanceof Error ? error.message : 0) {}\n"],
+    ["src/tls/store.ts", "log.error('failed', { error: (error as Error).message });\n"],
     [
       "src/switchboard/keys.ts",
       'const key = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");\n',
@@ -84,6 +86,7 @@ Deno.test("one way rules: an inline error text, a hex loop and a bare timer besi
   ]);
   assert.deepEqual(secondWays(files), [
     "src/pbx/link.ts:1: error-to-text is errorText (src/log/error_text.ts)",
+    "src/tls/store.ts:1: error-to-text is errorText (src/log/error_text.ts)",
     "src/switchboard/keys.ts:1: hex is Uint8Array toHex",
     "src/smdr/push.ts:2: time is the injected Clock",
     "src/smdr/push.ts:6: time is the injected Clock",

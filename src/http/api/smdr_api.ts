@@ -11,6 +11,7 @@ import type { NameDirectory, NameImportMode, NameImportResult } from "../../smdr
 import type { StoredRecord } from "../../smdr/outbox.ts";
 import { parseRecord, type RecordFields } from "../../smdr/record.ts";
 import type { HttpEnv } from "../context.ts";
+import { errorText } from "../../log/error_text.ts";
 
 /** What the API needs of the SMDR service. */
 export interface SmdrApiSource {
@@ -94,7 +95,7 @@ async function importDirectory(c: Context<HttpEnv>, directory: NameDirectory): P
     } catch (error) {
       return fail(c, 400, {
         code: "invalid_json",
-        message: `the body is not JSON: ${(error as Error).message}`,
+        message: `the body is not JSON: ${errorText(error)}`,
       });
     }
     const body = entriesBody.safeParse(json);

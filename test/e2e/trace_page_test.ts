@@ -1,8 +1,10 @@
 // The Trace page in Debian's Chromium against cstabox and the simulated PBX: start a trace from the page,
 // an application sends MonitorStart over a real socket, and the live table shows it with its invoke ID
-// and device. The screenshot is saved as test-output/e2e/trace-01-monitor-start.png.
+// and device; the System page's support bundle then carries that trace. The screenshot is saved as
+// test-output/e2e/trace-01-monitor-start.png.
 
 import assert from "node:assert/strict";
+import { gunzip, readTar } from "../../src/backup/tar_archive.ts";
 import { dialingNumber } from "../../src/csta/device_id.ts";
 import { panasonicAarq } from "../../src/csta/acse.ts";
 import { encodeTypedInvoke } from "../../src/csta/operations.ts";
@@ -13,7 +15,8 @@ import { firstLogin, withBrowser, within } from "./browser.ts";
 const CHOSEN = "trace page password 2026";
 
 Deno.test({
-  name: "the Trace page starts a trace and shows an application's MonitorStart live in Chromium",
+  name:
+    "the Trace page starts a trace and shows an application's MonitorStart live; the support bundle carries it",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -50,6 +53,18 @@ Deno.test({
           const download = await page.request.get(`${base}/api/trace/text`);
           assert.equal(download.status(), 200);
           assert.match(await download.text(), /monitorStart \(invoke\) {2}invokeId=4711 {2}devices=105/);
+
+          // The System page's support bundle carries that trace.
+          await page.click("nav a[href='/system']");
+          const [bundle] = await Promise.all([
+            page.waitForEvent("download"),
+            page.click("#support-bundle-download"),
+          ]);
+          assert.match(bundle.suggestedFilename(), /^cstabox-support-\d{8}-\d{6}\.tar\.gz$/);
+          const tar = await gunzip(await Deno.readFile(await bundle.path()), 64 * 1024 * 1024);
+          const trace = readTar(tar, { maxEntries: 20, maxEntryBytes: 32 * 1024 * 1024 })
+            .find((e) => e.name === "trace.txt")!;
+          assert.match(new TextDecoder().decode(trace.bytes), /invokeId=4711 {2}devices=105/);
         }),
         60_000,
         "the trace page walk",

@@ -22,7 +22,7 @@ import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
 import { appXrefOctets } from "./app_xref.ts";
-import type { DeviceDirectory } from "./device_directory.ts";
+import { type DeviceDirectory, deviceWords } from "./device_directory.ts";
 import {
   failureAnswer,
   linkDownFailure,
@@ -314,7 +314,7 @@ export class Monitors {
       const wasLost = monitor.lostSince !== undefined;
       this.#activate(monitor, crossRef.id);
       for (const start of waiting) this.#admit(monitor, start);
-      if (wasLost) this.#log.info("monitor active again", { device: monitor.key });
+      if (wasLost) this.#log.info("monitor active again", { device: deviceWords(monitor.key) });
       if (wasLost) this.#options.onLostChange?.();
       return;
     }
@@ -324,7 +324,7 @@ export class Monitors {
       if (!start.session.closed) start.session.port.deliver(answerFor(start.invokeId, outcome));
     }
     if (monitor.subscribers.size === 0) {
-      this.#log.warn("the PBX did not start a monitor", { device: monitor.key, reason });
+      this.#log.warn("the PBX did not start a monitor", { device: deviceWords(monitor.key), reason });
       this.#cancelRetry(monitor);
       this.#table.remove(monitor);
       this.#track(monitor);
@@ -338,7 +338,7 @@ export class Monitors {
     if (outcome.kind === "linkDown") return;
     // Each retry that fails the same way is logged at debug level: a device the PBX keeps refusing
     // would otherwise warn at every try.
-    const fields = { device: monitor.key, reason, subscribers: monitor.subscribers.size };
+    const fields = { device: deviceWords(monitor.key), reason, subscribers: monitor.subscribers.size };
     if (wasLost && sameReason) this.#log.debug("lost monitor still not started", fields);
     else this.#log.warn("monitor lost: the PBX did not (re-)start it", fields);
     this.#scheduleRetry(monitor);
@@ -353,7 +353,10 @@ export class Monitors {
   #lateAnswer(monitor: Monitor, _apdu: Uint8Array, peek: ApduPeek): void {
     const crossRef = peek.kind === "returnResult" ? peek.crossRef : null;
     if (!crossRef) {
-      this.#log.debug("late MonitorStart answer without a monitor", { device: monitor.key, kind: peek.kind });
+      this.#log.debug("late MonitorStart answer without a monitor", {
+        device: deviceWords(monitor.key),
+        kind: peek.kind,
+      });
       return;
     }
     const current = this.#table.byDevice(monitor.key);
@@ -366,14 +369,14 @@ export class Monitors {
       this.#waiting.delete(current);
       this.#activate(current, crossRef.id);
       for (const start of waiting) this.#admit(current, start);
-      this.#log.info("late MonitorStart answer adopted", { device: monitor.key });
+      this.#log.info("late MonitorStart answer adopted", { device: deviceWords(monitor.key) });
       if (wasLost) this.#options.onLostChange?.();
       return;
     }
     if (current && sameXref(current, crossRef.id)) return;
     this.#counters.lateAnswersStopped++;
     this.#log.info("late MonitorStart answer for a monitor no longer wanted: stopped at the PBX", {
-      device: monitor.key,
+      device: deviceWords(monitor.key),
     });
     this.#stopInPbx(crossRef.id.slice(), monitor.key);
   }
@@ -414,7 +417,11 @@ export class Monitors {
       if (!stillLost || monitor.subscribers.size === 0 || !this.#options.upstream.ready) return;
       retry.attempts++;
       this.#counters.retries++;
-      this.#log.info("trying a lost monitor again", { device: monitor.key, attempt: retry.attempts });
+      // Debug: the loss was warned once, and a recovery is logged; a try every back-off step is noise.
+      this.#log.debug("trying a lost monitor again", {
+        device: deviceWords(monitor.key),
+        attempt: retry.attempts,
+      });
       void this.#startInPbx(monitor);
     }, delay);
   }
@@ -434,7 +441,10 @@ export class Monitors {
       // to stop (and at shutdown every device would otherwise warn).
       if (outcome.kind === "linkDown") return;
       if (outcome.kind !== "answer" || outcome.peek.kind !== "returnResult") {
-        this.#log.warn("the PBX did not confirm a MonitorStop", { device, reason: describeOutcome(outcome) });
+        this.#log.warn("the PBX did not confirm a MonitorStop", {
+          device: deviceWords(device),
+          reason: describeOutcome(outcome),
+        });
       }
     });
   }
@@ -463,7 +473,7 @@ export class Monitors {
     this.#lastLicenceRefusal = grant;
     this.#log.warn("MonitorStart refused: no licence", {
       session: session.id,
-      device: key,
+      device: deviceWords(key),
       reason: grant.message,
     });
     return false;

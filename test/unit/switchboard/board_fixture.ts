@@ -122,7 +122,9 @@ export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory; 
     return { session, port, send: (apdu: Uint8Array) => board.fromApplication(session, apdu) };
   };
   const warnings = () => logged.filter((line) => line.includes(`"level":"warn"`));
-  return { pbx, board, connect, warnings };
+  /** Lines an administrator sees at the default level (info and above). */
+  const shown = () => logged.filter((line) => !line.includes(`"level":"debug"`));
+  return { pbx, board, connect, warnings, shown };
 }
 
 export const deviceByNumber = (digits: string) =>

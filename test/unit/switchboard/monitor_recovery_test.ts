@@ -86,6 +86,26 @@ Deno.test("a re-creation the PBX refuses leaves the monitor lost; it is retried 
   assert.deepEqual(peek.crossRef.id, xref, "events reach the application under the crossRef it always had");
 });
 
+Deno.test("a lost monitor the PBX keeps refusing is shown once at info level or above, naming the device as the administrator writes it", async () => {
+  const clock = new ManualClock();
+  const { pbx, board, shown } = await monitored(clock);
+  await reconnectRefused(board, pbx);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    clock.advance(
+      board.lostMonitors()[0].nextRetryAt
+        ? Date.parse(board.lostMonitors()[0].nextRetryAt!) - clock.now()
+        : 0,
+    );
+    pbx.refuse(pbx.requests.length - 1);
+    await flush();
+  }
+  assert.equal(board.lostMonitors()[0].retries, 3);
+  const aboutDevice = shown().filter((line) => line.includes("101"));
+  assert.equal(aboutDevice.length, 1, `one line for three failed retries, got:\n${aboutDevice.join("\n")}`);
+  assert.match(aboutDevice[0], /"level":"warn".*"device":"101"/);
+  assert.deepEqual(shown().filter((line) => line.includes("n:101")), [], "no internal device key in the log");
+});
+
 Deno.test("a late answer to a timed-out re-creation is adopted, and a retry that was on its way is stopped at the PBX", async () => {
   const clock = new ManualClock();
   const { pbx, board, app } = await monitored(clock);

@@ -120,7 +120,7 @@ Deno.test("a MonitorStop the PBX refuses is logged; one cut off by the link goin
   cutOff.resolve({ kind: "linkDown" }); // the association ended, and the PBX's monitors with it
   await flush();
   assert.equal(warnings().length, 1);
-  assert.match(warnings()[0], /the PBX did not confirm a MonitorStop.*n:102/);
+  assert.match(warnings()[0], /the PBX did not confirm a MonitorStop.*"device":"102"/);
 });
 
 Deno.test("PBX link loss: applications hear disabled, then normal, and keep their crossRefs across the re-start", async () => {

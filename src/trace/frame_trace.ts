@@ -96,9 +96,13 @@ export class TraceRecording {
 
   /** Frames after `afterSeq`, oldest first, decoded, at most `limit` (the newest ones). */
   frames(afterSeq = 0, limit = Infinity): TraceFrame[] {
-    const start = this.#frames.length - Math.min(this.#frames.length, this.maxFrames);
-    const kept = this.#frames.slice(start).filter((f) => f.seq > afterSeq);
-    const shown = kept.slice(Math.max(0, kept.length - limit));
+    // Sequence numbers are consecutive, so the first frame after `afterSeq` is found by arithmetic: a live
+    // page asking every second for the newest 200 of 50,000 frames copies 200, not 50,000.
+    const all = this.#frames;
+    const first = all.length - this.count;
+    if (first >= all.length) return [];
+    const after = first + Math.max(0, afterSeq - all[first].seq + 1);
+    const shown = all.slice(Math.max(after, all.length - limit));
     for (const frame of shown) frame.description ??= describeApdu(frame.apdu);
     return shown;
   }

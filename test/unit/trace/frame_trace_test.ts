@@ -50,4 +50,8 @@ Deno.test("a full trace keeps the newest maxFrames and counts the dropped ones",
   assert.equal(frames.at(-1)!.seq, 250);
   assert.equal(frames[0].seq, 151);
   assert.ok(r.dropped >= 112);
+  assert.deepEqual(r.frames(240).map((f) => f.seq), [241, 242, 243, 244, 245, 246, 247, 248, 249, 250]);
+  assert.deepEqual(r.frames(240, 3).map((f) => f.seq), [248, 249, 250]);
+  assert.deepEqual(r.frames(10, 2).map((f) => f.seq), [249, 250]);
+  assert.equal(r.frames(250).length, 0);
 });

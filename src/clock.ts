@@ -22,6 +22,27 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * `work`, or a rejection with `timeout()` once `ms` pass on `clock`. A later failure of the work that lost
+ * (a read cut by a close) is handled by the race, never left unhandled.
+ */
+export async function withinTime<T>(
+  clock: Clock,
+  work: Promise<T>,
+  ms: number,
+  timeout: () => Error = () => new Error("timed out"),
+): Promise<T> {
+  let timer: TimerHandle | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => reject(timeout()), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
 /** A clock that only moves when told to; timers fire in due order during `advance`. */
 export class ManualClock implements Clock {
   #now: number;

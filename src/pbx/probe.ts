@@ -2,6 +2,7 @@
 // AARE, then release. Each step is reported in plain words with its time, so the administrator sees
 // where it stops (name unknown, port closed, not a CSTA port, association refused).
 
+import { type Clock, systemClock, withinTime } from "../clock.ts";
 import { decodeAcse, encodeRlrq, panasonicAarq } from "../csta/acse.ts";
 import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import { errorText } from "../log/error_text.ts";
@@ -35,7 +36,8 @@ export interface PbxProbeOptions {
   resolve?: (host: string) => Promise<string[]>;
   /** The DNS lookup the default `resolve` makes (Deno.resolveDns). */
   resolveDns?: (host: string, type: "A" | "AAAA") => Promise<string[]>;
-  now?: () => number;
+  /** Times each step and bounds it by `timeoutMs`. */
+  clock?: Clock;
 }
 
 class StepTimeout extends Error {}
@@ -45,7 +47,7 @@ export async function probePbx(
   target: PbxProbeTarget,
   options: PbxProbeOptions = {},
 ): Promise<PbxProbeReport> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const timeoutMs = target.timeoutMs ?? 5_000;
   const name = target.host.includes(":")
     ? `[${target.host}]:${target.port}`
@@ -53,12 +55,12 @@ export async function probePbx(
   const steps: PbxProbeStep[] = [];
   const report = (ok: boolean, summary: string): PbxProbeReport => ({ ok, target: name, summary, steps });
   const timed = async <T>(step: PbxProbeStepName, work: () => Promise<T>) => {
-    const started = now();
+    const started = clock.monotonic();
     try {
-      const value = await withTimeout(work(), timeoutMs);
-      return { ok: true as const, value, ms: Math.round(now() - started) };
+      const value = await withinTime(clock, work(), timeoutMs, () => new StepTimeout());
+      return { ok: true as const, value, ms: Math.round(clock.monotonic() - started) };
     } catch (error) {
-      return { ok: false as const, error, ms: Math.round(now() - started), step };
+      return { ok: false as const, error, ms: Math.round(clock.monotonic() - started), step };
     }
   };
 
@@ -230,20 +232,6 @@ function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // The loser of the race may still fail later (a read cut by close): that must not go unhandled.
-  work.catch(() => {});
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StepTimeout()), ms);
-  });
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function tcpConnect(host: string, port: number): Promise<Deno.Conn> {

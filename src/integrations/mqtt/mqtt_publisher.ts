@@ -4,7 +4,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { type Clock, systemClock, type TimerHandle } from "../../clock.ts";
+import { type Clock, systemClock, type TimerHandle, withinTime } from "../../clock.ts";
 import { Lifecycle } from "../../lifecycle.ts";
 import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
@@ -122,13 +122,13 @@ export class MqttPublisher implements Service {
     if (client) {
       // A clean stop says so; the last will only covers a crash or a lost connection.
       if (client.connected) {
-        await withTimeout(
+        await withinTime(
+          this.#clock,
           client.publishAsync(topics.status(this.#prefix), "offline", { qos: 1, retain: true }),
           2000,
-          this.#clock,
         ).catch(() => {});
       }
-      await withTimeout(client.endAsync(), 2000, this.#clock).catch(() => client.end(true));
+      await withinTime(this.#clock, client.endAsync(), 2000).catch(() => client.end(true));
     }
     this.#connection = "disabled";
     this.#connectedSince = null;
@@ -173,7 +173,7 @@ export class MqttPublisher implements Service {
       at: new Date(this.#clock.now()).toISOString(),
     });
     try {
-      await withTimeout(client.publishAsync(topic, payload, { qos: 1 }), CONNECT_TIMEOUT_MS, this.#clock);
+      await withinTime(this.#clock, client.publishAsync(topic, payload, { qos: 1 }), CONNECT_TIMEOUT_MS);
       return { ok: true, ms: Math.round(this.#clock.monotonic() - started), topic, error: null };
     } catch (error) {
       return { ok: false, ms: Math.round(this.#clock.monotonic() - started), topic, error: errorText(error) };
@@ -487,13 +487,4 @@ function explain(error: Error & { code?: string | number }): string {
   if (/ECONNREFUSED|Connection refused/i.test(message)) return `connection refused (${message})`;
   if (/certificate|self.signed|TLS|SSL/i.test(message)) return `TLS failed (${message})`;
   return message;
-}
-
-/** `promise`, or a "timed out" rejection after `ms` on `clock` (the publisher's own, like its other timers). */
-function withTimeout<T>(promise: Promise<T>, ms: number, clock: Clock): Promise<T> {
-  let timer: TimerHandle | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => (timer = clock.setTimeout(() => reject(new Error("timed out")), ms))),
-  ]).finally(() => clock.clearTimeout(timer));
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Browser, webFixture } from "./web_fixture.ts";
 
-Deno.test("an open dashboard drops the simulated PBX badges when the appliance switches to a real PBX", async () => {
+Deno.test('an open dashboard drops the simulated PBX badges when the appliance switches to a real PBX, leaving the header empty (no "null")', async () => {
   const f = await webFixture();
   f.mode = "demo";
   const b = new Browser(f.app);
@@ -35,6 +35,12 @@ Deno.test("an open dashboard drops the simulated PBX badges when the appliance s
     f.mode = "pbx";
     await until(() => !/simulated PBX/.test(latest.get("dashboard") ?? "x"));
     await until(() => !/simulated PBX/.test(latest.get("mode") ?? "x"));
+    // The empty badge is sent as nothing: the header beside the brand once read "null".
+    assert.equal(
+      latest.get("mode"),
+      "",
+      "the header's mode region on a real PBX is empty, not the word null",
+    );
     await reader.cancel();
   } finally {
     await f.close();

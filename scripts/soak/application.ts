@@ -14,8 +14,6 @@ import {
   writeAll,
 } from "./raw_csta.ts";
 
-const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-
 export class SoakApplication {
   /** Per device: each EventReport's body (hex, after the crossRef), in arrival order. */
   readonly events = new Map<string, string[]>();
@@ -167,10 +165,10 @@ export class SoakApplication {
     if (opcode !== 21 || !argument) return;
     const crossRef = readElement(apdu, argument.start, argument.end);
     if (!crossRef || crossRef.tag !== 0x55) return;
-    const device = this.#crossRefToDevice.get(hexOf(apdu.subarray(crossRef.start, crossRef.end))) ?? "?";
+    const device = this.#crossRefToDevice.get(apdu.subarray(crossRef.start, crossRef.end).toHex()) ?? "?";
     let list = this.events.get(device);
     if (!list) this.events.set(device, list = []);
-    list.push(hexOf(apdu.subarray(crossRef.end, argument.end)));
+    list.push(apdu.subarray(crossRef.end, argument.end).toHex());
     this.lastEventAt = performance.now();
     if (this.firstEventAfterMark === 0 && this.lastEventAt >= this.#markedAt) {
       this.firstEventAfterMark = this.lastEventAt;
@@ -186,7 +184,7 @@ export class SoakApplication {
     const crossRef = body && readElement(apdu, body.start, body.end);
     if (crossRef?.tag !== 0x55) return;
     this.#crossRefToDevice.set(
-      hexOf(apdu.subarray(crossRef.start, crossRef.end)),
+      apdu.subarray(crossRef.start, crossRef.end).toHex(),
       this.#pendingStarts.get(invokeId)!,
     );
   }

@@ -2,6 +2,7 @@
 // each bounded in time; prints each part's figures, writes test-output/soak.json, ends "N passed, N failed".
 
 import { parseArgs } from "node:util";
+import { errorText } from "../../src/log/error_text.ts";
 import type { PartResult, SoakMode } from "./figures.ts";
 import { crowd } from "./crowd.ts";
 import { hostileFrames } from "./hostile_frames.ts";
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
     try {
       result = await PARTS[name](mode);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       result = {
         part: name,
         passed: false,

@@ -38,6 +38,8 @@ export async function hostileFrames(mode: SoakMode): Promise<PartResult> {
     await sim.command("traffic off");
     // Calls under way finish; then the event streams are compared once nothing has moved for 3 s.
     await until(() => apps.every((a) => performance.now() - a.lastEventAt > 3000), 60_000);
+    // Whether the attack's memory is given back (V8 and the allocator keep some) or kept.
+    const rssAfter = rssMb(box.pid);
     const sent = attackers.reduce((n, a) => n + a.sent, 0);
     const compared = compareSequences(apps);
     const rss = samples.map((s) => s.rss).filter(Number.isFinite);
@@ -51,6 +53,7 @@ export async function hostileFrames(mode: SoakMode): Promise<PartResult> {
     report.set("events out of sequence at well-behaved applications", compared.unexpected);
     report.set("well-behaved applications dropped", dropped);
     report.set("RSS peak (MB)", Math.max(...rss));
+    report.set("RSS once the attack and the calls ended (MB)", rssAfter);
     report.set(
       "RSS slope during the attack (MB/min)",
       slope(samples.map((s) => s.t), samples.map((s) => s.rss)),

@@ -77,8 +77,30 @@ Deno.test({
           await page.waitForSelector("#mqtt-error:text('connection refused')", { timeout: 15_000 });
           await run.screenshot("integrations-02-mqtt-refused");
 
+          // The broker password is a password field: never shown, kept when left empty.
+          await page.fill("#mqtt-settings-username", "e2e");
+          await page.fill("#mqtt-settings-password", "broker-Secret-9");
           await saveMqtt(page, broker.url);
           await page.waitForSelector("#mqtt-state .badge:text('connected')", { timeout: 15_000 });
+          assert.equal(await page.getAttribute("#mqtt-settings-password", "type"), "password");
+          assert.equal(
+            await page.inputValue("#mqtt-settings-password"),
+            "",
+            "the stored password is not sent back",
+          );
+          assert.doesNotMatch(await page.content(), /broker-Secret-9/);
+          assert.match(
+            await page.textContent("#mqtt-settings") ?? "",
+            /A password is stored; leave empty to keep it/,
+          );
+          await saveMqtt(page, broker.url);
+          // The page's own session reads the API (same cookies).
+          const kept = await (await page.request.get(`${base}/api/settings/mqtt`)).json();
+          assert.equal(
+            kept.file.password,
+            "broker-Secret-9",
+            "saving with the field empty keeps the password",
+          );
           await page.click("#mqtt-test");
           await page.waitForURL(/\/integrations/);
           assert.match(await page.textContent("#flash") ?? "", /broker acknowledged it in \d+ ms/);

@@ -16,8 +16,15 @@ type FieldKind =
   | { kind: "number"; min?: number; max?: number; integer: boolean }
   | { kind: "boolean" }
   | { kind: "string" }
+  | { kind: "secret" }
   | { kind: "enum"; options: string[] }
   | { kind: "list" };
+
+/**
+ * A text setting that holds a secret (mqtt.password): entered in a password field, never sent back to the
+ * browser, kept when the field is left empty.
+ */
+const SECRET_SETTING = /^(password|passphrase|secret|token)$|(Password|Passphrase|Secret|Token)$/;
 
 /** How a setting is entered, from its schema. */
 export function fieldKind(section: SectionName, key: string): FieldKind {
@@ -50,7 +57,7 @@ export function fieldKind(section: SectionName, key: string): FieldKind {
     case "array":
       return { kind: "list" };
     default:
-      return { kind: "string" };
+      return SECRET_SETTING.test(key) ? { kind: "secret" } : { kind: "string" };
   }
 }
 
@@ -85,6 +92,10 @@ export function readSettingsForm(
       const n = Number(text.trim());
       if (text.trim() === "" || !Number.isFinite(n)) form.errors[key] = "Enter a number.";
       else values[key] = n;
+    } else if (kind.kind === "secret") {
+      // Never echoed back; an empty field leaves the stored secret as it is (the PUT merges).
+      form.values[key] = "";
+      if (text !== "") values[key] = text;
     } else if (kind.kind === "list") {
       values[key] = text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
     } else {
@@ -130,7 +141,9 @@ export function SettingsForm(props: SettingsFormProps) {
             {overridden
               ? (
                 <em class="override">
-                  In force now: {shown(props.effective[key]) || "(empty)"}, set by a command-line flag.
+                  In force now:{" "}
+                  {kind.kind === "secret" ? "another value" : shown(props.effective[key]) || "(empty)"}, set
+                  by a command-line flag.
                 </em>
               )
               : null}
@@ -186,6 +199,23 @@ export function SettingsForm(props: SettingsFormProps) {
                 step={kind.integer ? "1" : "any"}
                 error={form.errors[key]}
                 help={help}
+              />
+            );
+          case "secret":
+            return (
+              <Field
+                id={id}
+                name={key}
+                label={label}
+                type="password"
+                autocomplete="new-password"
+                error={form.errors[key]}
+                help={
+                  <>
+                    {props.file[key] ? "A password is stored; leave empty to keep it. " : null}
+                    {help}
+                  </>
+                }
               />
             );
           default:

@@ -10,6 +10,7 @@ import { webSessionsMigration } from "./migrations/0006_web_sessions.ts";
 import { integrationsMigration } from "./migrations/0007_integrations.ts";
 import { lineApiMigration } from "./migrations/0008_line_api.ts";
 import { callsInProgressMigration } from "./migrations/0009_calls_in_progress.ts";
+import { webUserRolesMigration } from "./migrations/0010_web_user_roles.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   integrationsMigration,
   lineApiMigration,
   callsInProgressMigration,
+  webUserRolesMigration,
 ];

@@ -18,6 +18,7 @@ import type { TokenLineScopes } from "./auth/token_line_scopes.ts";
 import { scopedTokenGate } from "./api/line_api_rights.ts";
 import { mountLoginRoutes } from "./auth/login_routes.tsx";
 import { pageGuard } from "./auth/page_guard.ts";
+import { roleGate } from "./auth/role_gate.ts";
 import { SessionStore } from "./auth/session_store.ts";
 import { type HttpEnv, isLoopback } from "./context.ts";
 import { CONTENT_TYPE } from "../integrations/metrics/exposition.ts";
@@ -122,6 +123,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
     if (c.env.actingUser && !c.get("user")) c.set("user", c.env.actingUser);
     await next();
   });
+  routes.use("*", roleGate(options.users, tokens));
   for (
     const { path, app } of apiTable({
       ...options,

@@ -29,6 +29,8 @@ import { createSystemApi } from "./system_api.ts";
 import { createTraceApi } from "./trace_api.ts";
 import { createTlsApi } from "./tls_api.ts";
 import { createWebhooksApi } from "./webhooks_api.ts";
+import { createWebUsersApi } from "./web_users_api.ts";
+import type { WebUsers } from "../../accounts/web_users.ts";
 
 /** The services behind the API; each one given mounts its routes (tests give a few). */
 export interface ApiServices {
@@ -56,6 +58,8 @@ export interface ApiTableContext {
   /** The web UI's sources and the token store: the administration API is served only with them. */
   ui?: WebUiSources;
   tokens?: ApiTokens;
+  /** The web users, managed at /api/users with the administration API. */
+  users: WebUsers;
   maxRestoreBytes: number;
   closing?: AbortSignal;
   /** The whole /api router these routes are mounted on, which `/openapi.json` describes. */
@@ -93,6 +97,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
       "/multiplexer",
       admin && (() => createMultiplexerApi({ multiplexer: admin.ui.multiplexer, log })),
     ],
+    ["/users", admin && (() => createWebUsersApi({ users: context.users, log }))],
     ["/csta-users", admin && (() => createCstaUsersApi(admin.ui.cstaUsers))],
     ["/settings", admin && (() => createSettingsApi(admin.ui.settings))],
     ["/logs", admin && (() => createLogsApi(log.ring))],

@@ -31,10 +31,10 @@ export function createMultiplexerApi(deps: MultiplexerApiDependencies): Hono<Htt
     const id = Number(c.req.param("id"));
     const session = Number.isInteger(id) ? deps.multiplexer.session(id) : undefined;
     if (!session) return apiError(c, 404, "not_found", `no application ${c.req.param("id")} is connected`);
-    const by = c.get("user") ?? "an administrator";
+    const by = c.get("user") ?? "a web user";
     // port.close ends the connection; the server then detaches the session (monitors stop, CDR ends).
     session.port.close(`disconnected by ${by} in the web UI`);
-    deps.log.info("application disconnected by an administrator", { session: id, user: by });
+    deps.log.info("application disconnected from the web UI or API", { session: id, user: by });
     return c.body(null, 204);
   });
 

@@ -3,6 +3,7 @@
 // must come from this appliance's own page with the session's CSRF token.
 
 import type { Context, MiddlewareHandler } from "hono";
+import { pageChangeRefused } from "../../accounts/roles.ts";
 import type { WebUsers } from "../../accounts/web_users.ts";
 import { bodyTooLarge, FORM_BODY_MAX } from "../body_limit.ts";
 import { type HttpEnv, isStateChanging } from "../context.ts";
@@ -53,6 +54,8 @@ export function pageGuard(options: PageGuardOptions): MiddlewareHandler<HttpEnv>
     if (isStateChanging(c.req.method)) {
       const refusal = await stateChangeRefusal(c, session.csrfToken, options);
       if (refusal) return refusal;
+      const forbidden = pageChangeRefused(user.role, c.req.method.toUpperCase(), c.req.path, user.name);
+      if (forbidden) return c.text(`Refused: ${forbidden}. Ask an administrator.`, 403);
     }
     options.sessions.touch(session);
     c.set("user", user.name);

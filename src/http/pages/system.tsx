@@ -1,8 +1,10 @@
 // The System page: version and uptime, every service with its state and a restart button, backup (the
 // settings and the store in one download) and restore (checked before anything is replaced), API tokens
-// for scripts, and the web UI and logging settings.
+// for scripts, the web users and their roles, and the web UI and logging settings.
 
 import type { Context, Hono } from "hono";
+import { ROLES } from "../../accounts/roles.ts";
+import type { WebUser } from "../../accounts/web_users.ts";
 import type { ApiTokenInfo } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
 import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
@@ -18,6 +20,7 @@ import {
   type FormState,
   KeyValues,
   PostButton,
+  Select,
   stateLevel,
   Table,
 } from "./components.tsx";
@@ -37,6 +40,7 @@ const LOG_LABELS: Record<string, string> = { level: "Level", format: "Format" };
 
 interface SystemPageState {
   tokenForm?: FormState;
+  userForm?: FormState;
   newToken?: { name: string; token: string };
   restore?: { ok: true; createdAt: string; version: string } | { ok: false; error: ApiErrorDetail };
   webForm?: FormState;
@@ -113,6 +117,49 @@ export function mountSystem(app: Hono<HttpEnv>, deps: WebDeps): void {
     );
   });
 
+  app.post("/system/users", async (c) => {
+    const body = await c.req.parseBody();
+    const values = { name: String(body.name ?? ""), role: String(body.role ?? "") };
+    const result = await deps.api.call(actingEnv(c), "POST", "/users", {
+      json: { ...values, password: String(body.password ?? "") },
+    });
+    if (!result.ok) return systemPage(c, deps, { userForm: { values, ...formErrors(result.error) } }, 400);
+    return redirectWithFlash(
+      c,
+      deps,
+      "/system#users",
+      `User ${values.name} added as ${values.role}; the first password must be changed at the first login.`,
+    );
+  });
+
+  app.post("/system/users/:name/role", async (c) => {
+    const body = await c.req.parseBody();
+    const name = c.req.param("name");
+    const role = String(body.role ?? "");
+    const result = await deps.api.call(actingEnv(c), "PUT", `/users/${encodeURIComponent(name)}`, {
+      json: { role },
+    });
+    return redirectWithFlash(
+      c,
+      deps,
+      "/system#users",
+      result.ok ? `${name} is now ${role}.` : `Role not changed: ${result.error.message}`,
+    );
+  });
+
+  app.post("/system/users/:name/remove", async (c) => {
+    const name = c.req.param("name");
+    const result = await deps.api.call(actingEnv(c), "DELETE", `/users/${encodeURIComponent(name)}`);
+    return redirectWithFlash(
+      c,
+      deps,
+      "/system#users",
+      result.ok
+        ? `User ${name} removed, with their sessions and API tokens.`
+        : `Not removed: ${result.error.message}`,
+    );
+  });
+
   app.post("/system/web", (c) =>
     saveSettingsForm(c, deps, {
       section: "web",
@@ -139,8 +186,9 @@ async function systemPage(
   status: 200 | 400 | 422 = 200,
 ): Promise<Response> {
   const env = actingEnv(c);
-  const [tokens, web, log] = await Promise.all([
+  const [tokens, users, web, log] = await Promise.all([
     deps.api.get<{ tokens: ApiTokenInfo[] }>(env, "/system/tokens"),
+    deps.api.get<{ users: WebUser[] }>(env, "/users"),
     sectionValues(deps, env, "web"),
     sectionValues(deps, env, "log"),
   ]);
@@ -278,6 +326,66 @@ async function systemPage(
               placeholder="e.g. billing export script"
             />
             <button type="submit" class="primary">Create token</button>
+          </form>
+        </Card>
+
+        <Card title="Users" id="users" wide>
+          <p class="help">
+            An <strong>administrator</strong> may do everything. An <strong>operator</strong>{" "}
+            sees everything and may disconnect applications, but changes no setting, user, certificate or
+            licence. API tokens act with the role of the user who made them.
+          </p>
+          <Table head={["Name", "Role", "Password", "", ""]} count={users.ok ? users.data.users.length : 0}>
+            {(users.ok ? users.data.users : []).map((u) => (
+              <tr id={`user-${u.name}`}>
+                <td>{u.name}</td>
+                <td>{u.role}</td>
+                <td>{u.mustChangePassword ? "to be changed at the next login" : "set"}</td>
+                <td>
+                  <PostButton
+                    action={`/system/users/${encodeURIComponent(u.name)}/role`}
+                    csrf={ctx.csrf}
+                    fields={{ role: u.role === "administrator" ? "operator" : "administrator" }}
+                    label={u.role === "administrator" ? "Make operator" : "Make administrator"}
+                  />
+                </td>
+                <td>
+                  <PostButton
+                    action={`/system/users/${encodeURIComponent(u.name)}/remove`}
+                    csrf={ctx.csrf}
+                    label="Remove"
+                    kind="danger"
+                    confirm={`Remove user ${u.name}? Their sessions end and their API tokens are revoked.`}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
+          <form method="post" action="/system/users#users" class="row" id="user-form">
+            <Csrf token={ctx.csrf} />
+            <FormMessage form={state.userForm ?? emptyForm} />
+            <Field
+              name="name"
+              label="User name"
+              value={state.userForm?.values.name}
+              error={state.userForm?.errors.name}
+            />
+            <Field
+              name="password"
+              label="First password"
+              type="password"
+              autocomplete="new-password"
+              error={state.userForm?.errors.password}
+              help="At least 10 characters; the user changes it at the first login."
+            />
+            <Select
+              name="role"
+              label="Role"
+              value={state.userForm?.values.role ?? "operator"}
+              options={ROLES}
+              error={state.userForm?.errors.role}
+            />
+            <button type="submit" class="primary">Add user</button>
           </form>
         </Card>
 

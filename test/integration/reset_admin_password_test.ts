@@ -29,7 +29,11 @@ Deno.test("reset-admin-password gives admin a new first password, ends its sessi
   try {
     const after = new WebUsers(() => db, 1000);
     assert.equal(await after.authenticate("admin", "forgotten-pw-2"), undefined, "the old password is gone");
-    assert.deepEqual(await after.authenticate("admin", line[1]), { name: "admin", mustChangePassword: true, role: "administrator" });
+    assert.deepEqual(await after.authenticate("admin", line[1]), {
+      name: "admin",
+      mustChangePassword: true,
+      role: "administrator",
+    });
     const sessions = db.prepare("SELECT COUNT(*) AS n FROM web_session WHERE user_name = 'admin'").get() as {
       n: number;
     };

@@ -455,6 +455,7 @@ export class App {
           if (this.registry.names().includes(name)) await this.registry.restart(name);
         }
       },
+      clock: this.#clock,
     });
     const details = <T>(name: string) => this.registry.status()[name]?.details as T | undefined;
     const metricsText = () =>

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { type Clock, systemClock } from "../clock.ts";
 import { renameDurably } from "../fs/atomic_file.ts";
 import type { Settings } from "../settings/schema.ts";
 import { parseSettings, renderSettings, SettingsError } from "../settings/settings_file.ts";
@@ -39,7 +40,8 @@ export interface DataBackupOptions {
   /** Largest archive accepted and largest it may expand to. */
   maxArchiveBytes?: number;
   maxExpandedBytes?: number;
-  now?: () => number;
+  /** Dates the archive and its files' mtimes. */
+  clock?: Clock;
 }
 
 const FORMAT = "cstabox-backup";
@@ -77,13 +79,13 @@ export type RestoreOutcome =
 export class DataBackup {
   readonly maxArchiveBytes: number;
   #maxExpanded: number;
-  #now: () => number;
+  #clock: Clock;
   #busy = false;
 
   constructor(private readonly options: DataBackupOptions) {
     this.maxArchiveBytes = options.maxArchiveBytes ?? 256 * 1024 * 1024;
     this.#maxExpanded = options.maxExpandedBytes ?? 1024 * 1024 * 1024;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   restartService(name: string) {
@@ -113,7 +115,7 @@ export class DataBackup {
       }
       const database = await Deno.readFile(copy);
       const settings = new TextEncoder().encode(settingsText);
-      const createdAt = new Date(this.#now()).toISOString();
+      const createdAt = new Date(this.#clock.now()).toISOString();
       const manifest: Manifest = {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
@@ -125,7 +127,7 @@ export class DataBackup {
           [DATABASE_ENTRY]: { bytes: database.length, sha256: await sha256Bytes(database) },
         },
       };
-      const mtime = Math.floor(this.#now() / 1000);
+      const mtime = Math.floor(this.#clock.now() / 1000);
       const tar = writeTar([
         {
           name: MANIFEST_ENTRY,

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import fc from "fast-check";
+import { ManualClock } from "../../../src/clock.ts";
 import { WebUsers } from "../../../src/accounts/web_users.ts";
 import { SessionStore } from "../../../src/http/auth/session_store.ts";
 import { DataBackup } from "../../../src/backup/data_backup.ts";
@@ -39,7 +40,7 @@ async function appliance() {
       restarted.push("after-restore");
       return Promise.resolve();
     },
-    now: () => Date.UTC(2026, 2, 1, 12, 30, 0),
+    clock: new ManualClock(Date.UTC(2026, 2, 1, 12, 30, 0)),
   });
   return { dir, store, settings, lines, backup, restarted, close: () => store.stop() };
 }

@@ -1,6 +1,6 @@
 // A hostile uploader over a real socket: a request whose body is sent with Transfer-Encoding: chunked
 // (no Content-Length to refuse it by), from one reused buffer so the sender's own memory stays flat, while
-// the peak RSS of this process (which also runs the server under test) is sampled.
+// the peak RSS of the server (this process by default, or a child cstabox through /proc) is sampled.
 
 export interface ChunkedUploadResult {
   /** The status code of the answer, or 0 when the server closed without one. */
@@ -24,6 +24,22 @@ export interface ChunkedUploadOptions {
   fill?: number;
   /** Give up after this long (the answer must come well before). */
   timeoutMs?: number;
+  /**
+   * Reads the RSS to watch, in bytes: this process's by default (the server under test runs in it). A
+   * server in another process is watched through its /proc entry ({@link processRss}), which other test
+   * modules running in parallel in this process cannot disturb.
+   */
+  rss?: () => number;
+}
+
+/** The resident set of process `pid` in bytes, from /proc/<pid>/status (Linux). */
+export function processRss(pid: number): () => number {
+  return () => {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+    if (!Number.isFinite(kb)) throw new Error(`no VmRSS in /proc/${pid}/status`);
+    return kb * 1024;
+  };
 }
 
 /** Sends the body until the server answers, closes or the body is done; reads the answer's head. */
@@ -38,9 +54,10 @@ export async function chunkedUpload(options: ChunkedUploadOptions): Promise<Chun
       `${options.method ?? "POST"} ${options.path} HTTP/1.1\r\n${headers}transfer-encoding: chunked\r\n\r\n`,
     ),
   );
-  const before = Deno.memoryUsage().rss;
+  const rss = options.rss ?? (() => Deno.memoryUsage().rss);
+  const before = rss();
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 5);
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 5);
   const chunk = new Uint8Array(64 * 1024).fill(options.fill ?? 0x78);
   const frame = new Uint8Array([...encoder.encode(`${chunk.length.toString(16)}\r\n`), ...chunk, 13, 10]);
   let answered = false;
@@ -82,7 +99,7 @@ export async function chunkedUpload(options: ChunkedUploadOptions): Promise<Chun
   await reading;
   clearTimeout(timer);
   clearInterval(sampler);
-  peak = Math.max(peak, Deno.memoryUsage().rss);
+  peak = Math.max(peak, rss());
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
   return { status, head, sent, peakRssGrowth: peak - before };
 }

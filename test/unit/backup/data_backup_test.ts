@@ -227,9 +227,11 @@ Deno.test("a restore refuses a database that lacks a table or column the migrati
 Deno.test("an inflation bomb is refused while it inflates, with RSS far below what it inflates to", async () => {
   const a = await appliance();
   try {
-    // 64 MB of zeros named cstabox.db, listed in the manifest: about 64 KB once compressed. Built by tar
-    // from a sparse file, so this process never holds it.
-    const inflated = 64 * 1024 * 1024;
+    // 256 MB of zeros named cstabox.db, listed in the manifest: about 250 KB once compressed. Built by tar
+    // from a sparse file, so this process never holds it. Large beside what parallel test modules move
+    // this process's RSS by (up to 91 MB seen in a full run), so the bound below tells a bounded
+    // inflation from a whole one.
+    const inflated = 256 * 1024 * 1024;
     const dir = await Deno.makeTempDir({ dir: a.dir });
     await Deno.writeTextFile(join(dir, "cstabox.yaml"), await Deno.readTextFile(a.settings.file));
     await Deno.writeFile(join(dir, "cstabox.db"), new Uint8Array());
@@ -258,7 +260,7 @@ Deno.test("an inflation bomb is refused while it inflates, with RSS far below wh
     }).output();
     assert.ok(tar.success, new TextDecoder().decode(tar.stderr));
     const archive = await Deno.readFile(bomb);
-    assert.ok(archive.length < 200_000, `the bomb is ${archive.length} bytes`);
+    assert.ok(archive.length < 400_000, `the bomb is ${archive.length} bytes`);
 
     // Measured at the second try: the first also warms the code up (0-25 MB measured at the first, 0 at
     // the next; before the fix 135 MB at each).

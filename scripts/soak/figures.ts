@@ -16,6 +16,8 @@ export interface PartResult {
 /** Whether the run is the short CI one or the full campaign. */
 export interface SoakMode {
   quick: boolean;
+  /** The memory soak's length in minutes, when not the mode's own (40 s quick, 30 min full). */
+  soakMinutes?: number;
 }
 
 /** Collects a part's figures and failed criteria. */

@@ -1,4 +1,4 @@
-// `deno task soak [--quick] [--only PART]`: the reliability campaign of issue 18, one part after another,
+// `deno task soak [--quick] [--only PART] [--minutes N]`: the reliability campaign of issue 18, one part after another,
 // each bounded in time; prints each part's figures, writes test-output/soak.json, ends "N passed, N failed".
 
 import { parseArgs } from "node:util";
@@ -21,9 +21,18 @@ const PARTS: Record<string, (mode: SoakMode) => Promise<PartResult>> = {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean" }, only: { type: "string", multiple: true } },
+    options: {
+      quick: { type: "boolean" },
+      only: { type: "string", multiple: true },
+      minutes: { type: "string" },
+    },
   });
-  const mode: SoakMode = { quick: values.quick ?? false };
+  const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
+  if (minutes !== undefined && !(minutes > 0 && minutes <= 24 * 60)) {
+    console.error("soak: --minutes takes a number of minutes, 1 to 1440");
+    return 2;
+  }
+  const mode: SoakMode = { quick: values.quick ?? false, soakMinutes: minutes };
   const names = values.only?.length ? values.only : Object.keys(PARTS);
   const unknown = names.filter((n) => !PARTS[n]);
   if (unknown.length) {

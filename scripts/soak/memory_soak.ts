@@ -13,6 +13,7 @@ export async function memorySoak(mode: SoakMode): Promise<PartResult> {
   const size = mode.quick
     ? { apps: 50, seconds: 40, callsPerMinute: 1200, warmUpSeconds: 10 }
     : { apps: 1000, seconds: 1800, callsPerMinute: 6000, warmUpSeconds: 60 };
+  if (mode.soakMinutes !== undefined) size.seconds = Math.round(mode.soakMinutes * 60);
   const report = new PartReport("memory-soak");
   const { sim, box } = await startRig(["--extensions", "101-199", "--trunks", "8"], {});
   const apps: SoakApplication[] = [];

@@ -1,5 +1,6 @@
-// `deno task soak [--quick] [--only PART] [--minutes N]`: the reliability campaign of issue 18, one part after another,
-// each bounded in time; prints each part's figures, writes test-output/soak.json, ends "N passed, N failed".
+// `deno task soak [--quick] [--only PART] [--minutes N]`: the reliability campaign of issue 18, one part
+// after another, each bounded in time; prints each part's figures, writes test-output/soak.json, and ends
+// with "N passed, N failed".
 
 import { parseArgs } from "node:util";
 import { errorText } from "../../src/log/error_text.ts";

@@ -31,7 +31,16 @@ interface Statements {
   prune: StatementSync;
   day: StatementSync;
   first: StatementSync;
+  beforeTime: StatementSync;
 }
+
+/** How long records are kept for the history: by age and by count (settings `smdr.keepDays`, `keepRecords`). */
+export interface Retention {
+  days: number;
+  records: number;
+}
+
+const DAY_MS = 86_400_000;
 
 export class Outbox {
   #sql?: Statements;
@@ -160,13 +169,25 @@ export class Outbox {
   }
 
   /**
-   * Deletes records that are both older than the newest `historySize` and read by the push target (when
-   * push mode is on: the replay on reconnect needs the rest). Returns how many were deleted.
+   * Deletes records the retention lets go and the push target has read (when push mode is on: the replay on
+   * reconnect needs the rest, so the backlog is never pruned). Without `retention`, everything older than
+   * the newest `historySize` goes; with it, a record goes once it is older than `retention.days` days or
+   * beyond the newest `retention.records`, and the newest `historySize` (the replay) always stay.
+   * Returns how many were deleted.
    */
-  prune(historySize: number): number {
+  prune(historySize: number, retention?: Retention): number {
     const cursor = this.pushReadPosition();
-    const outsideHistory = this.lastPosition() - historySize;
-    const bound = cursor === null ? outsideHistory : Math.min(outsideHistory, cursor);
+    const last = this.lastPosition();
+    const outsideHistory = last - historySize;
+    let bound = outsideHistory;
+    if (retention) {
+      const cutoff = this.clock.now() - retention.days * DAY_MS;
+      // Positions and storage times rise together, so the newest record stored before the cutoff bounds
+      // the old ones (one step of the created_at index; a clock set back only delays their deletion).
+      const old = this.#statements().beforeTime.get(cutoff) as { position: number } | undefined;
+      bound = Math.min(outsideHistory, Math.max(Number(old?.position ?? 0), last - retention.records));
+    }
+    if (cursor !== null) bound = Math.min(bound, cursor);
     if (bound <= 0) return 0;
     return Number(this.#statements().prune.run(bound).changes);
   }
@@ -210,6 +231,9 @@ export class Outbox {
       prune: db.prepare("DELETE FROM smdr_record WHERE position <= ?"),
       day: db.prepare("SELECT records FROM smdr_day WHERE day = ?"),
       first: db.prepare("SELECT MIN(position) AS first FROM smdr_record"),
+      beforeTime: db.prepare(
+        "SELECT position FROM smdr_record WHERE created_at < ? ORDER BY created_at DESC, position DESC LIMIT 1",
+      ),
     };
     const last = this.#sql.last.get() as { seq: number } | undefined;
     this.#last = Number(last?.seq ?? 0);

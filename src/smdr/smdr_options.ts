@@ -32,6 +32,12 @@ export const smdrSchema = z.object({
   pushReplayBytes: z.number().int().min(0).default(10 * 1024 * 1024).describe(
     "bytes the buffers between cstabox and the push collector hold: a record counts as read once this many followed it; the rest is sent again on reconnect",
   ),
+  keepDays: z.number().int().min(1).max(3650).default(90).describe(
+    "days the record history is kept (searchable and downloadable); unread push records stay longer",
+  ),
+  keepRecords: z.number().int().min(3000).max(100_000_000).default(2_000_000).describe(
+    "most records the history keeps (about 260 bytes of disk each); the oldest go first",
+  ),
   backlogLimit: z.number().int().min(0).default(0).describe(
     "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
   ),

@@ -12,7 +12,8 @@ import type { BackoffPolicy } from "../net/backoff.ts";
 import type { StoreHealth } from "../store/store_service.ts";
 import { LocalServer, type LocalServerStatus } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
-import { Outbox, type StoredRecord } from "./outbox.ts";
+import { RecordHistory } from "./record_history.ts";
+import { Outbox, type Retention, type StoredRecord } from "./outbox.ts";
 import { PushClient, type PushStatus } from "./push_client.ts";
 import { checkPaddingCharacter, formatRecord, RECORD_LINE_END, RECORD_WIRE_BYTES } from "./record.ts";
 import { checkSmdrEvent, type SmdrEvent } from "./smdr_event.ts";
@@ -70,6 +71,8 @@ interface OutboxFigures {
   drops: number;
   history: { stored: number; limit: number };
   backlogLimit: number;
+  /** The searchable history: records kept in the store and the retention settings. */
+  kept: { records: number; keepDays: number; keepRecords: number };
 }
 
 /** The outbox's figures, or (none of them and) why the store could not give them. */
@@ -96,6 +99,8 @@ export class SmdrService implements Service<SmdrDetails> {
   readonly name = "smdr";
   readonly outbox: Outbox;
   readonly contacts: NameDirectory;
+  /** The searchable record history (what the outbox keeps, by `keepDays` and `keepRecords`). */
+  readonly history: RecordHistory;
   readonly ddiNames: NameDirectory;
   #options: SmdrServiceOptions;
   #clock: Clock;
@@ -113,6 +118,7 @@ export class SmdrService implements Service<SmdrDetails> {
     this.#clock = options.clock ?? systemClock;
     this.#settings = options.settings();
     this.outbox = new Outbox(options.db, this.#clock);
+    this.history = new RecordHistory(options.db, () => this.#settings.paddingCharacter);
     this.contacts = new NameDirectory("contacts", options.db);
     this.ddiNames = new NameDirectory("ddiNames", options.db);
   }
@@ -166,7 +172,7 @@ export class SmdrService implements Service<SmdrDetails> {
       if (next.pushEnabled) this.#startPush(next);
     }
     this.#capBacklog();
-    this.outbox.prune(next.historySize);
+    this.outbox.prune(next.historySize, retentionOf(next));
   }
 
   /**
@@ -264,6 +270,11 @@ export class SmdrService implements Service<SmdrDetails> {
           limit: settings.historySize,
         },
         backlogLimit: settings.backlogLimit,
+        kept: {
+          records: this.outbox.storedCount(),
+          keepDays: settings.keepDays,
+          keepRecords: settings.keepRecords,
+        },
       };
     } catch (error) {
       store = { storeProblem: errorText(error) };
@@ -334,7 +345,7 @@ export class SmdrService implements Service<SmdrDetails> {
 
   #prune(): void {
     try {
-      this.outbox.prune(this.#settings.historySize);
+      this.outbox.prune(this.#settings.historySize, retentionOf(this.#settings));
     } catch (error) {
       this.#options.log.warn("SMDR outbox could not be pruned", { error });
     }
@@ -436,7 +447,7 @@ export class SmdrService implements Service<SmdrDetails> {
     }
     try {
       this.#preparePushCursor(settings);
-      this.outbox.prune(settings.historySize);
+      this.outbox.prune(settings.historySize, retentionOf(settings));
       if (settings.localEnabled) this.#startLocal(settings, allowList);
       if (settings.pushEnabled) this.#startPush(settings);
     } catch (error) {
@@ -464,4 +475,9 @@ function checkSettings(settings: SmdrSettings): AllowList {
   } catch (error) {
     throw new SmdrSettingsError(`smdr settings refused: ${errorText(error)}`);
   }
+}
+
+/** The history's retention from the settings. */
+function retentionOf(settings: SmdrSettings): Retention {
+  return { days: settings.keepDays, records: settings.keepRecords };
 }

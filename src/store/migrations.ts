@@ -11,6 +11,7 @@ import { integrationsMigration } from "./migrations/0007_integrations.ts";
 import { lineApiMigration } from "./migrations/0008_line_api.ts";
 import { callsInProgressMigration } from "./migrations/0009_calls_in_progress.ts";
 import { webUserRolesMigration } from "./migrations/0010_web_user_roles.ts";
+import { smdrHistoryMigration } from "./migrations/0011_smdr_history.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   lineApiMigration,
   callsInProgressMigration,
   webUserRolesMigration,
+  smdrHistoryMigration,
 ];

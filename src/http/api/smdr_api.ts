@@ -1,5 +1,6 @@
-// The SMDR JSON API, mounted under /api/smdr: service status, the latest records for a live tail, and
-// the contact and DDI name directories as CSV (or JSON) with a per-row report on import.
+// The SMDR JSON API, mounted under /api/smdr: service status, the record history (filtered, paged as JSON,
+// streamed as CSV or raw text), and the contact and DDI name directories as CSV (or JSON) with a per-row
+// report on import.
 
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -9,15 +10,16 @@ import type { ServiceStatus } from "../../service.ts";
 import type { NameRowProblem } from "../../smdr/name_csv.ts";
 import type { NameDirectory, NameImportMode, NameImportResult } from "../../smdr/name_directory.ts";
 import type { StoredRecord } from "../../smdr/outbox.ts";
-import { parseRecord, type RecordFields } from "../../smdr/record.ts";
+import { parseRecord, RECORD_FIELDS, RECORD_LINE_END, type RecordFields } from "../../smdr/record.ts";
+import type { HistoryCursor, HistoryFilter, RecordHistory } from "../../smdr/record_history.ts";
+import { SMDR_EVENT_TYPES } from "../../smdr/smdr_event.ts";
 import type { HttpEnv } from "../context.ts";
 import { errorText } from "../../log/error_text.ts";
 
 /** What the API needs of the SMDR service. */
 export interface SmdrApiSource {
   status(): ServiceStatus;
-  latestRecords(limit: number): StoredRecord[];
-  readonly settings: { historySize: number };
+  readonly history: Pick<RecordHistory, "page" | "count">;
   readonly contacts: NameDirectory;
   readonly ddiNames: NameDirectory;
 }
@@ -30,8 +32,32 @@ export interface SmdrApiError {
   error: { code: string; message: string; field?: string; rows?: NameRowProblem[] };
 }
 
+/** Records read from the store per step of a download: bounded memory whatever the range. */
+export const DOWNLOAD_PAGE = 500;
+
+/** A time: `YYYY-MM-DD` (local midnight), `YYYY-MM-DDThh:mm[:ss]` (local) or ISO 8601 with a zone. */
+const time = z.string().trim().refine((v) => !Number.isNaN(parseTime(v)), {
+  message: "expected YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss] (local time) or ISO 8601 with a zone",
+});
+const digits = (what: string) =>
+  z.string().trim().regex(/^[0-9A-Za-z*#+]{1,32}$/, `${what}: digits, letters, * # + (up to 32)`);
+
 const recordsQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  extension: digits("an extension").optional(),
+  trunk: digits("a trunk").optional(),
+  direction: z.string().trim().toUpperCase().pipe(z.enum(["IN", "OUT"])).optional(),
+  event: z.string().trim().toUpperCase().pipe(z.enum(SMDR_EVENT_TYPES)).optional(),
+  number: digits("a number").optional(),
+  format: z.enum(["json", "csv", "text"]).default("json"),
+  order: z.enum(["asc", "desc"]).optional(),
   limit: z.coerce.number().int().min(1).max(3000).default(50),
+  cursor: z.string().regex(/^\d+:\d+$/, "a cursor from nextCursor").optional(),
+}).strict().superRefine((q, ctx) => {
+  if (q.from && q.to && parseTime(q.from) >= parseTime(q.to, true)) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
+  }
 });
 
 const importQuery = z.object({
@@ -51,10 +77,31 @@ export function createSmdrApi(smdr: SmdrApiSource): Hono<HttpEnv> {
   app.get("/status", (c) => c.json(smdr.status()));
 
   app.get("/records", (c) => {
-    const query = recordsQuery.safeParse(c.req.query());
+    const query = recordsQuery.safeParse(emptyless(c.req.query()));
     if (!query.success) return invalid(c, "invalid_query", query.error);
-    const limit = Math.min(query.data.limit, smdr.settings.historySize);
-    return c.json({ records: smdr.latestRecords(limit).map(describeRecord) });
+    const q = query.data;
+    const filter: HistoryFilter = {
+      from: q.from === undefined ? undefined : parseTime(q.from),
+      to: q.to === undefined ? undefined : parseTime(q.to, true),
+      extension: q.extension,
+      trunk: q.trunk,
+      direction: q.direction,
+      event: q.event,
+      number: q.number,
+    };
+    const cursor = q.cursor ? readCursor(q.cursor) : undefined;
+    if (q.format === "json") {
+      const page = smdr.history.page(filter, q.order ?? "desc", q.limit, cursor);
+      return c.json({
+        records: page.records.map(describeRecord),
+        total: smdr.history.count(filter),
+        nextCursor: page.next ? `${page.next.createdAt}:${page.next.position}` : null,
+      });
+    }
+    const csv = q.format === "csv";
+    c.header("content-type", csv ? "text/csv; charset=us-ascii" : "text/plain; charset=us-ascii");
+    c.header("content-disposition", `attachment; filename="smdr-records.${csv ? "csv" : "txt"}"`);
+    return c.body(downloadStream(smdr.history, filter, q.order ?? "asc", csv, cursor));
   });
 
   for (
@@ -120,7 +167,7 @@ async function importDirectory(c: Context<HttpEnv>, directory: NameDirectory): P
   return c.json({ mode, ...counts });
 }
 
-/** A stored record with its fields read back, for the live tail. */
+/** A stored record with its raw line and its fields read back. */
 function describeRecord(stored: StoredRecord): {
   position: number;
   storedAt: string;
@@ -133,6 +180,82 @@ function describeRecord(stored: StoredRecord): {
     record: stored.record,
     fields: parseRecord(stored.record),
   };
+}
+
+const csvHeader = ["position", "storedAt", ...RECORD_FIELDS.map((f) => f.name), "record"].join(",") + "\r\n";
+
+/**
+ * The records of a filter as a byte stream that reads the store one page at a time when the reader wants
+ * more: a download of any range holds at most one page. Text is the raw records with CR LF, as a collector
+ * gets them; CSV is a header, then per record its position, storage time, fields and raw line.
+ */
+function downloadStream(
+  history: SmdrApiSource["history"],
+  filter: HistoryFilter,
+  order: "asc" | "desc",
+  csv: boolean,
+  start: HistoryCursor | undefined,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cursor = start;
+  let first = true;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const page = history.page(filter, order, DOWNLOAD_PAGE, cursor);
+      let text = first && csv ? csvHeader : "";
+      first = false;
+      for (const stored of page.records) {
+        text += csv ? csvRow(stored) : stored.record + RECORD_LINE_END;
+      }
+      if (text) controller.enqueue(encoder.encode(text));
+      if (page.next) cursor = page.next;
+      else controller.close();
+    },
+  }, { highWaterMark: 1 });
+}
+
+function csvRow(stored: StoredRecord): string {
+  const fields = parseRecord(stored.record);
+  const cells = [
+    String(stored.position),
+    new Date(stored.createdAt).toISOString(),
+    ...RECORD_FIELDS.map((f) => fields[f.name]),
+    stored.record,
+  ];
+  return cells.map(csvCell).join(",") + "\r\n";
+}
+
+/** RFC 4180: quoted when it holds a comma, quote or line break, or starts or ends with a space. */
+function csvCell(value: string): string {
+  return /[",\r\n]|^ | $/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** Milliseconds of a time the query gives; `end` makes a bare date the end of that day. NaN if unreadable. */
+export function parseTime(text: string, end = false): number {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) {
+    const [y, m, d] = date.slice(1).map(Number);
+    const ms = new Date(y, m - 1, d + (end ? 1 : 0)).getTime();
+    return new Date(y, m - 1, d).getMonth() === m - 1 && new Date(y, m - 1, d).getDate() === d ? ms : NaN;
+  }
+  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (local) {
+    const [y, mo, d, h, mi, s] = local.slice(1).map((v) => Number(v ?? 0));
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return NaN;
+    return new Date(y, mo - 1, d, h, mi, s).getTime();
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(text)) return NaN;
+  return Date.parse(text);
+}
+
+function readCursor(text: string): HistoryCursor {
+  const [createdAt, position] = text.split(":").map(Number);
+  return { createdAt, position };
+}
+
+/** Query parameters without the empty ones a form sends for blank fields. */
+function emptyless(query: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v.trim() !== ""));
 }
 
 function invalid(c: Context<HttpEnv>, code: string, error: z.ZodError): Response {

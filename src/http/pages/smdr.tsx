@@ -3,6 +3,7 @@
 
 import type { Context, Hono } from "hono";
 import type { RecordFields } from "../../smdr/record.ts";
+import { SMDR_EVENT_TYPES } from "../../smdr/smdr_event.ts";
 import type { HttpEnv } from "../context.ts";
 import type { ApiErrorDetail } from "../inner_api.ts";
 import { actingEnv, type WebDeps } from "../web_deps.ts";
@@ -37,6 +38,8 @@ const SMDR_KEYS = [
   "pushPort",
   "paddingCharacter",
   "historySize",
+  "keepDays",
+  "keepRecords",
   "collectorQueueBytes",
   "pushSettleSeconds",
   "backlogLimit",
@@ -53,6 +56,8 @@ const SMDR_LABELS: Record<string, string> = {
   pushPort: "Push collector port",
   paddingCharacter: "Padding character",
   historySize: "Records replayed to a new collector",
+  keepDays: "Keep the history (days)",
+  keepRecords: "Keep at most (records)",
   collectorQueueBytes: "Queue per collector (bytes)",
   pushSettleSeconds: "Push settle time (s)",
   backlogLimit: "Push backlog limit (records, 0 = none)",
@@ -154,6 +159,9 @@ async function smdrPage(
             <SmdrTail deps={deps} ctx={ctx} />
           </LiveRegion>
         </Card>
+        <Card title="History" id="smdr-history" wide>
+          <SmdrHistory deps={deps} ctx={ctx} query={historyQuery(c.req.query())} />
+        </Card>
         <Card title="Settings" id="smdr-settings" wide>
           <SettingsForm
             section="smdr"
@@ -250,10 +258,144 @@ function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
   );
 }
 
+/** The history filters a search sends on to `GET /api/smdr/records` (the page's own query, blanks left out). */
+const HISTORY_KEYS = ["from", "to", "extension", "trunk", "direction", "event", "number", "cursor"] as const;
+
+function historyQuery(query: Record<string, string>): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const key of HISTORY_KEYS) if (query[key]?.trim()) out.set(key, query[key].trim());
+  return out;
+}
+
+async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLSearchParams }) {
+  const { query } = props;
+  const result = await props.deps.api.get<
+    { records: TailRecord[]; total: number; nextCursor: string | null }
+  >(
+    props.ctx.env,
+    `/smdr/records?limit=50&${query}`,
+  );
+  const filters = new URLSearchParams(query);
+  filters.delete("cursor");
+  const download = (format: string) =>
+    `/api/smdr/records?${filters}${filters.size ? "&" : ""}format=${format}`;
+  const value = (key: string) => query.get(key) ?? "";
+  return (
+    <>
+      <form method="get" action="/smdr#smdr-history" class="filters" id="smdr-history-form">
+        <label>
+          From <input name="from" type="datetime-local" step="1" value={value("from")} />
+        </label>
+        <label>
+          To <input name="to" type="datetime-local" step="1" value={value("to")} />
+        </label>
+        <label>
+          Extension <input name="extension" size={8} value={value("extension")} />
+        </label>
+        <label>
+          Trunk <input name="trunk" size={8} value={value("trunk")} />
+        </label>
+        <label>
+          Direction{" "}
+          <select name="direction">
+            {["", "IN", "OUT"].map((d) => (
+              <option value={d} selected={value("direction") === d}>{d || "any"}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Event{" "}
+          <select name="event">
+            {["", ...SMDR_EVENT_TYPES].map((e) => (
+              <option value={e} selected={value("event") === e}>{e || "any"}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Number <input name="number" size={14} value={value("number")} />
+        </label>
+        <button type="submit">Search</button> <a href="/smdr#smdr-history">Clear</a>
+      </form>
+      {result.ok
+        ? (
+          <>
+            <p>
+              {result.data.total} record(s) match. Download:{" "}
+              <a href={download("csv")} id="smdr-download-csv" download>CSV</a>,{" "}
+              <a href={download("text")} id="smdr-download-text" download>raw text</a>.
+            </p>
+            <Table
+              id="smdr-history-table"
+              head={[
+                "Stored",
+                "Date",
+                "Time",
+                "Dir",
+                "Trunk",
+                "Extension",
+                "Source",
+                "Number",
+                "Contact",
+                "DDI",
+                "Event",
+                "Record",
+              ]}
+              count={result.data.records.length}
+              empty="No record matches."
+            >
+              {result.data.records.map((r) => (
+                <tr>
+                  <td>{formatTime(r.storedAt)}</td>
+                  <td>{r.fields.date}</td>
+                  <td>{r.fields.time}</td>
+                  <td>{r.fields.direction}</td>
+                  <td class="mono">{r.fields.trunk}</td>
+                  <td class="mono">{r.fields.extension}</td>
+                  <td class="mono">{r.fields.sourceExtension}</td>
+                  <td class="mono">{r.fields.callerNumber}</td>
+                  <td>{r.fields.contactName}</td>
+                  <td class="mono">{r.fields.ddi}</td>
+                  <td>{r.fields.event}</td>
+                  <td>
+                    <details>
+                      <summary>raw</summary>
+                      <pre class="mono">{r.record}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </Table>
+            <p>
+              {query.has("cursor") ? <a href={`/smdr?${filters}#smdr-history`}>Newest</a> : null}{" "}
+              {result.data.nextCursor
+                ? (
+                  <a
+                    id="smdr-history-older"
+                    href={`/smdr?${new URLSearchParams([...filters, [
+                      "cursor",
+                      result.data.nextCursor,
+                    ]])}#smdr-history`}
+                  >
+                    Older records
+                  </a>
+                )
+                : null}
+            </p>
+          </>
+        )
+        : (
+          <p class="notice error" role="alert" id="smdr-history-error">
+            {result.error.message}
+          </p>
+        )}
+    </>
+  );
+}
+
 async function SmdrTail(props: { deps: WebDeps; ctx: PageContext }) {
   const result = await props.deps.api.get<{ records: TailRecord[] }>(props.ctx.env, "/smdr/records?limit=25");
   if (!result.ok) return <p class="muted">No records available: {result.error.message}</p>;
-  const records = [...result.data.records].reverse();
+  const records = result.data.records;
   return (
     <Table
       id="smdr-tail"

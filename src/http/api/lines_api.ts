@@ -85,14 +85,12 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
     if (text === undefined) {
       return apiError(c, 413, "body_too_large", `the import is larger than ${LINE_IMPORT_MAX_BYTES} bytes`);
     }
-    const result = importLineText(deps.lines, text, mode);
+    // `?preview=1` says what the import would do and writes nothing: the page shows a replace first.
+    const preview = c.req.query("preview") === "1";
+    const result = importLineText(deps.lines, text, mode, { preview });
     if (result.ok) {
-      return c.json({
-        added: result.added,
-        changed: result.changed,
-        unchanged: result.unchanged,
-        removed: result.removed,
-      });
+      const { ok: _, ...answer } = result;
+      return c.json({ preview, ...answer });
     }
     if ("emptyReplace" in result) {
       const lines = result.emptyReplace.lines;

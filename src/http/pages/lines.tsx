@@ -26,14 +26,26 @@ import {
 import { plural, uploadedFile } from "./format.ts";
 import { renderPage } from "./render.tsx";
 
-type ImportReport =
-  | { ok: true; added: string[]; changed: string[]; unchanged: number; removed: string[] }
-  | { ok: false; error: ApiErrorDetail };
+/** `POST /api/lines/import`'s answer (with `preview`, what it would do). */
+type ImportAnswer = {
+  preview: boolean;
+  added: string[];
+  changed: string[];
+  unchanged: number;
+  removed: string[];
+  renamed: { number: string; from: string; to: string }[];
+  addedNames: Record<string, string>;
+  removedNames: Record<string, string>;
+};
+type ImportReport = ({ ok: true } & ImportAnswer) | { ok: false; error: ApiErrorDetail };
+/** A replace import shown before it is applied: the file's text goes back with the confirmation. */
+type ImportPreview = { fileName: string; text: string; answer: ImportAnswer };
 
 interface LinesPageState {
   addForm?: FormState;
   importReport?: ImportReport;
   importMode?: string;
+  importPreview?: ImportPreview;
   syncPlan?: { plan: LineSyncPlan; readNames: boolean } | { error: string };
   rangesForm?: FormState;
 }
@@ -115,34 +127,47 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
 
   app.post("/lines/import", async (c) => {
     const body = await c.req.parseBody();
-    const upload = uploadedFile(body.file, "Choose a text file to import.");
     const mode = body.mode === "replace" ? "replace" : "merge";
-    if ("missing" in upload) {
-      return linesPage(c, deps, {
-        importMode: mode,
-        importReport: { ok: false, error: { code: "no_file", message: upload.missing, field: "file" } },
-      }, 400);
+    // A replace is previewed first; the confirmation sends the previewed text back (no second upload).
+    const confirmed = body.confirm === "yes" && typeof body.text === "string";
+    let fileName: string;
+    let text: string;
+    if (confirmed) {
+      fileName = typeof body.fileName === "string" && body.fileName ? body.fileName : "the file";
+      text = body.text as string;
+    } else {
+      const upload = uploadedFile(body.file, "Choose a text file to import.");
+      if ("missing" in upload) {
+        return linesPage(c, deps, {
+          importMode: mode,
+          importReport: { ok: false, error: { code: "no_file", message: upload.missing, field: "file" } },
+        }, 400);
+      }
+      fileName = upload.file.name;
+      text = await upload.file.text();
     }
-    const { file } = upload;
-    const result = await deps.api.call<Omit<Extract<ImportReport, { ok: true }>, "ok">>(
+    const preview = mode === "replace" && !confirmed;
+    const result = await deps.api.call<ImportAnswer>(
       actingEnv(c),
       "POST",
-      `/lines/import?mode=${mode}`,
-      {
-        text: await file.text(),
-      },
+      `/lines/import?mode=${mode}${preview ? "&preview=1" : ""}`,
+      { text },
     );
     if (!result.ok) {
       // The API says "the import"; the administrator chose a file by name.
       const error = result.error.code === "empty_replace"
-        ? { ...result.error, message: result.error.message.replace("the import", file.name) }
+        ? { ...result.error, message: result.error.message.replace("the import", fileName) }
         : result.error;
       return linesPage(c, deps, { importMode: mode, importReport: { ok: false, error } }, 422);
+    }
+    if (preview) {
+      return linesPage(c, deps, { importMode: mode, importPreview: { fileName, text, answer: result.data } });
     }
     deps.log.info("lines imported in the web UI", {
       mode,
       user: c.get("user"),
       added: result.data.added.length,
+      removed: result.data.removed.length,
     });
     return linesPage(c, deps, { importMode: mode, importReport: { ok: true, ...result.data } });
   });
@@ -329,6 +354,7 @@ async function linesPage(
             <button type="submit" class="primary">Import</button>
           </form>
           {state.importReport ? <ImportReportView report={state.importReport} /> : null}
+          {state.importPreview ? <ImportPreviewView preview={state.importPreview} csrf={ctx.csrf} /> : null}
         </Card>
 
         <Card title="Load from the PBX" id="lines-sync">
@@ -397,6 +423,38 @@ async function editPage(c: Context<HttpEnv>, deps: WebDeps, form: FormState | un
       </Card>
     ),
   });
+}
+
+/** What a replace import would remove, add and change, with the button that applies it. */
+function ImportPreviewView(props: { preview: ImportPreview; csrf: string }) {
+  const { fileName, text, answer: a } = props.preview;
+  const changes = a.added.length + a.changed.length + a.removed.length;
+  return (
+    <div class="notice warning" id="import-preview" role="alert">
+      <p>
+        <strong>Not applied yet</strong>: {fileName} would remove {plural(a.removed.length, "line")}, add{" "}
+        {a.added.length}, change {a.changed.length} and leave {a.unchanged} unchanged.
+      </p>
+      <ul class="plain small">
+        {a.removed.map((n) => <li>− {n} {a.removedNames[n] ?? ""}</li>)}
+        {a.added.map((n) => <li>+ {n} {a.addedNames[n] ?? ""}</li>)}
+        {a.renamed.map((r) => <li>~ {r.number}: {r.from || "(no name)"} → {r.to || "(no name)"}</li>)}
+      </ul>
+      {changes > 0
+        ? (
+          <form method="post" action="/lines/import#lines-import" id="import-confirm">
+            <Csrf token={props.csrf} />
+            <input type="hidden" name="mode" value="replace" />
+            <input type="hidden" name="confirm" value="yes" />
+            <input type="hidden" name="fileName" value={fileName} />
+            <textarea name="text" hidden>{text}</textarea>
+            <button type="submit" class="primary danger">Replace the line list</button>{" "}
+            <a href="/lines">Cancel</a>
+          </form>
+        )
+        : <p>Nothing to change.</p>}
+    </div>
+  );
 }
 
 function ImportReportView(props: { report: ImportReport }) {

@@ -73,3 +73,43 @@ Deno.test("a successful restore lands on the login page saying the backup was re
     await f.close();
   }
 });
+
+Deno.test("a replace import of a file with lines shows what it removes, adds and changes, and applies only when confirmed", async () => {
+  const { f, b } = await signedIn();
+  try {
+    await b.page("/lines");
+    for (const [number, name] of [["101", "Reception"], ["102", "Sales"], ["103", "Store"]]) {
+      assert.equal((await b.post("/lines", { number, name, kind: "extension" })).status, 303);
+    }
+    await b.page("/lines");
+    const file = new File(["101,Front desk\n103,Store\n104,Support\n"], "lines.txt");
+    const preview = await uploadFile(b, "/lines/import", "file", file, { mode: "replace" });
+    assert.equal(preview.status, 200);
+    const html = await preview.text();
+    assert.match(html, /id="import-preview"/);
+    assert.match(html, /lines\.txt would remove 1 line, add 1, change 1/);
+    assert.match(html, /− 102 Sales/);
+    assert.match(html, /\+ 104 Support/);
+    assert.match(html, /~ 101: Reception → Front desk/);
+    assert.match(
+      (await b.page("/lines")).html,
+      /data-number="102"/,
+      "nothing changed before the confirmation",
+    );
+
+    const text = /name="text"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "";
+    assert.match(text, /104,Support/, "the confirmation carries the file's text");
+    const applied = await b.post("/lines/import", {
+      mode: "replace",
+      confirm: "yes",
+      text: "101,Front desk\n103,Store\n104,Support\n",
+    });
+    assert.equal(applied.status, 200);
+    assert.match(await applied.text(), /Imported: 1 line added, 1 changed, 1 unchanged, 1 removed/);
+    const after = (await b.page("/lines")).html;
+    assert.doesNotMatch(after, /data-number="102"/);
+    assert.match(after, /data-number="104"/);
+  } finally {
+    await f.close();
+  }
+});

@@ -33,7 +33,16 @@ Deno.test("merge adds new numbers, renames where a name is given and keeps the r
     lines.create({ number: "102", name: "Rename me" });
     lines.create({ number: "109", name: "Not in file" });
     const result = importLineText(lines, "101\n102,Renamed\n103,New\n", "merge");
-    assert.deepEqual(result, { ok: true, added: ["103"], changed: ["102"], unchanged: 1, removed: [] });
+    assert.deepEqual(result, {
+      ok: true,
+      added: ["103"],
+      changed: ["102"],
+      unchanged: 1,
+      removed: [],
+      renamed: [{ number: "102", from: "Rename me", to: "Renamed" }],
+      addedNames: { "103": "New" },
+      removedNames: {},
+    });
     assert.deepEqual(lines.list().map(({ number, name, kind }) => [number, name, kind]), [
       ["101", "Keep", "group"],
       ["102", "Renamed", "extension"],
@@ -46,14 +55,27 @@ Deno.test("merge adds new numbers, renames where a name is given and keeps the r
   }
 });
 
-Deno.test("replace makes the store hold exactly the file, keeping kind and device number of lines that stay", async () => {
+Deno.test("replace makes the store hold exactly the file, keeping kind and device number of lines that stay; its preview says so and writes nothing", async () => {
   const temp = await openTempDatabase();
   try {
     const lines = new LineRepository(() => temp.db);
     lines.create({ number: "101", name: "Named", kind: "trunk", deviceNumber: 7 });
     lines.create({ number: "109" });
+    const before = lines.list();
+    const expected = {
+      ok: true,
+      added: ["103"],
+      changed: ["101"],
+      unchanged: 0,
+      removed: ["109"],
+      renamed: [{ number: "101", from: "Named", to: "" }],
+      addedNames: { "103": "New" },
+      removedNames: { "109": "" },
+    };
+    assert.deepEqual(importLineText(lines, "101\n103,New\n", "replace", { preview: true }), expected);
+    assert.deepEqual(lines.list(), before, "a preview writes nothing");
     const result = importLineText(lines, "101\n103,New\n", "replace");
-    assert.deepEqual(result, { ok: true, added: ["103"], changed: ["101"], unchanged: 0, removed: ["109"] });
+    assert.deepEqual(result, expected);
     assert.deepEqual(lines.get("101"), {
       number: "101",
       name: "",

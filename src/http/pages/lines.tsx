@@ -5,6 +5,7 @@
 import type { Context, Hono } from "hono";
 import type { OpenLineView } from "../../line_api/line_api_service.ts";
 import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
+import type { LineImportResult } from "../../lines/line_import.ts";
 import type { LineSyncPlan } from "../../lines/line_sync_plan.ts";
 import type { LineSyncApplyAnswer } from "../api/lines_api.ts";
 import type { HttpEnv } from "../context.ts";
@@ -27,16 +28,7 @@ import { plural, uploadedFile } from "./format.ts";
 import { renderPage } from "./render.tsx";
 
 /** `POST /api/lines/import`'s answer (with `preview`, what it would do). */
-type ImportAnswer = {
-  preview: boolean;
-  added: string[];
-  changed: string[];
-  unchanged: number;
-  removed: string[];
-  renamed: { number: string; from: string; to: string }[];
-  addedNames: Record<string, string>;
-  removedNames: Record<string, string>;
-};
+type ImportAnswer = Omit<Extract<LineImportResult, { ok: true }>, "ok"> & { preview: boolean };
 type ImportReport = ({ ok: true } & ImportAnswer) | { ok: false; error: ApiErrorDetail };
 /** A replace import shown before it is applied: the file's text goes back with the confirmation. */
 type ImportPreview = { fileName: string; text: string; answer: ImportAnswer };

@@ -8,6 +8,7 @@ import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
 import { errorText, isDiskFull } from "../log/error_text.ts";
 import { type StoreHealth, StoreUnavailableError } from "../store/store_service.ts";
+import { AuditLog } from "../audit/audit_log.ts";
 import { apiAuth } from "./api_auth.ts";
 import { apiError } from "./api_errors.ts";
 import { type ApiServices, apiTable } from "./api/api_table.ts";
@@ -116,6 +117,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       store: options.store,
     });
   const tokens = ui && new ApiTokens(ui.database, ui.now);
+  const audit = ui && new AuditLog(ui.database, ui.now);
 
   // The API routes without authentication: mounted behind it at /api, and called in process by the pages.
   const routes = new Hono<HttpEnv>();
@@ -130,6 +132,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       services: options.services ?? {},
       ui,
       tokens,
+      audit,
       maxRestoreBytes,
       router: () => routes,
     })

@@ -12,6 +12,7 @@ import { lineApiMigration } from "./migrations/0008_line_api.ts";
 import { callsInProgressMigration } from "./migrations/0009_calls_in_progress.ts";
 import { webUserRolesMigration } from "./migrations/0010_web_user_roles.ts";
 import { smdrHistoryMigration } from "./migrations/0011_smdr_history.ts";
+import { auditMigration } from "./migrations/0012_audit.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   callsInProgressMigration,
   webUserRolesMigration,
   smdrHistoryMigration,
+  auditMigration,
 ];

@@ -31,6 +31,8 @@ import { createTlsApi } from "./tls_api.ts";
 import { createWebhooksApi } from "./webhooks_api.ts";
 import { createWebUsersApi } from "./web_users_api.ts";
 import type { WebUsers } from "../../accounts/web_users.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { createAuditApi } from "./audit_api.ts";
 
 /** The services behind the API; each one given mounts its routes (tests give a few). */
 export interface ApiServices {
@@ -60,6 +62,8 @@ export interface ApiTableContext {
   tokens?: ApiTokens;
   /** The web users, managed at /api/users with the administration API. */
   users: WebUsers;
+  /** Where changes are recorded (with the administration API). */
+  audit?: AuditLog;
   maxRestoreBytes: number;
   closing?: AbortSignal;
   /** The whole /api router these routes are mounted on, which `/openapi.json` describes. */
@@ -76,6 +80,7 @@ export interface ApiRoute {
 export function apiTable(context: ApiTableContext): ApiRoute[] {
   const { services: s, status, ui, tokens, log } = context;
   const admin = ui && tokens ? { ui, tokens } : undefined;
+  const audit = context.audit;
   const table: [string, (() => Hono<HttpEnv>) | undefined][] = [
     ["/status", () => statusApi(status)],
     ["/lines", s.lines && (() => createLinesApi(s.lines!))],
@@ -95,11 +100,11 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ],
     [
       "/multiplexer",
-      admin && (() => createMultiplexerApi({ multiplexer: admin.ui.multiplexer, log })),
+      admin && (() => createMultiplexerApi({ multiplexer: admin.ui.multiplexer, log, audit })),
     ],
-    ["/users", admin && (() => createWebUsersApi({ users: context.users, log }))],
-    ["/csta-users", admin && (() => createCstaUsersApi(admin.ui.cstaUsers))],
-    ["/settings", admin && (() => createSettingsApi(admin.ui.settings))],
+    ["/users", admin && (() => createWebUsersApi({ users: context.users, log, audit }))],
+    ["/csta-users", admin && (() => createCstaUsersApi(admin.ui.cstaUsers, audit))],
+    ["/settings", admin && (() => createSettingsApi(admin.ui.settings, audit))],
     ["/logs", admin && (() => createLogsApi(log.ring))],
     [
       "/trace",
@@ -124,10 +129,12 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           status,
           tokens: admin.tokens,
           log,
+          audit,
           maxRestoreBytes: context.maxRestoreBytes,
           now: admin.ui.now,
         })),
     ],
+    ["/audit", admin && audit && (() => createAuditApi(audit))],
     ["/support-bundle", admin && (() => supportBundleApi(admin.ui, status, log))],
     [
       "/openapi.json",

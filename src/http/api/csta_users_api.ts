@@ -6,7 +6,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { CstaUsers } from "../../accounts/csta_users.ts";
 import { weakPasswordReason } from "../../accounts/weak_passwords.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { MASKED } from "../../backup/support_bundle.ts";
 import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";
 
@@ -19,7 +22,7 @@ const passwordSchema = z.strictObject({
 });
 
 /** Builds the /api/csta-users sub-app. */
-export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
+export function createCstaUsersApi(users: CstaUsers, audit?: AuditLog): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/", (c) => c.json({ users: users.list() }));
@@ -37,6 +40,12 @@ export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
     }
     const existed = users.list().some((u) => u.name === name.data);
     await users.set(name.data, body.data.password);
+    audit?.record(auditActor(c), {
+      action: existed ? "CSTA user password changed" : "CSTA user added",
+      object: `CSTA user ${name.data}`,
+      ...(existed ? { old: { password: MASKED } } : {}),
+      new: { password: MASKED },
+    });
     return c.json({ user: users.list().find((u) => u.name === name.data) }, existed ? 200 : 201);
   });
 
@@ -53,6 +62,7 @@ export function createCstaUsersApi(users: CstaUsers): Hono<HttpEnv> {
       );
     }
     users.remove(name);
+    audit?.record(auditActor(c), { action: "CSTA user removed", object: `CSTA user ${name}` });
     return c.body(null, 204);
   });
 

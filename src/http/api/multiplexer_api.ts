@@ -2,14 +2,18 @@
 // one), and the devices monitored in the PBX with their subscribers and refusals.
 
 import { Hono } from "hono";
+import type { AuditLog } from "../../audit/audit_log.ts";
 import type { Logger } from "../../log/logger.ts";
 import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
 import type { MultiplexerControl } from "../web_ui_sources.ts";
 
 export interface MultiplexerApiDependencies {
   multiplexer: MultiplexerControl;
   log: Logger;
+  /** Where changes are recorded. */
+  audit?: AuditLog;
 }
 
 /** Builds the /api/multiplexer sub-app. */
@@ -35,6 +39,7 @@ export function createMultiplexerApi(deps: MultiplexerApiDependencies): Hono<Htt
     // port.close ends the connection; the server then detaches the session (monitors stop, CDR ends).
     session.port.close(`disconnected by ${by} in the web UI`);
     deps.log.info("application disconnected from the web UI or API", { session: id, user: by });
+    deps.audit?.record(auditActor(c), { action: "application disconnected", object: `application ${id}` });
     return c.body(null, 204);
   });
 

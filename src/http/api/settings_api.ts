@@ -12,7 +12,10 @@ import {
   type SettingsProblem,
   SettingsWriteError,
 } from "../../settings/settings_file.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { maskSecrets } from "../../backup/support_bundle.ts";
 import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
 import type { SettingsAccess } from "../../settings/settings_access.ts";
 import { fieldPath, readJsonBody } from "./json_body.ts";
@@ -48,7 +51,7 @@ export function overriddenPaths(effective: Settings, file: Settings): string[] {
 }
 
 /** Builds the /api/settings sub-app. */
-export function createSettingsApi(settings: SettingsAccess): Hono<HttpEnv> {
+export function createSettingsApi(settings: SettingsAccess, audit?: AuditLog): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/", async (c) => {
@@ -106,6 +109,17 @@ export function createSettingsApi(settings: SettingsAccess): Hono<HttpEnv> {
     } catch (error) {
       if (!(error instanceof SettingsWriteError)) throw error;
       return apiError(c, 503, "settings_not_saved", `${error.message}; nothing changed`);
+    }
+    const before = file[section] as Record<string, unknown>,
+      after = checked.data[section] as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+      audit?.record(auditActor(c), {
+        action: "setting changed",
+        object: `${section}.${key}`,
+        old: maskSecrets(before[key], key),
+        new: maskSecrets(after[key], key),
+      });
     }
     return c.json({ section, settings: settings.current()[section], file: checked.data[section] });
   });

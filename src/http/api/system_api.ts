@@ -3,8 +3,10 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
+import type { AuditLog } from "../../audit/audit_log.ts";
 import type { Logger } from "../../log/logger.ts";
 import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { ApiTokenError, type ApiTokens } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
 import { installedServices, type StatusSource } from "../status_source.ts";
@@ -16,6 +18,8 @@ export interface SystemApiDependencies {
   status: StatusSource;
   tokens: ApiTokens;
   log: Logger;
+  /** Where changes are recorded. */
+  audit?: AuditLog;
   /** Largest restore upload, in bytes. */
   maxRestoreBytes: number;
   now?: () => number;
@@ -123,6 +127,11 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
     try {
       const { token, info } = await deps.tokens.create(body.data.name, user);
       deps.log.info("API token created", { name: info.name, user });
+      deps.audit?.record(auditActor(c), {
+        action: "API token created",
+        object: `API token "${info.name}"`,
+        new: { user },
+      });
       return c.json({ token, ...info }, 201);
     } catch (error) {
       if (!(error instanceof ApiTokenError)) throw error;
@@ -134,6 +143,7 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
     const id = c.req.param("id");
     if (!deps.tokens.revoke(id)) return apiError(c, 404, "not_found", `no API token ${id}`);
     deps.log.info("API token revoked", { id, user: c.get("user") });
+    deps.audit?.record(auditActor(c), { action: "API token revoked", object: `API token ${id}` });
     return c.body(null, 204);
   });
 

@@ -6,7 +6,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ROLES } from "../../accounts/roles.ts";
 import { WebUserError, type WebUsers } from "../../accounts/web_users.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
 import type { Logger } from "../../log/logger.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { apiError } from "../api_errors.ts";
 import { newPasswordProblem } from "../auth/password_policy.ts";
 import type { HttpEnv } from "../context.ts";
@@ -19,7 +21,7 @@ const addSchema = z.strictObject({
 });
 const roleSchema = z.strictObject({ role: z.enum(ROLES) });
 
-export function createWebUsersApi(deps: { users: WebUsers; log: Logger }): Hono<HttpEnv> {
+export function createWebUsersApi(deps: { users: WebUsers; log: Logger; audit?: AuditLog }): Hono<HttpEnv> {
   const { users, log } = deps;
   const app = new Hono<HttpEnv>();
 
@@ -34,6 +36,7 @@ export function createWebUsersApi(deps: { users: WebUsers; log: Logger }): Hono<
     try {
       const user = await users.add(name, password, role);
       log.info("web user added", { name, role, by: c.get("user") });
+      deps.audit?.record(auditActor(c), { action: "user added", object: `user ${name}`, new: { role } });
       return c.json({ user }, 201);
     } catch (error) {
       return refusal(c, error);
@@ -47,6 +50,12 @@ export function createWebUsersApi(deps: { users: WebUsers; log: Logger }): Hono<
     try {
       const before = users.setRole(name, body.data.role);
       log.info("web user role changed", { name, from: before, to: body.data.role, by: c.get("user") });
+      deps.audit?.record(auditActor(c), {
+        action: "user role changed",
+        object: `user ${name}`,
+        old: { role: before },
+        new: { role: body.data.role },
+      });
       return c.json({ user: users.list().find((u) => u.name === name) });
     } catch (error) {
       return refusal(c, error);
@@ -56,8 +65,13 @@ export function createWebUsersApi(deps: { users: WebUsers; log: Logger }): Hono<
   app.delete("/:name", (c) => {
     const name = c.req.param("name");
     try {
-      users.remove(name);
+      const removed = users.remove(name);
       log.info("web user removed", { name, by: c.get("user") });
+      deps.audit?.record(auditActor(c), {
+        action: "user removed",
+        object: `user ${name}`,
+        old: { role: removed.role },
+      });
       return c.body(null, 204);
     } catch (error) {
       return refusal(c, error);

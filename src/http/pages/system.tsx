@@ -1,10 +1,11 @@
 // The System page: version and uptime, every service with its state and a restart button, backup (the
 // settings and the store in one download) and restore (checked before anything is replaced), API tokens
-// for scripts, the web users and their roles, and the web UI and logging settings.
+// for scripts, the web users and their roles, the audit log of changes, and the web UI and logging settings.
 
 import type { Context, Hono } from "hono";
 import { ROLES } from "../../accounts/roles.ts";
 import type { WebUser } from "../../accounts/web_users.ts";
+import type { AuditEntry } from "../../audit/audit_log.ts";
 import type { ApiTokenInfo } from "../auth/api_tokens.ts";
 import type { HttpEnv } from "../context.ts";
 import { type ApiErrorDetail, formErrors } from "../inner_api.ts";
@@ -186,9 +187,15 @@ async function systemPage(
   status: 200 | 400 | 422 = 200,
 ): Promise<Response> {
   const env = actingEnv(c);
-  const [tokens, users, web, log] = await Promise.all([
+  const auditFilter = new URLSearchParams();
+  for (const name of ["user", "text", "from", "to"]) {
+    const value = c.req.query(`audit-${name}`)?.trim();
+    if (value) auditFilter.set(name, value);
+  }
+  const [tokens, users, audit, web, log] = await Promise.all([
     deps.api.get<{ tokens: ApiTokenInfo[] }>(env, "/system/tokens"),
     deps.api.get<{ users: WebUser[] }>(env, "/users"),
+    deps.api.get<{ entries: AuditEntry[] }>(env, `/audit?limit=50&${auditFilter}`),
     sectionValues(deps, env, "web"),
     sectionValues(deps, env, "log"),
   ]);
@@ -387,6 +394,50 @@ async function systemPage(
             />
             <button type="submit" class="primary">Add user</button>
           </form>
+        </Card>
+
+        <Card title="Audit log" id="audit" wide>
+          <p class="help">
+            Every change to settings, web and CSTA users, API tokens and connected applications: who, when,
+            from where, the old and the new value (secrets masked). The newest 50 matching entries are shown.
+          </p>
+          <form method="get" action="/system#audit" class="row" id="audit-filter">
+            <Field name="audit-user" label="User" value={auditFilter.get("user") ?? ""} />
+            <Field name="audit-text" label="Text" value={auditFilter.get("text") ?? ""} />
+            <Field
+              name="audit-from"
+              label="From"
+              value={auditFilter.get("from") ?? ""}
+              placeholder="2026-12-01"
+            />
+            <Field
+              name="audit-to"
+              label="To"
+              value={auditFilter.get("to") ?? ""}
+              placeholder="2026-12-31T23:59"
+            />
+            <button type="submit" class="secondary">Filter</button>
+            <a class="button" id="audit-download" href={`/api/audit?download=1&limit=10000&${auditFilter}`}>
+              Download
+            </a>
+          </form>
+          {audit.ok ? null : <p class="error">{audit.error.message}</p>}
+          <Table
+            head={["When", "User", "From", "Change", "Old", "New"]}
+            count={audit.ok ? audit.data.entries.length : 0}
+            empty="No change recorded."
+          >
+            {(audit.ok ? audit.data.entries : []).map((e) => (
+              <tr>
+                <td>{formatTime(e.at)}</td>
+                <td>{e.user} ({e.via})</td>
+                <td>{e.address}</td>
+                <td>{e.action}: {e.object}</td>
+                <td class="mono">{e.old === undefined ? "" : JSON.stringify(e.old)}</td>
+                <td class="mono">{e.new === undefined ? "" : JSON.stringify(e.new)}</td>
+              </tr>
+            ))}
+          </Table>
         </Card>
 
         <Card title="Web UI" id="system-web">

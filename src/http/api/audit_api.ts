@@ -1,0 +1,35 @@
+// `GET /api/audit`: the audit log, newest first, filtered by user, text and time range (`from`, `to` as
+// ISO times); `download=1` answers the same as a JSON Lines file (one entry a line).
+
+import { Hono } from "hono";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { apiError } from "../api_errors.ts";
+import type { HttpEnv } from "../context.ts";
+
+export function createAuditApi(audit: AuditLog): Hono<HttpEnv> {
+  return new Hono<HttpEnv>().get("/", (c) => {
+    const q = (name: string) => c.req.query(name)?.trim() || undefined;
+    const time = (name: string) => {
+      const value = q(name);
+      return value === undefined
+        ? undefined
+        : Number.isNaN(Date.parse(value))
+        ? null
+        : new Date(value).toISOString();
+    };
+    const from = time("from"), to = time("to");
+    if (from === null || to === null) {
+      const field = from === null ? "from" : "to";
+      return apiError(c, 400, "invalid_value", `${field}: not a time (e.g. 2026-12-07T04:00:00Z)`, { field });
+    }
+    const limit = q("limit") ? Number(q("limit")) : undefined;
+    const entries = audit.query({ user: q("user"), text: q("text"), from, to, limit });
+    if (q("download")) {
+      return c.body(entries.map((e) => JSON.stringify(e)).join("\n") + "\n", 200, {
+        "content-type": "application/x-ndjson; charset=utf-8",
+        "content-disposition": 'attachment; filename="cstabox-audit.jsonl"',
+      });
+    }
+    return c.json({ entries });
+  });
+}

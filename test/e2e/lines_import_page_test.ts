@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
 import { freePort } from "../support/mosquitto.ts";
-import { withBrowser, within } from "./browser.ts";
+import { firstLogin, withBrowser, within } from "./browser.ts";
 
 const PROVISIONED = "provisioned-Pw-1";
 const CHOSEN = "chosen password 2026";
@@ -32,16 +32,7 @@ Deno.test({
       await within(
         withBrowser(async (run) => {
           const { page } = run;
-          await page.goto(`${base}/login`);
-          await page.fill("#f-user", "admin");
-          await page.fill("#f-password", PROVISIONED);
-          await page.click("#login-form button[type=submit]");
-          await page.waitForURL(`${base}/password`);
-          await page.fill("#f-current", PROVISIONED);
-          await page.fill("#f-password", CHOSEN);
-          await page.fill("#f-repeat", CHOSEN);
-          await page.click("#password-form button[type=submit]");
-          await page.waitForURL(`${base}/`);
+          await firstLogin(page, base, PROVISIONED, CHOSEN);
 
           await page.goto(`${base}/lines`);
           for (const [number, name] of [["101", "Reception"], ["102", "Sales"], ["103", "Store"]]) {

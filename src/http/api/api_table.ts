@@ -86,7 +86,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/lines", s.lines && (() => createLinesApi(s.lines!))],
     ["/location", s.location && (() => createLocationApi(s.location!))],
     ["/number-rules", s.numberRules && (() => createNumberRulesApi(s.numberRules!))],
-    ["/licences", s.licences && (() => createLicencesApi(s.licences!))],
+    ["/licences", s.licences && (() => createLicencesApi({ ...s.licences!, audit }))],
     ["/tls", s.tls && (() => createTlsApi(s.tls!))],
     ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!))],
     ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
@@ -96,7 +96,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/events", s.events && (() => s.events!(context.closing))],
     [
       "/line-scopes",
-      admin && s.lineScopes && (() => createLineScopesApi({ ...s.lineScopes!, tokens: admin.tokens })),
+      admin && s.lineScopes && (() => createLineScopesApi({ ...s.lineScopes!, tokens: admin.tokens, audit })),
     ],
     [
       "/multiplexer",

@@ -4,7 +4,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { lineScopeProblem } from "../../line_api/line_scope.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
 import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import type { ApiTokens } from "../auth/api_tokens.ts";
 import type { TokenLineScopes } from "../auth/token_line_scopes.ts";
 import type { HttpEnv } from "../context.ts";
@@ -17,7 +19,9 @@ export const lineScopeSchema = z.strictObject({
   access: z.enum(["read", "control"]).describe("read: status and events; control: every operation"),
 });
 
-export function createLineScopesApi(deps: { tokens: ApiTokens; scopes: TokenLineScopes }): Hono<HttpEnv> {
+export function createLineScopesApi(
+  deps: { tokens: ApiTokens; scopes: TokenLineScopes; audit?: AuditLog },
+): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/", (c) => {
@@ -36,7 +40,14 @@ export function createLineScopesApi(deps: { tokens: ApiTokens; scopes: TokenLine
     if (!body.ok) return body.response;
     const problem = lineScopeProblem(body.data);
     if (problem) return apiError(c, 400, "invalid_value", `lines: ${problem}`, { field: "lines" });
+    const before = deps.scopes.get(id) ?? null;
     deps.scopes.set(id, body.data);
+    deps.audit?.record(auditActor(c), {
+      action: "token line scope set",
+      object: `API token ${id}`,
+      old: before,
+      new: deps.scopes.get(id),
+    });
     return c.json({ id, scope: deps.scopes.get(id) });
   });
 
@@ -45,7 +56,13 @@ export function createLineScopesApi(deps: { tokens: ApiTokens; scopes: TokenLine
     if (!deps.tokens.list().some((t) => t.id === id)) {
       return apiError(c, 404, "not_found", `no API token ${id}`);
     }
+    const before = deps.scopes.get(id) ?? null;
     deps.scopes.set(id, undefined);
+    deps.audit?.record(auditActor(c), {
+      action: "token line scope removed",
+      object: `API token ${id}`,
+      old: before,
+    });
     return c.body(null, 204);
   });
 

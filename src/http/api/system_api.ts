@@ -52,6 +52,7 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
     const name = c.req.param("name");
     if (!(name in deps.status.services())) return apiError(c, 404, "not_found", `no service named ${name}`);
     deps.log.info("service restart asked for", { service: name, user: c.get("user") });
+    deps.audit?.record(auditActor(c), { action: "service restarted", object: `service ${name}` });
     if (WEB_SERVICES.has(name)) {
       // Restarting the server that carries this request would wait for the request itself.
       setTimeout(() => {
@@ -113,6 +114,12 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
     deps.log.warn("settings and database restored from a backup", {
       user: c.get("user"),
       ...outcome.restored,
+    });
+    // Kept in the restored database, which has replaced the log before it.
+    deps.audit?.record(auditActor(c), {
+      action: "backup restored",
+      object: "settings and database",
+      new: outcome.restored,
     });
     return c.json(outcome.restored);
   });

@@ -94,6 +94,37 @@ Deno.test("GET /api/audit filters by user, text and time, names the token used, 
   }
 });
 
+Deno.test("service restarts and restores are audited; the restore's entry names what was restored", async () => {
+  const { f, b } = await signedIn();
+  try {
+    assert.equal((await api(b, "POST", "/api/system/services/store/restart")).status, 200);
+    const restored = {
+      settings: true,
+      database: true,
+      createdAt: "2026-02-01T10:00:00.000Z",
+      version: "1.2.3",
+    };
+    f.system.restoreOutcome = { ok: true, restored };
+    const res = await b.request("/api/system/restore", {
+      method: "POST",
+      body: new Uint8Array([0x1f, 0x8b, 1]),
+      headers: {
+        "x-csrf-token": b.csrf,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/gzip",
+      },
+    });
+    assert.equal(res.status, 200);
+    const { entries } = await (await b.request("/api/audit")).json();
+    assert.deepEqual(entries.map((e: Record<string, unknown>) => [e.action, e.object, e.new]), [
+      ["backup restored", "settings and database", restored],
+      ["service restarted", "service store", undefined],
+    ]);
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("the audit log keeps a fixed number of entries, dropping the oldest", async () => {
   const db = openDatabase(join(await Deno.makeTempDir(), "audit.db"));
   try {

@@ -89,8 +89,10 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
     const preview = c.req.query("preview") === "1";
     const result = importLineText(deps.lines, text, mode, { preview });
     if (result.ok) {
-      const { ok: _, ...answer } = result;
-      return c.json({ preview, ...answer });
+      const { added, changed, unchanged, removed } = result;
+      if (!preview) return c.json({ added, changed, unchanged, removed });
+      const { renamed, addedNames, removedNames } = result;
+      return c.json({ preview, added, changed, unchanged, removed, renamed, addedNames, removedNames });
     }
     if ("emptyReplace" in result) {
       const lines = result.emptyReplace.lines;

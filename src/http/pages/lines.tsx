@@ -29,7 +29,9 @@ import { renderPage } from "./render.tsx";
 
 /** `POST /api/lines/import`'s answer (with `preview`, what it would do). */
 type ImportAnswer = Omit<Extract<LineImportResult, { ok: true }>, "ok"> & { preview: boolean };
-type ImportReport = ({ ok: true } & ImportAnswer) | { ok: false; error: ApiErrorDetail };
+/** An applied import's answer: the counts only. */
+type ImportApplied = Pick<ImportAnswer, "added" | "changed" | "unchanged" | "removed">;
+type ImportReport = ({ ok: true } & ImportApplied) | { ok: false; error: ApiErrorDetail };
 /** A replace import shown before it is applied: the file's text goes back with the confirmation. */
 type ImportPreview = { fileName: string; text: string; answer: ImportAnswer };
 
@@ -139,7 +141,7 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
       text = await upload.file.text();
     }
     const preview = mode === "replace" && !confirmed;
-    const result = await deps.api.call<ImportAnswer>(
+    const result = await deps.api.call<ImportAnswer | ImportApplied>(
       actingEnv(c),
       "POST",
       `/lines/import?mode=${mode}${preview ? "&preview=1" : ""}`,
@@ -152,7 +154,7 @@ export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
         : result.error;
       return linesPage(c, deps, { importMode: mode, importReport: { ok: false, error } }, 422);
     }
-    if (preview) {
+    if ("preview" in result.data) {
       return linesPage(c, deps, { importMode: mode, importPreview: { fileName, text, answer: result.data } });
     }
     deps.log.info("lines imported in the web UI", {

@@ -18,11 +18,11 @@ const BODY = 128 * 1024 * 1024;
 /**
  * A body read whole raises RSS by more than its size (159 MB for 48 MB before the fix); one cut at the
  * 8 MiB form limit by 2-20 MB once warm (measured over 10 uploads), the first upload up to 40 MB. Test
- * modules run in parallel threads of this process and move its RSS too (34-46 MB seen in full runs), so
- * the budget here is half the body; test/integration/server/body_limit_process_test.ts measures a real
+ * modules run in parallel threads of this process and move its RSS too (34-78 MB seen in full runs), so
+ * the budget here is the body's size, which a whole read exceeds; test/integration/server/body_limit_process_test.ts measures a real
  * cstabox process alone, with a tighter one.
  */
-const RSS_BUDGET = BODY / 2;
+const RSS_BUDGET = BODY;
 
 /** The upload twice: the first warms the code paths up, the second is measured. */
 async function upload(options: Parameters<typeof chunkedUpload>[0]) {

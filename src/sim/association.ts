@@ -31,7 +31,7 @@ import {
 import type { Logger } from "../log/logger.ts";
 import type { CdrTransmission } from "./cdr.ts";
 import type { CallEngine } from "./call_engine.ts";
-import type { EngineFact } from "./call_facts.ts";
+import type { DeviceKey, EngineFact } from "./call_facts.ts";
 import type { DeviceAddressing } from "./device_addressing.ts";
 import type { PlanChange } from "./device_plan.ts";
 import { eventReportsFor } from "./event_builder.ts";
@@ -72,6 +72,8 @@ export type AssociationState = "awaitingAarq" | "associated" | "closed";
 export interface AssociationStats {
   requests: number;
   eventReports: number;
+  /** EventReports per monitored device (the PBX's own count, to compare with what applications got). */
+  eventReportsByDevice: Map<DeviceKey, number>;
   cdrReports: number;
   keepalivesSent: number;
 }
@@ -83,7 +85,13 @@ const MAX_INVOKE_ID = 32767;
 
 /** One association, from AARQ to release. Feed it APDUs with {@link receive}. */
 export class Association {
-  readonly stats: AssociationStats = { requests: 0, eventReports: 0, cdrReports: 0, keepalivesSent: 0 };
+  readonly stats: AssociationStats = {
+    requests: 0,
+    eventReports: 0,
+    eventReportsByDevice: new Map(),
+    cdrReports: 0,
+    keepalivesSent: 0,
+  };
   readonly #options: AssociationOptions;
   readonly #link: AssociationLink;
   readonly #faults: FaultState;
@@ -256,6 +264,8 @@ export class Association {
     }
     for (const report of eventReportsFor(fact, this.#options.monitors, this.#options.addressing)) {
       this.stats.eventReports++;
+      const byDevice = this.stats.eventReportsByDevice;
+      byDevice.set(report.device, (byDevice.get(report.device) ?? 0) + 1);
       this.#send(encodeEventReport(this.#invokeId("noAnswer"), report.argument));
     }
   }

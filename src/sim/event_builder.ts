@@ -6,13 +6,23 @@ import type { ConnectionListEntry } from "../csta/connection_id.ts";
 import type { PartyDeviceID } from "../csta/device_id.ts";
 import type { CstaEvent, EventReportArgument } from "../csta/event_report.ts";
 import { encodeEventReport } from "../csta/event_report.ts";
-import type { ConnectionChange, EventFact, NetworkInfo, Observer, Party, SimEvent } from "./call_facts.ts";
+import type {
+  ConnectionChange,
+  DeviceKey,
+  EventFact,
+  NetworkInfo,
+  Observer,
+  Party,
+  SimEvent,
+} from "./call_facts.ts";
 import type { DeviceAddressing } from "./device_addressing.ts";
 import type { MonitorTable } from "./monitors.ts";
 
 /** One EventReport to send: its argument, ready for {@link encodeEventReport}. */
 export interface EventReportOut {
   readonly crossRef: Uint8Array;
+  /** The monitored device whose monitor this report is for (a Super-Twin portable's go to its main). */
+  readonly device: DeviceKey;
   readonly argument: EventReportArgument;
 }
 
@@ -227,7 +237,11 @@ export function eventReportsFor(
     const event = cstaEventFor(fact.event, observer, fact.callId, addressing);
     if (!event) continue;
     for (const monitor of reporting) {
-      out.push({ crossRef: monitor.crossRef, argument: { crossRefIdentifier: monitor.crossRef, event } });
+      out.push({
+        crossRef: monitor.crossRef,
+        device: monitor.device,
+        argument: { crossRefIdentifier: monitor.crossRef, event },
+      });
     }
   }
   return out;

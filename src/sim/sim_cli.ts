@@ -19,6 +19,8 @@ Usage: deno task sim [options]
   --trunks N               CO lines (default 8)
   --traffic CALLS_PER_MIN  random calls per minute (default: none)
   --seed N                 seed of the random traffic (default 1)
+  --talk-time S            mean talk time of a random call in seconds (default 30)
+  --ring-time MIN-MAX      seconds a random call rings before it is answered (default 1-6)
   --scenario NAME|FILE     run a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(", ")})
                            or one from a JSON file, again and again
   --keepalive S            SystemStatus period in seconds, 0 = off (default 60)
@@ -31,7 +33,8 @@ Usage: deno task sim [options]
   --help                   print this help and exit
 
 Prints "cstabox-sim listening HOST:PORT" once listening; SIGINT/SIGTERM stop it. While it runs, commands on
-standard input inject faults: drop, hang, resume, slow MS, malformed, traffic N|off, scenario NAME, status.`;
+standard input inject faults and steer traffic: drop, hang, resume, slow MS, malformed, traffic N|off, talk S,
+scenario NAME, status, events.`;
 
 /** A flag had a value the simulator cannot use. */
 export class SimUsageError extends Error {
@@ -62,6 +65,8 @@ export function parseSimCli(
         trunks: { type: "string" },
         traffic: { type: "string" },
         seed: { type: "string" },
+        "talk-time": { type: "string" },
+        "ring-time": { type: "string" },
         scenario: { type: "string" },
         keepalive: { type: "string" },
         "keepalive-misses": { type: "string" },
@@ -100,8 +105,17 @@ export function parseSimCli(
     ]),
   };
   const rate = number("--traffic", v.traffic);
+  const talk = number("--talk-time", v["talk-time"]);
+  const ring = secondsRange("--ring-time", v["ring-time"]);
   if (rate !== undefined) {
-    options.traffic = { callsPerMinute: rate, seed: integer("--seed", v.seed, 0, 0xffffffff) ?? 1 };
+    options.traffic = {
+      callsPerMinute: rate,
+      seed: integer("--seed", v.seed, 0, 0xffffffff) ?? 1,
+      ...(talk !== undefined ? { talkMeanMs: talk * 1000 } : {}),
+      ...(ring !== undefined ? { ringMs: ring } : {}),
+    };
+  } else if (talk !== undefined || ring !== undefined) {
+    throw new SimUsageError("--talk-time and --ring-time shape random traffic: give --traffic too");
   }
   if (v.scenario !== undefined) {
     options.scenario = loadScenario(v.scenario, readFile);
@@ -144,6 +158,17 @@ function number(flag: string, text: string | undefined): number | undefined {
     throw new SimUsageError(`${flag}: expected a positive number, got "${text}"`);
   }
   return value;
+}
+
+/** "MIN-MAX" in seconds (fractions allowed) -> [min, max] in ms. */
+function secondsRange(flag: string, text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(text);
+  const [min, max] = match ? [Number(match[1]) * 1000, Number(match[2]) * 1000] : [NaN, NaN];
+  if (!(min >= 0 && max >= min)) {
+    throw new SimUsageError(`${flag}: expected MIN-MAX seconds with MIN <= MAX, e.g. 1-6, got "${text}"`);
+  }
+  return [min, max];
 }
 
 function oneOf<T extends string>(

@@ -10,8 +10,10 @@ export const consoleHelp = `commands:
   slow MS         answer every request MS milliseconds late
   malformed       send one frame that is not valid BER
   traffic N|off   random calls per minute
+  talk S          mean talk time of random calls in seconds (calls answered from now on)
   scenario NAME   run a built-in scenario (${Object.keys(BUILTIN_SCENARIOS).join(", ")})
   status          calls, monitors, association, faults
+  events          EventReports sent per monitored device over this association
   help            this list`;
 
 /** Carries out one console line; returns what to print. */
@@ -49,6 +51,12 @@ export function runConsoleCommand(sim: SimulatorService, line: string): string {
       sim.startTraffic({ callsPerMinute: rate });
       return `traffic at ${rate} calls per minute`;
     }
+    case "talk": {
+      const seconds = Number(argument);
+      if (!(seconds > 0) || !Number.isFinite(seconds)) return "usage: talk S (mean seconds, e.g. 1.5)";
+      sim.setTalkTime(seconds * 1000);
+      return `talk time ${seconds} s on average`;
+    }
     case "scenario": {
       const scenario = argument ? BUILTIN_SCENARIOS[argument] : undefined;
       if (!scenario) return `unknown scenario; one of ${Object.keys(BUILTIN_SCENARIOS).join(", ")}`;
@@ -57,6 +65,9 @@ export function runConsoleCommand(sim: SimulatorService, line: string): string {
     }
     case "status":
       return JSON.stringify(sim.status().details);
+    case "events":
+      // Prefixed so a program reading the console can find the line among log output.
+      return `events ${JSON.stringify(sim.eventReportsByDevice())}`;
     case "help":
       return consoleHelp;
     default:

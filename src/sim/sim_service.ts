@@ -81,10 +81,14 @@ export class SimulatorService implements Service<SimulatorDetails> {
   readonly #lifecycle = new Lifecycle();
   #stopRemote?: () => void;
   #traffic?: TrafficGenerator;
+  /** The options random traffic was last started with (the console's `traffic N` keeps them). */
+  #trafficProfile: Omit<TrafficOptions, "callsPerMinute">;
   #scenario?: ScenarioRun;
 
   constructor(options: SimulatorOptions = {}) {
     this.#options = options;
+    const { callsPerMinute: _, ...profile } = options.traffic ?? { callsPerMinute: 0 };
+    this.#trafficProfile = profile;
     this.#clock = options.clock ?? systemClock;
     this.plan = DevicePlan.build(options.plan);
     this.engine = new CallEngine({ ...options.engine, plan: this.plan, clock: this.#clock });
@@ -162,6 +166,11 @@ export class SimulatorService implements Service<SimulatorDetails> {
     return this.#server.association?.stats.eventReports ?? 0;
   }
 
+  /** EventReports sent over the current association per monitored device, by dialling number. */
+  eventReportsByDevice(): Record<string, number> {
+    return Object.fromEntries(this.#server.association?.stats.eventReportsByDevice ?? []);
+  }
+
   status(): ServiceStatus<SimulatorDetails> {
     const listening = this.#lifecycle.state === "running";
     return this.#lifecycle.snapshot<SimulatorDetails>({
@@ -180,10 +189,18 @@ export class SimulatorService implements Service<SimulatorDetails> {
     });
   }
 
-  /** Starts (or restarts) random traffic. */
+  /**
+   * Starts (or restarts) random traffic. Options not given (seed, talk and ring times, ...) are those the
+   * traffic was last started with, so the console's `traffic N` keeps the command line's profile.
+   */
   startTraffic(options: TrafficOptions): TrafficGenerator {
     this.stopTraffic();
-    this.#traffic = new TrafficGenerator(this.engine, this.#clock, options);
+    const { callsPerMinute, ...profile } = options;
+    this.#trafficProfile = { ...this.#trafficProfile, ...profile };
+    this.#traffic = new TrafficGenerator(this.engine, this.#clock, {
+      ...this.#trafficProfile,
+      callsPerMinute,
+    });
     this.#traffic.start();
     return this.#traffic;
   }
@@ -191,6 +208,15 @@ export class SimulatorService implements Service<SimulatorDetails> {
   stopTraffic(): void {
     this.#traffic?.stop();
     this.#traffic = undefined;
+  }
+
+  /** Sets the mean talk time of generated calls, now (calls answered from now on) and for later traffic. */
+  setTalkTime(meanMs: number): void {
+    if (!(meanMs > 0) || !Number.isFinite(meanMs)) {
+      throw new RangeError(`talk time must be a positive number of ms, got ${meanMs}`);
+    }
+    this.#trafficProfile = { ...this.#trafficProfile, talkMeanMs: meanMs };
+    this.#traffic?.setTalkMean(meanMs);
   }
 
   /** Runs a scenario now (one at a time); resolves when it ends. */

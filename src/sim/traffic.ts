@@ -100,6 +100,12 @@ export class TrafficGenerator {
     return this.#running;
   }
 
+  /** Changes the mean talk time for calls answered from now on. */
+  setTalkMean(ms: number): void {
+    if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`talk time must be positive, got ${ms} ms`);
+    this.#options.talkMeanMs = ms;
+  }
+
   start(): void {
     if (this.#running) return;
     this.#running = true;

@@ -394,3 +394,19 @@ Deno.test("call control accepts ConnectionIDs whose device is given by deviceNum
     },
   );
 });
+
+Deno.test("the association counts the EventReports it sent per monitored device, as the wire carries them", () => {
+  const w = new WireHarness();
+  w.associate();
+  w.monitor("101", "102", "103");
+  w.must("makeCall", { callingDevice: dialingNumber("101"), calledDirectoryNumber: dialingNumber("102") });
+  w.clock.advance(10_000);
+  const onTheWire = Object.fromEntries(
+    Object.entries(w.eventsByDevice()).filter(([, events]) => events.length > 0).map((
+      [device, events],
+    ) => [device, events.length]),
+  );
+  assert.ok(onTheWire["101"] > 0 && onTheWire["102"] > 0, JSON.stringify(onTheWire));
+  assert.deepEqual(Object.fromEntries(w.association.stats.eventReportsByDevice), onTheWire);
+  assert.equal(w.association.stats.eventReports, onTheWire["101"] + onTheWire["102"]);
+});

@@ -50,6 +50,14 @@ Deno.test("the documented flags reach the simulator options", () => {
   assert.equal(options.maxMonitors, 50);
 });
 
+Deno.test("--talk-time and --ring-time shape the random traffic, in seconds", () => {
+  const { options } = parseSimCli(
+    ["--traffic", "6000", "--talk-time", "1.5", "--ring-time", "0.2-1"],
+    noFiles,
+  );
+  assert.deepEqual(options.traffic, { callsPerMinute: 6000, seed: 1, talkMeanMs: 1500, ringMs: [200, 1000] });
+});
+
 Deno.test("a scenario is a built-in name or a JSON file; bad values name their flag", () => {
   assert.equal(parseSimCli(["--scenario", "internal-call"], noFiles).options.scenario?.name, "internal-call");
   const file = JSON.stringify({ name: "mine", steps: [{ call: { from: "101", to: "102" } }] });
@@ -58,4 +66,7 @@ Deno.test("a scenario is a built-in name or a JSON file; bad values name their f
   assert.throws(() => parseSimCli(["--port", "70000"], noFiles), /--port: expected an integer in 0..65535/);
   assert.throws(() => parseSimCli(["--traffic=-3"], noFiles), /--traffic: expected a positive number/);
   assert.throws(() => parseSimCli(["--bogus"], noFiles), SimUsageError);
+  assert.throws(() => parseSimCli(["--talk-time", "2"], noFiles), /give --traffic too/);
+  assert.throws(() => parseSimCli(["--traffic", "60", "--talk-time", "0"], noFiles), /--talk-time/);
+  assert.throws(() => parseSimCli(["--traffic", "60", "--ring-time", "3-1"], noFiles), /--ring-time/);
 });

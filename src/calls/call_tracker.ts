@@ -7,7 +7,7 @@ import type { ClientEvent } from "../client/client_event.ts";
 import type { IncomingInvoke, InvokeReply } from "../client/incoming_invoke.ts";
 import type { SwitchboardAccess } from "../client/in_process_transport.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import { type CallState, LocalConnectionState, SimpleCallState } from "../csta/connection_state.ts";
+import { snapshotConnectionStates } from "../csta/connection_state.ts";
 import { Opcode } from "../csta/opcodes.ts";
 import type { SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
@@ -16,12 +16,7 @@ import type { Service, ServiceStatus } from "../service.ts";
 import type { SmdrEvent } from "../smdr/smdr_event.ts";
 import { CallModel, type DeviceSnapshot, liveState } from "./call_model.ts";
 import { type CallRecord, callRecordOf, type PartyFormatter } from "./call_record.ts";
-import {
-  type CallView,
-  type ConnectionStateName,
-  type LiveCallSummary,
-  liveCallSummary,
-} from "./call_view.ts";
+import { type CallView, type LiveCallSummary, liveCallSummary } from "./call_view.ts";
 import { LineDirectory, type TrackedLine } from "./line_directory.ts";
 import type { CallStore } from "./call_store.ts";
 import { errorText } from "../log/error_text.ts";
@@ -528,7 +523,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
               device: number,
               calls: data.value.map((entry) => ({
                 connection: entry.connectionIdentifier,
-                state: ownState(entry.localCallState),
+                state: liveState(snapshotConnectionStates(entry.localCallState).own),
               })),
             });
           } catch (error) {
@@ -585,15 +580,4 @@ export class CallTracker implements Service<CallTrackerDetails> {
     this.#lastError = { at: this.#now().toISOString(), message };
     this.#options.log.error("call tracking problem", { message });
   }
-}
-
-/** The snapshot device's own connection state in a call (§7 SnapshotDevice). */
-function ownState(state: CallState): ConnectionStateName | undefined {
-  if (state.kind === "compoundCallState") return liveState(state.value[0]);
-  if (state.kind !== "simpleCallState") return undefined;
-  // SimpleCallState packs two LocalConnectionStates as hex digits; the low one is read as the snapshot
-  // device's own (callEstablishedHeld 0x34: the device holds). The simulator sends compound states;
-  // which form Panasonic sends is not known [?].
-  const value = typeof state.value === "number" ? state.value : SimpleCallState.toNumber(state.value);
-  return liveState(LocalConnectionState.fromNumber(value & 0x0f));
 }

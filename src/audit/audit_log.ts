@@ -1,8 +1,10 @@
 // The audit log in the store: one row per change (a setting, a user, a token, a disconnected application)
-// with who made it, how they signed in, from which address, and the old and new value as JSON, secrets
-// already masked by the caller. Kept to a fixed number of rows, the oldest dropped first.
+// with who made it, how they signed in, from which address, and the old and new value as JSON, every
+// secret-named field and URL credential masked here (a caller masks a bare value by its setting's name).
+// Kept to a fixed number of rows, the oldest dropped first.
 
 import type { DatabaseSync } from "node:sqlite";
+import { maskSecrets } from "../backup/support_bundle.ts";
 
 /** Who made a change and from where. */
 export interface AuditActor {
@@ -71,8 +73,8 @@ export class AuditLog {
       actor.address,
       change.action,
       change.object,
-      change.old === undefined ? null : JSON.stringify(change.old),
-      change.new === undefined ? null : JSON.stringify(change.new),
+      change.old === undefined ? null : JSON.stringify(maskSecrets(change.old)),
+      change.new === undefined ? null : JSON.stringify(maskSecrets(change.new)),
     );
     db.prepare("DELETE FROM audit_entry WHERE id <= ?").run(Number(lastInsertRowid) - this.maxEntries);
   }

@@ -181,7 +181,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       now: ui.now ?? Date.now,
       maxRestoreBytes,
     };
-    mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log });
+    mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log, audit });
     const guard = pageGuard({
       sessions,
       users: options.users,

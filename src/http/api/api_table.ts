@@ -83,13 +83,13 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
   const audit = context.audit;
   const table: [string, (() => Hono<HttpEnv>) | undefined][] = [
     ["/status", () => statusApi(status)],
-    ["/lines", s.lines && (() => createLinesApi(s.lines!))],
-    ["/location", s.location && (() => createLocationApi(s.location!))],
-    ["/number-rules", s.numberRules && (() => createNumberRulesApi(s.numberRules!))],
+    ["/lines", s.lines && (() => createLinesApi({ ...s.lines!, audit }))],
+    ["/location", s.location && (() => createLocationApi({ ...s.location!, audit }))],
+    ["/number-rules", s.numberRules && (() => createNumberRulesApi({ ...s.numberRules!, audit }))],
     ["/licences", s.licences && (() => createLicencesApi({ ...s.licences!, audit }))],
-    ["/tls", s.tls && (() => createTlsApi(s.tls!))],
-    ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!))],
-    ["/webhooks", s.webhooks && (() => createWebhooksApi(s.webhooks!))],
+    ["/tls", s.tls && (() => createTlsApi(s.tls!, audit))],
+    ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!, audit))],
+    ["/webhooks", s.webhooks && (() => createWebhooksApi({ ...s.webhooks!, audit }))],
     ["/mqtt", s.mqtt && (() => createMqttApi(s.mqtt!))],
     ["/call-records", s.callRecords && (() => createCallRecordsApi(s.callRecords!))],
     ["/", s.line && (() => createLineApi(s.line!))],
@@ -108,7 +108,8 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
     ["/logs", admin && (() => createLogsApi(log.ring))],
     [
       "/trace",
-      admin?.ui.trace && (() => createTraceApi({ trace: admin.ui.trace!, version: status.version, log })),
+      admin?.ui.trace &&
+      (() => createTraceApi({ trace: admin.ui.trace!, version: status.version, log, audit })),
     ],
     ["/calls", admin && (() => createCallsApi(admin.ui.calls))],
     [

@@ -11,6 +11,8 @@ import type { OfferedDevice } from "../../lines/line_sync_plan.ts";
 import type { LineStoreSync } from "../../lines/line_store_sync.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readBoundedText, readJsonBody } from "./json_body.ts";
 import { errorText } from "../../log/error_text.ts";
 
@@ -22,6 +24,7 @@ export interface LinesApiDependencies {
    * carry an `offered` list themselves.
    */
   queryPbxDevices?: () => Promise<OfferedDevice[]>;
+  audit?: AuditLog;
 }
 
 /** The answer of `POST /api/lines/sync/apply`: the plan that was applied and what it did. */
@@ -90,7 +93,14 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
     const result = importLineText(deps.lines, text, mode, { preview });
     if (result.ok) {
       const { added, changed, unchanged, removed } = result;
-      if (!preview) return c.json({ added, changed, unchanged, removed });
+      if (!preview) {
+        deps.audit?.record(auditActor(c), {
+          action: "lines imported",
+          object: `lines (${mode})`,
+          new: { added, changed, removed },
+        });
+        return c.json({ added, changed, unchanged, removed });
+      }
       const { renamed, addedNames, removedNames } = result;
       return c.json({ preview, added, changed, unchanged, removed, renamed, addedNames, removedNames });
     }
@@ -130,6 +140,14 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
     const answer: LineSyncApplyAnswer = deps.sync.apply(offered.devices, body.data.removals, {
       readNames: body.data.readNames,
     });
+    const { added, changed, flagged, deleted } = answer.result;
+    if (added.length + changed.length + flagged.length + deleted.length > 0) {
+      deps.audit?.record(auditActor(c), {
+        action: "lines loaded from the PBX",
+        object: "lines",
+        new: answer.result,
+      });
+    }
     return c.json(answer);
   });
 
@@ -141,18 +159,31 @@ export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
   app.post("/", async (c) => {
     const body = await readJsonBody(c, createSchema);
     if (!body.ok) return body.response;
-    return lineWrite(c, () => c.json(deps.lines.create(body.data), 201));
+    return lineWrite(c, () => {
+      const line = deps.lines.create(body.data);
+      deps.audit?.record(auditActor(c), { action: "line added", object: `line ${line.number}`, new: line });
+      return c.json(line, 201);
+    });
   });
 
   app.put("/:number", async (c) => {
     const body = await readJsonBody(c, updateSchema);
     if (!body.ok) return body.response;
-    return lineWrite(c, () => c.json(deps.lines.update(c.req.param("number"), body.data)));
+    const number = c.req.param("number");
+    const old = deps.lines.get(number);
+    return lineWrite(c, () => {
+      const line = deps.lines.update(number, body.data);
+      deps.audit?.record(auditActor(c), { action: "line changed", object: `line ${number}`, old, new: line });
+      return c.json(line);
+    });
   });
 
   app.delete("/:number", (c) => {
     const number = c.req.param("number");
-    return deps.lines.remove(number) ? c.body(null, 204) : notFound(c, number);
+    const old = deps.lines.get(number);
+    if (!deps.lines.remove(number)) return notFound(c, number);
+    deps.audit?.record(auditActor(c), { action: "line removed", object: `line ${number}`, old });
+    return c.body(null, 204);
   });
 
   return app;

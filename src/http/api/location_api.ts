@@ -10,11 +10,14 @@ import { PhoneNumberError } from "../../lines/number_forms.ts";
 import type { NumberingPlan } from "../../lines/numbering_plan.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface LocationApiDependencies {
   locations: LocationRepository;
   numbering: NumberingPlan;
+  audit?: AuditLog;
 }
 
 const rangesSchema = z.strictObject({ text: z.string().max(10_000) });
@@ -32,7 +35,10 @@ export function createLocationApi(deps: LocationApiDependencies): Hono<HttpEnv> 
   app.put("/", async (c) => {
     const body = await readJsonBody(c, locationSchema);
     if (!body.ok) return body.response;
-    return c.json(deps.locations.saveLocation(body.data));
+    const old = deps.locations.location();
+    const saved = deps.locations.saveLocation(body.data);
+    deps.audit?.record(auditActor(c), { action: "location changed", object: "location", old, new: saved });
+    return c.json(saved);
   });
 
   app.get(
@@ -43,12 +49,19 @@ export function createLocationApi(deps: LocationApiDependencies): Hono<HttpEnv> 
   app.put("/extension-ranges", async (c) => {
     const body = await readJsonBody(c, rangesSchema);
     if (!body.ok) return body.response;
+    const old = deps.locations.extensionRangesText();
     try {
       deps.locations.saveExtensionRanges(body.data.text);
     } catch (error) {
       if (!(error instanceof ExtensionRangeError)) throw error;
       return apiError(c, 400, "invalid_value", error.message, { field: "text" });
     }
+    deps.audit?.record(auditActor(c), {
+      action: "extension ranges changed",
+      object: "extension ranges",
+      old,
+      new: deps.locations.extensionRangesText(),
+    });
     return c.json({ text: deps.locations.extensionRangesText(), ranges: deps.locations.extensionRanges() });
   });
 

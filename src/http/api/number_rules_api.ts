@@ -7,10 +7,13 @@ import { NUMBER_RULE_LISTS, NumberRuleError, type NumberRuleList } from "../../l
 import type { NumberRuleBook } from "../../lines/number_rule_book.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface NumberRulesApiDependencies {
   rules: NumberRuleBook;
+  audit?: AuditLog;
 }
 
 const listSchema = z.enum(NUMBER_RULE_LISTS as [NumberRuleList, ...NumberRuleList[]]);
@@ -59,8 +62,16 @@ export function createNumberRulesApi(deps: NumberRulesApiDependencies): Hono<Htt
     const body = await readJsonBody(c, saveSchema);
     if (!body.ok) return body.response;
     return ruleWork(c, () => {
+      const old = deps.rules.rules(list.data);
       deps.rules.save(list.data, body.data.rules);
-      return c.json({ list: list.data, rules: deps.rules.rules(list.data) });
+      const rules = deps.rules.rules(list.data);
+      deps.audit?.record(auditActor(c), {
+        action: "number rules changed",
+        object: `${list.data} number rules`,
+        old,
+        new: rules,
+      });
+      return c.json({ list: list.data, rules });
     });
   });
 

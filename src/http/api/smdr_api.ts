@@ -14,6 +14,8 @@ import { parseRecord, RECORD_FIELDS, RECORD_LINE_END, type RecordFields } from "
 import type { HistoryCursor, HistoryFilter, RecordHistory } from "../../smdr/record_history.ts";
 import { SMDR_EVENT_TYPES } from "../../smdr/smdr_event.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { errorText } from "../../log/error_text.ts";
 
 /** What the API needs of the SMDR service. */
@@ -71,7 +73,7 @@ const entriesBody = z.union([
 ]);
 
 /** Builds the sub-app; the composition root mounts it at /api/smdr behind authentication. */
-export function createSmdrApi(smdr: SmdrApiSource): Hono<HttpEnv> {
+export function createSmdrApi(smdr: SmdrApiSource, audit?: AuditLog): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
   app.get("/status", (c) => c.json(smdr.status()));
@@ -105,9 +107,9 @@ export function createSmdrApi(smdr: SmdrApiSource): Hono<HttpEnv> {
   });
 
   for (
-    const [path, directory, file] of [
-      ["contacts", () => smdr.contacts, "contacts.csv"],
-      ["ddi-names", () => smdr.ddiNames, "ddi-names.csv"],
+    const [path, directory, file, object] of [
+      ["contacts", () => smdr.contacts, "contacts.csv", "SMDR contacts"],
+      ["ddi-names", () => smdr.ddiNames, "ddi-names.csv", "SMDR DDI names"],
     ] as const
   ) {
     app.get(`/${path}`, (c) => {
@@ -118,7 +120,17 @@ export function createSmdrApi(smdr: SmdrApiSource): Hono<HttpEnv> {
       c.header("content-disposition", `attachment; filename="${file}"`);
       return c.body(directory().exportCsv());
     });
-    app.put(`/${path}`, (c) => importDirectory(c, directory()));
+    app.put(`/${path}`, async (c) => {
+      const answer = await importDirectory(c, directory());
+      if (answer.ok) {
+        audit?.record(auditActor(c), {
+          action: "directory imported",
+          object,
+          new: await answer.clone().json(),
+        });
+      }
+      return answer;
+    });
   }
 
   return app;

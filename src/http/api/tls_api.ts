@@ -4,10 +4,12 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { CertStore, ImportOutcome } from "../../tls/cert_store.ts";
+import type { CertificateSummary, CertStore, ImportOutcome } from "../../tls/cert_store.ts";
 import { keyAlgorithmChoices } from "../../tls/key_generation.ts";
 import { type Problem, TlsRefusedError } from "../../tls/problems.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { fieldPath, readBoundedText } from "./json_body.ts";
 
 /** The error body of every /api/tls answer that is not a success. */
@@ -47,8 +49,25 @@ const signedCertificateSchema = z.strictObject({ certificate: pemText, chain: z.
 type Body<T> = { ok: true; data: T } | { ok: false; response: Response };
 
 /** Builds the /api/tls sub-app over `store`. Authentication is the mounting app's business. */
-export function createTlsApi(store: CertStore): Hono<HttpEnv> {
+export function createTlsApi(store: CertStore, audit?: AuditLog): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
+  /** Answers `outcome` and audits an installed certificate: which one it replaced (no key material). */
+  const installed = (
+    c: Context<HttpEnv>,
+    action: string,
+    old: CertificateSummary,
+    outcome: ImportOutcome,
+  ) => {
+    if (outcome.ok) {
+      audit?.record(auditActor(c), {
+        action,
+        object: "certificate",
+        old: certificateAudit(old),
+        new: certificateAudit(outcome.certificate),
+      });
+    }
+    return outcomeResponse(c, outcome);
+  };
   // Room for certificate + chain + key, or a base64 PKCS#12, each up to the store's own limit.
   const maxBody = store.maxUploadBytes * 4 + 4096;
 
@@ -63,7 +82,8 @@ export function createTlsApi(store: CertStore): Hono<HttpEnv> {
   app.post("/import/pem", async (c) => {
     const body = await readBody(c, pemImportSchema, maxBody);
     if (!body.ok) return body.response;
-    return outcomeResponse(c, await store.importPem(body.data));
+    const old = store.overview().certificate;
+    return installed(c, "certificate imported (PEM)", old, await store.importPem(body.data));
   });
 
   app.post("/import/pkcs12", async (c) => {
@@ -77,7 +97,9 @@ export function createTlsApi(store: CertStore): Hono<HttpEnv> {
         "pkcs12",
       );
     }
-    return outcomeResponse(c, await store.importPkcs12({ data, password: body.data.password }));
+    const old = store.overview().certificate;
+    const outcome = await store.importPkcs12({ data, password: body.data.password });
+    return installed(c, "certificate imported (PKCS#12)", old, outcome);
   });
 
   app.post("/csr", async (c) => {
@@ -85,6 +107,7 @@ export function createTlsApi(store: CertStore): Hono<HttpEnv> {
     if (!body.ok) return body.response;
     try {
       const { csrPem, summary } = await store.createCsr(body.data);
+      audit?.record(auditActor(c), { action: "CSR created", object: "certificate", new: summary });
       if ((c.req.header("accept") ?? "").includes("application/json")) {
         return c.json({ csrPem, summary }, 201);
       }
@@ -112,14 +135,27 @@ export function createTlsApi(store: CertStore): Hono<HttpEnv> {
   app.post("/csr/certificate", async (c) => {
     const body = await readBody(c, signedCertificateSchema, maxBody);
     if (!body.ok) return body.response;
-    return outcomeResponse(c, await store.acceptSignedCertificate(body.data));
+    const old = store.overview().certificate;
+    return installed(c, "signed certificate installed", old, await store.acceptSignedCertificate(body.data));
   });
 
-  app.post("/generate-self-signed", async (c) => outcomeResponse(c, await store.generateSelfSigned()));
+  app.post("/generate-self-signed", async (c) => {
+    const old = store.overview().certificate;
+    return installed(c, "self-signed certificate generated", old, await store.generateSelfSigned());
+  });
 
-  app.post("/rollback", async (c) => outcomeResponse(c, await store.rollback()));
+  app.post("/rollback", async (c) => {
+    const old = store.overview().certificate;
+    return installed(c, "certificate rolled back", old, await store.rollback());
+  });
 
   return app;
+}
+
+/** A certificate as the audit log keeps it: enough to tell one from another. */
+function certificateAudit(certificate: CertificateSummary) {
+  const { subject, issuer, serialNumber, notAfter, fingerprintSha256 } = certificate;
+  return { subject, issuer, serialNumber, notAfter, fingerprintSha256 };
 }
 
 function csrDownload(c: Context, csrPem: string, status: 200 | 201): Response {

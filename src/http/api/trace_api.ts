@@ -8,6 +8,8 @@ import type { FrameTrace, TraceFrame } from "../../trace/frame_trace.ts";
 import { directionText, traceTextLines } from "../../trace/trace_text.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
 
 const startSchema = z.strictObject({
@@ -44,7 +46,9 @@ export function frameJson(frame: TraceFrame) {
 }
 
 /** Builds the /api/trace sub-app. */
-export function createTraceApi(deps: { trace: FrameTrace; version: string; log: Logger }): Hono<HttpEnv> {
+export function createTraceApi(
+  deps: { trace: FrameTrace; version: string; log: Logger; audit?: AuditLog },
+): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
   const { trace } = deps;
 
@@ -69,11 +73,15 @@ export function createTraceApi(deps: { trace: FrameTrace; version: string; log: 
       return apiError(c, 400, "invalid_request", `seconds: ${error.message}`, { field: "seconds" });
     }
     deps.log.info("CSTA trace started", { user: c.get("user"), ...body.data });
+    deps.audit?.record(auditActor(c), { action: "CSTA trace started", object: "CSTA trace", new: body.data });
     return c.json(trace.status());
   });
 
   app.post("/stop", (c) => {
-    if (trace.active) deps.log.info("CSTA trace stopped", { user: c.get("user") });
+    if (trace.active) {
+      deps.log.info("CSTA trace stopped", { user: c.get("user") });
+      deps.audit?.record(auditActor(c), { action: "CSTA trace stopped", object: "CSTA trace" });
+    }
     trace.stop();
     return c.json(trace.status());
   });

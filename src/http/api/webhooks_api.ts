@@ -12,12 +12,15 @@ import {
 import { apiError } from "../api_errors.ts";
 import { randomToken } from "../auth/secret_token.ts";
 import type { HttpEnv } from "../context.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface WebhooksApiOptions {
   repository: WebhookRepository;
   dispatcher: WebhookDispatcher;
   now?: () => number;
+  audit?: AuditLog;
 }
 
 /** An endpoint as listings show it: no secret, with its delivery state. */
@@ -31,6 +34,12 @@ export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
   const now = options.now ?? Date.now;
   const app = new Hono<HttpEnv>();
   const missing = (c: Context, id: string) => apiError(c, 404, "not_found", `no webhook endpoint ${id}`);
+  /** An endpoint as the audit log keeps it: the secret masked by its name, URL credentials too. */
+  const audited = (webhook: Webhook | undefined) => {
+    if (!webhook) return undefined;
+    const { id: _id, createdAt: _createdAt, ...rest } = webhook;
+    return rest;
+  };
 
   app.get("/", (c) => c.json({ webhooks: repository.list().map((w) => publicView(w, dispatcher)) }));
 
@@ -39,6 +48,11 @@ export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
     if (!body.ok) return body.response;
     const webhook = repository.create(body.data, randomToken(32), new Date(now()));
     dispatcher.reload();
+    options.audit?.record(auditActor(c), {
+      action: "webhook added",
+      object: `webhook ${webhook.id}`,
+      new: audited(webhook),
+    });
     // The only time the secret is shown: the receiver needs it to check signatures.
     return c.json({ webhook: { ...publicView(webhook, dispatcher), secret: webhook.secret } }, 201);
   });
@@ -51,18 +65,31 @@ export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
 
   app.put("/:id", async (c) => {
     const id = c.req.param("id");
-    if (!repository.get(id)) return missing(c, id);
+    const old = repository.get(id);
+    if (!old) return missing(c, id);
     const body = await readJsonBody(c, webhookInputSchema);
     if (!body.ok) return body.response;
     const webhook = repository.update(id, body.data)!;
     dispatcher.reload();
+    options.audit?.record(auditActor(c), {
+      action: "webhook changed",
+      object: `webhook ${id}`,
+      old: audited(old),
+      new: audited(webhook),
+    });
     return c.json({ webhook: publicView(webhook, dispatcher) });
   });
 
   app.delete("/:id", (c) => {
     const id = c.req.param("id");
+    const old = repository.get(id);
     if (!repository.remove(id)) return missing(c, id);
     dispatcher.reload();
+    options.audit?.record(auditActor(c), {
+      action: "webhook removed",
+      object: `webhook ${id}`,
+      old: audited(old),
+    });
     return c.body(null, 204);
   });
 

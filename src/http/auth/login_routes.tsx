@@ -18,16 +18,19 @@ import { pageGuard, safeNext } from "./page_guard.ts";
 import { newPasswordProblem, PASSWORD_MIN_LENGTH } from "./password_policy.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "./session_cookie.ts";
 import type { SessionStore } from "./session_store.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { auditActor } from "./audit_actor.ts";
 
 export interface LoginRoutesOptions {
   users: WebUsers;
   sessions: SessionStore;
   throttle: LoginThrottle;
   log: Logger;
+  audit?: AuditLog;
 }
 
 export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions): void {
-  const { users, sessions, throttle, log } = options;
+  const { users, sessions, throttle, log, audit } = options;
 
   app.get("/login", async (c) => {
     const token = readSessionCookie(c);
@@ -138,6 +141,7 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
     );
     writeSessionCookie(c, fresh.token);
     log.info("web password changed", { user });
+    audit?.record(auditActor(c), { action: "own password changed", object: `user ${user}` });
     return c.redirect("/", 303);
   });
 }

@@ -48,6 +48,7 @@ Deno.test("settings saves, user changes and disconnects are audited with who, ho
       ["setting changed", "log.level", oldLevel, level],
       ["setting changed", "mqtt.password", "", "(masked)"],
       ["setting changed", "smdr.maxCollectors", before, before + 2],
+      ["own password changed", "user admin", undefined, undefined],
     ]);
     for (const e of entries) {
       assert.equal(e.user, "admin");
@@ -80,15 +81,16 @@ Deno.test("GET /api/audit filters by user, text and time, names the token used, 
     assert.equal((await get(`from=${middle}`)).length, 1);
     assert.deepEqual((await get(`to=${earlier}`)).map((e: { action: string }) => e.action), [
       "API token created",
+      "own password changed",
     ]);
     assert.equal((await get("user=nobody")).length, 0);
-    assert.equal((await get("user=admin")).length, 2);
+    assert.equal((await get("user=admin")).length, 3);
     assert.equal((await b.request("/api/audit?from=yesterday")).status, 400);
 
     const download = await b.request("/api/audit?download=1");
     assert.match(download.headers.get("content-disposition") ?? "", /cstabox-audit\.jsonl/);
     const lines = (await download.text()).trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.object), ["smdr.maxCollectors", 'API token "deploy"']);
+    assert.deepEqual(lines.map((l) => l.object), ["smdr.maxCollectors", 'API token "deploy"', "user admin"]);
   } finally {
     await f.close();
   }
@@ -119,6 +121,7 @@ Deno.test("service restarts and restores are audited; the restore's entry names 
     assert.deepEqual(entries.map((e: Record<string, unknown>) => [e.action, e.object, e.new]), [
       ["backup restored", "settings and database", restored],
       ["service restarted", "service store", undefined],
+      ["own password changed", "user admin", undefined],
     ]);
   } finally {
     await f.close();

@@ -149,6 +149,8 @@ export interface FixtureOptions {
   maxRestoreBytes?: number;
   /** What the PBX offers when the lines API asks it for its devices; without it the PBX cannot be asked. */
   pbxDevices?: () => Promise<OfferedDevice[]>;
+  /** The CSTA trace the Trace page and /api/trace use; none when absent. */
+  trace?: WebUiSources["trace"];
 }
 
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
@@ -245,6 +247,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     system,
     rates,
     calls: options.calls,
+    trace: options.trace,
     now: () => clock.now,
     probePbx: (target) =>
       Promise.resolve({

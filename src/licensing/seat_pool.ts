@@ -1,6 +1,8 @@
 // The licence seats: a monitored device takes one licence while at least one application or line of the
 // line API holds it, shared by all its holders; the appliance's own call tracking takes none.
 
+import { deviceWords } from "../csta/device_key.ts";
+
 /**
  * Who holds a device: a remote CSTA `application`, a `line` opened through the line API, or the appliance's
  * own `call-tracking` (SMDR and status), which needs no licence.
@@ -127,21 +129,10 @@ export class SeatPool {
     if (this.#seated.size >= limit.lines) {
       return refusal(
         "no-free-licence",
-        `no free licence for ${seatWords(deviceKey)}: all ${limit.lines} licensed lines are in use`,
+        `no free licence for ${deviceWords(deviceKey, "line")}: all ${limit.lines} licensed lines are in use`,
         limit.lines,
       );
     }
     return undefined;
   }
-}
-
-/**
- * A device key in a refusal's words: the Switchboard files monitors under `n:<number>` or `d:<device
- * number>` (DeviceDirectory.key, whose deviceWords the pages use); licensing sits below the Switchboard and
- * cannot import it, and "no free licence for line 127" reads better than "for n:127".
- */
-function seatWords(deviceKey: string): string {
-  if (deviceKey.startsWith("n:")) return `line ${deviceKey.slice(2)}`;
-  if (deviceKey.startsWith("d:")) return `device number ${deviceKey.slice(2)}`;
-  return deviceKey;
 }

@@ -6,7 +6,7 @@ import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { SystemStatusValue } from "../csta/system_services.ts";
 import { Lifecycle } from "../lifecycle.ts";
 import type { Service, ServiceStatus } from "../service.ts";
-import { deviceWords } from "./device_directory.ts";
+import { deviceWords } from "../csta/device_key.ts";
 import type { LostMonitor } from "./monitors.ts";
 
 export interface HeartbeatSettings {

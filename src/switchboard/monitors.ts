@@ -22,7 +22,8 @@ import type { Logger } from "../log/logger.ts";
 import { backoffDelay, type BackoffPolicy } from "../net/backoff.ts";
 import type { Upstream, UpstreamOutcome } from "../pbx/upstream.ts";
 import { appXrefOctets } from "./app_xref.ts";
-import { type DeviceDirectory, deviceWords } from "./device_directory.ts";
+import { deviceWords } from "../csta/device_key.ts";
+import type { DeviceDirectory } from "./device_directory.ts";
 import {
   failureAnswer,
   linkDownFailure,

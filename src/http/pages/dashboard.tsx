@@ -3,7 +3,7 @@
 // certificate, licence, calls, and every failed service with its reason.
 
 import type { Hono } from "hono";
-import { deviceWords } from "../../switchboard/device_directory.ts";
+import { deviceWords } from "../../csta/device_key.ts";
 import type { HttpEnv } from "../context.ts";
 import type { RatePoint } from "../live/rate_history.ts";
 import { installedServices, type ServiceStatuses } from "../status_source.ts";

@@ -18,7 +18,7 @@ import {
   Table,
   TextArea,
 } from "./components.tsx";
-import { deviceWords } from "../../switchboard/device_directory.ts";
+import { deviceWords } from "../../csta/device_key.ts";
 import { formatTime } from "./format.ts";
 import { renderPage } from "./render.tsx";
 

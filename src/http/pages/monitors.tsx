@@ -3,7 +3,7 @@
 
 import type { Hono } from "hono";
 import type { Line } from "../../lines/line.ts";
-import { deviceWords } from "../../switchboard/device_directory.ts";
+import { deviceWords } from "../../csta/device_key.ts";
 import type { HttpEnv } from "../context.ts";
 import type { WebDeps } from "../web_deps.ts";
 import { Badge, Card, KeyValues, LiveRegion, stateLevel, Table } from "./components.tsx";

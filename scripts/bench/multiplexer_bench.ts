@@ -583,8 +583,7 @@ class RelayProcess extends MeasuredProcess {
       const match = /relay listening (\d+)/.exec(output);
       if (match) port = Number(match[1]);
     }
-    reader.releaseLock();
-    child.stdout.cancel().catch(() => {});
+    keepOutput(child, reader);
     return new RelayProcess(child, probe.file, port);
   }
 }
@@ -663,8 +662,7 @@ export class CstaboxProcess extends MeasuredProcess {
       buffered = parts.pop()!;
       lines.push(...parts);
     }
-    reader.releaseLock();
-    child.stdout.cancel().catch(() => {});
+    keepOutput(child, reader);
     const port = (name: string) =>
       Number(lines.find((l) => l.startsWith(`cstabox listening ${name} `))!.split(":").pop());
     return new CstaboxProcess(child, probe.file, port("csta-tcp"), port("http"));
@@ -715,6 +713,30 @@ export class CstaboxProcess extends MeasuredProcess {
       return undefined;
     }
   }
+}
+
+/**
+ * The rest of a measured process's output once it is ready: written to `<CSTABOX_BENCH_OUTPUT_DIR>/<pid>.log`
+ * when that is set (e.g. `--v8-flags=--trace-gc` lines: read, so the process never blocks on a full pipe),
+ * otherwise left unread (little is written at `--log-level warn`).
+ */
+function keepOutput(child: Deno.ChildProcess, reader: ReadableStreamDefaultReader<string>): void {
+  const dir = Deno.env.get("CSTABOX_BENCH_OUTPUT_DIR");
+  if (!dir) {
+    reader.releaseLock();
+    child.stdout.cancel().catch(() => {});
+    return;
+  }
+  void (async () => {
+    using file = await Deno.open(`${dir}/${child.pid}.log`, { write: true, create: true, append: true });
+    const encoder = new TextEncoder();
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      const bytes = encoder.encode(value);
+      for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
+    }
+  })();
 }
 
 /**

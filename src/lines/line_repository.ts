@@ -1,7 +1,7 @@
 // The lines table: create, read, update, delete, and transactions so that an import or a sync applies
 // whole or not at all.
 
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
 import {
   checkDeviceNumber,
@@ -75,6 +75,7 @@ const COLUMNS = "number, name, kind, device_number, enabled, missing_from_pbx";
 /** The lines kept in the store. All writes check their values; reads return lines in number order. */
 export class LineRepository {
   #depth = 0;
+  #get?: { db: DatabaseSync; statement: StatementSync };
 
   /**
    * `database` is asked for the connection at each use (as the store service hands it out), so the
@@ -93,10 +94,20 @@ export class LineRepository {
   }
 
   get(number: string): Line | undefined {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM line WHERE number = ?`).get(number) as
-      | LineRow
-      | undefined;
+    const row = this.#getStatement().get(number) as LineRow | undefined;
     return row ? lineFromRow(row) : undefined;
+  }
+
+  /**
+   * The one-line SELECT, prepared once per connection: call tracking asks whether a number is a line for
+   * the parties of every call (preparing it each time was most of that cost, issue 24).
+   */
+  #getStatement(): StatementSync {
+    const db = this.db;
+    if (this.#get?.db !== db) {
+      this.#get = { db, statement: db.prepare(`SELECT ${COLUMNS} FROM line WHERE number = ?`) };
+    }
+    return this.#get.statement;
   }
 
   count(): number {

@@ -17,8 +17,23 @@ interface LocationRow {
   use_location: number;
 }
 
-/** Location and extension ranges as stored; a store that has none yet answers with the defaults. */
+/** What was read from one connection of the store. */
+interface ReadFromStore {
+  db: DatabaseSync;
+  location?: Location;
+  ranges?: readonly ExtensionRange[];
+}
+
+/**
+ * Location and extension ranges as stored; a store that has none yet answers with the defaults. Both are
+ * kept in memory once read, for the connection they were read from: call tracking asks for them for every
+ * party of every call it reports (two SELECTs, each prepared anew, were 7 % of cstabox's CPU under the
+ * multiplexer bench's fan-out, issue 24). Only this repository writes them, and it forgets them when it
+ * does; a restored store is another connection.
+ */
 export class LocationRepository {
+  #cached?: ReadFromStore;
+
   /** `database` is asked for the connection at each use, so the repository can exist before the store opens. */
   constructor(private readonly database: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
 
@@ -27,6 +42,12 @@ export class LocationRepository {
   }
 
   location(): Location {
+    const cache = this.#cache();
+    cache.location ??= this.#readLocation();
+    return { ...cache.location };
+  }
+
+  #readLocation(): Location {
     const row = this.db.prepare("SELECT * FROM location WHERE id = 1").get() as LocationRow | undefined;
     if (!row) return { ...DEFAULT_LOCATION };
     return {
@@ -43,6 +64,7 @@ export class LocationRepository {
   /** Validates with `locationSchema` (throws its `ZodError`) and stores; returns what was stored. */
   saveLocation(input: Location): Location {
     const location = locationSchema.parse(input);
+    this.#cached = undefined;
     this.db.prepare(
       `INSERT INTO location (id, country_code, area_code, local_prefix, international_access, national_access,
          outside_line_access, use_location, updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -64,19 +86,29 @@ export class LocationRepository {
   }
 
   extensionRanges(): ExtensionRange[] {
-    return this.db.prepare("SELECT first, last FROM extension_range ORDER BY position")
-      .all() as unknown as ExtensionRange[];
+    const cache = this.#cache();
+    cache.ranges ??= this.db.prepare("SELECT first, last FROM extension_range ORDER BY position")
+      .all().map((row) => ({ first: String(row.first), last: String(row.last) }));
+    return cache.ranges.map((range) => ({ ...range }));
   }
 
   /** Parses (throws `ExtensionRangeError`) and replaces the stored ranges; returns them. */
   saveExtensionRanges(text: string): ExtensionRange[] {
     const ranges = parseExtensionRanges(text);
+    this.#cached = undefined;
     inTransaction(this.db, () => {
       this.db.exec("DELETE FROM extension_range");
       const insert = this.db.prepare("INSERT INTO extension_range (position, first, last) VALUES (?, ?, ?)");
       ranges.forEach((range, position) => insert.run(position, range.first, range.last));
     });
     return ranges;
+  }
+
+  /** What was read from the current connection (nothing yet for a new one). */
+  #cache(): ReadFromStore {
+    const db = this.db;
+    if (this.#cached?.db !== db) this.#cached = { db };
+    return this.#cached;
   }
 
   /** The ranges in their text form, e.g. `100-199, 200-249`. */

@@ -14,7 +14,10 @@ import {
   type PhoneNumber,
 } from "./number_forms.ts";
 
-/** Reads location, ranges and lines from the store on each call, so a saved change applies at once. */
+/**
+ * Asks the repositories on each call, so a saved change applies at once (the location repository keeps
+ * location and ranges in memory once read and forgets them when it saves).
+ */
 export class NumberingPlan {
   constructor(private readonly locations: LocationRepository, private readonly lines: LineRepository) {}
 

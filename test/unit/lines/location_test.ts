@@ -60,3 +60,37 @@ Deno.test("a bad location is refused naming the field, and the stored one stays"
     await temp.close();
   }
 });
+
+Deno.test("location and ranges are read from the store once per connection, and again after a save or a new connection", async () => {
+  const temp = await openTempDatabase();
+  try {
+    let db = temp.db;
+    const locations = new LocationRepository(() => db);
+    locations.saveLocation(berlin);
+    locations.saveExtensionRanges("100-199");
+    assert.equal(locations.location().areaCode, "30");
+    assert.deepEqual(locations.extensionRanges(), [{ first: "100", last: "199" }]);
+    // Written behind the repository's back (nothing in cstabox does): the values read stay, so call
+    // tracking's lookup for each party costs no SELECT.
+    temp.db.exec("UPDATE location SET area_code = '89'");
+    temp.db.exec("UPDATE extension_range SET last = '149'");
+    assert.equal(locations.location().areaCode, "30");
+    assert.deepEqual(locations.extensionRanges(), [{ first: "100", last: "199" }]);
+    // What a caller does to an answer does not change the next one.
+    locations.location().areaCode = "40";
+    locations.extensionRanges()[0].last = "101";
+    assert.equal(locations.location().areaCode, "30");
+    assert.deepEqual(locations.extensionRanges(), [{ first: "100", last: "199" }]);
+    // A new connection (a restored store) is read afresh ...
+    db = temp.another()();
+    assert.equal(locations.location().areaCode, "89");
+    assert.deepEqual(locations.extensionRanges(), [{ first: "100", last: "149" }]);
+    // ... and a save is seen at once.
+    locations.saveLocation({ ...berlin, areaCode: "69" });
+    locations.saveExtensionRanges("200-249");
+    assert.equal(locations.location().areaCode, "69");
+    assert.equal(locations.extensionRangesText(), "200-249");
+  } finally {
+    await temp.close();
+  }
+});

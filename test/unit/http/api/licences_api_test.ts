@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
 import { ManualClock } from "../../../../src/clock.ts";
-import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
 import { createLicencesApi } from "../../../../src/http/api/licences_api.ts";
 import { LicenceRepository } from "../../../../src/licensing/licence_repository.ts";
 import { Licensing } from "../../../../src/licensing/licensing.ts";
+import { apiCall } from "../../../support/api_call.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
 import { otherKeys, testKeys, testLicence } from "../../licensing/test_keys.ts";
-
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 
 async function setup() {
   const temp = await openTempDatabase();
@@ -19,14 +16,7 @@ async function setup() {
     clock,
   });
   await licensing.start();
-  const app = new Hono<HttpEnv>().route("/api/licences", createLicencesApi({ licensing }));
-  const call = (method: string, path: string, body?: unknown) =>
-    app.request(path, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    }, env);
+  const call = apiCall("/api/licences", createLicencesApi({ licensing }));
   return { temp, licensing, call };
 }
 

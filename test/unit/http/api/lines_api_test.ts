@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
 import { createLinesApi } from "../../../../src/http/api/lines_api.ts";
 import { LineRepository } from "../../../../src/lines/line_repository.ts";
 import type { OfferedDevice } from "../../../../src/lines/line_sync_plan.ts";
 import { LocationRepository } from "../../../../src/lines/location_repository.ts";
 import { LineStoreSync } from "../../../../src/lines/line_store_sync.ts";
+import { apiCall } from "../../../support/api_call.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
 
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 const offered: OfferedDevice[] = [
   { number: "101", deviceNumber: 1, kind: "extension", name: "Reception" },
   { number: "102", deviceNumber: 2, kind: "extension", name: "Sales" },
@@ -18,15 +16,7 @@ async function setup(queryPbxDevices?: () => Promise<OfferedDevice[]>) {
   const temp = await openTempDatabase();
   const lines = new LineRepository(() => temp.db);
   const sync = new LineStoreSync(lines, new LocationRepository(() => temp.db));
-  const app = new Hono<HttpEnv>().route("/api/lines", createLinesApi({ lines, sync, queryPbxDevices }));
-  const call = (method: string, path: string, body?: unknown, type = "application/json") =>
-    app.request(path, {
-      method,
-      ...(body === undefined ? {} : {
-        body: typeof body === "string" ? body : JSON.stringify(body),
-        headers: { "content-type": type },
-      }),
-    }, env);
+  const call = apiCall("/api/lines", createLinesApi({ lines, sync, queryPbxDevices }));
   return { temp, lines, call };
 }
 

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
 import { createLocationApi } from "../../../../src/http/api/location_api.ts";
 import { LineRepository } from "../../../../src/lines/line_repository.ts";
 import { DEFAULT_LOCATION } from "../../../../src/lines/location.ts";
 import { LocationRepository } from "../../../../src/lines/location_repository.ts";
 import { NumberingPlan } from "../../../../src/lines/numbering_plan.ts";
+import { apiCall } from "../../../support/api_call.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
 
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 const berlin = {
   countryCode: "49",
   areaCode: "30",
@@ -23,14 +21,7 @@ async function setup() {
   const temp = await openTempDatabase();
   const locations = new LocationRepository(() => temp.db);
   const numbering = new NumberingPlan(locations, new LineRepository(() => temp.db));
-  const app = new Hono<HttpEnv>().route("/api/location", createLocationApi({ locations, numbering }));
-  const call = (method: string, path: string, body?: unknown) =>
-    app.request(path, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    }, env);
+  const call = apiCall("/api/location", createLocationApi({ locations, numbering }));
   return { temp, call };
 }
 

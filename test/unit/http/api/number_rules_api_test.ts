@@ -1,25 +1,15 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
 import { createNumberRulesApi } from "../../../../src/http/api/number_rules_api.ts";
 import { NumberRuleBook } from "../../../../src/lines/number_rule_book.ts";
 import { NumberRuleRepository } from "../../../../src/lines/number_rule_repository.ts";
 import { MANUAL_EXAMPLES } from "../../lines/manual_examples.ts";
+import { apiCall } from "../../../support/api_call.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
-
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 
 async function setup() {
   const temp = await openTempDatabase();
   const rules = new NumberRuleBook(new NumberRuleRepository(() => temp.db));
-  const app = new Hono<HttpEnv>().route("/api/number-rules", createNumberRulesApi({ rules }));
-  const call = (method: string, path: string, body?: unknown) =>
-    app.request(path, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    }, env);
+  const call = apiCall("/api/number-rules", createNumberRulesApi({ rules }));
   return { temp, call };
 }
 

@@ -69,6 +69,8 @@ import { TokenLineScopes } from "./http/auth/token_line_scopes.ts";
 import { LineApiService } from "./line_api/line_api_service.ts";
 import { LineOperations } from "./line_api/line_operations.ts";
 import { LinePartners } from "./line_api/line_partners.ts";
+import { StatisticsRecorder } from "./statistics/statistics_recorder.ts";
+import { StatisticsStore } from "./statistics/statistics_store.ts";
 
 export const version: string = denoJson.version;
 
@@ -443,6 +445,24 @@ export class App {
         return { eventsIn: s.eventsInPerSecond, eventsOut: s.eventsOutPerSecond };
       },
     });
+    // The figures behind the Statistics page's charts, once a minute into the store.
+    const statistics = new StatisticsRecorder({
+      store: new StatisticsStore(database),
+      clock: this.#clock,
+      log: log.child("statistics"),
+      sample: () => {
+        const link = this.pbxLink.status().details!;
+        return {
+          eventsIn: switchboard.status().eventsReceived,
+          callsFinished: (calls.status().details as { callRecords: number } | undefined)?.callRecords ?? 0,
+          smdrRecords: smdr.outbox.lastPosition(),
+          linkUp: link.state === "ready",
+          linkConnects: link.connects,
+          rssBytes: Deno.memoryUsage().rss,
+        };
+      },
+    });
+    this.registry.add(statistics, { dependsOn: ["store"] });
     const system = new DataBackup({
       settings,
       store,
@@ -528,6 +548,7 @@ export class App {
           throttle: webThrottle,
           system,
           rates,
+          statistics,
           calls,
           openLines: () => lineApi.openLines(),
           trace,

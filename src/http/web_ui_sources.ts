@@ -11,6 +11,7 @@ import type { BackupFile, RestoreOutcome } from "../backup/data_backup.ts";
 import type { SettingsAccess } from "../settings/settings_access.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import type { RateHistory } from "./live/rate_history.ts";
+import type { StatisticsSource } from "./api/statistics_api.ts";
 import type { FrameTrace } from "../trace/frame_trace.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "../pbx/probe.ts";
 
@@ -69,6 +70,8 @@ export interface WebUiSources {
    * of either (made per app if absent). It samples while a web server that was given `closing` runs.
    */
   rates?: RateHistory;
+  /** The figures over hours and days (Statistics page, `/api/statistics`); without it both are absent. */
+  statistics?: StatisticsSource;
   /** Live calls; without it the Calls page says that call tracking is not running. */
   calls?: CallsSource;
   /** Lines open through the line API, with who holds them (Lines and Licences pages). */

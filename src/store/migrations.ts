@@ -13,6 +13,7 @@ import { callsInProgressMigration } from "./migrations/0009_calls_in_progress.ts
 import { webUserRolesMigration } from "./migrations/0010_web_user_roles.ts";
 import { smdrHistoryMigration } from "./migrations/0011_smdr_history.ts";
 import { auditMigration } from "./migrations/0012_audit.ts";
+import { statisticsMigration } from "./migrations/0013_statistics.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   webUserRolesMigration,
   smdrHistoryMigration,
   auditMigration,
+  statisticsMigration,
 ];

@@ -21,7 +21,7 @@ export const LAYERS: { name: string; units: string[] }[] = [
   { name: "link", units: ["pbx"] },
   { name: "multiplexer", units: ["switchboard", "client", "server"] },
   { name: "services", units: ["calls", "lines", "smdr", "line_api", "integrations", "sim"] },
-  { name: "administration", units: ["settings", "backup", "audit"] },
+  { name: "administration", units: ["settings", "backup", "audit", "statistics"] },
   { name: "web", units: ["http"] },
   { name: "composition", units: ["app.ts", "cli.ts", "mod.ts", "reset_admin_password.ts"] },
 ];

@@ -111,3 +111,12 @@ export async function firstLogin(
   await page.click("#password-form button[type=submit]");
   await page.waitForURL(`${base}/`);
 }
+
+/** A later login of `admin` with its chosen password; resolves on the page the login leads to. */
+export async function logIn(page: Page, base: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.fill("#f-user", "admin");
+  await page.fill("#f-password", password);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+}

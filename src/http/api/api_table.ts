@@ -25,6 +25,7 @@ import { createOpenApiApi } from "./openapi.ts";
 import { createPbxApi } from "./pbx_api.ts";
 import { createSettingsApi } from "./settings_api.ts";
 import { createSmdrApi } from "./smdr_api.ts";
+import { createStatisticsApi } from "./statistics_api.ts";
 import { createSystemApi } from "./system_api.ts";
 import { createTraceApi } from "./trace_api.ts";
 import { createTlsApi } from "./tls_api.ts";
@@ -112,6 +113,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
       (() => createTraceApi({ trace: admin.ui.trace!, version: status.version, log, audit })),
     ],
     ["/calls", admin && (() => createCallsApi(admin.ui.calls))],
+    ["/statistics", admin?.ui.statistics && (() => createStatisticsApi(admin.ui.statistics!))],
     [
       "/pbx",
       admin && (() =>

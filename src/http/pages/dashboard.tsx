@@ -96,7 +96,7 @@ function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
           )
           : null}
       </Card>
-      <Card title="Events per second" id="dash-rates">
+      <Card title="Events per second" id="dash-rates" actions={<a href="/statistics">Statistics</a>}>
         <RateChart points={deps.rates.points()} intervalMs={deps.rates.intervalMs} />
       </Card>
       <SmdrCard deps={deps} />

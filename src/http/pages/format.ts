@@ -60,6 +60,7 @@ const serviceTitles: Record<string, string> = {
   "line-sync": "Line sync with the PBX",
   "call-tracker": "Call tracking",
   multiplexer: "Multiplexer (monitors, heartbeat)",
+  statistics: "Statistics (figures for the charts)",
 };
 
 /** What the administrator calls a service. */

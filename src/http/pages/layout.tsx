@@ -24,6 +24,7 @@ export interface PageContext {
 
 export const navigation: { href: string; label: string }[] = [
   { href: "/", label: "Dashboard" },
+  { href: "/statistics", label: "Statistics" },
   { href: "/applications", label: "Applications" },
   { href: "/monitors", label: "Monitors" },
   { href: "/calls", label: "Calls" },

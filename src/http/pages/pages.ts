@@ -18,12 +18,14 @@ import { mountNumbers } from "./numbers.tsx";
 import { mountPbx } from "./pbx.tsx";
 import { mountPhone } from "./phone.tsx";
 import { mountSmdr } from "./smdr.tsx";
+import { mountStatistics } from "./statistics.tsx";
 import { mountSystem } from "./system.tsx";
 import { mountTrace } from "./trace.tsx";
 
 export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   deps.regions.add("mode", ({ ctx }) => ModeBadge({ demo: ctx.demo }));
   mountDashboard(app, deps);
+  mountStatistics(app, deps);
   mountApplications(app, deps);
   mountMonitors(app, deps);
   mountCalls(app, deps);

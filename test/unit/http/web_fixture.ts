@@ -35,6 +35,8 @@ import { openDatabase } from "../../../src/store/database.ts";
 import type { Upstream } from "../../../src/pbx/upstream.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
+import { readCharts } from "../../../src/statistics/statistic_charts.ts";
+import { StatisticsStore } from "../../../src/statistics/statistics_store.ts";
 
 export const loopback: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 export const PROVISIONED = "provisioned-pw";
@@ -246,6 +248,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     throttle: new LoginThrottle(() => options.loginAttemptsPerMinute ?? 10, () => clock.now),
     system,
     rates,
+    statistics: { charts: () => readCharts(new StatisticsStore(() => db), clock.now) },
     calls: options.calls,
     trace: options.trace,
     now: () => clock.now,

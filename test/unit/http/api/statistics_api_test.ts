@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../../src/clock.ts";
 import { createStatisticsApi } from "../../../../src/http/api/statistics_api.ts";
-import type { RequestEnv } from "../../../../src/http/context.ts";
 import { Logger } from "../../../../src/log/logger.ts";
 import { StatisticsRecorder } from "../../../../src/statistics/statistics_recorder.ts";
 import { StatisticsStore } from "../../../../src/statistics/statistics_store.ts";
+import { apiCall } from "../../../support/api_call.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
-
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 
 Deno.test("GET /api/statistics answers every series with ISO bucket times and null for gaps", async () => {
   const temp = await openTempDatabase();
@@ -31,8 +29,8 @@ Deno.test("GET /api/statistics answers every series with ISO bucket times and nu
     figures.callsFinished = 4;
     figures.rssBytes = 64 * 1024 * 1024;
     clock.advance(60_000);
-    const app = createStatisticsApi(recorder);
-    const res = await app.request("/", {}, env);
+    const call = apiCall("/api/statistics", createStatisticsApi(recorder));
+    const res = await call("GET", "/api/statistics");
     assert.equal(res.status, 200);
     const { series } = await res.json();
     assert.deepEqual(series.map((s: { name: string }) => s.name), ["events", "calls", "smdr", "link", "rss"]);
@@ -44,16 +42,16 @@ Deno.test("GET /api/statistics answers every series with ISO bucket times and nu
     assert.deepEqual(calls.points.at(-2), { at: "2026-12-07T09:00:00.000Z", value: null });
     assert.equal(calls.to, "2026-12-07T11:00:00.000Z");
 
-    const one = await (await app.request("/?series=rss", {}, env)).json();
+    const one = await (await call("GET", "/api/statistics?series=rss")).json();
     assert.equal(one.series.length, 1);
     assert.equal(one.series[0].points.at(-1).value, 64);
 
-    const wrong = await app.request("/?series=cpu", {}, env);
+    const wrong = await call("GET", "/api/statistics?series=cpu");
     assert.equal(wrong.status, 400);
     assert.match((await wrong.json()).error.message, /series: one of events, calls, smdr, link, rss/);
 
     temp.db.close();
-    const down = await app.request("/", {}, env);
+    const down = await call("GET", "/api/statistics");
     assert.equal(down.status, 503);
     assert.equal((await down.json()).error.code, "statistics_unavailable");
   } finally {

@@ -227,18 +227,13 @@
     }
   }
 
-  // ---- the menu on a phone: one button that unfolds it ----------------------------------------
+  // ---- the menu: a <details> that needs no script; wide screens in older browsers open it ----------
 
   function startMenu() {
-    const button = document.querySelector(".menu-button");
-    const header = button?.closest("header.top");
-    if (!button || !header) return;
-    // Without this script the menu is simply shown; with it, a phone sees the button first.
-    header.classList.add("menu-folds");
-    button.addEventListener("click", () => {
-      const open = header.classList.toggle("menu-open");
-      button.setAttribute("aria-expanded", String(open));
-    });
+    const fold = document.querySelector("details.menu-fold");
+    // Browsers with ::details-content show the entries on a wide screen by CSS alone.
+    if (!fold || CSS.supports("selector(::details-content)")) return;
+    if (matchMedia("(min-width: 1100px)").matches) fold.open = true;
   }
 
   function start() {

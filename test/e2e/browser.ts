@@ -22,7 +22,7 @@ export interface BrowserRun {
 /** Runs `work` with a fresh headless Chromium; the browser is closed whatever happens. */
 export async function withBrowser<T>(
   work: (run: BrowserRun) => Promise<T>,
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
 ): Promise<T> {
   const profile = await Deno.makeTempDir({ prefix: "cstabox-chromium-" });
   await Deno.mkdir(screenshotDir, { recursive: true });
@@ -30,6 +30,7 @@ export async function withBrowser<T>(
     executablePath: CHROMIUM,
     headless: true,
     viewport: options.viewport ?? { width: 1280, height: 900 },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
     args: [
       "--no-sandbox",
       "--disable-gpu",

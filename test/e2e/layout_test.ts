@@ -42,7 +42,8 @@ function focusRing(page: Page) {
 }
 
 Deno.test({
-  name: "the page frame at 1366 and 390 px: a menu button on phones, a visible focus ring, a 404 page",
+  name:
+    "the page frame at 1366 and 390 px: a folding menu on phones (with and without script), a visible focus ring, a 404 page",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -112,12 +113,13 @@ Deno.test({
           await logIn(page, base);
           await page.waitForSelector("#pbx-state");
           const button = page.locator(".menu-button");
+          const fold = page.locator("details.menu-fold");
           assert.equal(await button.isVisible(), true, "a menu button on a phone");
-          assert.equal(await button.getAttribute("aria-expanded"), "false");
+          assert.equal(await fold.getAttribute("open"), null);
           assert.equal(await page.locator("nav.menu").isVisible(), false, "the menu is folded away");
           await run.screenshot("22-phone-menu-closed");
           await button.click();
-          assert.equal(await button.getAttribute("aria-expanded"), "true");
+          assert.equal(await fold.getAttribute("open"), "");
           const links = page.locator("nav.menu a");
           const count = await links.count();
           assert.ok(count >= 13);
@@ -137,6 +139,33 @@ Deno.test({
         }, { viewport: { width: 390, height: 844 } }),
         60_000,
         "phone",
+      );
+      await within(
+        withBrowser(async (run) => {
+          // Without any script the menu still folds: the <details> opens and closes by itself.
+          const { page } = run;
+          await logIn(page, base);
+          await page.goto(`${base}/lines`);
+          assert.equal(await page.locator("nav.menu").isVisible(), false, "folded without script");
+          await page.locator(".menu-button").click();
+          assert.equal(await page.locator("nav.menu a[href='/lines']").isVisible(), true);
+          assert.equal(await page.locator("nav.menu a[href='/lines']").getAttribute("aria-current"), "page");
+          await page.locator(".menu-button").click();
+          assert.equal(await page.locator("nav.menu").isVisible(), false, "and folds again");
+        }, { viewport: { width: 390, height: 844 }, javaScriptEnabled: false }),
+        60_000,
+        "phone without script",
+      );
+      await within(
+        withBrowser(async (run) => {
+          // Wide without script: every entry shows beside the brand, no Menu button.
+          const { page } = run;
+          await logIn(page, base);
+          assert.equal(await page.locator(".menu-button").isVisible(), false);
+          assert.equal(await page.locator("nav.menu a[href='/system']").isVisible(), true);
+        }, { viewport: { width: 1366, height: 900 }, javaScriptEnabled: false }),
+        60_000,
+        "wide without script",
       );
     } finally {
       assert.equal(await proc.stop(), 0);

@@ -64,16 +64,17 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         <LiveRegion name="mode" tag="span">
           <ModeBadge demo={ctx.demo} />
         </LiveRegion>
-        <button type="button" class="menu-button" aria-controls="main-menu" aria-expanded="false">
-          Menu
-        </button>
-        <nav aria-label="Main" class="menu" id="main-menu">
-          {navigation.map((item) => (
-            <a href={item.href} aria-current={isActive(item.href, ctx.path) ? "page" : undefined}>
-              {item.label}
-            </a>
-          ))}
-        </nav>
+        {/* A <details>: on a phone the menu folds behind "Menu" without any script; wide, it is always open. */}
+        <details class="menu-fold" id="menu-fold">
+          <summary class="menu-button">Menu</summary>
+          <nav aria-label="Main" class="menu" id="main-menu">
+            {navigation.map((item) => (
+              <a href={item.href} aria-current={isActive(item.href, ctx.path) ? "page" : undefined}>
+                {item.label}
+              </a>
+            ))}
+          </nav>
+        </details>
         <div class="who">
           <span>{ctx.user}</span>
           <form method="post" action="/logout" class="inline">

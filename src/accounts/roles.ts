@@ -1,7 +1,7 @@
 // The two roles of web users and what an operator may change: an administrator may do everything; an
-// operator sees everything and may disconnect applications, use the line API and keep API tokens of
-// their own, but changes no setting, user, certificate or licence. One table, read by the API gate and
-// the page guard alike.
+// operator sees everything but the backup, the CSTA trace and the support bundle, may disconnect
+// applications, use the line API and keep API tokens of their own, but changes no setting, user,
+// certificate or licence. One table, read by the API gate, the page guard and the pages alike.
 
 export const ROLES = ["administrator", "operator"] as const;
 export type Role = typeof ROLES[number];
@@ -31,8 +31,18 @@ const OPERATOR_PAGES: RegExp[] = [
   /^\/system\/tokens\/[^/]+\/revoke$/,
 ];
 
-/** Reads an operator may not make: the backup holds every user's password hash. */
-const ADMINISTRATOR_READS: RegExp[] = [/^\/system\/backup$/];
+/**
+ * Reads an operator may not make, as paths below `/api` and page paths alike: the backup holds every
+ * user's password hash; the CSTA trace and the support bundle carry every number dialled, names and the
+ * frames of the applications (the support bundle holds the last trace too).
+ */
+const ADMINISTRATOR_READS: RegExp[] = [/^\/system\/backup$/, /^\/trace(\/|$)/, /^\/support-bundle$/];
+
+/** Why `role` may not read `path` (below `/api`, or a page), or undefined when it may. */
+export function readRefused(role: Role | undefined, path: string, user: string): string | undefined {
+  if (role === "administrator" || !ADMINISTRATOR_READS.some((p) => p.test(path))) return undefined;
+  return operatorRefusal(user, `reading ${path}`);
+}
 
 /** What an operator is told when a change is refused. */
 export function operatorRefusal(user: string, what: string): string {
@@ -53,9 +63,7 @@ export function apiRequestRefused(
 ): string | undefined {
   if (role === "administrator") return undefined;
   if (["GET", "HEAD", "OPTIONS"].includes(method)) {
-    return ADMINISTRATOR_READS.some((p) => p.test(path))
-      ? operatorRefusal(user, `${method} /api${path}`)
-      : undefined;
+    return readRefused(role, path, user) && operatorRefusal(user, `${method} /api${path}`);
   }
   const rule = OPERATOR_API.find((r) => (r.method === "*" || r.method === method) && r.path.test(path));
   if (rule && (!rule.ownToken || tokenOwner(decodeURIComponent(path.split("/").at(-1)!)) === user)) {

@@ -34,6 +34,7 @@ export function pageContext(c: Context<HttpEnv>, deps: WebDeps, withFlash = fals
   if (!session) throw new Error("pageContext needs a session (page guard missing?)");
   return {
     user: session.user,
+    role: deps.users.role(session.user),
     csrf: session.csrfToken,
     path: c.req.path,
     demo: deps.status.mode() === "demo",

@@ -5,6 +5,7 @@ import type { Child } from "hono/jsx";
 import type { RequestEnv } from "../context.ts";
 import type { PageContext } from "../pages/layout.tsx";
 import { toHtml } from "../pages/to_html.ts";
+import { markAdminOnlyForms } from "../pages/admin_only_forms.ts";
 
 export interface RegionView {
   ctx: PageContext;
@@ -35,6 +36,7 @@ export class LiveRegions {
   async render(region: string, view: Omit<RegionView, "param">): Promise<string | undefined> {
     const found = this.find(region);
     if (!found) return undefined;
-    return await toHtml(found.renderer({ ...view, param: found.param }));
+    const html = await toHtml(found.renderer({ ...view, param: found.param }));
+    return markAdminOnlyForms(html, view.ctx.role, view.ctx.user);
   }
 }

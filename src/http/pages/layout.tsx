@@ -1,6 +1,7 @@
 // The frame around every page: the head with the embedded style sheet and script (nothing from another
 // origin), the navigation, the demo badge, the signed-in user with logout, and the one-shot message.
 
+import type { Role } from "../../accounts/roles.ts";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "../assets.ts";
 import type { RequestEnv } from "../context.ts";
@@ -9,6 +10,8 @@ import { Csrf, LiveRegion } from "./components.tsx";
 /** What every page knows about the request it answers. */
 export interface PageContext {
   user: string;
+  /** The user's role; an operator's pages show the forms they may not send read-only. */
+  role: Role | undefined;
   csrf: string;
   /** The path of the page, for the active navigation entry. */
   path: string;

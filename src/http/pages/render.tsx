@@ -7,6 +7,7 @@ import type { HttpEnv } from "../context.ts";
 import { pageContext, type WebDeps } from "../web_deps.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 import { toHtml } from "./to_html.ts";
+import { markAdminOnlyForms } from "./admin_only_forms.ts";
 
 export interface PageContent {
   title: string;
@@ -18,7 +19,11 @@ export interface PageContent {
 export async function renderPage(c: Context<HttpEnv>, deps: WebDeps, page: PageContent): Promise<Response> {
   const ctx = pageContext(c, deps, true);
   const body = await page.body(ctx);
-  const html = await toHtml(<Layout ctx={ctx} title={page.title} intro={page.intro}>{body}</Layout>);
+  const html = markAdminOnlyForms(
+    await toHtml(<Layout ctx={ctx} title={page.title} intro={page.intro}>{body}</Layout>),
+    ctx.role,
+    ctx.user,
+  );
   c.header("Cache-Control", "no-store");
   return c.html("<!doctype html>" + html, page.status ?? 200);
 }

@@ -3,7 +3,8 @@
 // for scripts, the web users and their roles, the audit log of changes, and the web UI and logging settings.
 
 import type { Context, Hono } from "hono";
-import { ROLES } from "../../accounts/roles.ts";
+import type { Child } from "hono/jsx";
+import { readRefused, ROLES } from "../../accounts/roles.ts";
 import type { WebUser } from "../../accounts/web_users.ts";
 import type { AuditEntry } from "../../audit/audit_log.ts";
 import type { ApiTokenInfo } from "../auth/api_tokens.ts";
@@ -26,6 +27,7 @@ import {
   Table,
 } from "./components.tsx";
 import { formatDuration, formatTime, serviceTitle, uploadedFile } from "./format.ts";
+import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 
@@ -226,7 +228,9 @@ async function systemPage(
 
         <Card title="Backup and restore" id="system-backup">
           <p>
-            <a href="/api/system/backup" class="button primary" id="backup-download">Download backup</a>
+            <AdminDownload ctx={ctx} path="/system/backup" id="backup-download">
+              Download backup
+            </AdminDownload>
           </p>
           <p class="help">
             One file with the settings and the database (lines, rules, licences, users, call records).
@@ -253,9 +257,9 @@ async function systemPage(
 
         <Card title="Support" id="system-support">
           <p>
-            <a href="/api/support-bundle" class="button primary" id="support-bundle-download">
+            <AdminDownload ctx={ctx} path="/support-bundle" id="support-bundle-download">
               Download support bundle
-            </a>
+            </AdminDownload>
           </p>
           <p class="help">
             One file for a support engineer: status, the settings with every password, token and key masked,
@@ -471,4 +475,12 @@ async function systemPage(
       </div>
     ),
   });
+}
+
+/** A download of `/api<path>`, or for a role that may not read it a note saying who may. */
+function AdminDownload(props: { ctx: PageContext; path: string; id: string; children: Child }) {
+  if (readRefused(props.ctx.role, props.path, props.ctx.user)) {
+    return <span class="notice admin-only" id={`${props.id}-admin-only`}>Administrators only</span>;
+  }
+  return <a href={`/api${props.path}`} class="button primary" id={props.id}>{props.children}</a>;
 }

@@ -1,6 +1,7 @@
 // The Trace page: start a CSTA trace of the PBX link and chosen applications for a time, watch its frames
 // arrive decoded (newest first, live), stop it, and download it as text for a support engineer.
 
+import { readRefused } from "../../accounts/roles.ts";
 import type { Hono } from "hono";
 import type { TraceFrame } from "../../trace/frame_trace.ts";
 import { directionText, summaryText } from "../../trace/trace_text.ts";
@@ -15,7 +16,10 @@ import { renderPage } from "./render.tsx";
 const SHOWN = 200;
 
 export function mountTrace(app: Hono<HttpEnv>, deps: WebDeps): void {
-  if (deps.ui.trace) deps.regions.add("trace", () => <TraceFrames deps={deps} />);
+  // The frames carry numbers and the applications' traffic: an operator is shown neither them nor the form.
+  if (deps.ui.trace) {
+    deps.regions.add("trace", ({ ctx }) => traceRefused(ctx) ? null : <TraceFrames deps={deps} />);
+  }
 
   app.get("/trace", (c) =>
     renderPage(c, deps, {
@@ -23,9 +27,15 @@ export function mountTrace(app: Hono<HttpEnv>, deps: WebDeps): void {
       intro:
         "Every frame between cstabox and the PBX, and between cstabox and the applications you choose, with its decode and its bytes. Off, a trace costs nothing; on, each frame is copied into memory until the trace ends. AARQ passwords are masked.",
       body: (ctx) =>
-        deps.ui.trace
-          ? <TracePage deps={deps} ctx={ctx} />
-          : <p class="notice">This appliance was built without the CSTA trace.</p>,
+        !deps.ui.trace
+          ? <p class="notice">This appliance was built without the CSTA trace.</p>
+          : traceRefused(ctx)
+          ? (
+            <p class="notice admin-only" id="trace-admin-only">
+              Administrators only: the trace carries every number dialled and the applications' frames.
+            </p>
+          )
+          : <TracePage deps={deps} ctx={ctx} />,
     }));
 
   app.post("/trace/start", async (c) => {
@@ -47,6 +57,10 @@ export function mountTrace(app: Hono<HttpEnv>, deps: WebDeps): void {
     await deps.api.call(actingEnv(c), "POST", "/trace/stop");
     return redirectWithFlash(c, deps, "/trace", "Trace stopped; its frames stay here and in the download.");
   });
+}
+
+function traceRefused(ctx: PageContext): boolean {
+  return readRefused(ctx.role, "/trace", ctx.user) !== undefined;
 }
 
 function TracePage(props: { deps: WebDeps; ctx: PageContext }) {

@@ -8,6 +8,9 @@ import { openDatabase } from "../../../src/store/database.ts";
 import { migrations } from "../../../src/store/migrations.ts";
 import { Browser, type WebFixture } from "./web_fixture.ts";
 import { signedIn } from "./web_fixture.ts";
+import { FrameTrace } from "../../../src/trace/frame_trace.ts";
+import { ManualClock } from "../../../src/clock.ts";
+import { startStore } from "../tls/store_fixture.ts";
 
 const OPERATOR_FIRST = "first operator password";
 const OPERATOR_PASSWORD = "operator password 2026";
@@ -203,5 +206,79 @@ Deno.test("web users made before roles become administrators when the store is u
     });
   } finally {
     db.close();
+  }
+});
+
+Deno.test("an operator's pages show the forms they may not send read-only, marked administrators only; an administrator's do not", async () => {
+  const tls = await startStore();
+  const { f, b } = await signedIn({ services: { tls: tls.store } });
+  try {
+    const eve = await withOperator(f, b);
+    f.multiplexer.addApplication(7, "192.0.2.9:40001");
+    /** Each post form of the page: its action, whether it is read-only, and whether it says why. */
+    const forms = (html: string) =>
+      [...html.matchAll(/<form\b([^>]*\bmethod="post"[^>]*)>([\s\S]*?)<\/form>/g)].map((
+        [, attrs, inside],
+      ) => ({
+        action: /action="([^"]*)"/.exec(attrs)![1],
+        readOnly: /^(<p class="notice admin-only">[^<]*<\/p>)?<fieldset disabled/.test(inside),
+        note: inside.includes("Administrators only"),
+      }));
+    for (const path of ["/smdr", "/system", "/certificate", "/csta-server", "/lines", "/numbers", "/pbx"]) {
+      const operatorForms = forms((await eve.page(path)).html);
+      assert.ok(operatorForms.length > 0, path);
+      for (const form of operatorForms) {
+        const allowed = /^\/(logout|password|system\/tokens)/.test(form.action);
+        assert.equal(form.readOnly, !allowed, `${path} ${form.action}`);
+      }
+      assert.ok(operatorForms.some((form) => form.note), `${path} says administrators only`);
+      for (const form of forms((await b.page(path)).html)) {
+        assert.equal(form.readOnly, false, `${path} ${form.action}`);
+      }
+    }
+    const apps = forms((await eve.page("/applications")).html);
+    assert.deepEqual(apps.filter((form) => form.action.includes("disconnect")).map((form) => form.readOnly), [
+      false,
+    ]);
+  } finally {
+    await f.close();
+    await tls.cleanup();
+  }
+});
+
+Deno.test("the CSTA trace and the support bundle are administrator-only: API, token, Trace page and System page", async () => {
+  const trace = new FrameTrace(new ManualClock(), () => ({ maxMinutes: 10, maxFrames: 100 }));
+  const { f, b } = await signedIn({ trace });
+  try {
+    const eve = await withOperator(f, b);
+    assert.equal((await api(b, "POST", "/api/trace/start", { seconds: 60 })).status, 200);
+    const { token } = await (await api(eve, "POST", "/api/system/tokens", { name: "wallboard" })).json();
+    for (const path of ["/api/trace", "/api/trace/text", "/api/support-bundle"]) {
+      const refused = await api(eve, "GET", path);
+      assert.equal(refused.status, 403, path);
+      const { error } = await refused.json();
+      assert.equal(error.code, "role_forbidden");
+      assert.match(error.message, /user eve has the operator role/);
+      const byToken = await f.app.request(path, { headers: { authorization: `Bearer ${token}` } }, {
+        remoteAddress: "127.0.0.1",
+        secure: false,
+      });
+      assert.equal(byToken.status, 403, `${path} with the operator's token`);
+      assert.equal((await b.request(path)).status, 200, `${path} for the administrator`);
+    }
+    assert.equal((await api(eve, "POST", "/api/trace/stop")).status, 403);
+    assert.ok(trace.active, "the operator did not stop the trace");
+
+    const tracePage = (await eve.page("/trace")).html;
+    assert.match(tracePage, /id="trace-admin-only"/);
+    assert.doesNotMatch(tracePage, /id="trace-form"|id="trace-table"/);
+    assert.match((await b.page("/trace")).html, /id="trace-form"/);
+    const system = (await eve.page("/system")).html;
+    assert.doesNotMatch(system, /href="\/api\/support-bundle"|href="\/api\/system\/backup"/);
+    assert.match(system, /id="support-bundle-download-admin-only"/);
+    assert.match((await b.page("/system")).html, /href="\/api\/support-bundle"/);
+  } finally {
+    trace.stop();
+    await f.close();
   }
 });

@@ -245,7 +245,7 @@ export class App {
       budget: () => current().limits.totalOutboundQueueBytes,
       shed: (budget) => switchboard.shedQueuedBytes(budget),
     });
-    const throttle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
+    const throttle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute, this.#clock);
     const listenerCommon = {
       switchboard,
       users: cstaUsers,
@@ -438,7 +438,7 @@ export class App {
 
     // ---- web ----------------------------------------------------------------------------------------
     // One of each for both ports: failed web logins per address, the event-rate history, backup/restore.
-    const webThrottle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute);
+    const webThrottle = new LoginThrottle(() => current().limits.loginAttemptsPerMinute, this.#clock);
     const rates = new RateHistory({
       sample: () => {
         const s = switchboard.status();

@@ -3,17 +3,19 @@
 // only its own user's failures: clearing the address's let one valid account guess another's password
 // without limit (45 guesses in under a minute where the limit was 10, issue 18).
 
+import { type Clock, systemClock } from "../clock.ts";
+
 export class LoginThrottle {
   #byAddress = new Map<string, number[]>();
   #byUser = new Map<string, number[]>();
 
   /**
-   * `now` is a monotonic clock in ms by default: the wall clock set back by an hour (NTP after boot)
-   * would otherwise keep an address locked out for that hour.
+   * Measures on `clock.monotonic()`: the wall clock set back by an hour (NTP after boot) would otherwise
+   * keep an address locked out for that hour.
    */
   constructor(
     private readonly limitPerMinute: () => number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -53,13 +55,13 @@ export class LoginThrottle {
 
   #record(failures: Map<string, number[]>, key: string): void {
     const recent = this.#recent(failures, key);
-    recent.push(this.now());
+    recent.push(this.clock.monotonic());
     failures.set(key, recent);
     if (failures.size > 10_000) this.#prune(failures);
   }
 
   #recent(failures: Map<string, number[]>, key: string): number[] {
-    const cutoff = this.now() - 60_000;
+    const cutoff = this.clock.monotonic() - 60_000;
     return (failures.get(key) ?? []).filter((t) => t > cutoff);
   }
 

@@ -93,7 +93,7 @@ export class Licensing implements Service<LicenceStatus> {
 
   constructor(private readonly options: LicensingOptions) {
     this.#since = options.clock.now();
-    this.#pool = new SeatPool(() => this.#limit(), () => options.clock.now(), (refusal) => {
+    this.#pool = new SeatPool(() => this.#limit(), options.clock, (refusal) => {
       this.#lastRefusal = refusal;
     });
   }

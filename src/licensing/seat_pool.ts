@@ -1,6 +1,7 @@
 // The licence seats: a monitored device takes one licence while at least one application or line of the
 // line API holds it, shared by all its holders; the appliance's own call tracking takes none.
 
+import { type Clock, systemClock } from "../clock.ts";
 import { deviceWords } from "../csta/device_key.ts";
 
 /**
@@ -45,13 +46,13 @@ export class SeatPool {
 
   /**
    * @param limit how many seats may be taken now (asked only when a device needs a new seat)
-   * @param now clock for the refusal time
+   * @param clock for the refusal time
    * @param onRefusal told of every refusal (licensing keeps the last one for its status); the caller that
    *   maps the refusal to a CSTA error logs it
    */
   constructor(
     private readonly limit: () => SeatLimit,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly onRefusal: (refusal: SeatRefusal) => void = () => {},
   ) {}
 
@@ -123,7 +124,7 @@ export class SeatPool {
       holderId,
       linesLicensed,
       linesInUse: this.#seated.size,
-      at: this.now(),
+      at: this.clock.now(),
     });
     if (!limit.ok) return refusal(limit.reason, limit.message, 0);
     if (this.#seated.size >= limit.lines) {

@@ -1,19 +1,20 @@
 import assert from "node:assert/strict";
 import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
+import { ManualClock } from "../../../src/clock.ts";
 
 Deno.test("an address is refused after its failed logins per minute, and again allowed a minute later", () => {
-  let now = 0;
-  const throttle = new LoginThrottle(() => 3, () => now);
+  const clock = new ManualClock();
+  const throttle = new LoginThrottle(() => 3, clock);
   for (let i = 0; i < 3; i++) throttle.recordFailure("192.0.2.7");
   assert.equal(throttle.blocked("192.0.2.7"), true);
   assert.equal(throttle.blocked("192.0.2.8"), false, "other addresses are not affected");
   assert.deepEqual(throttle.blockedAddresses(), ["192.0.2.7"]);
-  now += 60_001;
+  clock.advance(60_001);
   assert.equal(throttle.blocked("192.0.2.7"), false);
 });
 
 Deno.test("a successful login clears its own user's failures only, never the address's or another user's", () => {
-  const throttle = new LoginThrottle(() => 2, () => 0);
+  const throttle = new LoginThrottle(() => 2, new ManualClock());
   throttle.recordFailure("192.0.2.7", "admin");
   throttle.recordSuccess("admin");
   assert.equal(throttle.blocked("192.0.2.8", "admin"), false);
@@ -25,14 +26,14 @@ Deno.test("a successful login clears its own user's failures only, never the add
 });
 
 Deno.test("failures count per user name too: guesses from many addresses at one user lock that user name only", () => {
-  let now = 0;
-  const throttle = new LoginThrottle(() => 3, () => now);
+  const clock = new ManualClock();
+  const throttle = new LoginThrottle(() => 3, clock);
   for (let i = 0; i < 3; i++) throttle.recordFailure(`192.0.2.${i}`, "admin");
   assert.equal(throttle.blocked("198.51.100.1", "admin"), true, "a fresh address guessing at admin");
   assert.equal(throttle.blocked("198.51.100.1", "operator"), false, "another user from that address");
   assert.equal(throttle.blocked("192.0.2.0"), false, "each address has one failure");
   assert.deepEqual(throttle.blockedUsers(), ["admin"]);
-  now += 60_001;
+  clock.advance(60_001);
   assert.equal(throttle.blocked("198.51.100.1", "admin"), false);
 });
 

@@ -66,9 +66,9 @@ Deno.test("GET /api/audit filters by user, text and time, names the token used, 
   const { f, b } = await signedIn();
   try {
     const { token } = await (await api(b, "POST", "/api/system/tokens", { name: "deploy" })).json();
-    f.clock.now += 60_000;
-    const middle = new Date(f.clock.now).toISOString();
-    const earlier = new Date(f.clock.now - 30_000).toISOString();
+    f.clock.advance(60_000);
+    const middle = new Date(f.clock.now()).toISOString();
+    const earlier = new Date(f.clock.now() - 30_000).toISOString();
     const put = await f.app.request("/api/settings/smdr", {
       method: "PUT",
       body: JSON.stringify({ maxCollectors: 7 }),

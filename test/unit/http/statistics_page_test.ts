@@ -6,12 +6,12 @@ import { Browser, webFixture } from "./web_fixture.ts";
 Deno.test("the Statistics page draws every series from the store, linked from the dashboard and the menu", async () => {
   const f = await webFixture();
   try {
-    const minute = Math.floor(f.clock.now / 60_000) * 60_000 - 60_000;
+    const minute = Math.floor(f.clock.now() / 60_000) * 60_000 - 60_000;
     new StatisticsStore(() => f.db).writeMinute(
       SERIES,
       minute,
       { calls: 12, link: 1, rss: 80 * 1024 * 1024 },
-      f.clock.now,
+      f.clock.now(),
     );
     const b = new Browser(f.app);
     await b.loginAndChangePassword();

@@ -166,7 +166,7 @@ Deno.test("a wrong password keeps the typed user name and says so; past the limi
       headers: { authorization: basic("admin", PROVISIONED) },
     }, loopback);
     assert.equal(api.status, 429);
-    f.clock.now += 61_000;
+    f.clock.advance(61_000);
     const later = await b.post("/login", { user: "admin", password: PROVISIONED }, { csrf: false });
     assert.equal(later.status, 303);
   } finally {
@@ -180,11 +180,11 @@ Deno.test("a session ends after the idle time from the settings, and activity ke
     const b = new Browser(f.app);
     await b.loginAndChangePassword();
     const idle = f.settings.current().web.sessionIdleMinutes * 60_000;
-    f.clock.now += idle - 60_000;
+    f.clock.advance(idle - 60_000);
     assert.equal((await b.request("/")).status, 200, "still within the idle time");
-    f.clock.now += idle - 60_000;
+    f.clock.advance(idle - 60_000);
     assert.equal((await b.request("/")).status, 200, "the last request counted as activity");
-    f.clock.now += idle + 1;
+    f.clock.advance(idle + 1);
     const res = await b.request("/lines");
     assert.equal(res.status, 303);
     assert.equal(res.headers.get("location"), "/login?next=%2Flines");
@@ -483,7 +483,7 @@ Deno.test("on a full disk a web login still works (the session is kept in memory
       "INSERT INTO web_session (id_hash, user_name, csrf_token, created_at, last_seen_ms, remote) VALUES (?, 'admin', 'x', 'x', ?, 'x')",
     );
     assert.throws(() => {
-      for (let i = 0; i < 10_000; i++) filler.run(crypto.randomUUID(), f.clock.now);
+      for (let i = 0; i < 10_000; i++) filler.run(crypto.randomUUID(), f.clock.now());
     }, /database or disk is full/);
     const other = new Browser(f.app, { remoteAddress: "192.0.2.9", secure: true });
     const login = await other.post("/login", { user: "admin", password: NEW_PASSWORD }, { csrf: false });

@@ -7,6 +7,7 @@ import { CstaUsers } from "../../../src/accounts/csta_users.ts";
 import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
 import { type PasswordCheckLimits, PasswordChecks } from "../../../src/accounts/password_checks.ts";
 import { WebUsers } from "../../../src/accounts/web_users.ts";
+import { ManualClock } from "../../../src/clock.ts";
 import { createHttpApp } from "../../../src/http/app.ts";
 import type { RequestEnv } from "../../../src/http/context.ts";
 import { RateHistory } from "../../../src/http/live/rate_history.ts";
@@ -131,7 +132,7 @@ export interface WebFixture {
   services: ServiceStatuses;
   log: Logger;
   rates: RateHistory;
-  clock: { now: number };
+  clock: ManualClock;
   mode: "pbx" | "demo";
   /** The weak-credential audit the dashboard reads, when a test sets one. */
   weakCredentials: { current?: WeakCredentialAudit };
@@ -170,7 +171,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
   const settings = await LiveSettings.open(join(dir, "cstabox.yaml"), {}, log.child("settings"));
   const multiplexer = new FakeMultiplexer();
   const system = new FakeSystem();
-  const clock = { now: Date.parse("2026-03-01T12:00:00Z") };
+  const clock = new ManualClock(Date.parse("2026-03-01T12:00:00Z"));
   const services: ServiceStatuses = {
     store: { state: "running", since },
     "pbx-link": {
@@ -216,7 +217,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       },
     },
   };
-  const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), now: () => clock.now });
+  const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), now: () => clock.now() });
   const fixture: WebFixture = {
     db,
     dir,
@@ -245,13 +246,13 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     weakCredentials: () => fixture.weakCredentials.current?.findings() ?? [],
     multiplexer,
     cstaUsers,
-    throttle: new LoginThrottle(() => options.loginAttemptsPerMinute ?? 10, () => clock.now),
+    throttle: new LoginThrottle(() => options.loginAttemptsPerMinute ?? 10, clock),
     system,
     rates,
-    statistics: { charts: () => readCharts(new StatisticsStore(() => db), clock.now) },
+    statistics: { charts: () => readCharts(new StatisticsStore(() => db), clock.now()) },
     calls: options.calls,
     trace: options.trace,
-    now: () => clock.now,
+    now: () => clock.now(),
     probePbx: (target) =>
       Promise.resolve({
         ok: false,

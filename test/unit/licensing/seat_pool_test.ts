@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { ManualClock } from "../../../src/clock.ts";
 import { SEAT_REFUSAL_FAILURE, SeatPool } from "../../../src/licensing/seat_pool.ts";
 
-const twoLines = () => new SeatPool(() => ({ ok: true, lines: 2 }), () => Date.UTC(2026, 0, 2));
+const twoLines = () => new SeatPool(() => ({ ok: true, lines: 2 }), new ManualClock(Date.UTC(2026, 0, 2)));
 
 Deno.test("with two licences two devices are monitored, the third is refused, releasing one lets it in", () => {
   const pool = twoLines();
@@ -84,7 +85,7 @@ Deno.test("every refusal is told to the refusal listener, grants are not", () =>
   const told: string[] = [];
   const pool = new SeatPool(
     () => ({ ok: true, lines: 1 }),
-    () => 0,
+    new ManualClock(),
     (refusal) => told.push(refusal.deviceKey),
   );
   pool.acquire("101", "app-1");
@@ -94,7 +95,7 @@ Deno.test("every refusal is told to the refusal listener, grants are not", () =>
 });
 
 Deno.test("a refusal names the line as an administrator knows it, not by the multiplexer's device key", () => {
-  const pool = new SeatPool(() => ({ ok: true, lines: 1 }), () => 0);
+  const pool = new SeatPool(() => ({ ok: true, lines: 1 }), new ManualClock());
   pool.acquire("n:101", "app-1");
   const byNumber = pool.acquire("n:127", "app-2");
   assert.equal(

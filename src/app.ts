@@ -549,6 +549,7 @@ export class App {
           system,
           rates,
           statistics,
+          connectPbx: () => this.pbxLink.connectNow(),
           calls,
           openLines: () => lineApi.openLines(),
           trace,

@@ -14,6 +14,7 @@ import type { RateHistory } from "./live/rate_history.ts";
 import type { StatisticsSource } from "./api/statistics_api.ts";
 import type { FrameTrace } from "../trace/frame_trace.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "../pbx/probe.ts";
+import type { ConnectNowOutcome } from "../pbx/pbx_link.ts";
 
 /** The multiplexer's figures as `Switchboard.status()` reports them. */
 export type MultiplexerStatus = ReturnType<Switchboard["status"]>;
@@ -76,6 +77,8 @@ export interface WebUiSources {
   calls?: CallsSource;
   /** Lines open through the line API, with who holds them (Lines and Licences pages). */
   openLines?: () => OpenLineView[];
+  /** Ends the PBX link's back-off wait (the PBX page's *Connect now*); without it the button is absent. */
+  connectPbx?: () => ConnectNowOutcome;
   /** Tests the PBX connection; defaults to a real probe (TCP, AARQ/AARE, release). */
   probePbx?: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
   /** The CSTA trace; without it the Trace page and /api/trace are absent. */

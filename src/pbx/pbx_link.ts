@@ -61,6 +61,13 @@ export interface PbxLinkDetails {
   systemStatusReceived: number;
 }
 
+/** What `connectNow` did. */
+export type ConnectNowOutcome =
+  | { kind: "connecting" }
+  | { kind: "alreadyUp" }
+  | { kind: "inProgress"; state: LinkState }
+  | { kind: "notRunning" };
+
 export interface PbxLinkEvents {
   /** The association is up (after AARE accepted); the Switchboard re-creates monitors here. */
   onReady(): void;
@@ -177,6 +184,25 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
     this.#closeConnection("stopped");
     await this.#loop;
     this.#lifecycle.set("stopped");
+  }
+
+  /**
+   * Ends the wait before the next connection attempt, so the link tries at once (the PBX page's *Connect
+   * now*, e.g. after the PBX came back from a restart while the back-off waits up to
+   * `pbx.reconnectMaxSeconds`). Says what it did: nothing while the link is up or already being set up.
+   */
+  connectNow(): ConnectNowOutcome {
+    if (!this.#running) return { kind: "notRunning" };
+    if (this.#state === "ready") return { kind: "alreadyUp" };
+    const wake = this.#wake;
+    if (!wake) return { kind: "inProgress", state: this.#state };
+    this.#options.log.info("connecting to the PBX now (asked for), not after the back-off", {
+      attempt: this.#attempts,
+    });
+    this.#nextRetryAt = undefined;
+    this.#clock.clearTimeout(this.#reconnectTimer);
+    wake();
+    return { kind: "connecting" };
   }
 
   /**

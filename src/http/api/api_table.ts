@@ -122,6 +122,8 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           settings: () => admin.ui.settings.current(),
           mode: () => status.mode(),
           probe: admin.ui.probePbx ?? ((target) => probePbx(target)),
+          connectNow: admin.ui.connectPbx,
+          audit,
         })),
     ],
     [

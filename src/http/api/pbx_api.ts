@@ -1,14 +1,18 @@
-// JSON API of the PBX link, mounted at /api/pbx: its state and settings, and "test connection". While the
+// JSON API of the PBX link, mounted at /api/pbx: its state and settings, "test connection" and "connect
+// now" (no waiting for the back-off). While the
 // link to the configured PBX is up (or being set up) the test does not open a second connection: the PBX
 // takes one CTI client only, and what it does with a second one is unknown (PROTOCOL.md §13 [C-pbx/doc]).
 
 import { Hono } from "hono";
 import { z } from "zod";
-import type { PbxLinkDetails } from "../../pbx/pbx_link.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import type { ConnectNowOutcome, PbxLinkDetails } from "../../pbx/pbx_link.ts";
 import type { ServiceStatus } from "../../service.ts";
 import type { Settings } from "../../settings/schema.ts";
 import type { HttpEnv } from "../context.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "../../pbx/probe.ts";
+import { apiError } from "../api_errors.ts";
+import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
 
 export interface PbxApiDependencies {
@@ -16,6 +20,9 @@ export interface PbxApiDependencies {
   settings: () => Settings;
   mode: () => "pbx" | "demo";
   probe: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
+  /** Ends the link's back-off wait (`PbxLink.connectNow`); without it `POST /connect` is absent. */
+  connectNow?: () => ConnectNowOutcome;
+  audit?: AuditLog;
 }
 
 const testSchema = z.strictObject({
@@ -67,6 +74,24 @@ export function createPbxApi(deps: PbxApiDependencies): Hono<HttpEnv> {
     const report = await deps.probe(target);
     return c.json({ ...report, probed: true } satisfies PbxTestAnswer);
   });
+
+  if (deps.connectNow) {
+    const connectNow = deps.connectNow;
+    app.post("/connect", (c) => {
+      const outcome = connectNow();
+      switch (outcome.kind) {
+        case "connecting":
+          deps.audit?.record(auditActor(c), { action: "PBX link connected now", object: "PBX link" });
+          return c.json({ connecting: true, message: "Connecting to the PBX now." }, 202);
+        case "alreadyUp":
+          return apiError(c, 409, "link_up", "the PBX link is up: there is nothing to connect");
+        case "inProgress":
+          return apiError(c, 409, "link_connecting", `the PBX link is ${outcome.state} right now`);
+        case "notRunning":
+          return apiError(c, 503, "link_not_running", "the PBX link service is not running");
+      }
+    });
+  }
 
   return app;
 }

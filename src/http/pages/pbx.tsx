@@ -4,7 +4,7 @@
 import type { Context, Hono } from "hono";
 import type { HttpEnv } from "../context.ts";
 import type { PbxTestAnswer } from "../api/pbx_api.ts";
-import { actingEnv, type WebDeps } from "../web_deps.ts";
+import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
 import {
   Badge,
   Card,
@@ -73,6 +73,16 @@ export function mountPbx(app: Hono<HttpEnv>, deps: WebDeps): void {
       saved: "Simulated PBX settings saved.",
       rerender: (form) => pbxPage(c, deps, { demoForm: form }, 400),
     }));
+
+  app.post("/pbx/connect", async (c) => {
+    const result = await deps.api.call<{ message: string }>(actingEnv(c), "POST", "/pbx/connect");
+    return redirectWithFlash(
+      c,
+      deps,
+      "/pbx#pbx-link",
+      result.ok ? result.data.message : `Not connected now: ${result.error.message}.`,
+    );
+  });
 
   app.post("/pbx/test", async (c) => {
     const body = await c.req.parseBody();
@@ -207,6 +217,15 @@ function LinkStatus(props: { deps: WebDeps; ctx: PageContext }) {
           ["Last error", formatProblem(link?.lastError)],
         ]}
       />
+      {link?.state === "disconnected" && link.nextRetryAt && props.deps.ui.connectPbx
+        ? (
+          <form method="post" action="/pbx/connect" id="pbx-connect-form">
+            <Csrf token={props.ctx.csrf} />
+            <button type="submit" class="primary" id="pbx-connect-now">Connect now</button>{" "}
+            <span class="help">instead of waiting until {formatTime(link.nextRetryAt)}</span>
+          </form>
+        )
+        : null}
     </>
   );
 }

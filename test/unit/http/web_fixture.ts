@@ -154,6 +154,8 @@ export interface FixtureOptions {
   pbxDevices?: () => Promise<OfferedDevice[]>;
   /** The CSTA trace the Trace page and /api/trace use; none when absent. */
   trace?: WebUiSources["trace"];
+  /** The PBX page's *Connect now*; absent without it. */
+  connectPbx?: WebUiSources["connectPbx"];
 }
 
 export async function webFixture(options: FixtureOptions = {}): Promise<WebFixture> {
@@ -252,6 +254,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     statistics: { charts: () => readCharts(new StatisticsStore(() => db), clock.now()) },
     calls: options.calls,
     trace: options.trace,
+    connectPbx: options.connectPbx,
     now: () => clock.now(),
     probePbx: (target) =>
       Promise.resolve({

@@ -276,3 +276,35 @@ Deno.test("a late answer to a timed-out request goes to its late handler, and it
   assert.deepEqual([details.lateAnswers, details.lateAnswersAwaited], [1, 0]);
   await link.stop();
 });
+
+Deno.test("connect now ends the back-off wait at once; while up or connecting it does nothing", async () => {
+  let refuse = true;
+  const conns: FakePbxConn[] = [];
+  const { clock, link } = setup(() => {
+    if (refuse) return Promise.reject(new Deno.errors.ConnectionRefused("connection refused"));
+    const conn = new FakePbxConn();
+    conns.push(conn);
+    return Promise.resolve(conn as unknown as Deno.Conn);
+  });
+  assert.deepEqual(link.connectNow(), { kind: "notRunning" });
+  await link.start();
+  for (let i = 0; i < 7; i++) {
+    await tick();
+    clock.advance(60_000);
+  }
+  await tick();
+  // Seven failures: the next try waits the longest back-off (60 s).
+  const waiting = link.status().details!;
+  assert.equal(waiting.state, "disconnected");
+  assert.ok(waiting.nextRetryAt && Date.parse(waiting.nextRetryAt) - clock.now() >= 30_000);
+  refuse = false;
+  assert.deepEqual(link.connectNow(), { kind: "connecting" });
+  await tick();
+  assert.equal(conns.length, 1, "connected without the clock moving");
+  assert.equal(link.state, "associating");
+  assert.deepEqual(link.connectNow(), { kind: "inProgress", state: "associating" });
+  await associate(conns[0]);
+  assert.deepEqual(link.connectNow(), { kind: "alreadyUp" });
+  assert.equal(clock.pendingTimers, 1, "the cleared back-off timer is gone; only liveness remains");
+  await link.stop();
+});

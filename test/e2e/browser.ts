@@ -94,15 +94,16 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
-/** The first login of `admin` with the provisioned password, then the forced change to `chosen`. */
+/** The first login of `user` with the provisioned password, then the forced change to `chosen`. */
 export async function firstLogin(
   page: Page,
   base: string,
   provisioned: string,
   chosen: string,
+  user = "admin",
 ): Promise<void> {
   await page.goto(`${base}/login`);
-  await page.fill("#f-user", "admin");
+  await page.fill("#f-user", user);
   await page.fill("#f-password", provisioned);
   await page.click("#login-form button[type=submit]");
   await page.waitForURL(`${base}/password`);

@@ -10,6 +10,7 @@ import type { HttpEnv } from "../context.ts";
 import { formErrors } from "../inner_api.ts";
 import { actingEnv, redirectWithFlash, type WebDeps } from "../web_deps.ts";
 import { Card, Checkbox, Csrf, Field, FormMessage, type FormState, KeyValues } from "./components.tsx";
+import { RegexHelp } from "./regex_help.tsx";
 import { renderPage } from "./render.tsx";
 
 const LIST_TITLES: Record<NumberRuleList, string> = {
@@ -264,6 +265,9 @@ async function numbersPage(
                 />
               )
               : null}
+          </Card>
+          <Card title="Writing a rule" id="rule-help" wide>
+            <RegexHelp />
           </Card>
           {NUMBER_RULE_LISTS.map((list) => {
             const typed = state.lists?.[list];

@@ -1,12 +1,14 @@
 // `cstabox reset-admin-password`: the way back in for an administrator at the box who lost the web
 // password. The web user admin gets a new first password (from --password-file or CSTABOX_ADMIN_PASSWORD,
-// else generated and printed), must change it at the next login, and every admin session ends. A running
-// cstabox holds the database exclusively, so it is refused then, saying to stop the service first.
+// else generated and printed), must change it at the next login, every admin session ends, and the audit
+// log records it. A running cstabox holds the database exclusively, so it is refused then, saying to stop
+// the service first.
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { generatePassword } from "./accounts/first_boot.ts";
 import { WebUsers } from "./accounts/web_users.ts";
+import { AuditLog } from "./audit/audit_log.ts";
 import { SessionStore } from "./http/auth/session_store.ts";
 import { errorText } from "./log/error_text.ts";
 import { openDatabase } from "./store/database.ts";
@@ -58,6 +60,15 @@ export async function resetAdminPassword(
       await users.setPassword("admin", password, { mustChange: true });
     }
     new SessionStore(() => db!, { idleMinutes: () => 0 }).removeForUser("admin");
+    // Made at the box, not through the web: who is the operating-system user running the command.
+    new AuditLog(() => db!).record(
+      {
+        user: `(console) ${env("USER") ?? env("LOGNAME") ?? "unknown"}`,
+        via: "reset-admin-password",
+        address: "console",
+      },
+      { action: "admin password reset", object: "user admin" },
+    );
   } catch (error) {
     const busy = /database is locked|SQLITE_BUSY/i.test(errorText(error));
     console.error(

@@ -1,9 +1,10 @@
 // `cstabox reset-admin-password` on the box: a new first password for the web user admin, to be changed
-// at the next login, every admin session ended; refused with advice while a cstabox holds the database.
+// at the next login, every admin session ended, the reset in the audit log; refused with advice while a cstabox holds the database.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { WebUsers } from "../../src/accounts/web_users.ts";
+import { AuditLog } from "../../src/audit/audit_log.ts";
 import { SessionStore } from "../../src/http/auth/session_store.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { runCstabox } from "../support/cstabox_process.ts";
@@ -38,6 +39,15 @@ Deno.test("reset-admin-password gives admin a new first password, ends its sessi
       n: number;
     };
     assert.equal(sessions.n, 0, "every admin session ended");
+    const [entry] = new AuditLog(() => db).query();
+    assert.deepEqual([entry.action, entry.object, entry.via, entry.address], [
+      "admin password reset",
+      "user admin",
+      "reset-admin-password",
+      "console",
+    ]);
+    assert.match(entry.user, /^\(console\) /);
+    assert.ok(!JSON.stringify(entry).includes(line[1]), "the new password is not kept");
   } finally {
     db.close();
   }

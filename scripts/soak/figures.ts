@@ -103,6 +103,72 @@ export function compareSequences(apps: readonly Pick<SoakApplication, "events">[
   return { devices: devices.size, reference, lost, unexpected };
 }
 
+/** Events the applications got against the PBX's own count per device (the simulator's console `events`). */
+export interface PbxComparison {
+  /** EventReports the PBX sent for the compared devices (one monitor each, shared by the applications). */
+  sent: number;
+  /** Per application and device, events the PBX sent that it did not get; and ones it got beyond them. */
+  missing: number;
+  extra: number;
+  /** Application-device pairs whose count differs from the PBX's. */
+  mismatched: number;
+}
+
+/**
+ * Every application monitored every device in `devices` before the first event, with no filter, so each
+ * must have received exactly the PBX's count per device: this sees an event that every application missed,
+ * which the comparison of the applications with each other cannot.
+ */
+export function compareWithPbx(
+  apps: readonly Pick<SoakApplication, "events">[],
+  devices: readonly string[],
+  pbxCount: Record<string, number>,
+): PbxComparison {
+  const result = { sent: 0, missing: 0, extra: 0, mismatched: 0 };
+  for (const device of devices) {
+    const sent = pbxCount[device] ?? 0;
+    result.sent += sent;
+    for (const app of apps) {
+      const got = app.events.get(device)?.length ?? 0;
+      if (got !== sent) result.mismatched++;
+      result.missing += Math.max(0, sent - got);
+      result.extra += Math.max(0, got - sent);
+    }
+  }
+  return result;
+}
+
+/**
+ * Reads the PBX's count once the applications are quiet, compares every application with it and records
+ * the figures and criteria. Valid only over one association (the simulator's count restarts with each).
+ */
+export async function checkAgainstPbx(
+  report: PartReport,
+  sim: {
+    eventReportsByDevice(): Promise<Record<string, number>>;
+    status(): Promise<{ associationsServed: number }>;
+  },
+  apps: readonly Pick<SoakApplication, "events">[],
+  devices: readonly string[],
+): Promise<void> {
+  const [counts, status] = [await sim.eventReportsByDevice(), await sim.status()];
+  const compared = compareWithPbx(apps, devices, counts);
+  report.set("EventReports the PBX sent for the monitored devices (simulator's count)", compared.sent);
+  report.set("events missing against the PBX's count (all applications)", compared.missing);
+  report.set("events beyond the PBX's count (all applications)", compared.extra);
+  report.expect(
+    status.associationsServed === 1,
+    "one association (the PBX's count covers the whole run)",
+    `${status.associationsServed} associations`,
+  );
+  report.expect(compared.sent > 0, "the PBX sent events", "its count is 0");
+  report.expect(
+    compared.mismatched === 0,
+    "every application got the PBX's count per device",
+    `${compared.mismatched} application-device pairs differ: ${compared.missing} missing, ${compared.extra} extra`,
+  );
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` every 200 ms until it is true or `timeoutMs` passes; returns whether it became true. */

@@ -1,10 +1,19 @@
 // Part "hostile-frames": a few connections send malformed and valid-but-wrong frames while well-behaved
 // applications monitor under traffic. cstabox must not crash, and the good applications must lose nothing:
-// every one holds the same event sequence per device. RSS is sampled each second (peak, slope).
+// every one holds the same event sequence per device, and as many events per device as the PBX sent. RSS is
+// sampled each second (peak, slope).
 
 import { SoakApplication } from "./application.ts";
 import { Attacker } from "./attackers.ts";
-import { compareSequences, PartReport, type PartResult, slope, type SoakMode, until } from "./figures.ts";
+import {
+  checkAgainstPbx,
+  compareSequences,
+  PartReport,
+  type PartResult,
+  slope,
+  type SoakMode,
+  until,
+} from "./figures.ts";
 import { rssMb, startRig } from "./processes.ts";
 
 const DEVICES = Array.from({ length: 20 }, (_, i) => String(101 + i));
@@ -72,6 +81,7 @@ export async function hostileFrames(mode: SoakMode): Promise<PartResult> {
       `${compared.lost} lost, ${compared.unexpected} out of sequence`,
     );
     report.expect(dropped === 0, "no well-behaved application dropped", `${dropped} dropped`);
+    await checkAgainstPbx(report, sim, apps, DEVICES);
   } finally {
     for (const app of apps) app.close();
     await box.stop();

@@ -7,6 +7,13 @@ import { type CstaboxProcess, loopbackFlags, startCstabox } from "../../test/sup
 const simEntry = fileURLToPath(new URL("../../src/sim/main.ts", import.meta.url));
 export const ADMIN_PASSWORD = "Soak-Harness-7421-Loopback";
 
+/** The part of the simulator's console `status` the soak reads (docs/simulator.md). */
+export interface SimStatus {
+  associationsServed: number;
+  eventReportsSent: number;
+  traffic?: { offered: number; started: number; blocked: number };
+}
+
 /** The simulator as a child process; faults go through its standard-input console. */
 export class SimProcess {
   private constructor(
@@ -35,20 +42,64 @@ export class SimProcess {
       const match = /cstabox-sim listening [^:]+:(\d+)/.exec(output);
       if (match) listening = Number(match[1]);
     }
-    // Keep draining the console's replies so its pipe never fills.
+    const sim = new SimProcess(child, listening, child.stdin.getWriter());
+    // Keep draining the console's replies so its pipe never fills; `ask` picks its answer from them.
     void (async () => {
+      let pending = output.slice(output.indexOf("\n") + 1);
       try {
-        while (!(await reader.read()).done);
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          pending += value;
+          let newline;
+          while ((newline = pending.indexOf("\n")) >= 0) {
+            sim.#onLine(pending.slice(0, newline));
+            pending = pending.slice(newline + 1);
+          }
+        }
       } catch {
         // exited
       }
     })();
-    return new SimProcess(child, listening, child.stdin.getWriter());
+    return sim;
   }
 
-  /** Types one console command (drop, hang, resume, slow MS, malformed, traffic N|off). */
+  #waiters: { prefix: string; resolve: (line: string) => void }[] = [];
+
+  #onLine(line: string): void {
+    const at = this.#waiters.findIndex((w) => line.startsWith(w.prefix));
+    if (at >= 0) this.#waiters.splice(at, 1)[0].resolve(line);
+  }
+
+  /** Types one console command (drop, hang, resume, slow MS, malformed, traffic N|off, talk S). */
   async command(line: string): Promise<void> {
     await this.stdin.write(new TextEncoder().encode(line + "\n"));
+  }
+
+  /** Types a command and returns its reply, the next console line that starts with `prefix` (10 s bound). */
+  async ask(line: string, prefix: string): Promise<string> {
+    const reply = Promise.withResolvers<string>();
+    this.#waiters.push({ prefix, resolve: reply.resolve });
+    await this.command(line);
+    const timer = setTimeout(
+      () => reply.reject(new Error(`simulator: no reply to "${line}" in 10 s`)),
+      10_000,
+    );
+    try {
+      return await reply.promise;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The PBX's own count: EventReports sent over the current association per monitored device. */
+  async eventReportsByDevice(): Promise<Record<string, number>> {
+    return JSON.parse((await this.ask("events", "events ")).slice("events ".length));
+  }
+
+  /** The simulator's `status` details: associations served, and what the random traffic carried. */
+  async status(): Promise<SimStatus> {
+    return JSON.parse(await this.ask("status", "{"));
   }
 
   /** Ends the simulator, by its PID (SIGKILL: the PBX vanishes without a word). */

@@ -107,16 +107,14 @@ export function parseSimCli(
   const rate = number("--traffic", v.traffic);
   const talk = number("--talk-time", v["talk-time"]);
   const ring = secondsRange("--ring-time", v["ring-time"]);
-  if (rate !== undefined) {
-    options.traffic = {
-      callsPerMinute: rate,
-      seed: integer("--seed", v.seed, 0, 0xffffffff) ?? 1,
-      ...(talk !== undefined ? { talkMeanMs: talk * 1000 } : {}),
-      ...(ring !== undefined ? { ringMs: ring } : {}),
-    };
-  } else if (talk !== undefined || ring !== undefined) {
-    throw new SimUsageError("--talk-time and --ring-time shape random traffic: give --traffic too");
-  }
+  const profile = {
+    seed: integer("--seed", v.seed, 0, 0xffffffff) ?? 1,
+    ...(talk !== undefined ? { talkMeanMs: talk * 1000 } : {}),
+    ...(ring !== undefined ? { ringMs: ring } : {}),
+  };
+  // Without --traffic the profile shapes the traffic started later from the console (`traffic N`).
+  if (rate !== undefined) options.traffic = { callsPerMinute: rate, ...profile };
+  else if (v.seed !== undefined || talk !== undefined || ring !== undefined) options.trafficProfile = profile;
   if (v.scenario !== undefined) {
     options.scenario = loadScenario(v.scenario, readFile);
     options.repeatScenario = true;

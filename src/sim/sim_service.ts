@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   remoteParties?: RemotePartyOptions | false;
   /** Random traffic started with the service. */
   traffic?: TrafficOptions;
+  /** How random traffic started later (`startTraffic`, the console's `traffic N`) is shaped: seed, talk time... */
+  trafficProfile?: Omit<TrafficOptions, "callsPerMinute">;
   /** A scenario started with the service. */
   scenario?: Scenario;
   /** Run the scenario again each time it ends (demo mode). */
@@ -88,7 +90,7 @@ export class SimulatorService implements Service<SimulatorDetails> {
   constructor(options: SimulatorOptions = {}) {
     this.#options = options;
     const { callsPerMinute: _, ...profile } = options.traffic ?? { callsPerMinute: 0 };
-    this.#trafficProfile = profile;
+    this.#trafficProfile = { ...options.trafficProfile, ...profile };
     this.#clock = options.clock ?? systemClock;
     this.plan = DevicePlan.build(options.plan);
     this.engine = new CallEngine({ ...options.engine, plan: this.plan, clock: this.#clock });

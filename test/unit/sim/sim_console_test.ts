@@ -42,6 +42,17 @@ Deno.test("console `talk S` shortens the calls of random traffic, so the same li
   // Set while traffic runs, it applies to calls answered from then on.
   const later = callsStartedAfter("traffic 600", "talk 0.5");
   assert.ok(later.started > 2 * long.started, `later ${later.started}, long ${long.started}`);
+  // Given as a profile (`deno task sim --talk-time 0.5` without --traffic), it shapes the console's traffic.
+  const clock = new ManualClock();
+  const profiled = new SimulatorService({
+    clock,
+    plan: { extensions: "101-120", trunks: 4 },
+    trafficProfile: { talkMeanMs: 500 },
+  });
+  runConsoleCommand(profiled, "traffic 600");
+  for (let s = 0; s < 60; s++) clock.advance(1000);
+  assert.equal(profiled.traffic!.stats.started, short.started);
+  profiled.stopTraffic();
   assert.match(runConsoleCommand(new SimulatorService({ clock: new ManualClock() }), "talk 0"), /^usage/);
 });
 

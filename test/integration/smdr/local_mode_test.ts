@@ -8,6 +8,7 @@ import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.t
 import { openTempDatabase } from "../../support/temp_database.ts";
 import { waitUntil } from "../../support/wait_until.ts";
 import { connectCollector, type LocalCollector, withTimeout } from "./collectors.ts";
+import { stalledCollector } from "./stalled_collector.ts";
 
 const base: SmdrEvent = {
   event: "RINGING",
@@ -91,14 +92,16 @@ Deno.test({
         }),
       );
     }
-    const staller = await Deno.connect({ hostname: "127.0.0.1", port: smdr.port }); // never reads
+    // Never reads, with small socket buffers: a plain loopback socket let the kernel take 14,000-22,000
+    // records first, which a loaded machine could not feed within the deadline.
+    const staller = await stalledCollector(smdr.port);
     await waitUntil(
       () => smdr.collectors() === 10,
       5_000,
       () => `${smdr.collectors()} collectors connected`,
     );
 
-    // Feed until the staller's kernel buffers and queue are full and it is cut off (bounded).
+    // Feed until the staller's kernel buffers (about 44 KB) and queue are full and it is cut off (bounded).
     const deadline = Date.now() + 60_000;
     while (smdr.local().slowDisconnects === 0) {
       assert.ok(
@@ -121,7 +124,7 @@ Deno.test({
     assert.equal(smdr.local().slowDisconnects, 1);
     assert.ok(smdr.logLines.some((l) => l.includes("SMDR collector disconnected: it stopped reading")));
     console.log(`stalled collector cut off after ${total - 100} records`);
-    staller.close();
+    await staller.close();
     for (const reader of readers) reader.close();
     await smdr.close();
   },

@@ -1,6 +1,6 @@
 // cstabox web UI: the little client script for the live parts. Every page works without it (forms post,
-// search and sort reload the page); with it, live regions update over Server-Sent Events, the line
-// table filters and sorts as one types, the number-rule check answers as one types, and dangerous
+// search and sort reload the page); with it, live regions update over Server-Sent Events, paged tables
+// filter as one types, the number-rule check answers as one types, and dangerous
 // buttons ask first. It loads nothing from anywhere but this appliance.
 
 "use strict";
@@ -89,48 +89,44 @@
     globalThis.addEventListener("pagehide", () => source.close());
   }
 
-  // ---- line table: filter and sort in place ----------------------------------------------------
+  // ---- paged tables: filter as one types ------------------------------------------------------
 
-  function compareNumbers(a, b) {
-    // As the server orders numbers: shorter digit strings first (99 before 100), then by text.
-    return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  }
-
-  function startLineTable() {
-    const table = document.getElementById("lines-table");
-    if (!table) return;
-    const body = table.tBodies[0];
-    const search = document.getElementById("lines-search");
-    if (search) {
-      const filter = () => {
-        const q = search.value.trim().toLowerCase();
-        for (const row of body.rows) {
-          const text = (row.dataset.number + " " + row.dataset.name).toLowerCase();
-          row.hidden = q !== "" && !text.includes(q);
-        }
+  // A filter form marked `data-filter="<id>"` asks the server for the page its GET would give and puts
+  // that page's element <id> (the table and its pager) in place, so typing keeps the focus; the address
+  // follows, so reload and back work as without script.
+  function startTableFilters() {
+    for (const form of document.querySelectorAll("form[data-filter]")) {
+      const targetId = form.dataset.filter;
+      let timer = 0;
+      let asked = 0;
+      const refresh = async () => {
+        const query = new URLSearchParams(new FormData(form));
+        for (const [key, value] of Array.from(query)) if (value === "") query.delete(key);
+        const url = form.getAttribute("action").split("#")[0] + (query.size ? "?" + query : "");
+        const mine = ++asked;
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (mine !== asked || !response.ok && response.status !== 400) return;
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.getElementById(targetId);
+        const current = document.getElementById(targetId);
+        if (!fresh || !current) return;
+        current.replaceWith(fresh);
+        history.replaceState(null, "", url + location.hash);
       };
-      search.addEventListener("input", filter);
-      search.form?.addEventListener("submit", (event) => {
-        event.preventDefault();
-        filter();
+      const soon = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => void refresh().catch(() => form.submit()), 250);
+      };
+      form.addEventListener("input", (event) => {
+        if (event.target instanceof HTMLInputElement) soon();
       });
-    }
-    let current = { key: "number", direction: 1 };
-    for (const link of table.querySelectorAll("th a[data-sort]")) {
-      link.addEventListener("click", (event) => {
+      form.addEventListener("change", (event) => {
+        if (event.target instanceof HTMLSelectElement) soon();
+      });
+      form.addEventListener("submit", (event) => {
         event.preventDefault();
-        const key = link.dataset.sort;
-        current = { key, direction: current.key === key ? -current.direction : 1 };
-        const rows = Array.from(body.rows);
-        rows.sort((a, b) => {
-          const x = a.dataset[key] ?? "";
-          const y = b.dataset[key] ?? "";
-          const primary = key === "number" ? compareNumbers(x, y) : x.localeCompare(y);
-          return (primary || compareNumbers(a.dataset.number, b.dataset.number)) * current.direction;
-        });
-        for (const row of rows) body.appendChild(row);
-        for (const other of table.querySelectorAll("th a[data-sort]")) other.removeAttribute("aria-sort");
-        link.setAttribute("aria-sort", current.direction === 1 ? "ascending" : "descending");
+        clearTimeout(timer);
+        void refresh().catch(() => form.submit());
       });
     }
   }
@@ -239,7 +235,7 @@
   function start() {
     startMenu();
     startLive();
-    startLineTable();
+    startTableFilters();
     startRuleChecks();
     startAutoSubmit();
   }

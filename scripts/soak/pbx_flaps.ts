@@ -109,7 +109,7 @@ export async function pbxFlaps(mode: SoakMode): Promise<PartResult> {
       }
     }
     const dropped = apps.filter((a) => a.closed).length;
-    const monitors = await box.api("/api/multiplexer/monitors");
+    const monitors = await box.api("/api/multiplexer/monitors?perPage=1000");
     const lost = (monitors?.lostMonitors as unknown[] | undefined)?.length ?? NaN;
     const notActive = (monitors?.monitors as { state: string }[] | undefined)?.filter((m) =>
       m.state !== "active"
@@ -152,7 +152,7 @@ async function linkRunning(box: CstaboxUnderTest): Promise<boolean> {
 async function allHealthy(box: CstaboxUnderTest): Promise<boolean> {
   const status = await box.api("/api/status");
   const services = status?.services as Record<string, { state: string }> | undefined;
-  const monitors = await box.api("/api/multiplexer/monitors");
+  const monitors = await box.api("/api/multiplexer/monitors?perPage=1000");
   return services?.["pbx-link"]?.state === "running" && services?.multiplexer?.state === "running" &&
     (monitors?.lostMonitors as unknown[] | undefined)?.length === 0 &&
     (monitors?.monitors as { state: string }[]).every((m) => m.state === "active");

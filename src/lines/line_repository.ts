@@ -1,7 +1,7 @@
 // The lines table: create, read, update, delete, and transactions so that an import or a sync applies
 // whole or not at all.
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
 import {
   checkDeviceNumber,
@@ -72,6 +72,70 @@ function lineFromRow(row: LineRow): Line {
 
 const COLUMNS = "number, name, kind, device_number, enabled, missing_from_pbx";
 
+/** What a line search narrows by; every field is optional and they combine with AND. */
+export interface LineFilter {
+  /** Part of the number or of the name (any case). */
+  q?: string;
+  /** The start of the number. */
+  number?: string;
+  /** Part of the name (any case). */
+  name?: string;
+  kind?: LineKind;
+  /** `ok`: enabled and offered by the PBX; `disabled`; `missing`: no longer offered by the PBX. */
+  state?: LineStateFilter;
+  enabled?: boolean;
+  /** Exactly these numbers (the Monitors page names the devices it shows). */
+  numbers?: readonly string[];
+}
+
+export const LINE_STATE_FILTERS = ["ok", "disabled", "missing"] as const;
+export type LineStateFilter = typeof LINE_STATE_FILTERS[number];
+
+export const LINE_SORTS = ["number", "name", "kind", "deviceNumber"] as const;
+export type LineSort = typeof LINE_SORTS[number];
+
+/**
+ * ORDER BY of each sort; every one ends in the number order (shorter first, then by text, as
+ * `compareLineNumbers`), which migration 14's expression indexes serve without sorting 10,000 rows.
+ */
+const NUMBER_ORDER = "length(number) DIR, number DIR";
+const ORDER_BY: Record<LineSort, string> = {
+  number: NUMBER_ORDER,
+  name: `name COLLATE NOCASE DIR, ${NUMBER_ORDER}`,
+  kind: `kind DIR, ${NUMBER_ORDER}`,
+  deviceNumber: `device_number IS NULL, device_number DIR, ${NUMBER_ORDER}`,
+};
+
+/** `LIKE` pattern of a text to find anywhere (its own `%`, `_` and `\\` taken literally). */
+function likeAnywhere(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function lineWhere(filter: LineFilter): { where: string[]; params: SQLInputValue[] } {
+  const where: string[] = [];
+  const params: SQLInputValue[] = [];
+  if (filter.q) {
+    where.push("(number LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')");
+    params.push(likeAnywhere(filter.q), likeAnywhere(filter.q));
+  }
+  if (filter.number) {
+    // A range on the primary key: the index finds the prefix (LIKE would not, being case-insensitive).
+    where.push("number >= ? AND number < ?");
+    params.push(filter.number, filter.number + "\u{10FFFF}");
+  }
+  if (filter.name) where.push("name LIKE ? ESCAPE '\\'"), params.push(likeAnywhere(filter.name));
+  if (filter.kind) where.push("kind = ?"), params.push(filter.kind);
+  if (filter.enabled !== undefined) where.push("enabled = ?"), params.push(filter.enabled ? 1 : 0);
+  if (filter.state === "ok") where.push("enabled = 1 AND missing_from_pbx = 0");
+  if (filter.state === "disabled") where.push("enabled = 0");
+  if (filter.state === "missing") where.push("missing_from_pbx = 1");
+  if (filter.numbers) {
+    where.push(`number IN (SELECT value FROM json_each(?))`);
+    params.push(JSON.stringify(filter.numbers));
+  }
+  return { where, params };
+}
+
 /** The lines kept in the store. All writes check their values; reads return lines in number order. */
 export class LineRepository {
   #depth = 0;
@@ -112,6 +176,27 @@ export class LineRepository {
 
   count(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM line").get() as { n: number }).n;
+  }
+
+  /**
+   * One page of the lines matching `filter` in the order asked, and how many match in all: the store
+   * filters, sorts and cuts, so a page of 10,000 lines reads only its own rows.
+   */
+  search(
+    filter: LineFilter,
+    order: { sort: LineSort; dir: "asc" | "desc" },
+    window: { offset: number; limit: number },
+  ): { lines: Line[]; total: number } {
+    const { where, params } = lineWhere(filter);
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = Number(
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM line ${clause}`).get(...params) as { n: number }).n,
+    );
+    const orderBy = ORDER_BY[order.sort].replaceAll("DIR", order.dir === "asc" ? "ASC" : "DESC");
+    const rows = this.db.prepare(
+      `SELECT ${COLUMNS} FROM line ${clause} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+    ).all(...params, window.limit, window.offset) as unknown as LineRow[];
+    return { lines: rows.map(lineFromRow), total };
   }
 
   /** Adds a new line; a line with the same number is a `duplicate` error. */

@@ -14,6 +14,7 @@ import { webUserRolesMigration } from "./migrations/0010_web_user_roles.ts";
 import { smdrHistoryMigration } from "./migrations/0011_smdr_history.ts";
 import { auditMigration } from "./migrations/0012_audit.ts";
 import { statisticsMigration } from "./migrations/0013_statistics.ts";
+import { tableIndexesMigration } from "./migrations/0014_table_indexes.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   smdrHistoryMigration,
   auditMigration,
   statisticsMigration,
+  tableIndexesMigration,
 ];

@@ -3,9 +3,14 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { LINE_KINDS, LineValueError } from "../../lines/line.ts";
+import { LINE_KINDS, type LineKind, LineValueError } from "../../lines/line.ts";
 import { importLineText } from "../../lines/line_import.ts";
-import { type LineRepository, LineStoreError } from "../../lines/line_repository.ts";
+import {
+  LINE_SORTS,
+  LINE_STATE_FILTERS,
+  type LineRepository,
+  LineStoreError,
+} from "../../lines/line_repository.ts";
 import { formatLineText } from "../../lines/line_text.ts";
 import type { OfferedDevice } from "../../lines/line_sync_plan.ts";
 import type { LineStoreSync } from "../../lines/line_store_sync.ts";
@@ -15,6 +20,16 @@ import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readBoundedText, readJsonBody } from "./json_body.ts";
 import { errorText } from "../../log/error_text.ts";
+import {
+  booleanFilter,
+  choiceFilter,
+  invalidQuery,
+  listQuery,
+  pageInfo,
+  pageWindow,
+  parseListQuery,
+  textFilter,
+} from "./list_query.ts";
 
 export interface LinesApiDependencies {
   lines: LineRepository;
@@ -68,11 +83,38 @@ const previewSchema = z.strictObject({
 
 const applySchema = previewSchema.extend({ removals: z.enum(["flag", "delete"]) });
 
+/** `GET /api/lines`: the paged list (docs/web-ui.md "Tables"), sorted by number unless asked otherwise. */
+export const linesQuery = listQuery(LINE_SORTS, {
+  q: textFilter().describe("part of the number or of the name, any case"),
+  number: textFilter(32).describe("the start of the number"),
+  name: textFilter().describe("part of the name, any case"),
+  kind: choiceFilter(LINE_KINDS as [LineKind, ...LineKind[]]),
+  state: choiceFilter(LINE_STATE_FILTERS).describe(
+    "ok: enabled and offered by the PBX; disabled; missing: no longer offered by the PBX",
+  ),
+  enabled: booleanFilter(),
+  numbers: textFilter(40_000).describe("exactly these numbers, comma-separated (at most 1000)"),
+});
+
 /** Builds the /api/lines sub-app. */
 export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
 
-  app.get("/", (c) => c.json({ lines: deps.lines.list() }));
+  app.get("/", (c) => {
+    const parsed = parseListQuery(linesQuery, c.req.query());
+    if (!parsed.ok) return invalidQuery(c, parsed);
+    const { numbers, sort, dir, ...filter } = parsed.data;
+    const list = numbers?.split(",").map((n) => n.trim()).filter(Boolean);
+    if (list && list.length > 1000) {
+      return invalidQuery(c, { field: "numbers", message: "numbers: at most 1000" });
+    }
+    const { lines, total } = deps.lines.search(
+      { ...filter, numbers: list },
+      { sort, dir },
+      pageWindow(parsed.data),
+    );
+    return c.json({ lines, ...pageInfo(parsed.data, total) });
+  });
 
   app.get("/export", (c) => {
     c.header("Content-Disposition", 'attachment; filename="lines.txt"');

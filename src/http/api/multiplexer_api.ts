@@ -7,7 +7,56 @@ import type { Logger } from "../../log/logger.ts";
 import { apiError } from "../api_errors.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
-import type { MultiplexerControl } from "../web_ui_sources.ts";
+import type { MultiplexerControl, MultiplexerStatus } from "../web_ui_sources.ts";
+import { deviceWords } from "../../csta/device_key.ts";
+import {
+  booleanFilter,
+  choiceFilter,
+  containsText,
+  invalidQuery,
+  listQuery,
+  pageOfList,
+  parseListQuery,
+  textFilter,
+} from "./list_query.ts";
+
+type Application = MultiplexerStatus["applications"][number];
+type Monitor = MultiplexerStatus["monitors"][number];
+
+/** `GET /api/multiplexer/applications`: the paged list, by connection number unless asked otherwise. */
+export const applicationsQuery = listQuery(
+  ["id", "remote", "transport", "user", "monitors", "requestsInFlight", "queuedBytes", "connectedAt"],
+  {
+    q: textFilter().describe("part of the address or the user name"),
+    transport: textFilter(20).describe("tcp, tls or internal"),
+    user: textFilter().describe("the CSTA user, exactly"),
+    internal: booleanFilter().describe("false leaves out cstabox's own sessions (call tracking, line API)"),
+  },
+);
+
+/** `GET /api/multiplexer/monitors`: the paged list of monitored devices, by device unless asked otherwise. */
+export const monitorsQuery = listQuery(["device", "state", "subscribers", "lostSince"], {
+  q: textFilter().describe("part of the device"),
+  state: choiceFilter(["active", "starting", "lost"]),
+});
+
+const applicationSorts: Record<string, (a: Application) => string | number> = {
+  id: (a) => a.id,
+  remote: (a) => a.remote,
+  transport: (a) => a.transport,
+  user: (a) => a.user ?? "",
+  monitors: (a) => a.monitors,
+  requestsInFlight: (a) => a.requestsInFlight,
+  queuedBytes: (a) => a.queuedBytes,
+  connectedAt: (a) => a.connectedAt,
+};
+
+const monitorSorts: Record<string, (m: Monitor) => string | number> = {
+  device: (m) => deviceWords(m.device),
+  state: (m) => m.state,
+  subscribers: (m) => m.subscribers,
+  lostSince: (m) => m.lostSince ?? "",
+};
 
 export interface MultiplexerApiDependencies {
   multiplexer: MultiplexerControl;
@@ -23,9 +72,23 @@ export function createMultiplexerApi(deps: MultiplexerApiDependencies): Hono<Htt
   app.get("/", (c) => c.json(deps.multiplexer.status()));
 
   app.get("/applications", (c) => {
+    const parsed = parseListQuery(applicationsQuery, c.req.query());
+    if (!parsed.ok) return invalidQuery(c, parsed);
+    const q = parsed.data;
     const status = deps.multiplexer.status();
+    const { rows, info } = pageOfList(
+      status.applications,
+      q,
+      applicationSorts,
+      (a) =>
+        (!q.q || containsText([a.remote, a.user], q.q)) &&
+        (!q.transport || a.transport === q.transport.toLowerCase()) &&
+        (!q.user || a.user === q.user) &&
+        (q.internal !== false || a.transport !== "internal"),
+    );
     return c.json({
-      applications: status.applications,
+      applications: rows,
+      ...info,
       cdrOwner: status.cdrOwner,
       hotelOwner: status.hotelOwner,
     });
@@ -44,9 +107,19 @@ export function createMultiplexerApi(deps: MultiplexerApiDependencies): Hono<Htt
   });
 
   app.get("/monitors", (c) => {
+    const parsed = parseListQuery(monitorsQuery, c.req.query());
+    if (!parsed.ok) return invalidQuery(c, parsed);
+    const q = parsed.data;
     const status = deps.multiplexer.status();
+    const { rows, info } = pageOfList(
+      status.monitors,
+      q,
+      monitorSorts,
+      (m) => (!q.q || containsText([deviceWords(m.device)], q.q)) && (!q.state || m.state === q.state),
+    );
     return c.json({
-      monitors: status.monitors,
+      monitors: rows,
+      ...info,
       // Monitors applications hold that the PBX does not carry, with the reason; SystemStatus says so.
       lostMonitors: status.lostMonitors,
       systemStatus: status.systemStatus,

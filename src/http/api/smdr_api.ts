@@ -17,6 +17,15 @@ import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { errorText } from "../../log/error_text.ts";
+import {
+  invalidQuery,
+  listQuery,
+  pageInfo,
+  pageWindow,
+  parseListQuery,
+  parseTime,
+  timeText,
+} from "./list_query.ts";
 
 /** What the API needs of the SMDR service. */
 export interface SmdrApiSource {
@@ -37,14 +46,15 @@ export interface SmdrApiError {
 /** Records read from the store per step of a download: bounded memory whatever the range. */
 export const DOWNLOAD_PAGE = 500;
 
-/** A time: `YYYY-MM-DD` (local midnight), `YYYY-MM-DDThh:mm[:ss]` (local) or ISO 8601 with a zone. */
-const time = z.string().trim().refine((v) => !Number.isNaN(parseTime(v)), {
-  message: "expected YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss] (local time) or ISO 8601 with a zone",
-});
+const time = timeText;
 const digits = (what: string) =>
   z.string().trim().regex(/^[0-9A-Za-z*#+]{1,32}$/, `${what}: digits, letters, * # + (up to 32)`);
 
-const recordsQuery = z.object({
+/**
+ * `GET /api/smdr/records`: the paged list as every list (`page`, `perPage`, `dir`; newest first), or, with
+ * `cursor`, `limit` records after a cursor (follow and downloads, `order`).
+ */
+export const recordsQuery = listQuery(["time"], {
   from: time.optional(),
   to: time.optional(),
   extension: digits("an extension").optional(),
@@ -54,9 +64,9 @@ const recordsQuery = z.object({
   number: digits("a number").optional(),
   format: z.enum(["json", "csv", "text"]).default("json"),
   order: z.enum(["asc", "desc"]).optional(),
-  limit: z.coerce.number().int().min(1).max(3000).default(50),
+  limit: z.coerce.number().int().min(1).max(3000).optional(),
   cursor: z.string().regex(/^\d+:\d+$/, "a cursor from nextCursor").optional(),
-}).strict().superRefine((q, ctx) => {
+}, { dir: "desc" }).superRefine((q, ctx) => {
   if (q.from && q.to && parseTime(q.from) >= parseTime(q.to, true)) {
     ctx.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
   }
@@ -79,8 +89,8 @@ export function createSmdrApi(smdr: SmdrApiSource, audit?: AuditLog): Hono<HttpE
   app.get("/status", (c) => c.json(smdr.status()));
 
   app.get("/records", (c) => {
-    const query = recordsQuery.safeParse(emptyless(c.req.query()));
-    if (!query.success) return invalid(c, "invalid_query", query.error);
+    const query = parseListQuery(recordsQuery, emptyless(c.req.query()));
+    if (!query.ok) return invalidQuery(c, query);
     const q = query.data;
     const filter: HistoryFilter = {
       from: q.from === undefined ? undefined : parseTime(q.from),
@@ -93,11 +103,15 @@ export function createSmdrApi(smdr: SmdrApiSource, audit?: AuditLog): Hono<HttpE
     };
     const cursor = q.cursor ? readCursor(q.cursor) : undefined;
     if (q.format === "json") {
-      const page = smdr.history.page(filter, q.order ?? "desc", q.limit, cursor);
+      // With a cursor the records follow it; without, `page` and `perPage` say which.
+      const perPage = q.limit ?? q.perPage;
+      const window = cursor ? { offset: 0, limit: perPage } : pageWindow({ page: q.page, perPage });
+      const page = smdr.history.page(filter, q.order ?? q.dir, window.limit, cursor, window.offset);
+      const total = smdr.history.count(filter);
       return c.json({
         records: page.records.map(describeRecord),
-        total: smdr.history.count(filter),
         nextCursor: page.next ? `${page.next.createdAt}:${page.next.position}` : null,
+        ...pageInfo({ ...q, perPage, dir: q.order ?? q.dir }, total),
       });
     }
     const csv = q.format === "csv";
@@ -240,24 +254,6 @@ function csvRow(stored: StoredRecord): string {
 /** RFC 4180: quoted when it holds a comma, quote or line break, or starts or ends with a space. */
 function csvCell(value: string): string {
   return /[",\r\n]|^ | $/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** Milliseconds of a time the query gives; `end` makes a bare date the end of that day. NaN if unreadable. */
-export function parseTime(text: string, end = false): number {
-  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (date) {
-    const [y, m, d] = date.slice(1).map(Number);
-    const ms = new Date(y, m - 1, d + (end ? 1 : 0)).getTime();
-    return new Date(y, m - 1, d).getMonth() === m - 1 && new Date(y, m - 1, d).getDate() === d ? ms : NaN;
-  }
-  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text);
-  if (local) {
-    const [y, mo, d, h, mi, s] = local.slice(1).map((v) => Number(v ?? 0));
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return NaN;
-    return new Date(y, mo - 1, d, h, mi, s).getTime();
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/.test(text)) return NaN;
-  return Date.parse(text);
 }
 
 function readCursor(text: string): HistoryCursor {

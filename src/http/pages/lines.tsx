@@ -4,7 +4,7 @@
 
 import type { Context, Hono } from "hono";
 import type { OpenLineView } from "../../line_api/line_api_service.ts";
-import { compareLineNumbers, type Line, LINE_KINDS } from "../../lines/line.ts";
+import { type Line, LINE_KINDS } from "../../lines/line.ts";
 import type { LineImportResult } from "../../lines/line_import.ts";
 import type { LineSyncPlan } from "../../lines/line_sync_plan.ts";
 import type { LineSyncApplyAnswer } from "../api/lines_api.ts";
@@ -26,6 +26,16 @@ import {
 } from "./components.tsx";
 import { plural, uploadedFile } from "./format.ts";
 import { renderPage } from "./render.tsx";
+import type { PageInfo } from "../api/list_query.ts";
+import {
+  FilterForm,
+  FilterRefused,
+  listParams,
+  pageFacts,
+  Pager,
+  sortHeads,
+  type TablePlace,
+} from "./table_nav.tsx";
 
 /** `POST /api/lines/import`'s answer (with `preview`, what it would do). */
 type ImportAnswer = Omit<Extract<LineImportResult, { ok: true }>, "ok"> & { preview: boolean };
@@ -44,7 +54,8 @@ interface LinesPageState {
   rangesForm?: FormState;
 }
 
-const SORTS = ["number", "name", "kind"] as const;
+/** The line list's filters the page passes on to `GET /api/lines` (docs/web-ui.md "Tables"). */
+const LINE_FILTERS = ["q", "number", "name", "kind", "state", "enabled"] as const;
 
 export function mountLines(app: Hono<HttpEnv>, deps: WebDeps): void {
   app.get("/lines", (c) => linesPage(c, deps, {}));
@@ -212,20 +223,24 @@ async function linesPage(
   status: 200 | 400 | 422 | 503 = 200,
 ): Promise<Response> {
   const env = actingEnv(c);
+  const place: TablePlace = {
+    path: "/lines",
+    anchor: "lines-card",
+    query: listParams(c.req.query(), LINE_FILTERS),
+  };
   const [lines, ranges] = await Promise.all([
-    deps.api.get<{ lines: Line[] }>(env, "/lines"),
+    deps.api.get<{ lines: Line[] } & PageInfo>(env, `/lines?${place.query}`),
     deps.api.get<{ text: string }>(env, "/location/extension-ranges"),
   ]);
-  const query = (c.req.query("q") ?? "").trim();
-  const sort = (SORTS as readonly string[]).includes(c.req.query("sort") ?? "")
-    ? c.req.query("sort")!
-    : "number";
-  const all = lines.ok ? lines.data.lines : [];
-  const shown = sortLines(filterLines(all, query), sort);
+  const value = (key: string) => place.query.get(key) ?? "";
+  const info = lines.ok ? pageFacts(lines.data) : undefined;
+  const shown = lines.ok ? lines.data.lines : [];
   const open = new Map((deps.ui.openLines?.() ?? []).map((l) => [l.line, l]));
   const tracker = deps.status.services()["call-tracker"]?.details;
   const unmonitored = new Map((tracker?.unmonitoredLines ?? []).map((l) => [l.number, l.reason]));
   const addForm = state.addForm ?? emptyForm;
+  const filtered = LINE_FILTERS.some((key) => place.query.has(key));
+  const head = info && sortHeads(place, info);
   return renderPage(c, deps, {
     title: "Lines",
     status,
@@ -233,60 +248,90 @@ async function linesPage(
     body: (ctx) => (
       <div class="grid">
         <Card
-          title={`Lines (${all.length})`}
+          title={info ? `Lines (${info.total.toLocaleString("en-GB")}${filtered ? " match" : ""})` : "Lines"}
           id="lines-card"
           wide
           actions={<a href="/api/lines/export" class="button secondary" id="lines-export">Export</a>}
         >
-          <form method="get" action="/lines" class="row search">
+          <FilterForm place={place} id="lines-filter" live="lines-list">
             <Field
               name="q"
               label="Search"
               type="search"
-              value={query}
+              value={value("q")}
               id="lines-search"
               placeholder="number or name"
             />
-            <input type="hidden" name="sort" value={sort} />
-            <button type="submit" class="secondary">Search</button>
-          </form>
-          <Table
-            id="lines-table"
-            head={[
-              <a href={`/lines?sort=number&q=${encodeURIComponent(query)}`} data-sort="number">Number</a>,
-              <a href={`/lines?sort=name&q=${encodeURIComponent(query)}`} data-sort="name">Name</a>,
-              <a href={`/lines?sort=kind&q=${encodeURIComponent(query)}`} data-sort="kind">Kind</a>,
-              "Device number",
-              "State",
-              "Line API",
-              "",
-            ]}
-            count={shown.length}
-            empty={query
-              ? "No line matches the search."
-              : "No lines yet: add them, import a file or load them from the PBX."}
-          >
-            {shown.map((line) => (
-              <tr data-number={line.number} data-name={line.name} data-kind={line.kind}>
-                <td class="mono">{line.number}</td>
-                <td>{line.name}</td>
-                <td>{line.kind}</td>
-                <td>{line.deviceNumber ?? "–"}</td>
-                <LineState line={line} unmonitored={unmonitored.get(line.number)} />
-                <td class="line-open">{openBy(open.get(line.number))}</td>
-                <td class="row-actions">
-                  <a href={`/lines/${encodeURIComponent(line.number)}/edit`}>Edit</a>
-                  <PostButton
-                    action={`/lines/${encodeURIComponent(line.number)}/delete`}
-                    csrf={ctx.csrf}
-                    label="Delete"
-                    kind="danger"
-                    confirm={`Delete line ${line.number}?`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </Table>
+            <Select
+              name="kind"
+              label="Kind"
+              value={value("kind")}
+              options={[{ value: "", label: "any" }, ...LINE_KINDS]}
+              id="lines-kind"
+            />
+            <Select
+              name="state"
+              label="State"
+              value={value("state")}
+              options={[{ value: "", label: "any" }, { value: "ok", label: "enabled, offered by the PBX" }, {
+                value: "disabled",
+                label: "disabled",
+              }, { value: "missing", label: "missing from the PBX" }]}
+              id="lines-state"
+            />
+          </FilterForm>
+          <div id="lines-list">
+            {lines.ok && info
+              ? (
+                <>
+                  <Table
+                    id="lines-table"
+                    head={[
+                      head!("Number", "number"),
+                      head!("Name", "name"),
+                      head!("Kind", "kind"),
+                      head!("Device number", "deviceNumber"),
+                      "State",
+                      "Line API",
+                      "",
+                    ]}
+                    count={info.total}
+                    empty={filtered
+                      ? "No line matches the search."
+                      : "No lines yet: add them, import a file or load them from the PBX."}
+                  >
+                    {shown.map((line) => (
+                      <tr data-number={line.number} data-name={line.name} data-kind={line.kind}>
+                        <td class="mono">{line.number}</td>
+                        <td>{line.name}</td>
+                        <td>{line.kind}</td>
+                        <td>{line.deviceNumber ?? "–"}</td>
+                        <LineState line={line} unmonitored={unmonitored.get(line.number)} />
+                        <td class="line-open">{openBy(open.get(line.number))}</td>
+                        <td class="row-actions">
+                          <a href={`/lines/${encodeURIComponent(line.number)}/edit`}>Edit</a>
+                          <PostButton
+                            action={`/lines/${encodeURIComponent(line.number)}/delete`}
+                            csrf={ctx.csrf}
+                            label="Delete"
+                            kind="danger"
+                            confirm={`Delete line ${line.number}?`}
+                          />
+                        </td>
+                      </tr>
+                    ))}
+                  </Table>
+                  <Pager info={info} place={place} id="lines-pager" noun="lines" />
+                </>
+              )
+              : (
+                <FilterRefused
+                  message={lines.ok ? "" : lines.error.message}
+                  place={place}
+                  id="lines-refused"
+                />
+              )}
+          </div>
         </Card>
 
         <Card title="Add a line" id="line-add">
@@ -521,22 +566,6 @@ function SyncPlanView(props: { state: NonNullable<LinesPageState["syncPlan"]>; c
         : <p>Nothing to change.</p>}
     </div>
   );
-}
-
-function filterLines(lines: Line[], query: string): Line[] {
-  if (!query) return lines;
-  const q = query.toLowerCase();
-  return lines.filter((l) => l.number.includes(q) || l.name.toLowerCase().includes(q));
-}
-
-function sortLines(lines: Line[], sort: string): Line[] {
-  if (sort === "name") {
-    return [...lines].sort((a, b) => a.name.localeCompare(b.name) || compareLineNumbers(a.number, b.number));
-  }
-  if (sort === "kind") {
-    return [...lines].sort((a, b) => a.kind.localeCompare(b.kind) || compareLineNumbers(a.number, b.number));
-  }
-  return [...lines].sort((a, b) => compareLineNumbers(a.number, b.number));
 }
 
 /** Who holds a line open through the line API, for the line table. */

@@ -10,6 +10,7 @@ import type { HttpEnv } from "../context.ts";
 import { actingEnv, type WebDeps } from "../web_deps.ts";
 import { Card, emptyForm, type FormState } from "./components.tsx";
 import { renderPage } from "./render.tsx";
+import { PER_PAGE_MAX } from "../api/list_query.ts";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 
 const LINE_API_KEYS = [
@@ -41,7 +42,7 @@ export function mountPhone(app: Hono<HttpEnv>, deps: WebDeps): void {
 
 async function phonePage(c: Context<HttpEnv>, deps: WebDeps, form: FormState, status: 200 | 400 = 200) {
   const [result, settings] = await Promise.all([
-    deps.api.get<{ lines: Line[] }>(actingEnv(c), "/lines"),
+    deps.api.get<{ lines: Line[] }>(actingEnv(c), `/lines?perPage=${PER_PAGE_MAX}`),
     sectionValues(deps, actingEnv(c), "lineApi"),
   ]);
   const lines = result.ok

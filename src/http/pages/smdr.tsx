@@ -23,6 +23,8 @@ import {
 import { formatTime } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
+import type { PageInfo } from "../api/list_query.ts";
+import { FilterForm, listParams, pageFacts, Pager, SortHead, type TablePlace } from "./table_nav.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 import { localModeWords, storeFigureRows } from "./smdr_figures.ts";
 
@@ -259,30 +261,28 @@ function SmdrStatus(props: { deps: WebDeps; ctx: PageContext }) {
 }
 
 /** The history filters a search sends on to `GET /api/smdr/records` (the page's own query, blanks left out). */
-const HISTORY_KEYS = ["from", "to", "extension", "trunk", "direction", "event", "number", "cursor"] as const;
+const HISTORY_KEYS = ["from", "to", "extension", "trunk", "direction", "event", "number"] as const;
 
 function historyQuery(query: Record<string, string>): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const key of HISTORY_KEYS) if (query[key]?.trim()) out.set(key, query[key].trim());
-  return out;
+  return listParams(query, HISTORY_KEYS);
 }
 
 async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLSearchParams }) {
   const { query } = props;
-  const result = await props.deps.api.get<
-    { records: TailRecord[]; total: number; nextCursor: string | null }
-  >(
+  const place: TablePlace = { path: "/smdr", anchor: "smdr-history", query };
+  const result = await props.deps.api.get<{ records: TailRecord[] } & PageInfo>(
     props.ctx.env,
-    `/smdr/records?limit=50&${query}`,
+    `/smdr/records?${query}`,
   );
-  const filters = new URLSearchParams(query);
-  filters.delete("cursor");
+  const filters = new URLSearchParams(
+    [...query].filter(([k]) => (HISTORY_KEYS as readonly string[]).includes(k)),
+  );
   const download = (format: string) =>
     `/api/smdr/records?${filters}${filters.size ? "&" : ""}format=${format}`;
   const value = (key: string) => query.get(key) ?? "";
   return (
     <>
-      <form method="get" action="/smdr#smdr-history" class="filters" id="smdr-history-form">
+      <FilterForm place={place} id="smdr-history-form">
         <label>
           From <input name="from" type="datetime-local" step="1" value={value("from")} />
         </label>
@@ -314,8 +314,7 @@ async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLS
         <label>
           Number <input name="number" size={14} value={value("number")} />
         </label>
-        <button type="submit">Search</button> <a href="/smdr#smdr-history">Clear</a>
-      </form>
+      </FilterForm>
       {result.ok
         ? (
           <>
@@ -327,7 +326,7 @@ async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLS
             <Table
               id="smdr-history-table"
               head={[
-                "Stored",
+                <SortHead label="Stored" sort="time" place={place} info={pageFacts(result.data)} />,
                 "Date",
                 "Time",
                 "Dir",
@@ -340,7 +339,7 @@ async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLS
                 "Event",
                 "Record",
               ]}
-              count={result.data.records.length}
+              count={result.data.total}
               empty="No record matches."
             >
               {result.data.records.map((r) => (
@@ -365,22 +364,7 @@ async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLS
                 </tr>
               ))}
             </Table>
-            <p>
-              {query.has("cursor") ? <a href={`/smdr?${filters}#smdr-history`}>Newest</a> : null}{" "}
-              {result.data.nextCursor
-                ? (
-                  <a
-                    id="smdr-history-older"
-                    href={`/smdr?${new URLSearchParams([...filters, [
-                      "cursor",
-                      result.data.nextCursor,
-                    ]])}#smdr-history`}
-                  >
-                    Older records
-                  </a>
-                )
-                : null}
-            </p>
+            <Pager info={pageFacts(result.data)} place={place} id="smdr-history-pager" noun="records" />
           </>
         )
         : (

@@ -39,7 +39,8 @@ Deno.test("the SMDR page searches the history, pages it, shows raw lines and lin
     assert.ok(rows >= 51, "a page of 50 records");
     assert.match(html, /<pre class="mono">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \|IN \| [^<]{136}<\/pre>/);
     assert.doesNotMatch(html.slice(html.indexOf('id="smdr-history-table"')), /0002560/);
-    const older = /id="smdr-history-older"\s+href="([^"]+)"/.exec(html)![1].replaceAll("&amp;", "&");
+    assert.match(html, /Records 1–50 of 60 \(page 1 of 2\)/);
+    const older = /href="([^"]+)" id="smdr-history-pager-next"/.exec(html)![1].replaceAll("&amp;", "&");
     const second = (await b.page(older)).html;
     assert.equal(second.slice(second.indexOf('id="smdr-history-table"')).split("<tr").length - 2, 10);
 

@@ -350,7 +350,16 @@ Deno.test("the Calls page shows the tracker's calls, or that call tracking is no
     assert.match(html, /<td>\+49301234<\/td><td>101<\/td>/);
     assert.match((await b.page("/")).html, /1 call now/);
     const api = await (await b.request("/api/calls")).json();
-    assert.deepEqual(api, { available: true, calls });
+    assert.deepEqual(api, {
+      available: true,
+      calls,
+      total: 1,
+      page: 1,
+      perPage: 50,
+      pages: 1,
+      sort: "startedAt",
+      dir: "desc",
+    });
   } finally {
     await f.close();
   }

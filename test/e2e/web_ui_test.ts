@@ -182,8 +182,9 @@ Deno.test({
             assert.equal(await page.locator("#lines-table tr[data-number='150']").count(), 1);
             // The search filters the table as one types: the server's page of matches replaces the table.
             await page.fill("#lines-search", "Office");
-            await page.waitForFunction("document.querySelectorAll('#lines-table tbody tr').length === 1");
-            assert.match(page.url(), /[?&]q=Office/);
+            // The address follows once the table is in place (history.replaceState).
+            await page.waitForURL(/[?&]q=Office/);
+            assert.equal(await page.locator("#lines-table tbody tr").count(), 1);
             assertSameOrigin(run, base);
           }),
           STEP_MS,

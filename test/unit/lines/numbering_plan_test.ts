@@ -33,3 +33,43 @@ Deno.test("the numbering plan reads location, ranges and lines from the store as
     await temp.close();
   }
 });
+
+Deno.test("the numbering plan does not keep what a rolled-back line transaction wrote", async () => {
+  const temp = await openTempDatabase();
+  try {
+    const lines = new LineRepository(() => temp.db);
+    const plan = new NumberingPlan(new LocationRepository(() => temp.db), lines);
+    assert.equal(plan.isInternal("777"), false);
+    assert.throws(() =>
+      lines.transaction(() => {
+        lines.create({ number: "777" });
+        // Read inside the transaction: the uncommitted line counts here…
+        assert.equal(plan.isInternal("777"), true);
+        throw new Error("import refused");
+      }), /import refused/);
+    // …and no longer once it is rolled back.
+    assert.equal(lines.get("777"), undefined);
+    assert.equal(plan.isInternal("777"), false);
+  } finally {
+    await temp.close();
+  }
+});
+
+Deno.test("the numbering plan reads the store again after it was reopened (a restore)", async () => {
+  const temp = await openTempDatabase();
+  try {
+    const locations = new LocationRepository(() => temp.db);
+    const plan = new NumberingPlan(locations, new LineRepository(() => temp.db));
+    locations.saveExtensionRanges("100-199");
+    assert.equal(plan.isInternal("150"), true);
+    // Another connection changes the file, as a restored database replaces it; this one reopens.
+    const other = temp.another()();
+    other.exec("DELETE FROM extension_range");
+    other.exec("INSERT INTO extension_range (position, first, last) VALUES (0, '200', '299')");
+    temp.reopen();
+    assert.equal(plan.isInternal("150"), false);
+    assert.equal(plan.isInternal("250"), true);
+  } finally {
+    await temp.close();
+  }
+});

@@ -182,11 +182,13 @@ export class LineEventHub {
 
   #publish(message: LineMessage): void {
     if (this.#connections.size === 0) return;
-    // Serialised once; each connection only prefixes its own seq.
+    // Serialised once; each connection only prefixes its own seq. The limits are read once per message,
+    // not per client: with 50 clients on a line the send loop is most of the line API's event time.
     const body = JSON.stringify(message).slice(1);
+    const limits = this.#options.limits();
     for (const connection of this.#connections) {
       if (!this.#wants(connection, message.line)) continue;
-      this.#write(connection, `{"seq":${++connection.seq},${body}`);
+      this.#write(connection, `{"seq":${++connection.seq},${body}`, limits);
     }
     this.#counters.messages++;
   }
@@ -202,24 +204,24 @@ export class LineEventHub {
   }
 
   #send(connection: Connection, message: Record<string, unknown>): void {
-    this.#write(connection, JSON.stringify({ seq: ++connection.seq, ...message }));
+    this.#write(connection, JSON.stringify({ seq: ++connection.seq, ...message }), this.#options.limits());
   }
 
-  #write(connection: Connection, text: string): void {
+  #write(connection: Connection, text: string, limits: EventSocketLimits): void {
     const { socket } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
+    // One look at the queue per message (each is a call into the runtime): what this send adds shows at
+    // the next one, or at the once-a-second check.
     const queued = socket.bufferedAmount;
-    const limits = this.#options.limits();
     if (queued > limits.maxQueuedBytes) {
       return this.#cutOff(
         connection,
         `not reading: ${queued} bytes queued, the limit is ${limits.maxQueuedBytes}`,
       );
     }
+    if (queued === 0) connection.backedUpSince = undefined;
+    else connection.backedUpSince ??= performance.now();
     socket.send(text);
-    if (connection.backedUpSince === undefined && socket.bufferedAmount > 0) {
-      connection.backedUpSince = performance.now();
-    }
   }
 
   /** Once a second: a queue that has not drained for the drain timeout is cut off. */
@@ -235,7 +237,8 @@ export class LineEventHub {
       const { drainTimeoutMs } = this.#options.limits();
       for (const connection of this.#connections) {
         if (connection.socket.bufferedAmount === 0) connection.backedUpSince = undefined;
-        else if (connection.backedUpSince !== undefined && now - connection.backedUpSince >= drainTimeoutMs) {
+        else if (connection.backedUpSince === undefined) connection.backedUpSince = now;
+        else if (now - connection.backedUpSince >= drainTimeoutMs) {
           this.#cutOff(
             connection,
             `not reading: the queue did not drain for ${Math.round(drainTimeoutMs / 1000)} s`,

@@ -17,6 +17,7 @@ export type ConnectionEventName =
   | "failed"
   | "held"
   | "networkReached"
+  | "offered"
   | "originated"
   | "queued"
   | "retrieved"
@@ -40,6 +41,8 @@ export interface CallStateInput {
   pending?: "transfer" | "conference";
   /** After a ConnectionCleared of another party: whether a third party is still in the call. */
   othersRemain?: boolean;
+  /** The call came to the line in ECMA-269's offered mode (an Offered event), so it alerts once accepted. */
+  offered?: boolean;
 }
 
 /** One row: the first row whose conditions all hold gives the new state (`null`: unchanged). */
@@ -53,6 +56,7 @@ export interface CallStateRow {
   cause?: readonly EventCauseName[];
   pending?: "transfer" | "conference";
   othersRemain?: boolean;
+  offered?: boolean;
   state: LineCallState | null;
   /** Why, for the documentation. */
   note: string;
@@ -83,6 +87,20 @@ export const CALL_STATE_TABLE: readonly CallStateRow[] = [
     event: "networkReached",
     state: "proceeding",
     note: "the call left the PBX on a trunk; the network has not answered yet",
+  },
+  {
+    event: "offered",
+    role: "self",
+    state: "offering",
+    note: "the call is offered to the line in the offered mode; it rings once accepted [?]",
+  },
+  {
+    event: "delivered",
+    role: "self",
+    previous: ["offering"],
+    offered: true,
+    state: "accepted",
+    note: "the offered call was accepted (AcceptCall) and now rings: TAPI's accepted [?]",
   },
   { event: "delivered", role: "self", state: "offering", note: "the line rings" },
   {
@@ -174,6 +192,7 @@ export function nextCallState(input: CallStateInput): LineCallState | null {
     if (row.cause !== undefined && !row.cause.includes(input.cause as EventCauseName)) continue;
     if (row.pending !== undefined && row.pending !== input.pending) continue;
     if (row.othersRemain !== undefined && row.othersRemain !== (input.othersRemain ?? false)) continue;
+    if (row.offered !== undefined && row.offered !== (input.offered ?? false)) continue;
     return row.state;
   }
   return null;

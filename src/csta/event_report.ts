@@ -7,6 +7,7 @@ import {
   callLinkageData,
   chargingInfo,
   connectionInformation,
+  correlatorData,
   deviceHistory,
   locationInfo,
   mediaCallCharacteristics,
@@ -128,6 +129,40 @@ export const connectionClearedEvent = sequence("ConnectionClearedEvent", {
   locationInfo: opt(locationInfo(9)),
   extensions: opt(extensions),
 }, event(3));
+
+/**
+ * Offered `[12]`: a call is offered to a device in ECMA-269's offered mode; it alerts (Delivered) only once
+ * accepted (AcceptCall, 214) and leaves on RejectCall. Fields as the ECMA-285 ASN.1 (CSTA-offered-event):
+ * unlike Delivered, `correlatorData` is untagged and the context tags after `cause` start at [0]. §8.4
+ * [C-std]; no Panasonic trace shows the event **[?]**.
+ */
+export const offeredEvent = sequence("OfferedEvent", {
+  offeredConnection: req(connectionId),
+  offeredDevice: req(subjectDeviceId),
+  callingDevice: req(callingDeviceId),
+  calledDevice: req(calledDeviceId),
+  lastRedirectionDevice: req(redirectionDeviceId),
+  originatingNIDConnection: opt(connectionId),
+  localConnectionInfo: opt(localConnectionState),
+  correlatorData: opt(correlatorData),
+  userData: opt(userData),
+  cause: req(eventCause),
+  servicesPermitted: opt(servicesPermitted(0)),
+  networkCallingDevice: opt(networkCallingDeviceId),
+  networkCalledDevice: opt(networkCalledDeviceId),
+  associatedCallingDevice: opt(associatedCallingDeviceId),
+  associatedCalledDevice: opt(associatedCalledDeviceId),
+  mediaCallCharacteristics: opt(mediaCallCharacteristics(1)),
+  callCharacteristics: opt(taggedCallCharacteristics(2)),
+  offeredConnectionInfo: opt(connectionInformation(3)),
+  callLinkageData: opt(callLinkageData(4)),
+  subjectOfCall: opt(taggedText(5)),
+  messageInfo: opt(messageInfo(6)),
+  languagePreferences: opt(taggedText(7)),
+  deviceHistory: opt(deviceHistory(8)),
+  locationInfo: opt(locationInfo(9)),
+  extensions: opt(extensions),
+}, event(12));
 
 /** Delivered `[4]`: a call is alerting at a device (§14.6). §8.4 [C-std] */
 export const deliveredEvent = sequence("DeliveredEvent", {
@@ -438,6 +473,7 @@ const TYPED_EVENTS = {
   failed: [EventCategory.callControl, 8, failedEvent],
   held: [EventCategory.callControl, 9, heldEvent],
   networkReached: [EventCategory.callControl, 11, networkReachedEvent],
+  offered: [EventCategory.callControl, 12, offeredEvent],
   originated: [EventCategory.callControl, 13, originatedEvent],
   queued: [EventCategory.callControl, 14, queuedEvent],
   retrieved: [EventCategory.callControl, 15, retrievedEvent],

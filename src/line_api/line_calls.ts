@@ -32,6 +32,8 @@ export interface LineCall {
   connected?: Party;
   /** A consultation (lineSetupTransfer / lineAddToConference) holds this call. */
   pending?: "transfer" | "conference";
+  /** The call came with an Offered event (ECMA-269's offered mode): its Delivered means it was accepted. */
+  offered?: boolean;
   /** Other devices with a connection in the call (answered, added, transferred to). */
   readonly others: Set<string>;
   /** The line's addresses with a connection in the call (both while a Super-Twin pair rings). */
@@ -157,6 +159,8 @@ export class LineCalls {
           event,
           at,
         );
+      case "offered":
+        return this.#step("offered", event.offeredConnection, this.#subject(event.offeredDevice), event, at);
       case "originated":
         return this.#step(
           "originated",
@@ -287,6 +291,7 @@ export class LineCalls {
       cause: fields.cause as CallStateInput["cause"],
       pending: call?.pending,
       othersRemain: call !== undefined && call.others.size > 0,
+      offered: call?.offered,
     };
     const next = nextCallState(input);
     if (!call) {
@@ -305,6 +310,7 @@ export class LineCalls {
         if (connectionDevice(conn)) call.own = conn;
       }
     }
+    if (kind === "offered" && subject.role === "self") call.offered = true;
     const partiesBefore = partyKey(call);
     this.#learnParties(call, kind, subject, fields);
     if (next === "idle") {

@@ -47,6 +47,20 @@ Deno.test("a call offered to the line: offering, connected, idle when the line h
   );
 });
 
+Deno.test("a call offered in ECMA-269's offered mode: offering, accepted once it rings, connected", () => {
+  assert.deepEqual(
+    play([
+      { event: "offered", role: "self", own: "alerting" },
+      { event: "delivered", role: "self", own: "alerting", offered: true },
+      { event: "established", role: "self", own: "connected", offered: true },
+      { event: "connectionCleared", role: "self", own: "null", offered: true },
+    ]),
+    ["offering", "accepted", "connected", "idle"],
+  );
+  // Without an Offered event first, a Delivered is the call ringing, never an acceptance.
+  assert.equal(nextCallState({ event: "delivered", role: "self", previous: "offering" }), "offering");
+});
+
 Deno.test("busy, trunk and failure causes", () => {
   assert.equal(nextCallState({ event: "failed", role: "other", previous: "dialing", cause: "busy" }), "busy");
   assert.equal(
@@ -115,6 +129,7 @@ function markdownRow(row: CallStateRow): string {
     row.cause ? `cause ${row.cause.join("/")}` : "",
     row.pending ? `${row.pending} pending` : "",
     row.othersRemain ? "others remain" : "",
+    row.offered ? "came in the offered mode" : "",
   ].filter((s) => s !== "").join("; ");
   return `| ${row.event === "*" ? "any" : row.event} | ${row.role ?? "any"} | ${when} | ${
     row.state === null ? "unchanged" : `\`${row.state}\``

@@ -131,6 +131,19 @@ export const events = {
       ...network(options.trunk),
     });
   },
+  /** ECMA-269's offered mode: the call is offered to `at`, which rings only once it accepts. */
+  offered(call: number, at: string, calling: PartyDeviceID, called: PartyDeviceID): CstaEvent {
+    return wire({
+      kind: "offered",
+      offeredConnection: conn(call, at),
+      offeredDevice: dev(at),
+      callingDevice: calling,
+      calledDevice: called,
+      lastRedirectionDevice: { kind: "notKnown" },
+      localConnectionInfo: "alerting",
+      cause: "newCall",
+    });
+  },
   established(
     call: number,
     at: string,

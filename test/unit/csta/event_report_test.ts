@@ -42,6 +42,28 @@ Deno.test("§14.6 Delivered decodes to call 0x0011 ringing at 201 from 030123456
   assert.deepEqual(decodeTypedInvoke(apdu)?.operation, "cSTAEventReport");
 });
 
+Deno.test("Offered ([12]) decodes with its untagged correlatorData, as the ECMA-285 ASN.1 has it", () => {
+  const hex = "30 4B 55 04 00 00 00 01 A0 43 AC 41 " +
+    "6B 0F 30 0D 80 02 00 11 A1 07 30 05 80 03 32 30 31 " + // offeredConnection 0x0011 at 201
+    "63 07 30 05 80 03 32 30 31 " + // offeredDevice 201
+    "61 0E 30 0C 80 0A 30 33 30 31 32 33 34 35 36 37 " + // callingDevice 0301234567
+    "62 07 30 05 80 03 32 30 31 64 02 87 00 4E 01 02 " + // calledDevice, lastRedirection, alerting
+    "04 02 AB CD 0A 01 16"; // correlatorData (untagged OCTET STRING), cause newCall
+  const report = decodeEventReport(hexBytes(hex));
+  assert.deepEqual(report.event, {
+    kind: "offered",
+    offeredConnection: connection(Uint8Array.of(0x00, 0x11), dialingNumber("201")),
+    offeredDevice: party(dialingNumber("201")),
+    callingDevice: party(dialingNumber("0301234567")),
+    calledDevice: party(dialingNumber("201")),
+    lastRedirectionDevice: { kind: "notKnown" },
+    localConnectionInfo: "alerting",
+    correlatorData: Uint8Array.of(0xab, 0xcd),
+    cause: "newCall",
+  });
+  assert.equal(bytesHex(encodeEventReport(1, report).subarray(8)), hex);
+});
+
 Deno.test("event kinds match the MonitorFilter names, so a filter applies to decoded events", () => {
   const report = decodeEventReport(
     (decodeApdu(DELIVERED) as { argument: { bytes: Uint8Array } }).argument.bytes,
@@ -238,6 +260,24 @@ const EVENTS: { [N in TypedEventName]: fc.Arbitrary<object> } = {
     lastRedirectionDevice: arb.redirectionDeviceId,
     cause: eventCause,
   }, { networkCapability: rawContext(1), localConnectionInfo: state, networkCalledDevice: p, ...ext }),
+  offered: rec({
+    offeredConnection: conn,
+    offeredDevice: p,
+    callingDevice: p,
+    calledDevice: p,
+    lastRedirectionDevice: arb.redirectionDeviceId,
+    cause: eventCause,
+  }, {
+    originatingNIDConnection: conn,
+    correlatorData: octets(),
+    userData: octets(),
+    servicesPermitted: rawContext(0),
+    callCharacteristics: bitString,
+    subjectOfCall: text,
+    locationInfo: rawContext(9),
+    ...common,
+    ...ext,
+  }),
   originated: rec({ originatedConnection: conn, callingDevice: p, calledDevice: p, cause: eventCause }, {
     originatingDevice: dev,
     correlatorData: octets(),

@@ -45,6 +45,25 @@ Deno.test("a call offered to the line: offering, connected, the caller hangs up,
   assert.deepEqual(calls.list(), []);
 });
 
+Deno.test("a call offered in the offered mode is accepted when it starts ringing, then connected", () => {
+  const calls = line();
+  assert.deepEqual(states(calls.apply(events.offered(8, "101", dev("102"), dev("101")), at)), [
+    "test-1 0 idle->offering",
+  ]);
+  // AcceptCall (by the device or another application): the PBX reports the call alerting.
+  assert.deepEqual(states(calls.apply(events.delivered(8, "101", dev("102"), dev("101")), at)), [
+    "test-1 0 offering->accepted",
+  ]);
+  assert.deepEqual(states(calls.apply(events.established(8, "101", dev("102"), dev("101")), at)), [
+    "test-1 0 accepted->connected",
+  ]);
+  // A call that only rings (no Offered first) is offering, never accepted.
+  assert.deepEqual(states(calls.apply(events.delivered(9, "101", dev("102"), dev("101")), at)), [
+    "test-2 0 idle->offering",
+  ]);
+  assert.deepEqual(calls.apply(events.delivered(9, "101", dev("102"), dev("101")), at), []);
+});
+
 Deno.test("a snapshot ends calls the PBX no longer has and adds those it has", () => {
   const calls = line();
   calls.apply(events.delivered(1, "101", dev("102"), dev("101")), at);

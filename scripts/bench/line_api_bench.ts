@@ -90,6 +90,7 @@ export async function run(report: BenchReport): Promise<void> {
     // Traffic: the CSTA probes time events by callID, the WebSocket clients by caller and called.
     const actionAt = new Map<number, number>();
     for (const probe of apps.filter((a) => a.probe)) probe.actionAt = actionAt;
+    const cpuBefore = target.usage().cpuSeconds;
     const started = performance.now();
     let calls = 0;
     while (performance.now() - started < size.seconds * 1000) {
@@ -101,6 +102,9 @@ export async function run(report: BenchReport): Promise<void> {
     }
     const seconds = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
+    // cstabox's own CPU per call (both paths, and the settling second): unlike the latencies, it does not
+    // grow with what else runs on the machine, so it compares builds measured under different load.
+    const cpuPerCall = ((target.usage().cpuSeconds - cpuBefore) * 1000) / calls;
 
     // lineMakeCall round trips on two lines the traffic does not use.
     for (const line of PROBE_LINES) {
@@ -136,6 +140,7 @@ export async function run(report: BenchReport): Promise<void> {
       ws.reduce((s, c) => s + c.messages, 0) / seconds,
       "messages/s",
     );
+    row("cstabox CPU per call (CSTA and line API paths)", cpuPerCall, "ms");
     row("lineMakeCall round trip p50", percentile(roundTrips, 50), "ms");
     row("lineMakeCall round trip p99", percentile(roundTrips, 99), "ms");
     row("RSS with the CSTA applications", rssCsta, "MB", 1);

@@ -18,6 +18,7 @@ import { ApiTokens } from "./auth/api_tokens.ts";
 import type { TokenLineScopes } from "./auth/token_line_scopes.ts";
 import { scopedTokenGate } from "./api/line_api_rights.ts";
 import { mountLoginRoutes } from "./auth/login_routes.tsx";
+import { renderRefused } from "./pages/refused.tsx";
 import { pageGuard } from "./auth/page_guard.ts";
 import { roleGate } from "./auth/role_gate.ts";
 import { SessionStore } from "./auth/session_store.ts";
@@ -186,6 +187,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       sessions,
       users: options.users,
       maxBodyBytes,
+      refusedPage: (c, reason) => renderRefused(c, deps, reason),
     });
     mountLiveRoutes(app, {
       regions: deps.regions,

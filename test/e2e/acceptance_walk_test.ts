@@ -102,7 +102,7 @@ Deno.test({
               eve.click(`${form} button[type=submit]`),
             ]);
             assert.equal(answer.status(), 403);
-            assert.match(await eve.textContent("body") ?? "", /user eve has the operator role/);
+            assert.match(await eve.textContent("#refused") ?? "", /user eve has the operator role/);
             await screenshots(operator, eve, "04-operator-refused");
             assert.deepEqual(operator.pageErrors, []);
           });

@@ -9,7 +9,7 @@ import { bodyTooLarge, FORM_BODY_MAX } from "../body_limit.ts";
 import { type HttpEnv, isStateChanging } from "../context.ts";
 import { crossSiteReason, CSRF_FIELD, CSRF_HEADER, csrfTokenMatches } from "./csrf.ts";
 import { readSessionCookie } from "./session_cookie.ts";
-import type { SessionStore } from "./session_store.ts";
+import type { SessionStore, WebSession } from "./session_store.ts";
 
 export interface PageGuardOptions {
   sessions: SessionStore;
@@ -18,6 +18,8 @@ export interface PageGuardOptions {
   allowPasswordChangePending?: boolean;
   /** Largest form body accepted, by path (uploads); default `FORM_BODY_MAX`. */
   maxBodyBytes?: (path: string) => number;
+  /** The page for a change the user's role does not allow (a short text without it). */
+  refusedPage?: (c: Context<HttpEnv>, reason: string) => Promise<Response>;
 }
 
 /** Stands for this appliance's origin while a `next` is parsed; never sent anywhere. */
@@ -55,14 +57,22 @@ export function pageGuard(options: PageGuardOptions): MiddlewareHandler<HttpEnv>
       const refusal = await stateChangeRefusal(c, session.csrfToken, options);
       if (refusal) return refusal;
       const forbidden = pageChangeRefused(user.role, c.req.method.toUpperCase(), c.req.path, user.name);
-      if (forbidden) return c.text(`Refused: ${forbidden}. Ask an administrator.`, 403);
+      if (forbidden) {
+        signIn(c, user.name, session);
+        if (options.refusedPage) return options.refusedPage(c, forbidden);
+        return c.text(`Refused: ${forbidden}. Ask an administrator.`, 403);
+      }
     }
     options.sessions.touch(session);
-    c.set("user", user.name);
-    c.set("authMethod", "session");
-    c.set("session", session);
+    signIn(c, user.name, session);
     return next();
   };
+}
+
+function signIn(c: Context<HttpEnv>, user: string, session: WebSession): void {
+  c.set("user", user);
+  c.set("authMethod", "session");
+  c.set("session", session);
 }
 
 async function stateChangeRefusal(

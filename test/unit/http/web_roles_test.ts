@@ -64,7 +64,10 @@ Deno.test("an operator sees the pages but is refused a settings change on the pa
     }
     const form = await eve.post("/smdr/settings", { maxCollectors: String(before + 1) });
     assert.equal(form.status, 403);
-    assert.match(await form.text(), /user eve has the operator role/);
+    const refusal = await form.text();
+    assert.match(refusal, /user eve has the operator role/);
+    assert.match(refusal, /id="refused"[\s\S]*Nothing was changed/, "a page in the frame, not a bare text");
+    assert.match(refusal, /<nav\b/, "with the menu");
 
     const res = await api(eve, "PUT", "/api/settings/smdr", { maxCollectors: before + 1 });
     assert.equal(res.status, 403);

@@ -55,6 +55,7 @@ import { demoPlanOptions, type SectionName, type Settings } from "./settings/sch
 import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
 import { withSavepoint } from "./store/savepoint.ts";
+import { GroupCommit } from "./store/group_commit.ts";
 import { StoreService, StoreUnavailableError } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { MultiplexerHeartbeat } from "./switchboard/heartbeat.ts";
@@ -322,7 +323,16 @@ export class App {
     this.registry.add(deviceSync, { dependsOn: ["store"] });
 
     // ---- SMDR ---------------------------------------------------------------------------------------
+    // SMDR records and the trunk calls they are about commit together every smdr.commitIntervalMs, each
+    // record sent only once committed: one fsync per interval instead of one per record on the event loop.
+    const smdrCommits = new GroupCommit({
+      db: database,
+      intervalMs: () => current().smdr.commitIntervalMs,
+      clock: this.#clock,
+      log: log.child("smdr"),
+    });
     const smdr = new SmdrService({
+      commits: smdrCommits,
       settings: () => current().smdr,
       db: database,
       log: log.child("smdr"),
@@ -355,7 +365,16 @@ export class App {
       outsideLineAccess: () => locations.location().outsideLineAccess,
       formatParty,
       lostMonitors: () => switchboard.lostMonitors(),
-      store: new CallStore(database),
+      store: new CallStore(database, {
+        group: smdrCommits,
+        onError: (error) =>
+          log.child("call-tracker").error(
+            "calls in progress not stored (a restart would not continue them)",
+            {
+              error,
+            },
+          ),
+      }),
       log: log.child("call-tracker"),
     });
     this.calls = calls;

@@ -6,6 +6,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Clock, systemClock } from "../clock.ts";
 import { inTransaction } from "../store/transaction.ts";
+import { withSavepoint } from "../store/savepoint.ts";
 
 /** A record as stored: its position (increasing, never reused), when it was stored, and its 162 characters. */
 export interface StoredRecord {
@@ -49,11 +50,14 @@ export class Outbox {
 
   constructor(private readonly db: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
 
-  /** Stores one record and commits it (with the day's count) before returning its position. */
+  /**
+   * Stores one record with the day's count, committed before it returns, or as part of the caller's
+   * transaction (a group commit) when one is open.
+   */
   append(record: string): StoredRecord {
     const sql = this.#statements();
     const createdAt = this.clock.now();
-    const row = inTransaction(sql.db, () => {
+    const row = withSavepoint(sql.db, () => {
       const inserted = sql.insert.get(createdAt, record) as { position: number };
       sql.countDay.run(localDay(createdAt));
       return inserted;

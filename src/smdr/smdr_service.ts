@@ -10,6 +10,7 @@ import type { SmdrSettings } from "./smdr_options.ts";
 import { AllowList } from "../net/allow_list.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
 import type { StoreHealth } from "../store/store_service.ts";
+import type { GroupCommit } from "../store/group_commit.ts";
 import { LocalServer, type LocalServerStatus } from "./local_server.ts";
 import { NameDirectory } from "./name_directory.ts";
 import { RecordHistory } from "./record_history.ts";
@@ -45,11 +46,20 @@ export interface SmdrServiceOptions {
   onListen?: (listener: ListenerInfo) => void;
   /** Told of records the store refused; a full disk degrades SMDR until the store can write again. */
   store?: StoreHealth;
+  /**
+   * Records made within the group's interval are committed together and only then sent (the appliance's
+   * `smdr.commitIntervalMs`); without it each record is committed as it is made.
+   */
+  commits?: GroupCommit;
 }
 
-/** What `submit` did with an event: stored at a position, or not stored and why. */
+/**
+ * What `submit` did with an event: stored at a position, queued for the next group commit (sent once
+ * committed; a failed commit is counted as lost then), or not stored and why.
+ */
 export type SubmitResult =
   | { ok: true; position: number; record: string }
+  | { ok: true; queued: true; record: string }
   | { ok: false; reason: "disabled" | "invalid" | "store"; message: string };
 
 /** A settings change was refused; the running configuration stays. */
@@ -134,6 +144,8 @@ export class SmdrService implements Service<SmdrDetails> {
 
   async stop(): Promise<void> {
     if (this.#lifecycle.state === "stopped" && !this.#local && !this.#push) return;
+    // Records waiting for their commit are committed and sent before the collectors go.
+    this.#options.commits?.flush();
     this.#lifecycle.set("stopping");
     await this.#stopParts();
     this.#lifecycle.set("stopped");
@@ -199,6 +211,15 @@ export class SmdrService implements Service<SmdrDetails> {
       record = formatRecord(resolved, { padding: settings.paddingCharacter });
     } catch (error) {
       return this.#lose("invalid", error, event);
+    }
+    const commits = this.#options.commits;
+    if (commits) {
+      commits.write(
+        () => this.outbox.append(record),
+        (stored) => this.#deliver(stored),
+        (error) => this.#lose("store", error, event),
+      );
+      return { ok: true, queued: true, record };
     }
     let stored: StoredRecord;
     try {

@@ -11,6 +11,8 @@ export interface PartResult {
   seconds: number;
   figures: Record<string, number | string>;
   failures: string[];
+  /** Why the part could not run here (e.g. it needs root); a skipped part neither passes nor fails. */
+  skipped?: string;
 }
 
 /** Whether the run is the short CI one or the full campaign. */
@@ -35,6 +37,11 @@ export class PartReport {
   /** A criterion: recorded as a failure with `detail` when false. */
   expect(ok: boolean, criterion: string, detail: string): void {
     if (!ok) this.failures.push(`${criterion}: ${detail}`);
+  }
+
+  /** The part cannot run on this machine: why, in words an operator can act on. */
+  skipped(reason: string): PartResult {
+    return { ...this.result(), passed: true, skipped: reason };
   }
 
   result(): PartResult {

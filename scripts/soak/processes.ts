@@ -117,8 +117,13 @@ export class SimProcess {
 export class CstaboxUnderTest {
   private constructor(public process: CstaboxProcess, readonly dataDir: string, readonly args: string[]) {}
 
-  static async start(pbxPort: number, settings: Record<string, unknown>): Promise<CstaboxUnderTest> {
-    const dataDir = await Deno.makeTempDir({ prefix: "cstabox-soak-" });
+  /** Starts cstabox with `settings` in a new data directory (under `parent`, when given). */
+  static async start(
+    pbxPort: number,
+    settings: Record<string, unknown>,
+    parent?: string,
+  ): Promise<CstaboxUnderTest> {
+    const dataDir = await Deno.makeTempDir({ prefix: "cstabox-soak-", dir: parent });
     await Deno.writeTextFile(`${dataDir}/cstabox.yaml`, JSON.stringify(settings) + "\n");
     const args = [
       ...loopbackFlags,
@@ -215,10 +220,11 @@ export function rssMb(pid: number): number {
 export async function startRig(
   simArgs: string[],
   settings: Record<string, unknown>,
+  dataParent?: string,
 ): Promise<{ sim: SimProcess; box: CstaboxUnderTest }> {
   const sim = await SimProcess.start(simArgs);
   try {
-    const box = await CstaboxUnderTest.start(sim.port, settings);
+    const box = await CstaboxUnderTest.start(sim.port, settings, dataParent);
     const end = Date.now() + 60_000;
     while ((await box.api("/api/status")) === undefined) {
       if (Date.now() > end) {

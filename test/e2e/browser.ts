@@ -122,3 +122,8 @@ export async function logIn(page: Page, base: string, password: string): Promise
   await page.click("#login-form button[type=submit]");
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
 }
+
+/** The page's full width in CSS pixels: more than the viewport means something runs off the side. */
+export function pageWidth(page: Page): Promise<number> {
+  return page.locator("html").evaluate((el) => (el as unknown as { scrollWidth: number }).scrollWidth);
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { type CstaboxProcess, loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
-import { withBrowser, within } from "./browser.ts";
+import { pageWidth, withBrowser, within } from "./browser.ts";
 
 const PASSWORD = "provisioned-Pw-1";
 const CHOSEN = "chosen password 2026";
@@ -128,9 +128,7 @@ Deno.test({
             assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `entry ${i} lies within the screen`);
             assert.ok(await links.nth(i).isVisible(), `entry ${i} is visible`);
           }
-          const width = await page.locator("html").evaluate((el) =>
-            (el as unknown as { scrollWidth: number }).scrollWidth
-          );
+          const width = await pageWidth(page);
           assert.ok(width <= 390, `nothing runs off the side (${width} px)`);
           await run.screenshot("23-phone-menu-open");
           await page.goto(`${base}/no-such-page`);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { loopbackFlags, startCstabox } from "../support/cstabox_process.ts";
-import { firstLogin, logIn, withBrowser, within } from "./browser.ts";
+import { firstLogin, logIn, pageWidth, withBrowser, within } from "./browser.ts";
 
 const PASSWORD = "provisioned-Pw-1";
 const CHOSEN = "chosen password 2026";
@@ -97,9 +97,7 @@ Deno.test({
             (el as unknown as { getBoundingClientRect(): { height: number } }).getBoundingClientRect().height
           );
           assert.ok(fontPx >= 9, `tick labels ${fontPx} px high`);
-          const width = await page.locator("html").evaluate((el) =>
-            (el as unknown as { scrollWidth: number }).scrollWidth
-          );
+          const width = await pageWidth(page);
           assert.ok(width <= 390, `nothing runs off the side (${width} px)`);
           await page.locator("#chart-link details summary").click();
           assert.equal(await page.locator("#chart-link tbody tr").count(), 168);

@@ -25,28 +25,37 @@ export interface PageContext {
   env: RequestEnv;
 }
 
-export const navigation: { href: string; label: string }[] = [
-  { href: "/", label: "Dashboard" },
-  { href: "/statistics", label: "Statistics" },
-  { href: "/applications", label: "Applications" },
-  { href: "/monitors", label: "Monitors" },
-  { href: "/calls", label: "Calls" },
-  { href: "/phone", label: "Phone" },
-  { href: "/pbx", label: "PBX" },
-  { href: "/csta-server", label: "CSTA server" },
-  { href: "/certificate", label: "Certificate" },
-  { href: "/lines", label: "Lines" },
-  { href: "/numbers", label: "Location & rules" },
-  { href: "/licences", label: "Licences" },
-  { href: "/smdr", label: "SMDR" },
-  { href: "/integrations", label: "Integrations" },
-  { href: "/logs", label: "Logs" },
-  { href: "/trace", label: "Trace" },
-  { href: "/system", label: "System" },
+/** The menu; `doc` is the page's documentation under /docs/ (linked beside its title). */
+export const navigation: { href: string; label: string; doc?: string }[] = [
+  { href: "/", label: "Dashboard", doc: "web-ui.md#the-pages" },
+  { href: "/statistics", label: "Statistics", doc: "web-ui.md#statistics" },
+  { href: "/applications", label: "Applications", doc: "multiplexer.md#what-applications-see" },
+  { href: "/monitors", label: "Monitors", doc: "multiplexer.md#lost-monitors" },
+  { href: "/calls", label: "Calls", doc: "calls.md" },
+  { href: "/phone", label: "Phone", doc: "line-api.md" },
+  { href: "/pbx", label: "PBX", doc: "multiplexer.md#when-the-pbx-link-drops" },
+  { href: "/csta-server", label: "CSTA server", doc: "multiplexer.md#securing-the-plain-tcp-port" },
+  { href: "/certificate", label: "Certificate", doc: "tls.md" },
+  { href: "/lines", label: "Lines", doc: "lines.md" },
+  { href: "/numbers", label: "Location & rules", doc: "number-rules.md" },
+  { href: "/licences", label: "Licences", doc: "licensing.md" },
+  { href: "/smdr", label: "SMDR", doc: "smdr.md" },
+  { href: "/integrations", label: "Integrations", doc: "integrations.md" },
+  { href: "/logs", label: "Logs", doc: "operations.md#logs" },
+  { href: "/trace", label: "Trace", doc: "web-ui.md#csta-trace" },
+  { href: "/system", label: "System", doc: "web-ui.md" },
+  { href: "/docs/", label: "Documentation" },
 ];
 
 function isActive(href: string, path: string): boolean {
-  return href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
+  return href === "/"
+    ? path === "/"
+    : path === href || path.startsWith(href.endsWith("/") ? href : `${href}/`);
+}
+
+/** The documentation of the page at `path`, if it has one. */
+export function pageDoc(path: string): string | undefined {
+  return navigation.find((item) => isActive(item.href, path))?.doc;
 }
 
 /** The header's "simulated PBX" badge; a live region, so a switch to a real PBX removes it at once. */
@@ -87,7 +96,10 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         </div>
       </header>
       <main>
-        <h1>{props.title}</h1>
+        <div class="page-title">
+          <h1>{props.title}</h1>
+          <PageDocLink path={ctx.path} />
+        </div>
         {props.intro ? <p class="intro">{props.intro}</p> : null}
         {ctx.flash ? <p class="notice ok" role="status" id="flash">{ctx.flash}</p> : null}
         {ctx.settingsProblem && ctx.path !== "/"
@@ -102,6 +114,17 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
       </main>
     </Document>
   );
+}
+
+function PageDocLink(props: { path: string }) {
+  const doc = pageDoc(props.path);
+  return doc
+    ? (
+      <a class="doc-link" href={`/docs/${doc}`} id="page-doc">
+        Documentation <span class="muted">({doc.split("#")[0]})</span>
+      </a>
+    )
+    : null;
 }
 
 /** The bare document (also for the login and password pages, which have no navigation). */

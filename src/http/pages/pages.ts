@@ -8,6 +8,7 @@ import { mountCalls } from "./calls.tsx";
 import { mountCertificate } from "./certificate.tsx";
 import { mountCstaServer } from "./csta_server.tsx";
 import { mountDashboard } from "./dashboard.tsx";
+import { mountDocs } from "./docs.tsx";
 import { mountIntegrations } from "./integrations.tsx";
 import { ModeBadge } from "./layout.tsx";
 import { mountLicences } from "./licences.tsx";
@@ -41,4 +42,5 @@ export function mountPages(app: Hono<HttpEnv>, deps: WebDeps): void {
   mountLogs(app, deps);
   mountTrace(app, deps);
   mountSystem(app, deps);
+  mountDocs(app, deps);
 }

@@ -107,6 +107,9 @@ interface ConnectionRef {
   party?: Party;
 }
 
+/** Touched calls remembered between two readers' passes before they are summed up as `all`. */
+const MAX_TOUCHED = 10_000;
+
 /** Where the trunk of a call was learned, which says which way the call goes. */
 type DirectionHint = SmdrDirection | undefined;
 
@@ -128,6 +131,11 @@ export class CallModel {
   #finished: FinishedCall[] = [];
   /** Set by whatever changes the model while one event or snapshot is applied. */
   #changed = false;
+  /**
+   * The calls named since the last {@link takeTouched} (a superset of those that changed: every call an
+   * event names), or `all` after a re-sync or a restore: the live view's readers redo only these.
+   */
+  #touched: Set<string> | "all" = new Set();
 
   constructor(options: CallModelOptions) {
     this.#directory = options.directory;
@@ -208,6 +216,7 @@ export class CallModel {
       if (hadOutside && !this.#hasOutside(call)) this.#smdr.record(call, "DISCONNECTED", at, out);
       if (!this.#hasInternal(call)) this.#end(call, at, out);
     }
+    this.#touched = "all";
     for (const [key, found] of seen) {
       if (this.#calls.has(key) || endedSince.has(key)) continue;
       const call = this.#newCall(key, found.callId, now);
@@ -263,7 +272,10 @@ export class CallModel {
       for (const connection of stored.connections) call.connections.set(connection.party.number, connection);
       highest = Math.max(highest, serial);
     }
-    if (calls.length > 0) this.#version++;
+    if (calls.length > 0) {
+      this.#version++;
+      this.#touched = "all";
+    }
     return highest;
   }
 
@@ -287,6 +299,29 @@ export class CallModel {
   /** The calls in progress, oldest first. */
   calls(): CallView[] {
     return [...this.#calls.values()].map((call) => this.#view(call));
+  }
+
+  /** One call in progress by its key (the callID in hex), or undefined when it is not (or no longer) going on. */
+  view(key: string): CallView | undefined {
+    const call = this.#calls.get(key);
+    return call && this.#view(call);
+  }
+
+  /**
+   * The keys of the calls events named since the last call (those in progress and those that ended or were
+   * merged away), or `all` when a re-sync or a restore may have changed any call.
+   */
+  takeTouched(): readonly string[] | "all" {
+    const touched = this.#touched;
+    this.#touched = new Set();
+    return touched === "all" ? "all" : [...touched];
+  }
+
+  /** Notes a call as touched; a model nobody takes them from falls back to `all` rather than growing. */
+  #touch(key: string): void {
+    if (this.#touched === "all") return;
+    this.#touched.add(key);
+    if (this.#touched.size > MAX_TOUCHED) this.#touched = "all";
   }
 
   // ---- dispatch ---------------------------------------------------------------------------------
@@ -737,6 +772,7 @@ export class CallModel {
     for (const old of uniqueOlds) {
       if (old === call) continue;
       this.#calls.delete(old.key);
+      this.#touch(old.key);
       this.#snapshotting?.ended.add(old.key);
     }
     return { call, sources: [call, ...uniqueOlds.filter((c) => c !== call)], before };
@@ -880,6 +916,7 @@ export class CallModel {
     for (const connection of call.connections.values()) this.#leaveHold(call, connection, at.getTime());
     this.#finished.push(this.#finishedCall(call, at));
     this.#calls.delete(call.key);
+    this.#touch(call.key);
     this.#snapshotting?.ended.add(call.key);
   }
 
@@ -994,8 +1031,10 @@ export class CallModel {
     const callId = connection.callID;
     if (!callId || callId.length === 0) return undefined;
     const device = connectionDevice(connection);
+    const key = callId.toHex();
+    this.#touch(key);
     return {
-      key: callId.toHex(),
+      key,
       callId,
       party: device ? partyOfDevice(device, this.#directory) : undefined,
     };
@@ -1013,6 +1052,7 @@ export class CallModel {
       facts: newCallFacts(now),
     };
     this.#calls.set(key, call);
+    this.#touch(key);
     return call;
   }
 

@@ -16,7 +16,7 @@ import type { Service, ServiceStatus } from "../service.ts";
 import type { SmdrEvent } from "../smdr/smdr_event.ts";
 import { CallModel, type DeviceSnapshot, liveState } from "./call_model.ts";
 import { type CallRecord, callRecordOf, type PartyFormatter } from "./call_record.ts";
-import { type CallView, type LiveCallSummary, liveCallSummary } from "./call_view.ts";
+import { type CallView, type CallViewChange, type LiveCallSummary, liveCallSummary } from "./call_view.ts";
 import { LineDirectory, type TrackedLine } from "./line_directory.ts";
 import type { CallStore } from "./call_store.ts";
 import { errorText } from "../log/error_text.ts";
@@ -95,7 +95,7 @@ export class CallTracker implements Service<CallTrackerDetails> {
   readonly #options: CallTrackerOptions;
   readonly #clock: Clock;
   readonly #lifecycle = new Lifecycle();
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(change: CallViewChange) => void>();
   readonly #recordListeners = new Set<(record: CallRecord) => void>();
   /** The latest finished-call records, oldest first, for the JSON API. */
   readonly #recent: CallRecord[] = [];
@@ -143,8 +143,11 @@ export class CallTracker implements Service<CallTrackerDetails> {
     return this.#model.calls().map(liveCallSummary);
   }
 
-  /** Calls `listener` after every change of the calls; returns the unsubscribe function. */
-  onChange(listener: () => void): () => void {
+  /**
+   * Calls `listener` after every change of the calls with what changed (the calls an event named, or `all`
+   * after a re-sync); returns the unsubscribe function.
+   */
+  onChange(listener: (change: CallViewChange) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -349,9 +352,22 @@ export class CallTracker implements Service<CallTrackerDetails> {
     const version = this.#model.version;
     if (version === this.#notifiedVersion) return;
     this.#notifiedVersion = version;
+    const touched = this.#model.takeTouched();
+    if (this.#listeners.size === 0) return;
+    let change: CallViewChange = { all: true };
+    if (touched !== "all") {
+      const calls: CallView[] = [];
+      const ended: string[] = [];
+      for (const key of touched) {
+        const view = this.#model.view(key);
+        if (view) calls.push(view);
+        else ended.push(key);
+      }
+      change = { all: false, calls, ended };
+    }
     for (const listener of this.#listeners) {
       try {
-        listener();
+        listener(change);
       } catch (error) {
         this.#options.log.error("call view listener failed", { error });
       }

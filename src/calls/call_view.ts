@@ -41,6 +41,13 @@ export interface CallView {
   connections: ConnectionView[];
 }
 
+/**
+ * What changed in the live view: the calls events named since the last change (`calls`: those still in
+ * progress, as they are now; `ended`: the keys of those that ended or were merged into another), or `all`
+ * after a re-sync with the PBX, when any call may have changed.
+ */
+export type CallViewChange = { all: true } | { all: false; calls: CallView[]; ended: string[] };
+
 /** One call as the web UI's live call list shows it (the `LiveCall` shape of src/http/web_ui_sources.ts). */
 export interface LiveCallSummary {
   id: string;

@@ -88,9 +88,20 @@ interface LineCall {
   other: CallParty | null;
 }
 
-/** Keeps the last view's states per line and call; `update` returns what changed since. */
+/**
+ * Keeps the last view's states per line and call; `update` (the whole view) and `change` (the calls that
+ * changed) return what changed since. A change costs the changed calls only, and each party of a call is
+ * formatted once per call: the number rules and the location are read from the store on each format, and
+ * doing that for every party of every call in progress after every change was the integrations' largest
+ * cost in the bench profile (docs/BENCHMARKS.md, suite `integrations`).
+ */
 export class LineStates {
+  /** Each line's calls and each call's state on it. */
   #calls = new Map<string, Map<string, LineCall>>();
+  /** The lines each call is at (the reverse of `#calls`), in the order of the call's connections. */
+  #linesOf = new Map<string, string[]>();
+  /** Each call's parties as formatted, by what was formatted. */
+  #parties = new Map<string, Map<string, CallParty>>();
   #states = new Map<string, LineState>();
 
   constructor(
@@ -106,48 +117,73 @@ export class LineStates {
     return [...this.#states.values()];
   }
 
-  /** Reads the live view; returns the call events and the line states that changed, in that order. */
+  /** Reads the whole live view; returns the call events and the line states that changed, in that order. */
   update(views: readonly CallView[], at: Date): { events: CallEventPayload[]; lines: LineState[] } {
-    const now = new Map<string, Map<string, LineCall>>();
-    for (const view of views) {
-      for (const connection of view.connections) {
-        if (connection.kind === "external" || connection.kind === "trunk") continue;
-        if (!this.isLine(connection.device)) continue;
-        const calls = now.get(connection.device) ?? new Map<string, LineCall>();
-        calls.set(view.callId, this.#lineCall(view, connection.device, connection.state));
-        now.set(connection.device, calls);
-      }
-    }
+    const going = new Set(views.map((view) => view.callId));
+    const ended = [...new Set([...this.#linesOf.keys(), ...this.#parties.keys()])].filter((id) =>
+      !going.has(id)
+    );
+    return this.change(views, ended, at);
+  }
+
+  /**
+   * Reads the calls that changed (`views`, as they are now) and those that ended (`ended`, their callIds);
+   * the other calls are as they were. Returns what changed, like {@link update}.
+   */
+  change(
+    views: readonly CallView[],
+    ended: readonly string[],
+    at: Date,
+  ): { events: CallEventPayload[]; lines: LineState[] } {
     const iso = at.toISOString();
     const events: CallEventPayload[] = [];
     const changedLines = new Set<string>();
-    for (const [line, calls] of now) {
-      const before = this.#calls.get(line);
-      for (const [callId, call] of calls) {
-        const previous = before?.get(callId)?.state ?? "idle";
+    const leave = (line: string, callId: string) => {
+      const calls = this.#calls.get(line);
+      const call = calls?.get(callId);
+      if (!calls || !call) return;
+      events.push({
+        ...call.payload,
+        state: "disconnected",
+        previousState: call.state,
+        cause: null,
+        at: iso,
+      });
+      events.push({ ...call.payload, state: "idle", previousState: "disconnected", cause: null, at: iso });
+      calls.delete(callId);
+      if (calls.size === 0) this.#calls.delete(line);
+      changedLines.add(line);
+    };
+    for (const view of views) {
+      const now = new Map<string, LineCall>();
+      for (const connection of view.connections) {
+        if (connection.kind === "external" || connection.kind === "trunk") continue;
+        if (!this.isLine(connection.device)) continue;
+        now.set(connection.device, this.#lineCall(view, connection.device, connection.state));
+      }
+      for (const [line, call] of now) {
+        const calls = this.#calls.get(line) ?? new Map<string, LineCall>();
+        const previous = calls.get(view.callId)?.state ?? "idle";
+        calls.set(view.callId, call);
+        this.#calls.set(line, calls);
         if (previous === call.state) continue;
         events.push({ ...call.payload, state: call.state, previousState: previous, cause: null, at: iso });
         changedLines.add(line);
       }
-    }
-    for (const [line, calls] of this.#calls) {
-      for (const [callId, call] of calls) {
-        if (now.get(line)?.has(callId)) continue;
-        events.push({
-          ...call.payload,
-          state: "disconnected",
-          previousState: call.state,
-          cause: null,
-          at: iso,
-        });
-        events.push({ ...call.payload, state: "idle", previousState: "disconnected", cause: null, at: iso });
-        changedLines.add(line);
+      for (const line of this.#linesOf.get(view.callId) ?? []) {
+        if (!now.has(line)) leave(line, view.callId);
       }
+      if (now.size > 0) this.#linesOf.set(view.callId, [...now.keys()]);
+      else this.#linesOf.delete(view.callId);
     }
-    this.#calls = now;
+    for (const callId of ended) {
+      for (const line of this.#linesOf.get(callId) ?? []) leave(line, callId);
+      this.#linesOf.delete(callId);
+      this.#parties.delete(callId);
+    }
     const lines: LineState[] = [];
     for (const line of changedLines) {
-      const next = this.#lineState(line, now.get(line), iso);
+      const next = this.#lineState(line, this.#calls.get(line), iso);
       const previous = this.#states.get(line);
       if (previous && sameState(previous, next)) continue;
       this.#states.set(line, next);
@@ -162,9 +198,7 @@ export class LineStates {
     const outgoing = view.direction === "OUT" ||
       (view.direction === "internal" && view.connections[0]?.device === line);
     const party = (number: string | null, kind: PartyKind, name?: string | null): CallParty | null =>
-      number === null || number === ""
-        ? null
-        : this.format(name ? { number, kind, name } : { number, kind }, origin);
+      number === null || number === "" ? null : this.#party(view.callId, origin, number, kind, name);
     const outside = party(view.callerNumber, "external", view.contactName);
     const internalOther = others.find((c) => c.kind !== "external" && c.kind !== "trunk");
     const other = view.direction === "internal" || outside === null
@@ -189,6 +223,25 @@ export class LineStates {
         direction: outgoing ? "outgoing" : "incoming",
       },
     };
+  }
+
+  /** A party of a call as reported, formatted the first time the call names it. */
+  #party(
+    callId: string,
+    origin: CallEventPayload["origin"],
+    number: string,
+    kind: PartyKind,
+    name?: string | null,
+  ): CallParty {
+    const key = `${origin}\u0000${kind}\u0000${number}\u0000${name ?? ""}`;
+    const known = this.#parties.get(callId) ?? new Map<string, CallParty>();
+    this.#parties.set(callId, known);
+    let party = known.get(key);
+    if (!party) {
+      party = this.format(name ? { number, kind, name } : { number, kind }, origin);
+      known.set(key, party);
+    }
+    return party;
   }
 
   #lineState(line: string, calls: Map<string, LineCall> | undefined, since: string): LineState {

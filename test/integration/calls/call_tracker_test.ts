@@ -97,10 +97,17 @@ Deno.test("lines added to and disabled in the store are monitored and released; 
   }
 });
 
-Deno.test("the live view shows a call while it rings and talks, and tells listeners of each change", async () => {
+Deno.test("the live view shows a call while it rings and talks, and tells listeners of each change and its call", async () => {
   const rig = await trackerRig();
   let changes = 0;
-  rig.tracker.onChange(() => changes++);
+  const named = new Set<string>();
+  const ended = new Set<string>();
+  rig.tracker.onChange((change) => {
+    changes++;
+    if (change.all) return;
+    for (const call of change.calls) named.add(call.callId);
+    for (const key of change.ended) ended.add(key);
+  });
   try {
     await waitUntil(() => rig.tracker.status().details?.monitoredLines === 5, 5000, () => "monitors");
     const e = rig.simulator.engine;
@@ -114,6 +121,7 @@ Deno.test("the live view shows a call while it rings and talks, and tells listen
     e.answerCall(e.connectionsOf("1843")[0]);
     await waitUntil(() => rig.tracker.activeCalls()[0]?.state === "connected", 5000, () => "answered");
     const [view] = rig.tracker.calls();
+    assert.deepEqual([...named], [view.callId], "each change names the one call it was about");
     assert.equal(view.direction, "IN");
     assert.equal(view.ddi, DDI);
     assert.equal(view.trunk, "92108");
@@ -121,6 +129,7 @@ Deno.test("the live view shows a call while it rings and talks, and tells listen
     e.networkRelease("92108");
     await waitUntil(() => rig.tracker.calls().length === 0, 5000, () => "call ended");
     assert.ok(changes >= 3, `listeners heard ${changes} changes`);
+    assert.deepEqual([...ended], [view.callId], "the call's end names it as ended");
     const status = rig.tracker.status().details as { recordsProduced: number; eventsSeen: number };
     assert.equal(status.recordsProduced, 3);
     assert.ok(status.eventsSeen >= 6, "each event is seen at the trunk's and the extension's monitor");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { CallRecord } from "../../../src/calls/call_record.ts";
+import type { CallView, CallViewChange } from "../../../src/calls/call_view.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import { IntegrationFeed } from "../../../src/integrations/integration_feed.ts";
 import type { StoredRecord } from "../../../src/smdr/outbox.ts";
@@ -83,5 +84,57 @@ Deno.test("the live view is not read while no subscriber wants line states or ca
   wanted = true;
   change.forEach((l) => l());
   assert.equal(reads, 1);
+  feed.stop();
+});
+
+Deno.test("a change that names its calls is read without the whole view; a re-sync reads it all", () => {
+  let reads = 0;
+  const change = new Set<(c?: CallViewChange) => void>();
+  const feed = new IntegrationFeed({
+    calls: {
+      calls: () => (reads++, []),
+      onChange: (l) => (change.add(l), () => change.delete(l)),
+      onRecord: () => () => {},
+    },
+    smdr: { onRecord: () => () => {} },
+    linkState: () => "ready",
+    isLine: (n) => n === "101" || n === "102",
+    clock: new ManualClock(0),
+    log: quietLog(),
+  });
+  feed.start();
+  const events: string[] = [];
+  feed.subscribe((item) => {
+    if (item.kind === "callEvent") events.push(`${item.payload.line} ${item.payload.state}`);
+  });
+  const send = (c: CallViewChange) => change.forEach((l) => l(c));
+  send({ all: false, calls: [], ended: [] });
+  assert.equal(reads, 1, "the first change reads the whole view (nothing was kept before)");
+  const call = (state: "alerting" | "connected"): CallView => ({
+    callId: "0a01",
+    firstSeen: "2026-12-07T04:00:00.000Z",
+    direction: "internal",
+    smdrCallId: null,
+    trunk: null,
+    extension: "102",
+    callerNumber: null,
+    contactName: null,
+    ddi: null,
+    accountCode: null,
+    answered: state === "connected",
+    connections: [
+      { device: "101", kind: "extension", state: "connected", since: "2026-12-07T04:00:00.000Z" },
+      { device: "102", kind: "extension", state, since: "2026-12-07T04:00:00.000Z" },
+    ],
+  });
+  for (let i = 0; i < 1000; i++) {
+    send({ all: false, calls: [call(i % 2 === 0 ? "alerting" : "connected")], ended: [] });
+  }
+  send({ all: false, calls: [], ended: ["0a01"] });
+  assert.equal(reads, 1, "1000 changes named their call: the view was not read again");
+  assert.equal(events.length, 2 + 999 * 2 + 4);
+  assert.deepEqual(events.slice(-4), ["101 disconnected", "101 idle", "102 disconnected", "102 idle"]);
+  send({ all: true });
+  assert.equal(reads, 2);
   feed.stop();
 });

@@ -22,6 +22,7 @@ import { DataBackup } from "./backup/data_backup.ts";
 import { HttpService } from "./http/http_service.ts";
 import { HttpsService } from "./http/https_service.ts";
 import { IntegrationFeed } from "./integrations/integration_feed.ts";
+import { OutboxCommits } from "./integrations/outbox_commits.ts";
 import { MqttPublisher } from "./integrations/mqtt/mqtt_publisher.ts";
 import { WebhookDispatcher } from "./integrations/webhooks/webhook_dispatcher.ts";
 import { collectMetrics } from "./integrations/metrics/cstabox_metrics.ts";
@@ -54,7 +55,6 @@ import { LiveSettings, type SettingsOverrides } from "./settings/live_settings.t
 import { demoPlanOptions, type SectionName, type Settings } from "./settings/schema.ts";
 import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
-import { withSavepoint } from "./store/savepoint.ts";
 import { GroupCommit } from "./store/group_commit.ts";
 import { StoreService, StoreUnavailableError } from "./store/store_service.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
@@ -388,12 +388,17 @@ export class App {
         return new Set<string>();
       }
     });
+    const outboxCommits = new OutboxCommits(
+      () => store.db,
+      () => current().integrations.syncIntervalMs,
+      this.#clock,
+    );
     const feed = new IntegrationFeed({
       calls,
       smdr,
       linkState: () => this.pbxLink.state,
       isLine: (number) => lineNumbers().has(number),
-      durably: (work) => withSavepoint(store.db, work),
+      durably: (work) => outboxCommits.commit(work),
       commitIntervalMs: () => current().integrations.commitIntervalMs,
       formatParty: (party, origin) =>
         formatParty(party, origin === "inbound" ? "IN" : origin === "outbound" ? "OUT" : "internal"),
@@ -407,6 +412,7 @@ export class App {
       feed,
       db: database,
       commitIntervalMs: () => current().integrations.commitIntervalMs,
+      commit: (work) => outboxCommits.commit(work),
       lines: () =>
         lines.list().filter((line) => line.enabled && line.kind === "extension").map((line) => ({
           number: line.number,
@@ -419,6 +425,7 @@ export class App {
     this.webhooks = new WebhookDispatcher({
       settings: () => current().webhooks,
       commitIntervalMs: () => current().integrations.commitIntervalMs,
+      commit: (work) => outboxCommits.commit(work),
       repository: webhookRepository,
       feed,
       log: log.child("webhooks"),

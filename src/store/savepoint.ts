@@ -6,8 +6,14 @@ import type { DatabaseSync } from "node:sqlite";
 
 let depth = 0;
 
-/** Runs `work` inside a savepoint: its writes are kept if it returns, undone if it throws. */
-export function withSavepoint<T>(db: DatabaseSync, work: () => T): T {
+/**
+ * Runs `work` inside a savepoint: its writes are kept if it returns, undone if it throws. With
+ * `synced: false` an outermost commit does not wait for the disk (SQLite `synchronous=NORMAL` in WAL mode:
+ * 0.04 ms instead of 4 to 9 ms of fsync on the development VM): it survives a crash or a kill of the
+ * process, and a power cut only once a later synced commit wrote the log to the disk.
+ */
+export function withSavepoint<T>(db: DatabaseSync, work: () => T, options: { synced?: boolean } = {}): T {
+  if (options.synced === false && !db.isTransaction) return unsynced(db, () => withSavepoint(db, work));
   const name = `sp${depth++}`;
   db.exec(`SAVEPOINT ${name}`);
   try {
@@ -23,5 +29,15 @@ export function withSavepoint<T>(db: DatabaseSync, work: () => T): T {
     throw error;
   } finally {
     depth--;
+  }
+}
+
+function unsynced<T>(db: DatabaseSync, work: () => T): T {
+  const level = (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+  db.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return work();
+  } finally {
+    db.exec(`PRAGMA synchronous = ${Number(level)}`);
   }
 }

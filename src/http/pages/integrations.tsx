@@ -85,8 +85,11 @@ const WEBHOOK_LABELS: Record<string, string> = {
   keepDeliveries: "Deliveries kept per endpoint",
 };
 const METRICS_KEYS = ["enabled", "openOnLoopback"];
-const SHARED_KEYS = ["commitIntervalMs"];
-const SHARED_LABELS: Record<string, string> = { commitIntervalMs: "Group commit of the outboxes (ms)" };
+const SHARED_KEYS = ["commitIntervalMs", "syncIntervalMs"];
+const SHARED_LABELS: Record<string, string> = {
+  commitIntervalMs: "Group commit of the outboxes (ms)",
+  syncIntervalMs: "Outboxes written to disk at most every (ms)",
+};
 const METRICS_LABELS: Record<string, string> = {
   enabled: "Serve /metrics",
   openOnLoopback: "Open on loopback without login",

@@ -29,6 +29,8 @@ export interface MqttPublisherOptions {
    * integrations' group commit); after a crash in between they are published again (same record id).
    */
   commitIntervalMs?: () => number;
+  /** Runs the outbox's deletions as one commit (the integrations' OutboxCommits); at once without. */
+  commit?: (work: () => void) => void;
   /** Enabled extension lines, for Home Assistant discovery. */
   lines: () => readonly { number: string; name: string }[];
   log: Logger;
@@ -450,8 +452,10 @@ export class MqttPublisher implements Service {
     this.#ackTimer = undefined;
     if (this.#cursor <= this.#deletedUpTo) return;
     try {
-      this.outbox.acknowledge(this.#cursor);
-      this.#deletedUpTo = this.#cursor;
+      const upTo = this.#cursor;
+      const commit = this.#options.commit ?? ((work) => work());
+      commit(() => this.outbox.acknowledge(upTo));
+      this.#deletedUpTo = upTo;
     } catch (error) {
       this.#options.log.error("acknowledged MQTT messages not removed from the outbox", { error });
     }

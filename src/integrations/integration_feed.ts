@@ -247,6 +247,21 @@ export class IntegrationFeed {
   }
 }
 
+const payloadTexts = new WeakMap<object, string>();
+
+/**
+ * An item's payload as JSON, made once for all subscribers (MQTT and every webhook endpoint send the same
+ * text: one stringify per call event instead of one per receiver).
+ */
+export function payloadJson(item: FeedItem): string {
+  let text = payloadTexts.get(item.payload);
+  if (text === undefined) {
+    text = JSON.stringify(item.payload);
+    payloadTexts.set(item.payload, text);
+  }
+  return text;
+}
+
 function smdrPayload(stored: StoredRecord): SmdrLinePayload {
   let fields: Record<string, string> | null = null;
   try {

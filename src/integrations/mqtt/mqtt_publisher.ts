@@ -11,7 +11,7 @@ import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
 import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
-import type { FeedItem, IntegrationFeed } from "../integration_feed.ts";
+import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import { clientIdOf, type MqttSettings, topicPrefixOf, topicSafe } from "./mqtt_options.ts";
 import { MqttOutbox } from "./mqtt_outbox.ts";
@@ -187,7 +187,7 @@ export class MqttPublisher implements Service {
   #onItem(item: FeedItem): void {
     if (!this.#settings.publish.includes(item.kind)) return;
     const topic = this.#topicOf(item);
-    const payload = JSON.stringify(item.payload);
+    const payload = payloadJson(item);
     if (DURABLE_KINDS.has(item.kind)) {
       try {
         const stored = this.outbox.append(topic, payload, this.#settings.backlogLimit);

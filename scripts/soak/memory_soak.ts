@@ -81,6 +81,7 @@ export async function memorySoak(mode: SoakMode): Promise<PartResult> {
     report.set("event-loop delay, max per sample: max (ms)", Math.max(...loops));
     report.set("RSS samples (MB)", samples.map((s) => s.rss.toFixed(1)).join(" "));
     report.set("applications dropped", dropped);
+    if (dropped > 0) report.set("why cstabox disconnected them", JSON.stringify(box.disconnectReasons()));
     report.expect(box.alive(), "cstabox alive", "it exited");
     report.expect(dropped === 0, "no application dropped", `${dropped} dropped`);
     report.expect((samples.at(-1)?.events ?? 0) > 0, "traffic reached the applications", "no events");

@@ -190,6 +190,24 @@ export class CstaboxUnderTest {
     }
   }
 
+  /** Why cstabox disconnected applications (its log's "application disconnected" lines), by reason. */
+  disconnectReasons(): Record<string, number> {
+    const reasons: Record<string, number> = {};
+    for (const line of this.process.stderr().split("\n")) {
+      if (!line.includes("application disconnected")) continue;
+      let reason = "unparsed";
+      try {
+        reason = String(JSON.parse(line).reason ?? "none");
+      } catch {
+        // a text-format line: keep "unparsed"
+      }
+      // Numbers (bytes, ms) vary per application; the words say why.
+      reason = reason.replace(/\d+/g, "N");
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    return reasons;
+  }
+
   /** Whether the process is still running (not exited or crashed). */
   alive(): boolean {
     try {

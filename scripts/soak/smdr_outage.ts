@@ -82,6 +82,25 @@ export async function smdrOutage(mode: SoakMode): Promise<PartResult> {
     report.set("received but not in the store (or older than the 3000 compared)", unknown);
     report.set("records not 162 characters + CR LF", malformed);
     report.set("collector connections", collector.connections.length);
+    // Which reconnect repeated what: the first connection, then the one after the collector's outage, then
+    // one after each SIGKILL. The bound (docs/smdr.md): at most what followed the read position, and never
+    // more than pushReplayBytes (10 MiB, about 64,000 records) per connection.
+    const seen = new Set<string>();
+    const repeated = collector.connections.map((lines) => {
+      const again = lines.filter((line) => seen.has(line)).length;
+      for (const line of lines) seen.add(line);
+      return again;
+    });
+    report.set(
+      "records repeated per connection (first, after the outage, after each SIGKILL)",
+      repeated.join(" "),
+    );
+    const bound = Math.floor(10 * 1024 * 1024 / (RECORD_CHARACTERS + 2));
+    report.expect(
+      repeated.every((n) => n <= bound),
+      "no connection repeats more than pushReplayBytes' worth",
+      `${Math.max(...repeated)} records, bound ${bound}`,
+    );
     report.set("cstabox SIGKILLs", size.kills);
     report.expect(records.length > 0, "records made", "no SMDR record was stored");
     report.expect(

@@ -9,31 +9,32 @@ import type { HttpEnv } from "../context.ts";
 import { probePbx } from "../../pbx/probe.ts";
 import type { StatusSource } from "../status_source.ts";
 import type { WebUiSources } from "../web_ui_sources.ts";
-import { createCallRecordsApi } from "./call_records_api.ts";
+import { CALL_RECORDS_ROUTES, createCallRecordsApi } from "./call_records_api.ts";
 import { createCallsApi } from "./calls_api.ts";
-import { createCstaUsersApi } from "./csta_users_api.ts";
-import { createLicencesApi } from "./licences_api.ts";
+import { createCstaUsersApi, CSTA_USERS_ROUTES } from "./csta_users_api.ts";
+import { createLicencesApi, LICENCES_ROUTES } from "./licences_api.ts";
 import { createLineApi, lineRoutes } from "./line_api.ts";
-import { createLineScopesApi } from "./line_scopes_api.ts";
-import { createLinesApi } from "./lines_api.ts";
-import { createLocationApi } from "./location_api.ts";
+import { createLineScopesApi, LINE_SCOPES_ROUTES } from "./line_scopes_api.ts";
+import { createLinesApi, LINES_ROUTES } from "./lines_api.ts";
+import { createLocationApi, LOCATION_ROUTES } from "./location_api.ts";
 import { createLogsApi } from "./logs_api.ts";
-import { createMqttApi } from "./mqtt_api.ts";
+import { createMqttApi, MQTT_ROUTES } from "./mqtt_api.ts";
 import { createMultiplexerApi } from "./multiplexer_api.ts";
-import { createNumberRulesApi } from "./number_rules_api.ts";
+import { createNumberRulesApi, NUMBER_RULES_ROUTES } from "./number_rules_api.ts";
 import { createOpenApiApi } from "./openapi.ts";
 import { createPbxApi } from "./pbx_api.ts";
 import { createSettingsApi } from "./settings_api.ts";
-import { createSmdrApi } from "./smdr_api.ts";
+import { createSmdrApi, SMDR_ROUTES } from "./smdr_api.ts";
 import { createStatisticsApi } from "./statistics_api.ts";
 import { createSystemApi } from "./system_api.ts";
 import { createTraceApi } from "./trace_api.ts";
-import { createTlsApi } from "./tls_api.ts";
-import { createWebhooksApi } from "./webhooks_api.ts";
+import { createTlsApi, TLS_ROUTES } from "./tls_api.ts";
+import { createWebhooksApi, WEBHOOKS_ROUTES } from "./webhooks_api.ts";
 import { createWebUsersApi } from "./web_users_api.ts";
 import type { WebUsers } from "../../accounts/web_users.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { createAuditApi } from "./audit_api.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 /** The services behind the API; each one given mounts its routes (tests give a few). */
 export interface ApiServices {
@@ -75,18 +76,39 @@ export interface ApiRoute {
   /** Below `/api`; `""` mounts at its root. */
   path: string;
   app: Hono<HttpEnv>;
+  /** What the OpenAPI document says of the sub-app's routes. */
+  docs?: readonly RouteDoc[];
 }
+
+/** What the OpenAPI document says of each administration sub-app's routes, by its mount path. */
+export const ROUTE_DOCS: Readonly<Record<string, readonly RouteDoc[]>> = {
+  "/lines": LINES_ROUTES,
+  "/location": LOCATION_ROUTES,
+  "/number-rules": NUMBER_RULES_ROUTES,
+  "/licences": LICENCES_ROUTES,
+  "/csta-users": CSTA_USERS_ROUTES,
+  "/line-scopes": LINE_SCOPES_ROUTES,
+  "/tls": TLS_ROUTES,
+  "/smdr": SMDR_ROUTES,
+  "/webhooks": WEBHOOKS_ROUTES,
+  "/mqtt": MQTT_ROUTES,
+  "/call-records": CALL_RECORDS_ROUTES,
+};
 
 /** The routes of `/api`, in matching order. */
 export function apiTable(context: ApiTableContext): ApiRoute[] {
   const { services: s, status, ui, tokens, log } = context;
   const admin = ui && tokens ? { ui, tokens } : undefined;
   const audit = context.audit;
+  let mounted: ApiRoute[] = [];
   const table: [string, (() => Hono<HttpEnv>) | undefined][] = [
     ["/status", () => statusApi(status)],
     ["/lines", s.lines && (() => createLinesApi({ ...s.lines!, audit }))],
     ["/location", s.location && (() => createLocationApi({ ...s.location!, audit }))],
-    ["/number-rules", s.numberRules && (() => createNumberRulesApi({ ...s.numberRules!, audit }))],
+    [
+      "/number-rules",
+      s.numberRules && (() => createNumberRulesApi({ ...s.numberRules!, audit })),
+    ],
     ["/licences", s.licences && (() => createLicencesApi({ ...s.licences!, audit }))],
     ["/tls", s.tls && (() => createTlsApi(s.tls!, audit))],
     ["/smdr", s.smdr && (() => createSmdrApi(s.smdr!, audit))],
@@ -148,10 +170,12 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           version: status.version,
           router: context.router,
           lineRoutes: () => s.line ? lineRoutes(s.line) : [],
+          adminRoutes: () => mounted.flatMap((r) => r.docs ? [{ mount: r.path, routes: r.docs }] : []),
         }),
     ],
   ];
-  return table.flatMap(([path, make]) => make ? [{ path, app: make() }] : []);
+  mounted = table.flatMap(([path, make]) => make ? [{ path, app: make(), docs: ROUTE_DOCS[path] }] : []);
+  return mounted;
 }
 
 /** What `GET /api/status` answers: version, mode, every service's state and the dashboard's sections. */

@@ -12,6 +12,7 @@ import { apiError } from "../api_errors.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
 
 /** Names an application can send as UTF-8 without surprises. */
 export const CSTA_USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -20,6 +21,26 @@ const nameSchema = z.string().regex(CSTA_USER_NAME, "1 to 64 letters, digits or 
 const passwordSchema = z.strictObject({
   password: z.string().min(4, "at least 4 characters").max(128, "at most 128 characters"),
 });
+
+const cstaUser = z.strictObject({ name: z.string(), createdAt: isoTime, updatedAt: isoTime });
+
+/** The routes of /api/csta-users for the OpenAPI document. */
+export const CSTA_USERS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The CSTA users (logins applications give)",
+    response: z.strictObject({ users: z.array(cstaUser) }),
+  },
+  {
+    method: "put",
+    path: "/:name",
+    summary: "Set a CSTA user's password, creating the user (201) or changing it (200)",
+    body: passwordSchema,
+    response: z.strictObject({ user: cstaUser }),
+  },
+  { method: "delete", path: "/:name", summary: "Remove a CSTA user (not the last one)", response: null },
+];
 
 /** Builds the /api/csta-users sub-app. */
 export function createCstaUsersApi(users: CstaUsers, audit?: AuditLog): Hono<HttpEnv> {

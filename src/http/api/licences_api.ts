@@ -4,12 +4,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { LICENCE_KEY_MAX } from "../../licensing/licence_key.ts";
-import type { Licensing } from "../../licensing/licensing.ts";
+import type { LicenceIgnored, LicenceInForce, LicenceStatus, Licensing } from "../../licensing/licensing.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
+import type { SeatHolderKind } from "../../licensing/seat_pool.ts";
 import { apiError } from "../api_errors.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
 
 export interface LicencesApiDependencies {
   licensing: Licensing;
@@ -18,6 +20,84 @@ export interface LicencesApiDependencies {
 }
 
 const addSchema = z.strictObject({ key: z.string().min(1).max(LICENCE_KEY_MAX * 2) });
+
+const keyInForce: z.ZodType<LicenceInForce> = z.strictObject({
+  id: z.string(),
+  customer: z.string(),
+  lines: z.number().int(),
+  issued: z.string(),
+  expires: z.string().nullable(),
+  addedAt: isoTime,
+});
+const SEAT_HOLDER_KINDS = [
+  "application",
+  "line",
+  "call-tracking",
+] as const satisfies readonly SeatHolderKind[];
+const KEY_REASONS = ["malformed", "bad-signature", "invalid-statement", "expired", "duplicate"] as const;
+const keyIgnored: z.ZodType<LicenceIgnored> = z.strictObject({
+  id: z.string(),
+  reason: z.enum(KEY_REASONS),
+  message: z.string(),
+  customer: z.string().optional(),
+  lines: z.number().int().optional(),
+  expires: z.string().nullable().optional(),
+});
+const licenceStatus: z.ZodType<LicenceStatus> = z.strictObject({
+  mode: z.enum(["trial", "licensed", "expired"]),
+  linesLicensed: z.number().int(),
+  linesInUse: z.number().int(),
+  daysLeft: z.number().int().nullable().describe("trial: days to its end; licensed: to the first expiry"),
+  trialStartedAt: isoTime,
+  trialEndsAt: isoTime,
+  keys: z.array(keyInForce),
+  ignoredKeys: z.array(keyIgnored),
+  lastRefusal: z.strictObject({
+    reason: z.enum(["no-free-licence", "trial-ended", "licence-expired"]),
+    message: z.string(),
+    deviceKey: z.string(),
+    holderId: z.string(),
+    linesLicensed: z.number().int(),
+    linesInUse: z.number().int(),
+    at: isoTime,
+  }).nullable(),
+});
+
+/** The routes of /api/licences for the OpenAPI document. */
+export const LICENCES_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "Licence status: mode, lines licensed and in use",
+    response: licenceStatus,
+  },
+  {
+    method: "get",
+    path: "/keys",
+    summary: "The keys in force and the ignored ones",
+    response: z.strictObject({ keys: z.array(keyInForce), ignoredKeys: z.array(keyIgnored) }),
+  },
+  {
+    method: "post",
+    path: "/keys",
+    summary: "Enter a licence key",
+    body: addSchema,
+    status: 201,
+    response: z.strictObject({ licence: keyInForce, status: licenceStatus }),
+  },
+  { method: "delete", path: "/keys/:id", summary: "Remove a licence key", response: null },
+  {
+    method: "get",
+    path: "/seats",
+    summary: "The seats in use: one per monitored device, with its holders",
+    response: z.strictObject({
+      seats: z.array(z.strictObject({
+        deviceKey: z.string(),
+        holders: z.array(z.strictObject({ id: z.string(), kind: z.enum(SEAT_HOLDER_KINDS) })),
+      })),
+    }),
+  },
+];
 
 /** Builds the /api/licences sub-app. */
 export function createLicencesApi(deps: LicencesApiDependencies): Hono<HttpEnv> {

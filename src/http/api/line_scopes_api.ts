@@ -11,6 +11,7 @@ import type { ApiTokens } from "../auth/api_tokens.ts";
 import type { TokenLineScopes } from "../auth/token_line_scopes.ts";
 import type { HttpEnv } from "../context.ts";
 import { readJsonBody } from "./json_body.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 export const lineScopeSchema = z.strictObject({
   lines: z.string().trim().min(1).max(2000).describe(
@@ -18,6 +19,28 @@ export const lineScopeSchema = z.strictObject({
   ),
   access: z.enum(["read", "control"]).describe("read: status and events; control: every operation"),
 });
+
+const storedScope = z.strictObject({ lines: z.string(), access: z.enum(["read", "control"]) });
+
+/** The routes of /api/line-scopes for the OpenAPI document. */
+export const LINE_SCOPES_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "Every API token with its line scope (null: no scope, the token acts as its user)",
+    response: z.strictObject({
+      tokens: z.array(z.strictObject({ id: z.string(), name: z.string(), scope: storedScope.nullable() })),
+    }),
+  },
+  {
+    method: "put",
+    path: "/:tokenId",
+    summary: "Give an API token a line scope",
+    body: lineScopeSchema,
+    response: z.strictObject({ id: z.string(), scope: storedScope }),
+  },
+  { method: "delete", path: "/:tokenId", summary: "Remove an API token's line scope", response: null },
+];
 
 export function createLineScopesApi(
   deps: { tokens: ApiTokens; scopes: TokenLineScopes; audit?: AuditLog },

@@ -3,7 +3,7 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { LINE_KINDS, type LineKind, LineValueError } from "../../lines/line.ts";
+import { type Line, LINE_KINDS, type LineKind, LineValueError } from "../../lines/line.ts";
 import { importLineText } from "../../lines/line_import.ts";
 import {
   LINE_SORTS,
@@ -12,13 +12,14 @@ import {
   LineStoreError,
 } from "../../lines/line_repository.ts";
 import { formatLineText } from "../../lines/line_text.ts";
-import type { OfferedDevice } from "../../lines/line_sync_plan.ts";
+import type { LineSyncPlan, LineSyncResult, OfferedDevice } from "../../lines/line_sync_plan.ts";
 import type { LineStoreSync } from "../../lines/line_store_sync.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readBoundedText, readJsonBody } from "./json_body.ts";
+import { pageInfoShape, type RouteDoc } from "./route_doc.ts";
 import { errorText } from "../../log/error_text.ts";
 import {
   booleanFilter,
@@ -95,6 +96,93 @@ export const linesQuery = listQuery(LINE_SORTS, {
   enabled: booleanFilter(),
   numbers: textFilter(40_000).describe("exactly these numbers, comma-separated (at most 1000)"),
 });
+
+/** A stored line as every route answers it. */
+export const lineSchema: z.ZodType<Line> = z.strictObject({
+  number: z.string(),
+  name: z.string(),
+  kind,
+  deviceNumber: z.number().int().nullable().describe("the PBX's own id of the device, when it reported one"),
+  enabled: z.boolean(),
+  missingFromPbx: z.boolean().describe("the PBX no longer offers the device"),
+});
+
+const importAnswer = z.strictObject({
+  preview: z.literal(true).optional().describe("present on `?preview=1`: nothing was written"),
+  added: z.array(z.string()),
+  changed: z.array(z.string()),
+  unchanged: z.number().int(),
+  removed: z.array(z.string()),
+  renamed: z.array(z.strictObject({ number: z.string(), from: z.string(), to: z.string() })).optional(),
+  addedNames: z.record(z.string(), z.string()).optional(),
+  removedNames: z.record(z.string(), z.string()).optional(),
+});
+
+const syncPlanSchema: z.ZodType<LineSyncPlan> = z.strictObject({
+  add: z.array(lineSchema),
+  change: z.array(z.strictObject({
+    before: lineSchema,
+    after: lineSchema,
+    fields: z.array(z.enum(["number", "name", "kind", "deviceNumber", "enabled", "missingFromPbx"])),
+  })),
+  remove: z.array(lineSchema).describe("lines the PBX no longer offers, not yet flagged"),
+  missing: z.array(lineSchema).describe("lines flagged before that the PBX still does not offer"),
+  unchanged: z.number().int(),
+  skipped: z.array(z.strictObject({ number: z.string(), reason: z.string() })),
+});
+
+const syncResultSchema: z.ZodType<LineSyncResult> = z.strictObject({
+  added: z.array(z.string()),
+  changed: z.array(z.string()),
+  flagged: z.array(z.string()),
+  deleted: z.array(z.string()),
+});
+
+/** The routes of /api/lines for the OpenAPI document. */
+export const LINES_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The lines, a page at a time, sorted and filtered",
+    query: linesQuery,
+    response: z.strictObject({ lines: z.array(lineSchema), ...pageInfoShape }),
+  },
+  {
+    method: "get",
+    path: "/export",
+    summary: "The lines as text (number;name per row)",
+    response: { media: "text/plain" },
+  },
+  {
+    method: "post",
+    path: "/import",
+    summary: "Import lines from text (number;name per row); 422 lists the refused rows",
+    upload: "text/plain",
+    query: z.object({
+      mode: z.enum(["merge", "replace"]).optional().describe("merge (default) or replace"),
+      preview: z.literal("1").optional().describe("say what would change, write nothing"),
+    }),
+    response: importAnswer,
+  },
+  {
+    method: "post",
+    path: "/sync/preview",
+    summary: "What loading the devices the PBX offers would change",
+    body: previewSchema,
+    response: syncPlanSchema,
+  },
+  {
+    method: "post",
+    path: "/sync/apply",
+    summary: "Load the devices the PBX offers into the lines",
+    body: applySchema,
+    response: z.strictObject({ plan: syncPlanSchema, result: syncResultSchema }),
+  },
+  { method: "get", path: "/:number", summary: "One line", response: lineSchema },
+  { method: "post", path: "/", summary: "Add a line", body: createSchema, response: lineSchema, status: 201 },
+  { method: "put", path: "/:number", summary: "Change a line", body: updateSchema, response: lineSchema },
+  { method: "delete", path: "/:number", summary: "Delete a line", response: null },
+];
 
 /** Builds the /api/lines sub-app. */
 export function createLinesApi(deps: LinesApiDependencies): Hono<HttpEnv> {

@@ -6,13 +6,14 @@ import { z } from "zod";
 import { ExtensionRangeError } from "../../lines/extension_ranges.ts";
 import { locationSchema } from "../../lines/location.ts";
 import type { LocationRepository } from "../../lines/location_repository.ts";
-import { PhoneNumberError } from "../../lines/number_forms.ts";
+import { NUMBER_FORMS, type NumberForm, PhoneNumberError } from "../../lines/number_forms.ts";
 import type { NumberingPlan } from "../../lines/numbering_plan.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 export interface LocationApiDependencies {
   locations: LocationRepository;
@@ -25,6 +26,48 @@ const convertSchema = z.strictObject({
   number: z.string().max(100),
   withOutsideLineAccess: z.boolean().optional(),
 });
+
+const rangesAnswer = z.strictObject({
+  text: z.string().describe("the ranges as text, e.g. `100-199, 200-249`"),
+  ranges: z.array(z.strictObject({ first: z.string(), last: z.string() })),
+});
+const convertAnswer = z.strictObject({
+  input: z.string(),
+  kind: z.enum(["internal", "external", "unplaced"]),
+  number: z.union([
+    z.strictObject({ kind: z.literal("internal"), extension: z.string() }),
+    z.strictObject({ kind: z.literal("external"), international: z.string() }),
+    z.strictObject({ kind: z.literal("unplaced"), digits: z.string() }),
+  ]),
+  forms: z.record(z.enum(NUMBER_FORMS as [NumberForm, ...NumberForm[]]), z.string().nullable()),
+});
+
+/** The routes of /api/location for the OpenAPI document. */
+export const LOCATION_ROUTES: readonly RouteDoc[] = [
+  { method: "get", path: "/", summary: "The location and its access codes", response: locationSchema },
+  {
+    method: "put",
+    path: "/",
+    summary: "Save the location",
+    body: locationSchema,
+    response: locationSchema,
+  },
+  { method: "get", path: "/extension-ranges", summary: "The extension ranges", response: rangesAnswer },
+  {
+    method: "put",
+    path: "/extension-ranges",
+    summary: "Replace the extension ranges",
+    body: rangesSchema,
+    response: rangesAnswer,
+  },
+  {
+    method: "post",
+    path: "/convert",
+    summary: "A number in every form the location gives",
+    body: convertSchema,
+    response: convertAnswer,
+  },
+];
 
 /** Builds the /api/location sub-app. */
 export function createLocationApi(deps: LocationApiDependencies): Hono<HttpEnv> {

@@ -10,6 +10,7 @@ import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 export interface NumberRulesApiDependencies {
   rules: NumberRuleBook;
@@ -29,6 +30,40 @@ const checkSchema = z.strictObject({
   /** Rules to check instead of the saved list (the rule editor's check before saving). */
   rules: z.array(ruleSchema).max(1000).optional(),
 });
+
+const savedRule = z.strictObject({ pattern: z.string(), regex: z.boolean(), replacement: z.string() });
+const savedList = z.strictObject({ list: listSchema, rules: z.array(savedRule) });
+
+/** The routes of /api/number-rules for the OpenAPI document. */
+export const NUMBER_RULES_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The three lists: incoming, outgoing, dialling",
+    response: z.strictObject({
+      incoming: z.array(savedRule),
+      outgoing: z.array(savedRule),
+      dialling: z.array(savedRule),
+    }),
+  },
+  {
+    method: "post",
+    path: "/check",
+    summary: "Run a number through a saved list, or through rules not yet saved",
+    body: checkSchema,
+    response: z.strictObject({
+      list: listSchema,
+      number: z.string(),
+      matched: z.number().int().nullable().describe("the position of the rule that matched"),
+      result: z.string(),
+      suppressed: z.boolean(),
+      tooLong: z.boolean().optional(),
+      rule: savedRule.nullable(),
+    }),
+  },
+  { method: "get", path: "/:list", summary: "One list", response: savedList },
+  { method: "put", path: "/:list", summary: "Save one list whole", body: saveSchema, response: savedList },
+];
 
 /** Builds the /api/number-rules sub-app. */
 export function createNumberRulesApi(deps: NumberRulesApiDependencies): Hono<HttpEnv> {

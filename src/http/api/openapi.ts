@@ -1,6 +1,7 @@
 // GET /api/openapi.json: an OpenAPI 3.1 document of the JSON API, built when asked from what is mounted:
-// the line API's operations from the zod schemas its routes validate with, every other route from the
-// Hono router (so neither can drift from the code), the WebSocket and its messages as components.
+// the line API's operations and the administration routes from the zod schemas their handlers validate
+// with (RouteDoc), the paths from the Hono router (so neither can drift from the code), the WebSocket and
+// its messages as components.
 
 import { Hono } from "hono";
 import { z } from "zod";
@@ -15,6 +16,7 @@ import {
 import type { HttpEnv } from "../context.ts";
 import { callIdParam, lineParam, type LineRoute } from "./line_api.ts";
 import { eventSocketRequestSchema } from "./line_events_socket.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -24,6 +26,8 @@ export interface OpenApiSources {
   router: () => Hono<HttpEnv>;
   /** The line API's described operations. */
   lineRoutes: () => readonly LineRoute[];
+  /** The administration routes' descriptions, by the path their sub-app is mounted at below /api. */
+  adminRoutes?: () => readonly { mount: string; routes: readonly RouteDoc[] }[];
 }
 
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
@@ -60,12 +64,17 @@ export function openApiDocument(sources: OpenApiSources): JsonObject {
     tags: ["meta"],
     responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: {} } } } },
   };
+  const docs = new Map<string, RouteDoc>();
+  for (const { mount, routes } of sources.adminRoutes?.() ?? []) {
+    for (const doc of routes) docs.set(`${doc.method} ${openApiPath(mount + doc.path)}`, doc);
+  }
   for (const { method, path } of sources.router().routes) {
     const verb = method.toLowerCase();
     if (!["get", "post", "put", "delete", "patch"].includes(verb)) continue;
-    const openPath = path.replace(/:(\w+)/g, "{$1}").replace(/\/$/, "") || "/";
+    const openPath = openApiPath(path);
     if (described.has(`${verb} ${openPath}`) || paths[openPath]?.[verb]) continue;
-    (paths[openPath] ??= {})[verb] = otherOperation(verb, openPath);
+    const doc = docs.get(`${verb} ${openPath}`);
+    (paths[openPath] ??= {})[verb] = doc ? adminOperation(doc, openPath) : otherOperation(verb, openPath);
   }
   return {
     openapi: "3.1.0",
@@ -166,14 +175,86 @@ function eventsOperation(): JsonObject {
   };
 }
 
-function otherOperation(verb: string, path: string): JsonObject {
-  const parameters = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+/** A Hono path (`/lines/:number/`) in OpenAPI's form (`/lines/{number}`). */
+function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, "{$1}").replace(/\/$/, "") || "/";
+}
+
+function pathParameters(path: string): JsonObject[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
     name,
     in: "path",
     required: true,
     schema: { type: "string" },
   }));
-  const id = `${verb}${path.replace(/[{}]/g, "").split(/[/.-]/).filter(Boolean).map(capital).join("")}`;
+}
+
+function operationId(verb: string, path: string): string {
+  return `${verb}${path.replace(/[{}]/g, "").split(/[/.-]/).filter(Boolean).map(capital).join("")}`;
+}
+
+/** A query schema's fields as OpenAPI query parameters (a query string is text; the schema says more). */
+function queryParameters(query: z.ZodObject | undefined): JsonObject[] {
+  if (!query) return [];
+  const schema = jsonSchema(query, "input") as {
+    properties?: Record<string, JsonObject>;
+    required?: string[];
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: "query",
+    required: schema.required?.includes(name) ?? false,
+    ...(typeof property.description === "string" ? { description: property.description } : {}),
+    schema: property,
+  }));
+}
+
+/** An administration route as its RouteDoc describes it: the handler's own body schema and its answer. */
+function adminOperation(doc: RouteDoc, path: string): JsonObject {
+  const parameters = [
+    ...pathParameters(path),
+    ...queryParameters(doc.query),
+  ];
+  const requestBody = doc.body
+    ? {
+      required: !doc.body.safeParse(undefined).success,
+      content: { "application/json": { schema: jsonSchema(doc.body, "input") } },
+    }
+    : doc.upload
+    ? { required: true, content: { [doc.upload]: { schema: { type: "string" } } } }
+    : undefined;
+  const success = doc.response === null
+    ? { "204": { description: "done, no content" } }
+    : "media" in doc.response
+    ? {
+      [String(doc.status ?? 200)]: {
+        description: "a download",
+        content: { [doc.response.media]: { schema: { type: "string" } } },
+      },
+    }
+    : {
+      [String(doc.status ?? 200)]: {
+        description: "done",
+        content: { "application/json": { schema: jsonSchema(doc.response) } },
+      },
+    };
+  return {
+    operationId: operationId(doc.method, path),
+    summary: doc.summary,
+    tags: ["administration"],
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      ...success,
+      default: { description: "an error", content: { "application/json": { schema: ERROR_REF } } },
+    },
+  };
+}
+
+/** A mounted route no RouteDoc describes: only its path and method are known. */
+function otherOperation(verb: string, path: string): JsonObject {
+  const parameters = pathParameters(path);
+  const id = operationId(verb, path);
   return {
     operationId: id,
     summary: `${verb.toUpperCase()} ${path}`,

@@ -26,6 +26,7 @@ import {
   parseTime,
   timeText,
 } from "./list_query.ts";
+import { isoTime, pageInfoShape, type RouteDoc, serviceStatusSchema } from "./route_doc.ts";
 
 /** What the API needs of the SMDR service. */
 export interface SmdrApiSource {
@@ -81,6 +82,55 @@ const entriesBody = z.union([
   z.object({ entries: z.array(z.object({ number: z.string(), name: z.string() }).strict()) }).strict()
     .transform((body) => body.entries),
 ]);
+
+const nameEntry = z.strictObject({ number: z.string(), name: z.string() });
+const importAnswer = z.strictObject({
+  mode: z.enum(["replace", "merge"]),
+  added: z.number().int(),
+  changed: z.number().int(),
+  unchanged: z.number().int(),
+  removed: z.number().int(),
+  total: z.number().int(),
+});
+const directoryRoutes = (path: string, what: string): RouteDoc[] => [
+  {
+    method: "get",
+    path: `/${path}`,
+    summary: `The ${what} as CSV (number,name rows), or JSON with \`Accept: application/json\``,
+    response: z.strictObject({ entries: z.array(nameEntry) }),
+  },
+  {
+    method: "put",
+    path: `/${path}`,
+    summary: `Import the ${what} from CSV (text/csv) or JSON; 422 lists the refused rows`,
+    query: importQuery,
+    body: entriesBody,
+    response: importAnswer,
+  },
+];
+
+/** The routes of /api/smdr for the OpenAPI document. */
+export const SMDR_ROUTES: readonly RouteDoc[] = [
+  { method: "get", path: "/status", summary: "The SMDR service's status", response: serviceStatusSchema },
+  {
+    method: "get",
+    path: "/records",
+    summary: "The record history: a page as JSON, or with format=csv/text the whole range as a download",
+    query: recordsQuery,
+    response: z.strictObject({
+      records: z.array(z.strictObject({
+        position: z.number().int(),
+        storedAt: isoTime,
+        record: z.string().describe("the raw SMDR line"),
+        fields: z.record(z.string(), z.string()).describe("the record's fields by name"),
+      })),
+      nextCursor: z.string().nullable(),
+      ...pageInfoShape,
+    }),
+  },
+  ...directoryRoutes("contacts", "contact names"),
+  ...directoryRoutes("ddi-names", "DDI names"),
+];
 
 /** Builds the sub-app; the composition root mounts it at /api/smdr behind authentication. */
 export function createSmdrApi(smdr: SmdrApiSource, audit?: AuditLog): Hono<HttpEnv> {

@@ -4,13 +4,20 @@
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { CertificateSummary, CertStore, ImportOutcome } from "../../tls/cert_store.ts";
+import type {
+  CertificateStatus,
+  CertificateSummary,
+  CertStore,
+  ImportOutcome,
+  TlsOverview,
+} from "../../tls/cert_store.ts";
 import { keyAlgorithmChoices } from "../../tls/key_generation.ts";
-import { type Problem, TlsRefusedError } from "../../tls/problems.ts";
+import { type Problem, TlsRefusedError, type Warning } from "../../tls/problems.ts";
 import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { fieldPath, readBoundedText } from "./json_body.ts";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
 
 /** The error body of every /api/tls answer that is not a success. */
 export interface TlsApiErrorBody {
@@ -45,6 +52,119 @@ const csrSchema = z.strictObject({
   keyAlgorithm: z.enum(keyAlgorithmChoices).optional(),
 });
 const signedCertificateSchema = z.strictObject({ certificate: pemText, chain: z.string().optional() });
+
+const summary = {
+  subject: z.string(),
+  issuer: z.string(),
+  serialNumber: z.string(),
+  notBefore: isoTime,
+  notAfter: isoTime,
+  fingerprintSha256: z.string(),
+  selfSigned: z.boolean(),
+};
+const expiryState = z.enum(["valid", "expires_soon", "expired", "not_yet_valid"]);
+const warning = z.strictObject({
+  code: z.string().describe("names_not_covered, no_subject_alt_name, expires_soon, weak_signature, …"),
+  message: z.string(),
+  certificate: z.strictObject({ index: z.number().int(), subject: z.string() }).optional(),
+});
+const certificateStatus: z.ZodType<CertificateStatus> = z.strictObject({
+  ...summary,
+  level: z.enum(["ok", "warning", "error"]),
+  message: z.string(),
+  expiry: expiryState,
+  daysLeft: z.number().int(),
+  subjectAltNames: z.array(z.strictObject({
+    type: z.enum(["dns", "ip", "email", "url", "other"]),
+    value: z.string(),
+  })),
+  coverage: z.array(z.strictObject({ name: z.string(), covered: z.boolean(), by: z.string().optional() })),
+  coversApplianceNames: z.boolean(),
+  keyAlgorithm: z.string(),
+  signatureAlgorithm: z.string(),
+  chain: z.array(z.strictObject({ ...summary, expiry: expiryState })),
+  warnings: z.array(warning) as z.ZodType<Warning[]>,
+  installedAt: isoTime.nullable(),
+});
+const installedAnswer = z.strictObject({
+  certificate: certificateStatus,
+  warnings: z.array(warning) as z.ZodType<Warning[]>,
+});
+const csrSummary = z.strictObject({
+  subject: z.string(),
+  dnsNames: z.array(z.string()),
+  ipAddresses: z.array(z.string()),
+  keyAlgorithm: z.string(),
+});
+
+/** The routes of /api/tls for the OpenAPI document (every JSON body may also come as multipart/form-data). */
+export const TLS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/status",
+    summary: "The installed certificate, the previous one and a pending CSR (no key material)",
+    response: z.strictObject({
+      certificate: certificateStatus,
+      previous: z.strictObject(summary).nullable(),
+      pendingCsr: z.strictObject({ ...csrSummary.shape, createdAt: isoTime.nullable(), csrPem: z.string() })
+        .nullable(),
+      startupProblem: z.string().nullable(),
+    }) satisfies z.ZodType<TlsOverview>,
+  },
+  {
+    method: "get",
+    path: "/certificate",
+    summary: "Download the certificate and its chain (PEM)",
+    response: { media: "application/x-pem-file" },
+  },
+  {
+    method: "post",
+    path: "/import/pem",
+    summary: "Install a certificate, its chain and key from PEM",
+    body: pemImportSchema,
+    response: installedAnswer,
+  },
+  {
+    method: "post",
+    path: "/import/pkcs12",
+    summary: "Install a certificate from a PKCS#12 (.p12/.pfx) file",
+    body: pkcs12ImportSchema,
+    response: installedAnswer,
+  },
+  {
+    method: "post",
+    path: "/csr",
+    summary: "Make a key and a CSR; JSON with `Accept: application/json`, else the .csr file",
+    body: csrSchema,
+    status: 201,
+    response: z.strictObject({ csrPem: z.string(), summary: csrSummary }),
+  },
+  {
+    method: "get",
+    path: "/csr",
+    summary: "Download the pending CSR",
+    response: { media: "application/pkcs10" },
+  },
+  {
+    method: "post",
+    path: "/csr/certificate",
+    summary: "Install the certificate a CA signed for the pending CSR",
+    body: signedCertificateSchema,
+    response: installedAnswer,
+  },
+  {
+    method: "post",
+    path: "/generate-self-signed",
+    summary: "Install a new self-signed certificate",
+    response: installedAnswer,
+  },
+  {
+    method: "post",
+    path: "/rollback",
+    summary: "Go back to the previous certificate",
+    response: installedAnswer,
+  },
+];
 
 type Body<T> = { ok: true; data: T } | { ok: false; response: Response };
 

@@ -15,6 +15,9 @@ import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
+import { z } from "zod";
+import { integrationKindSchema } from "../../integrations/integration_kinds.ts";
 
 export interface WebhooksApiOptions {
   repository: WebhookRepository;
@@ -28,6 +31,95 @@ function publicView(webhook: Webhook, dispatcher: WebhookDispatcher) {
   const { secret: _secret, ...rest } = webhook;
   return { ...rest, secretSet: true, delivery: dispatcher.endpoint(webhook.id) ?? null };
 }
+
+const attempt = z.strictObject({
+  delivery: z.string(),
+  kind: z.union([integrationKindSchema, z.literal("test")]),
+  at: isoTime,
+  status: z.number().int().nullable().describe("the endpoint's HTTP status; null without an answer"),
+  ms: z.number(),
+  error: z.string().nullable(),
+  outcome: z.enum(["delivered", "retrying", "failed", "dropped"]),
+});
+const endpointView = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  kinds: z.array(integrationKindSchema),
+  lines: z.array(z.string()).describe("lines whose events it wants; empty: all"),
+  enabled: z.boolean(),
+  createdAt: isoTime,
+  secretSet: z.literal(true),
+  delivery: z.strictObject({
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    backlog: z.number().int(),
+    queued: z.number().int(),
+    failedRecords: z.number().int(),
+    stats: z.record(z.string(), z.unknown()),
+    lastAttempts: z.array(attempt),
+  }).nullable().describe("the delivery state while the webhook service runs"),
+});
+
+/** The routes of /api/webhooks for the OpenAPI document. */
+export const WEBHOOKS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The webhook endpoints (never their secrets)",
+    response: z.strictObject({ webhooks: z.array(endpointView) }),
+  },
+  {
+    method: "post",
+    path: "/",
+    summary: "Add an endpoint; the answer shows its secret, once",
+    body: webhookInputSchema,
+    status: 201,
+    response: z.strictObject({ webhook: z.strictObject({ ...endpointView.shape, secret: z.string() }) }),
+  },
+  {
+    method: "get",
+    path: "/:id",
+    summary: "One endpoint",
+    response: z.strictObject({ webhook: endpointView }),
+  },
+  {
+    method: "put",
+    path: "/:id",
+    summary: "Change an endpoint",
+    body: webhookInputSchema,
+    response: z.strictObject({ webhook: endpointView }),
+  },
+  { method: "delete", path: "/:id", summary: "Remove an endpoint", response: null },
+  {
+    method: "get",
+    path: "/:id/deliveries",
+    summary: "An endpoint's last attempts and stored deliveries",
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional().describe("default 50") }),
+    response: z.strictObject({
+      attempts: z.array(attempt),
+      records: z.array(z.strictObject({
+        id: z.string(),
+        webhookId: z.string(),
+        kind: z.union([integrationKindSchema, z.literal("test")]),
+        createdAt: isoTime,
+        state: z.enum(["pending", "delivered", "failed"]),
+        attempts: z.number().int(),
+        nextAttemptAt: isoTime.nullable(),
+        lastAttemptAt: isoTime.nullable(),
+        lastStatus: z.number().int().nullable(),
+        lastError: z.string().nullable(),
+      })),
+    }),
+  },
+  {
+    method: "post",
+    path: "/:id/test",
+    summary: "Send a test delivery now and say how it went",
+    response: z.strictObject({ attempt }),
+  },
+];
 
 export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
   const { repository, dispatcher } = options;

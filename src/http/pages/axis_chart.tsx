@@ -7,11 +7,20 @@ import type { SeriesChart } from "../../statistics/statistic_charts.ts";
 const WIDTH = 400;
 const HEIGHT = 210;
 const PLOT = { left: 46, right: 8, top: 22, bottom: 40 };
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** The chart of one series: `bars` for counts, `line` for rates and levels. */
-export function AxisChart(props: { chart: SeriesChart; shape: "bars" | "line"; id: string }) {
+export function AxisChart(
+  props: {
+    chart: SeriesChart;
+    shape: "bars" | "line";
+    id: string;
+    /** The figures as a table under the chart; off in a live region, whose updates would close it. */
+    table?: boolean;
+  },
+) {
   const { chart, shape, id } = props;
   const values = chart.points.flatMap((p) => p.value === null ? [] : [p.value]);
   const yTicks = chart.unit.startsWith("%") ? [0, 25, 50, 75, 100] : valueTicks(Math.max(0, ...values));
@@ -71,27 +80,34 @@ export function AxisChart(props: { chart: SeriesChart; shape: "bars" | "line"; i
         </text>
       </svg>
       <figcaption>{summary}</figcaption>
-      <details class="chart-table">
-        <summary>The figures as a table</summary>
-        <table>
-          <caption class="visually-hidden">{chart.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{bucketHeading(chart.bucketMs)} (UTC)</th>
-              <th scope="col" class="num">{chart.unit}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {chart.points.map((p) => (
-              <tr>
-                <td>{bucketLabel(p.at, chart.bucketMs)}</td>
-                <td class="num">{p.value === null ? "no data" : tickNumber(p.value)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      {props.table === false ? null : <FigureTable chart={chart} />}
     </figure>
+  );
+}
+
+function FigureTable(props: { chart: SeriesChart }) {
+  const { chart } = props;
+  return (
+    <details class="chart-table">
+      <summary>The figures as a table</summary>
+      <table>
+        <caption class="visually-hidden">{chart.title}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{bucketHeading(chart.bucketMs)} (UTC)</th>
+            <th scope="col" class="num">{chart.unit}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {chart.points.map((p) => (
+            <tr>
+              <td>{bucketLabel(p.at, chart.bucketMs)}</td>
+              <td class="num">{p.value === null ? "no data" : tickNumber(p.value)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
   );
 }
 
@@ -105,10 +121,13 @@ export function valueTicks(max: number): number[] {
   return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Number((i * step).toPrecision(6)));
 }
 
-/** Time ticks at round UTC times: every 6 h over a day, every day over a week, every 7 days over a month. */
+/**
+ * Time ticks at round UTC times: every 2 minutes over an hour or less, every 6 h over a day, every day over
+ * a week, every 7 days over a month.
+ */
 export function timeTicks(chart: SeriesChart): number[] {
   const span = chart.to - chart.from;
-  const every = span <= DAY ? 6 * HOUR : span <= 7 * DAY ? DAY : 7 * DAY;
+  const every = span <= HOUR ? 2 * MINUTE : span <= DAY ? 6 * HOUR : span <= 7 * DAY ? DAY : 7 * DAY;
   const ticks: number[] = [];
   for (let at = Math.ceil(chart.from / every) * every; at < chart.to; at += every) ticks.push(at);
   return ticks;
@@ -130,7 +149,8 @@ function bucketHeading(bucketMs: number): string {
 
 function bucketLabel(at: number, bucketMs: number): string {
   const iso = new Date(at).toISOString();
-  return bucketMs >= DAY ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  if (bucketMs >= DAY) return iso.slice(0, 10);
+  return `${iso.slice(0, 10)} ${iso.slice(11, bucketMs >= MINUTE ? 16 : 19)}`;
 }
 
 function tickNumber(value: number): string {
@@ -156,7 +176,11 @@ function linePath(chart: SeriesChart, x: (i: number) => number, y: (v: number) =
 
 function summaryText(chart: SeriesChart, values: number[], gaps: number): string {
   const span = chart.to - chart.from;
-  const range = span >= 2 * DAY ? `last ${Math.round(span / DAY)} days` : `last ${Math.round(span / HOUR)} h`;
+  const range = span >= 2 * DAY
+    ? `last ${Math.round(span / DAY)} days`
+    : span >= 2 * HOUR
+    ? `last ${Math.round(span / HOUR)} h`
+    : `last ${Math.round(span / MINUTE)} min`;
   if (values.length === 0) return `${chart.title}, ${range}: no data recorded yet.`;
   const peak = Math.max(...values);
   const peakAt = chart.points.find((p) => p.value === peak)!.at;
@@ -169,5 +193,7 @@ function summaryText(chart: SeriesChart, values: number[], gaps: number): string
 }
 
 function bucketWord(bucketMs: number): string {
-  return bucketMs >= DAY ? "days" : bucketMs >= HOUR ? "hours" : `${bucketMs / 60_000}-minute spans`;
+  if (bucketMs >= DAY) return "days";
+  if (bucketMs >= HOUR) return "hours";
+  return bucketMs >= MINUTE ? `${bucketMs / MINUTE}-minute spans` : `${bucketMs / 1000}-second spans`;
 }

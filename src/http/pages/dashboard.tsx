@@ -6,6 +6,8 @@ import type { Hono } from "hono";
 import { deviceWords } from "../../csta/device_key.ts";
 import type { HttpEnv } from "../context.ts";
 import type { RatePoint } from "../live/rate_history.ts";
+import type { SeriesChart } from "../../statistics/statistic_charts.ts";
+import { AxisChart } from "./axis_chart.tsx";
 import { installedServices, type ServiceStatuses } from "../status_source.ts";
 import type { WebDeps } from "../web_deps.ts";
 import { Badge, Card, KeyValues, LiveRegion, stateLevel } from "./components.tsx";
@@ -97,7 +99,7 @@ function DashboardCards(props: { deps: WebDeps; ctx: PageContext }) {
           : null}
       </Card>
       <Card title="Events per second" id="dash-rates" actions={<a href="/statistics">Statistics</a>}>
-        <RateChart points={deps.rates.points()} intervalMs={deps.rates.intervalMs} />
+        <RateChart points={deps.rates.points()} intervalMs={deps.rates.intervalMs} now={ctx.now} />
       </Card>
       <SmdrCard deps={deps} />
       <CertificateCard deps={deps} />
@@ -295,44 +297,40 @@ export function trackerFailure(deps: WebDeps): string | undefined {
     : undefined;
 }
 
-/** The event rate over the kept minutes as bars; the newest on the right. */
-export function RateChart(props: { points: readonly RatePoint[]; intervalMs: number }) {
-  const width = 300;
-  const height = 80;
-  const slots = 120;
-  const points = props.points.slice(-slots);
-  const max = Math.max(1, ...points.map((p) => p.eventsIn));
-  const barWidth = width / slots;
-  const minutes = Math.round((slots * props.intervalMs) / 60_000);
-  const latest = points.at(-1);
-  return (
-    <figure class="chart">
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-label={`events per second from the PBX over the last ${minutes} minutes`}
-      >
-        <line x1="0" y1={height - 0.5} x2={width} y2={height - 0.5} class="axis" />
-        {points.map((p, i) => {
-          const h = Math.max(p.eventsIn > 0 ? 1 : 0, (p.eventsIn / max) * (height - 4));
-          return (
-            <rect
-              x={(slots - points.length + i) * barWidth}
-              y={height - h}
-              width={Math.max(1, barWidth - 0.5)}
-              height={h}
-            />
-          );
-        })}
-      </svg>
-      <figcaption>
-        last {minutes} min · peak{" "}
-        {formatRate(max === 1 && points.every((p) => p.eventsIn === 0) ? 0 : max)}/s · now{" "}
-        {latest ? formatRate(latest.eventsIn) : "–"}/s
-      </figcaption>
-    </figure>
-  );
+/** The last minutes of the event rate (the in-memory rate history) as a chart with axes, newest right. */
+export function RateChart(props: { points: readonly RatePoint[]; intervalMs: number; now: number }) {
+  return <AxisChart chart={rateChart(props)} shape="line" id="chart-live-rate" table={false} />;
 }
+
+/**
+ * The rate history as its last 120 samples, newest right, ending at the newest sample: samples come every
+ * `intervalMs` (a timer, a little late under load), so they are placed by their order, not rounded to a
+ * grid where a late one would leave a false gap. Slots before the first sample are empty.
+ */
+export function rateChart(
+  props: { points: readonly RatePoint[]; intervalMs: number; now: number },
+): SeriesChart {
+  const bucketMs = props.intervalMs;
+  const points = props.points.slice(-RATE_SLOTS);
+  const to = (points.at(-1)?.at ?? props.now) + bucketMs;
+  const from = to - RATE_SLOTS * bucketMs;
+  const empty = RATE_SLOTS - points.length;
+  return {
+    name: "live-rate",
+    title: "Events per second from the PBX",
+    unit: "events/s",
+    bucketMs,
+    from,
+    to,
+    points: Array.from({ length: RATE_SLOTS }, (_, i) => ({
+      at: from + i * bucketMs,
+      value: i < empty ? null : points[i - empty].eventsIn,
+    })),
+  };
+}
+
+/** Buckets the dashboard's chart shows: with the 5 s sampling, the last 10 minutes. */
+const RATE_SLOTS = 120;
 
 function listenerWords(status: ServiceStatuses["csta-tcp"]) {
   if (!status) return "not configured";

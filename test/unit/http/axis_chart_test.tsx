@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { AxisChart, timeTicks, valueTicks } from "../../../src/http/pages/axis_chart.tsx";
+import { RateChart, rateChart } from "../../../src/http/pages/dashboard.tsx";
 import { toHtml } from "../../../src/http/pages/to_html.ts";
 import { chartOf } from "../../../src/statistics/statistic_charts.ts";
 import { HOUR_MS, seriesNamed } from "../../../src/statistics/statistic_series.ts";
@@ -63,4 +64,21 @@ Deno.test("a line chart lifts the pen over a gap", async () => {
   const html = await toHtml(<AxisChart chart={chartOf(series, rows, NOW)} shape="line" id="chart-rss" />);
   const d = html.match(/class="line" d="([^"]+)"/)![1];
   assert.deepEqual(d.match(/[ML]/g), ["M", "L", "M"]);
+});
+
+Deno.test("the dashboard's live rate chart places its samples by order, newest right, with 2-minute ticks", async () => {
+  const at0 = Date.UTC(2026, 11, 7, 10, 0, 3);
+  // Samples 5.1 s apart (a late timer): none is lost to a grid, none leaves a gap.
+  const points = Array.from({ length: 60 }, (_, i) => ({ at: at0 + i * 5100, eventsIn: i, eventsOut: 0 }));
+  const chart = rateChart({ points, intervalMs: 5000, now: points.at(-1)!.at + 200 });
+  assert.equal(chart.points.length, 120);
+  assert.deepEqual(chart.points.slice(0, 60).map((p) => p.value), Array(60).fill(null));
+  assert.deepEqual(chart.points.slice(60).map((p) => p.value), points.map((p) => p.eventsIn));
+  assert.equal(chart.to, points.at(-1)!.at + 5000);
+  assert.equal(timeTicks(chart).length, 5);
+  const html = await toHtml(<RateChart points={points} intervalMs={5000} now={chart.to} />);
+  assert.match(html, /<title id="chart-live-rate-title">Events per second from the PBX<\/title>/);
+  assert.match(html, />10:0[2-6]<\/text>/);
+  assert.match(html, /last 10 min: highest 59 events\/s/);
+  assert.doesNotMatch(html, /<details/, "no table in the live region");
 });

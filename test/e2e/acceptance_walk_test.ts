@@ -104,6 +104,15 @@ Deno.test({
             assert.equal(answer.status(), 403);
             assert.match(await eve.textContent("#refused") ?? "", /user eve has the operator role/);
             await screenshots(operator, eve, "04-operator-refused");
+            // The System page: users and settings read-only; the support bundle and backup for administrators.
+            await eve.goto(`${base}/system`);
+            assert.ok(await eve.isDisabled("#user-form button[type=submit]"), "adding users is disabled");
+            assert.equal(await eve.locator("#support-bundle-download").count(), 0);
+            assert.match(
+              await eve.textContent("#support-bundle-download-admin-only") ?? "",
+              /Administrators only/,
+            );
+            await screenshots(operator, eve, "04b-operator-system");
             assert.deepEqual(operator.pageErrors, []);
           });
 

@@ -402,8 +402,9 @@ async function systemPage(
 
         <Card title="Audit log" id="audit" wide>
           <p class="help">
-            Every change to settings, web and CSTA users, API tokens and connected applications: who, when,
-            from where, the old and the new value (secrets masked). The newest 50 matching entries are shown.
+            Every change made in the web UI or through the API (settings, users, lines, rules, certificates,
+            licences, webhooks, directories, traces, disconnected applications…): who, when, from where, the
+            old and the new value (secrets masked). The newest 50 matching entries are shown.
           </p>
           <form method="get" action="/system#audit" class="row" id="audit-filter">
             <Field name="audit-user" label="User" value={auditFilter.get("user") ?? ""} />

@@ -72,13 +72,14 @@ export function Pager(props: { info: PageInfo; place: TablePlace; id: string; no
         : info.page > info.pages
         ? (
           <span class="notice warning" role="status">
-            Page {info.page} is past the end: there are {info.pages} page(s) of {number(info.total)} {noun}.
+            Page {number(info.page)} is past the end: there are {number(info.pages)} page(s) of{" "}
+            {number(info.total)} {noun}.
           </span>
         )
         : (
           <span>
             {noun.charAt(0).toUpperCase() + noun.slice(1)} {number(first)}–{number(last)} of{" "}
-            {number(info.total)} (page {info.page} of {info.pages})
+            {number(info.total)} (page {number(info.page)} of {number(info.pages)})
           </span>
         )}
       {info.pages > 1 || info.page > info.pages

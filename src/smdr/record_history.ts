@@ -107,7 +107,9 @@ export class RecordHistory {
     // or a trunk, `+` keeps SQLite (which has no statistics) from walking them instead of the far narrower
     // extension or trunk index: 100,000 records, extension and direction counted in 228 ms that way, 1 ms so.
     const narrow = filter.extension !== undefined || filter.trunk !== undefined ? "+" : "";
-    if (filter.direction !== undefined) where.push(`${narrow}rec_direction = ?`), params.push(filter.direction);
+    if (filter.direction !== undefined) {
+      where.push(`${narrow}rec_direction = ?`), params.push(filter.direction);
+    }
     if (filter.event !== undefined) where.push(`${narrow}rec_event = ?`), params.push(filter.event);
     if (filter.number !== undefined) {
       where.push("(instr(rec_caller_number, ?) > 0 OR instr(rec_ddi, ?) > 0)");

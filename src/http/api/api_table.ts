@@ -10,16 +10,16 @@ import { probePbx } from "../../pbx/probe.ts";
 import type { StatusSource } from "../status_source.ts";
 import type { WebUiSources } from "../web_ui_sources.ts";
 import { CALL_RECORDS_ROUTES, createCallRecordsApi } from "./call_records_api.ts";
-import { createCallsApi } from "./calls_api.ts";
+import { CALLS_ROUTES, createCallsApi } from "./calls_api.ts";
 import { createCstaUsersApi, CSTA_USERS_ROUTES } from "./csta_users_api.ts";
 import { createLicencesApi, LICENCES_ROUTES } from "./licences_api.ts";
 import { createLineApi, lineRoutes } from "./line_api.ts";
 import { createLineScopesApi, LINE_SCOPES_ROUTES } from "./line_scopes_api.ts";
 import { createLinesApi, LINES_ROUTES } from "./lines_api.ts";
 import { createLocationApi, LOCATION_ROUTES } from "./location_api.ts";
-import { createLogsApi } from "./logs_api.ts";
+import { createLogsApi, LOGS_ROUTES } from "./logs_api.ts";
 import { createMqttApi, MQTT_ROUTES } from "./mqtt_api.ts";
-import { createMultiplexerApi } from "./multiplexer_api.ts";
+import { createMultiplexerApi, MULTIPLEXER_ROUTES } from "./multiplexer_api.ts";
 import { createNumberRulesApi, NUMBER_RULES_ROUTES } from "./number_rules_api.ts";
 import { createOpenApiApi } from "./openapi.ts";
 import { createPbxApi } from "./pbx_api.ts";
@@ -93,6 +93,9 @@ export const ROUTE_DOCS: Readonly<Record<string, readonly RouteDoc[]>> = {
   "/webhooks": WEBHOOKS_ROUTES,
   "/mqtt": MQTT_ROUTES,
   "/call-records": CALL_RECORDS_ROUTES,
+  "/multiplexer": MULTIPLEXER_ROUTES,
+  "/calls": CALLS_ROUTES,
+  "/logs": LOGS_ROUTES,
 };
 
 /** The routes of `/api`, in matching order. */

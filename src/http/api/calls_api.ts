@@ -2,7 +2,9 @@
 // as every list (list_query.ts), or that it is not running (the seam stays the same when it is wired in).
 
 import { Hono } from "hono";
+import { z } from "zod";
 import type { HttpEnv } from "../context.ts";
+import { isoTime, pageInfoShape, type RouteDoc } from "./route_doc.ts";
 import type { CallsSource, LiveCall } from "../web_ui_sources.ts";
 import {
   containsText,
@@ -19,6 +21,29 @@ export const callsQuery = listQuery(["startedAt", "state", "direction", "from", 
   state: textFilter(30).describe("the tracker's state, e.g. alerting, connected, held"),
   direction: textFilter(20).describe("incoming, outgoing or internal"),
 }, { dir: "desc" });
+
+const callSchema = z.strictObject({
+  id: z.string(),
+  state: z.string().describe("alerting, connected, held, queued, … in the tracker's words"),
+  from: z.string(),
+  to: z.string(),
+  startedAt: isoTime,
+  lines: z.array(z.string()).optional(),
+  direction: z.string().optional().describe("incoming, outgoing or internal"),
+});
+
+/** The routes of /api/calls for the OpenAPI document. */
+export const CALLS_ROUTES: readonly RouteDoc[] = [{
+  method: "get",
+  path: "/",
+  summary: "The live calls, a page at a time (newest first), sorted and filtered",
+  query: callsQuery,
+  response: z.strictObject({
+    available: z.boolean().describe("false: call tracking is not running"),
+    calls: z.array(callSchema),
+    ...pageInfoShape,
+  }),
+}];
 
 const callSorts: Record<string, (call: LiveCall) => string | number> = {
   startedAt: (call) => call.startedAt,

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { formatText, type LogEntry, type LogRing } from "../../log/logger.ts";
 import type { HttpEnv } from "../context.ts";
+import { isoTime, pageInfoShape, type RouteDoc } from "./route_doc.ts";
 import {
   choiceFilter,
   containsText,
@@ -42,6 +43,37 @@ export const logsDownloadQuery = z.strictObject({
   ...logFilters,
   format: choiceFilter(["text", "jsonl"]).describe("text (default), or one JSON object a line"),
 });
+
+const entrySchema = z.strictObject({
+  seq: z.number().int().describe("increasing; ask for entries after it to follow the log"),
+  time: isoTime,
+  level: z.enum(LEVELS),
+  source: z.string(),
+  message: z.string(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The routes of /api/logs for the OpenAPI document. */
+export const LOGS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The recent log, searched by level, text, source and time, a page at a time (newest first)",
+    query: logsQuery,
+    response: z.strictObject({
+      entries: z.array(entrySchema),
+      capacity: z.number().int().describe("entries the ring keeps"),
+      ...pageInfoShape,
+    }),
+  },
+  {
+    method: "get",
+    path: "/download",
+    summary: "What a log search finds, oldest first, streamed as text or JSON Lines",
+    query: logsDownloadQuery,
+    response: { media: "text/plain" },
+  },
+];
 
 /** Entries written to the download stream per step. */
 const DOWNLOAD_STEP = 200;

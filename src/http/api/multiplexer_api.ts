@@ -2,6 +2,7 @@
 // one), and the devices monitored in the PBX with their subscribers and refusals.
 
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import type { Logger } from "../../log/logger.ts";
 import { apiError } from "../api_errors.ts";
@@ -19,6 +20,8 @@ import {
   parseListQuery,
   textFilter,
 } from "./list_query.ts";
+
+import { isoTime, pageInfoShape, type RouteDoc } from "./route_doc.ts";
 
 type Application = MultiplexerStatus["applications"][number];
 type Monitor = MultiplexerStatus["monitors"][number];
@@ -39,6 +42,51 @@ export const monitorsQuery = listQuery(["device", "state", "subscribers", "lostS
   q: textFilter().describe("part of the device"),
   state: choiceFilter(["active", "starting", "lost"]),
 });
+
+const applicationSchema = z.object({
+  id: z.number().int().describe("the connection's number"),
+  transport: z.string().describe("tcp, tls or internal"),
+  remote: z.string().describe("address:port"),
+  user: z.string().nullable().describe("the CSTA user it logged in as"),
+  connectedAt: isoTime,
+  monitors: z.number().int(),
+  requestsInFlight: z.number().int(),
+  queuedBytes: z.number().int(),
+  owns: z.array(z.string()).describe("cdr, hotel: the exclusive services it holds"),
+}).describe("and its counters (requests, events sent and filtered, rejected, malformed)");
+
+const monitorSchema = z.strictObject({
+  device: z.string().describe("the device key (n:101 a number, d:5 a device number)"),
+  state: z.enum(["starting", "active", "lost"]),
+  subscribers: z.number().int(),
+  lastRefusal: z.string().nullable(),
+  lostSince: isoTime.nullable(),
+});
+
+/** The list routes of /api/multiplexer for the OpenAPI document. */
+export const MULTIPLEXER_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/applications",
+    summary: "The connected applications, a page at a time, sorted and filtered",
+    query: applicationsQuery,
+    response: z.object({
+      applications: z.array(applicationSchema),
+      cdrOwner: z.number().int().nullable(),
+      hotelOwner: z.number().int().nullable(),
+      ...pageInfoShape,
+    }),
+  },
+  {
+    method: "get",
+    path: "/monitors",
+    summary: "The devices monitored in the PBX, a page at a time, and the refusals",
+    query: monitorsQuery,
+    response: z.object({ monitors: z.array(monitorSchema), ...pageInfoShape }).describe(
+      "and lostMonitors, systemStatus, licenceRefusals, lastLicenceRefusal",
+    ),
+  },
+];
 
 const applicationSorts: Record<string, (a: Application) => string | number> = {
   id: (a) => a.id,

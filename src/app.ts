@@ -470,6 +470,7 @@ export class App {
         const s = switchboard.status();
         return { eventsIn: s.eventsInPerSecond, eventsOut: s.eventsOutPerSecond };
       },
+      clock: this.#clock,
     });
     // The figures behind the Statistics page's charts, once a minute into the store.
     const statistics = new StatisticsRecorder({
@@ -579,6 +580,7 @@ export class App {
           calls,
           openLines: () => lineApi.openLines(),
           trace,
+          clock: this.#clock,
         },
         log: log.child("http"),
         users: webUsers,

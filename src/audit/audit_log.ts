@@ -3,6 +3,7 @@
 // secret-named field and URL credential masked here (a caller masks a bare value by its setting's name).
 // Kept to a fixed number of rows, the oldest dropped first.
 
+import { type Clock, systemClock } from "../clock.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { maskSecrets } from "../backup/support_bundle.ts";
 
@@ -57,7 +58,7 @@ interface Row {
 export class AuditLog {
   constructor(
     private readonly database: () => DatabaseSync,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly maxEntries = AUDIT_MAX_ENTRIES,
   ) {}
 
@@ -67,7 +68,7 @@ export class AuditLog {
       `INSERT INTO audit_entry (at, user_name, via, address, action, object, old_value, new_value)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      new Date(this.now()).toISOString(),
+      new Date(this.clock.now()).toISOString(),
       actor.user,
       actor.via,
       actor.address,

@@ -2,6 +2,7 @@
 // sub-apps), and, when the composition root passes the web UI's sources, the pages, login and the live
 // feed. http calls services; services never import http.
 
+import { systemClock } from "../clock.ts";
 import { type Context, Hono } from "hono";
 import { PasswordChecksBusyError } from "../accounts/password_checks.ts";
 import type { WebUsers } from "../accounts/web_users.ts";
@@ -114,11 +115,11 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
   const sessions = ui &&
     new SessionStore(ui.database, {
       idleMinutes: () => ui.settings.current().web.sessionIdleMinutes,
-      now: ui.now,
+      clock: ui.clock,
       store: options.store,
     });
-  const tokens = ui && new ApiTokens(ui.database, ui.now);
-  const audit = ui && new AuditLog(ui.database, ui.now);
+  const tokens = ui && new ApiTokens(ui.database, ui.clock);
+  const audit = ui && new AuditLog(ui.database, ui.clock);
 
   // The API routes without authentication: mounted behind it at /api, and called in process by the pages.
   const routes = new Hono<HttpEnv>();
@@ -166,7 +167,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
         const mux = ui.multiplexer.status();
         return { eventsIn: mux.eventsInPerSecond, eventsOut: mux.eventsOutPerSecond };
       },
-      now: ui.now,
+      clock: ui.clock,
     });
     if (options.closing) rates.hold(options.closing);
     const deps: WebDeps = {
@@ -179,7 +180,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       log: options.log,
       rates,
       regions: new LiveRegions(),
-      now: ui.now ?? Date.now,
+      clock: ui.clock ?? systemClock,
       maxRestoreBytes,
     };
     mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log, audit });

@@ -1,5 +1,6 @@
 // Everything a page module needs, built once per HTTP app in app.ts and handed to each page module.
 
+import type { Clock } from "../clock.ts";
 import type { Context } from "hono";
 import type { WebUsers } from "../accounts/web_users.ts";
 import type { Logger } from "../log/logger.ts";
@@ -23,7 +24,8 @@ export interface WebDeps {
   log: Logger;
   rates: RateHistory;
   regions: LiveRegions;
-  now: () => number;
+  /** The clock of the app (`WebUiSources.clock`), for the pages' "now". */
+  clock: Clock;
   /** Largest backup accepted by a restore, in bytes. */
   maxRestoreBytes: number;
 }
@@ -40,7 +42,7 @@ export function pageContext(c: Context<HttpEnv>, deps: WebDeps, withFlash = fals
     demo: deps.status.mode() === "demo",
     settingsProblem: deps.status.settingsProblem(),
     flash: withFlash ? deps.sessions.takeFlash(session.id) : undefined,
-    now: deps.now(),
+    now: deps.clock.now(),
     env: { ...c.env, actingUser: session.user },
   };
 }

@@ -1,6 +1,7 @@
 // What the web UI needs from the rest of the appliance, passed in by the composition root (src/app.ts):
 // the http layer calls these and never builds a service itself, so tests hand it fakes.
 
+import type { Clock } from "../clock.ts";
 import type { OpenLineView } from "../line_api/line_api_service.ts";
 import type { DatabaseSync } from "node:sqlite";
 import type { CstaUsers } from "../accounts/csta_users.ts";
@@ -83,5 +84,6 @@ export interface WebUiSources {
   probePbx?: (target: PbxProbeTarget) => Promise<PbxProbeReport>;
   /** The CSTA trace; without it the Trace page and /api/trace are absent. */
   trace?: FrameTrace;
-  now?: () => number;
+  /** The appliance's one clock, for sessions, tokens, the audit log, rates and the pages (system when absent). */
+  clock?: Clock;
 }

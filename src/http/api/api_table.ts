@@ -1,6 +1,7 @@
 // Every `/api/<path>` route in one table: its path and the sub-app that serves it, in the order Hono
 // matches them. The composition root hands in the services; the web UI's sources add the rest.
 
+import { systemClock } from "../../clock.ts";
 import { Hono } from "hono";
 import { buildSupportBundle } from "../../backup/support_bundle.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -161,7 +162,7 @@ export function apiTable(context: ApiTableContext): ApiRoute[] {
           log,
           audit,
           maxRestoreBytes: context.maxRestoreBytes,
-          now: admin.ui.now,
+          clock: admin.ui.clock,
         })),
     ],
     ["/audit", admin && audit && (() => createAuditApi(audit))],
@@ -202,7 +203,7 @@ function supportBundleApi(ui: WebUiSources, status: StatusSource, log: Logger): 
   return new Hono<HttpEnv>().get("/", async (c) => {
     const file = await buildSupportBundle({
       version: status.version,
-      now: ui.now?.() ?? Date.now(),
+      now: (ui.clock ?? systemClock).now(),
       status: statusJson(status),
       settings: ui.settings.current(),
       log: log.ring.entries(),

@@ -1,6 +1,7 @@
 // JSON API of the System page, mounted at /api/system: version and uptime, restart of one service,
 // backup (one .tar.gz download) and restore (validated before anything is replaced), and API tokens.
 
+import { type Clock, systemClock } from "../../clock.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AuditLog } from "../../audit/audit_log.ts";
@@ -22,7 +23,8 @@ export interface SystemApiDependencies {
   audit?: AuditLog;
   /** Largest restore upload, in bytes. */
   maxRestoreBytes: number;
-  now?: () => number;
+  /** For the uptime and the delayed restart of a web server (the system clock when absent). */
+  clock?: Clock;
 }
 
 /** Services whose restart would cut the request asking for it: answered first, restarted after. */
@@ -33,14 +35,14 @@ const tokenSchema = z.strictObject({ name: z.string().max(200) });
 /** Builds the /api/system sub-app. */
 export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
 
   app.get("/", (c) => {
     const services = deps.status.services();
     return c.json({
       version: deps.status.version,
       startedAt: deps.status.startedAt,
-      uptimeSeconds: Math.floor((now() - Date.parse(deps.status.startedAt)) / 1000),
+      uptimeSeconds: Math.floor((clock.now() - Date.parse(deps.status.startedAt)) / 1000),
       mode: deps.status.mode(),
       services: Object.fromEntries(
         installedServices(services).map(([name, s]) => [name, { state: s.state, reason: s.reason ?? null }]),
@@ -55,7 +57,7 @@ export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {
     deps.audit?.record(auditActor(c), { action: "service restarted", object: `service ${name}` });
     if (WEB_SERVICES.has(name)) {
       // Restarting the server that carries this request would wait for the request itself.
-      setTimeout(() => {
+      clock.setTimeout(() => {
         deps.system.restartService(name).catch((error) =>
           deps.log.error("restart failed", { service: name, error })
         );

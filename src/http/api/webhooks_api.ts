@@ -2,6 +2,7 @@
 // deliveries, and a test delivery. A secret is shown once, when the endpoint is made (or given by the
 // administrator); listings only say that one is set.
 
+import { type Clock, systemClock } from "../../clock.ts";
 import { type Context, Hono } from "hono";
 import type { WebhookDispatcher } from "../../integrations/webhooks/webhook_dispatcher.ts";
 import {
@@ -22,7 +23,8 @@ import { integrationKindSchema } from "../../integrations/integration_kinds.ts";
 export interface WebhooksApiOptions {
   repository: WebhookRepository;
   dispatcher: WebhookDispatcher;
-  now?: () => number;
+  /** When an endpoint is created (the system clock when absent). */
+  clock?: Clock;
   audit?: AuditLog;
 }
 
@@ -123,7 +125,7 @@ export const WEBHOOKS_ROUTES: readonly RouteDoc[] = [
 
 export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
   const { repository, dispatcher } = options;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const app = new Hono<HttpEnv>();
   const missing = (c: Context, id: string) => apiError(c, 404, "not_found", `no webhook endpoint ${id}`);
   /** An endpoint as the audit log keeps it: the secret masked by its name, URL credentials too. */
@@ -138,7 +140,7 @@ export function createWebhooksApi(options: WebhooksApiOptions): Hono<HttpEnv> {
   app.post("/", async (c) => {
     const body = await readJsonBody(c, webhookInputSchema);
     if (!body.ok) return body.response;
-    const webhook = repository.create(body.data, randomToken(32), new Date(now()));
+    const webhook = repository.create(body.data, randomToken(32), new Date(clock.now()));
     dispatcher.reload();
     options.audit?.record(auditActor(c), {
       action: "webhook added",

@@ -1,6 +1,7 @@
 // API tokens for scripts, created on the System page: `Authorization: Bearer <token>`. The token is
 // shown once when it is made; the store keeps its SHA-256 only.
 
+import { type Clock, systemClock } from "../../clock.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { randomToken, sha256Hex } from "./secret_token.ts";
 
@@ -34,7 +35,7 @@ interface Row {
 }
 
 export class ApiTokens {
-  constructor(private readonly database: () => DatabaseSync, private readonly now: () => number = Date.now) {}
+  constructor(private readonly database: () => DatabaseSync, private readonly clock: Clock = systemClock) {}
 
   /** Makes a token acting as `user`; the secret is returned here and never again. */
   async create(name: string, user: string): Promise<{ token: string; info: ApiTokenInfo }> {
@@ -49,7 +50,7 @@ export class ApiTokens {
       id: randomToken(9),
       name: clean,
       user,
-      createdAt: new Date(this.now()).toISOString(),
+      createdAt: new Date(this.clock.now()).toISOString(),
       lastUsedAt: null,
     };
     this.database().prepare(
@@ -74,7 +75,7 @@ export class ApiTokens {
       | undefined;
     if (!row) return undefined;
     this.database().prepare("UPDATE api_token SET last_used_at = ? WHERE id = ?").run(
-      new Date(this.now()).toISOString(),
+      new Date(this.clock.now()).toISOString(),
       row.id,
     );
     return { id: row.id, name: row.name, user: row.user_name };

@@ -3,6 +3,7 @@
 // disk a new session is kept in memory instead (until a restart), so the administrator can still log in
 // and see why (the login answered 500 when the disk was full, issue 18).
 
+import { type Clock, systemClock } from "../../clock.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { isDiskFull } from "../../log/error_text.ts";
 import type { StoreHealth } from "../../store/store_service.ts";
@@ -22,7 +23,8 @@ export interface WebSession {
 export interface SessionStoreOptions {
   /** Minutes of inactivity after which a session ends (settings `web.sessionIdleMinutes`). */
   idleMinutes: () => number;
-  now?: () => number;
+  /** Session ages and timestamps (the system clock when absent). */
+  clock?: Clock;
   /** Activity is written at most this often per session, so page loads do not each cost a commit. */
   touchEveryMs?: number;
   /** Told of writes the store refused (a full disk is then reported by the store). */
@@ -39,7 +41,7 @@ interface Row {
 }
 
 export class SessionStore {
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #touchEveryMs: number;
   /** Sessions the store could not save (disk full), by id, with their one-shot message. */
   #unsaved = new Map<string, { session: WebSession; flash?: string }>();
@@ -48,7 +50,7 @@ export class SessionStore {
 
   /** `database` is read at each call, so sessions outlive a store restart. */
   constructor(private readonly database: () => DatabaseSync, private readonly options: SessionStoreOptions) {
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     this.#touchEveryMs = options.touchEveryMs ?? 15_000;
   }
 
@@ -60,8 +62,8 @@ export class SessionStore {
       id: await sha256Hex(token),
       user,
       csrfToken: randomToken(),
-      createdAt: new Date(this.#now()).toISOString(),
-      lastSeenMs: this.#now(),
+      createdAt: new Date(this.#clock.now()).toISOString(),
+      lastSeenMs: this.#clock.now(),
       remote,
     };
     const saved = this.#tolerateDiskFull(() =>
@@ -92,7 +94,7 @@ export class SessionStore {
 
   /** Records activity (a request that was not a live feed); written at most every `touchEveryMs`. */
   touch(session: WebSession): void {
-    const now = this.#now();
+    const now = this.#clock.now();
     if (now - session.lastSeenMs < this.#touchEveryMs) return;
     session.lastSeenMs = now;
     const unsaved = this.#unsaved.get(session.id);
@@ -155,7 +157,7 @@ export class SessionStore {
 
   /** Sessions not yet idle too long. */
   count(): number {
-    const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
+    const cutoff = this.#clock.now() - this.options.idleMinutes() * 60_000;
     const row = this.database().prepare("SELECT COUNT(*) AS n FROM web_session WHERE last_seen_ms > ?")
       .get(cutoff) as { n: number };
     return row.n + [...this.#unsaved.values()].filter((u) => u.session.lastSeenMs > cutoff).length;
@@ -163,7 +165,7 @@ export class SessionStore {
 
   /** Deletes sessions that have been idle too long. */
   prune(): void {
-    const cutoff = this.#now() - this.options.idleMinutes() * 60_000;
+    const cutoff = this.#clock.now() - this.options.idleMinutes() * 60_000;
     this.database().prepare("DELETE FROM web_session WHERE last_seen_ms <= ?").run(cutoff);
   }
 
@@ -179,7 +181,7 @@ export class SessionStore {
   }
 
   #expired(lastSeenMs: number): boolean {
-    return this.#now() - lastSeenMs >= this.options.idleMinutes() * 60_000;
+    return this.#clock.now() - lastSeenMs >= this.options.idleMinutes() * 60_000;
   }
 }
 

@@ -1,5 +1,7 @@
 // Samples the multiplexer's event rates at a fixed interval and keeps the last minutes of them, for the
-// dashboard's chart. The sampling timer never keeps the process alive.
+// dashboard's chart. Sampling runs only while a web server holds it, so its timer never outlives them.
+
+import { type Clock, systemClock, type TimerHandle } from "../../clock.ts";
 
 export interface RatePoint {
   /** Milliseconds since the epoch. */
@@ -14,19 +16,22 @@ export interface RateHistoryOptions {
   intervalMs?: number;
   /** Points kept: with the defaults 120 × 5 s = the last 10 minutes. */
   keep?: number;
-  now?: () => number;
+  /** Paces and stamps the samples (the system clock when absent). */
+  clock?: Clock;
 }
 
 export class RateHistory {
   readonly intervalMs: number;
   readonly keep: number;
   #points: RatePoint[] = [];
-  #timer?: ReturnType<typeof setInterval>;
+  #timer?: TimerHandle;
   #holders = 0;
   #options: RateHistoryOptions;
+  readonly #clock: Clock;
 
   constructor(options: RateHistoryOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.intervalMs = options.intervalMs ?? 5_000;
     this.keep = options.keep ?? 120;
   }
@@ -35,15 +40,20 @@ export class RateHistory {
   start(): this {
     if (this.#timer !== undefined) return this;
     this.sampleNow(); // the chart has a first point at once
-    const timer = setInterval(() => this.sampleNow(), this.intervalMs);
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
+    this.#next();
     return this;
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #next(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.sampleNow();
+      this.#next();
+    }, this.intervalMs);
   }
 
   /**
@@ -67,7 +77,7 @@ export class RateHistory {
     } catch {
       return;
     }
-    this.#points.push({ at: (this.#options.now ?? Date.now)(), ...rates });
+    this.#points.push({ at: this.#clock.now(), ...rates });
     if (this.#points.length > this.keep) this.#points.splice(0, this.#points.length - this.keep);
   }
 

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { AuditLog } from "../../../src/audit/audit_log.ts";
+import { ManualClock } from "../../../src/clock.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { join } from "node:path";
 import { type Browser, signedIn } from "./web_fixture.ts";
@@ -131,7 +132,7 @@ Deno.test("service restarts and restores are audited; the restore's entry names 
 Deno.test("the audit log keeps a fixed number of entries, dropping the oldest", async () => {
   const db = openDatabase(join(await Deno.makeTempDir(), "audit.db"));
   try {
-    const audit = new AuditLog(() => db, () => 0, 3);
+    const audit = new AuditLog(() => db, new ManualClock(0), 3);
     for (let i = 1; i <= 5; i++) {
       audit.record({ user: "admin", via: "session", address: "::1" }, { action: "x", object: `n${i}` });
     }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { ManualClock } from "../../../src/clock.ts";
 import { RateHistory } from "../../../src/http/live/rate_history.ts";
 import { formatDuration } from "../../../src/http/pages/format.ts";
 
 Deno.test("the rate history keeps the newest points only and skips a failing source", () => {
-  let now = 0;
+  const clock = new ManualClock(0);
   let n = 0;
   const history = new RateHistory({
     sample: () => {
@@ -14,10 +15,10 @@ Deno.test("the rate history keeps the newest points only and skips a failing sou
       return { eventsIn: n++, eventsOut: 0 };
     },
     keep: 3,
-    now: () => now,
+    clock,
   });
   for (let i = 0; i < 6; i++) {
-    now += 5000;
+    clock.advance(5000);
     history.sampleNow();
   }
   assert.deepEqual(history.points().map((p) => [p.at, p.eventsIn]), [[20000, 3], [25000, 4], [30000, 5]]);
@@ -44,4 +45,20 @@ Deno.test("the history samples while a holder runs and stops with the last one",
   assert.equal(history.running, false);
   history.hold(AbortSignal.abort());
   assert.equal(history.running, false, "an aborted signal holds nothing");
+});
+
+Deno.test("while held, the history samples at once and then once per interval on its clock, and leaves no timer", () => {
+  const clock = new ManualClock(0);
+  const history = new RateHistory({ sample: () => ({ eventsIn: 2, eventsOut: 4 }), clock });
+  const server = new AbortController();
+  history.hold(server.signal);
+  clock.advance(4_999);
+  assert.deepEqual(history.points().map((p) => p.at), [0]);
+  clock.advance(1);
+  clock.advance(5_000);
+  assert.deepEqual(history.points().map((p) => p.at), [0, 5_000, 10_000]);
+  server.abort();
+  assert.equal(clock.pendingTimers, 0);
+  clock.advance(60_000);
+  assert.equal(history.points().length, 3);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { WebUsers } from "../../../src/accounts/web_users.ts";
+import { ManualClock } from "../../../src/clock.ts";
 import { ApiTokenError, ApiTokens } from "../../../src/http/auth/api_tokens.ts";
 import { SessionStore } from "../../../src/http/auth/session_store.ts";
 import { openDatabase } from "../../../src/store/database.ts";
@@ -9,10 +10,10 @@ async function store() {
   const dir = await Deno.makeTempDir();
   const db = openDatabase(join(dir, "t.db"));
   await new WebUsers(() => db, 1000).ensureAdmin("pw");
-  const clock = { now: Date.UTC(2026, 0, 1) };
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const sessions = new SessionStore(() => db, {
     idleMinutes: () => 30,
-    now: () => clock.now,
+    clock,
     touchEveryMs: 10_000,
   });
   return { db, clock, sessions, close: () => db.close() };
@@ -35,21 +36,21 @@ Deno.test("a session is found by its cookie token only; the store holds the toke
 Deno.test("a session idle for the configured minutes is gone; activity (written at most every 10 s) keeps it", async () => {
   const s = await store();
   const { token } = await s.sessions.create("admin", "127.0.0.1");
-  s.clock.now += 29 * 60_000;
+  s.clock.advance(29 * 60_000);
   const found = (await s.sessions.find(token))!;
   s.sessions.touch(found);
-  s.clock.now += 29 * 60_000;
+  s.clock.advance(29 * 60_000);
   assert.ok(await s.sessions.find(token), "the touch moved the idle time on");
-  s.clock.now += 60_000 + 1;
+  s.clock.advance(60_000 + 1);
   assert.equal(await s.sessions.find(token), undefined);
   assert.equal(s.sessions.count(), 0, "the expired session was removed");
 
   const next = await s.sessions.create("admin", "127.0.0.1");
   const session = (await s.sessions.find(next.token))!;
-  s.clock.now += 5_000;
+  s.clock.advance(5_000);
   s.sessions.touch(session);
   const stored = s.db.prepare("SELECT last_seen_ms FROM web_session").get() as { last_seen_ms: number };
-  assert.equal(stored.last_seen_ms, s.clock.now - 5_000, "a touch within 10 s is not written");
+  assert.equal(stored.last_seen_ms, s.clock.now() - 5_000, "a touch within 10 s is not written");
   s.close();
 });
 
@@ -68,12 +69,12 @@ Deno.test("removing a user's sessions keeps the one asked for; a flash message i
 
 Deno.test("API tokens: the secret is returned once and verified by its hash; names are checked; revoked tokens fail", async () => {
   const s = await store();
-  const tokens = new ApiTokens(() => s.db, () => s.clock.now);
+  const tokens = new ApiTokens(() => s.db, s.clock);
   const { token, info } = await tokens.create("  nightly export ", "admin");
   assert.match(token, /^cbx_[A-Za-z0-9_-]{43}$/);
   assert.equal(info.name, "nightly export");
   assert.equal(await tokens.verify(token), "admin");
-  assert.equal(tokens.list()[0].lastUsedAt, new Date(s.clock.now).toISOString());
+  assert.equal(tokens.list()[0].lastUsedAt, new Date(s.clock.now()).toISOString());
   assert.equal(await tokens.verify(token + "x"), undefined);
   assert.equal(await tokens.verify("not a token"), undefined);
   await assert.rejects(() => tokens.create("nightly export", "admin"), ApiTokenError);

@@ -219,7 +219,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
       },
     },
   };
-  const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), now: () => clock.now() });
+  const rates = new RateHistory({ sample: () => ({ eventsIn: 3, eventsOut: 6 }), clock });
   const fixture: WebFixture = {
     db,
     dir,
@@ -255,7 +255,7 @@ export async function webFixture(options: FixtureOptions = {}): Promise<WebFixtu
     calls: options.calls,
     trace: options.trace,
     connectPbx: options.connectPbx,
-    now: () => clock.now(),
+    clock,
     probePbx: (target) =>
       Promise.resolve({
         ok: false,

@@ -303,7 +303,9 @@ Deno.test("System: a service restart is awaited, a restart of the web server is 
     await b.post("/system/services/http/restart", {});
     assert.deepEqual(f.system.restarted, ["store"], "not yet: the answer goes out first");
     assert.match((await b.page("/system")).html, /Web UI \(HTTP\) restarts now/);
-    await new Promise((r) => setTimeout(r, 300));
+    f.clock.advance(199);
+    assert.deepEqual(f.system.restarted, ["store"], "200 ms after the answer");
+    f.clock.advance(1);
     assert.deepEqual(f.system.restarted, ["store", "http"]);
 
     const form = new FormData();

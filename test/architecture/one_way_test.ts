@@ -1,5 +1,6 @@
 // One way to do each small thing (docs/DEVELOPING.md): fails when a removed copy comes back — an inline
-// error-to-text outside src/log, a hand hex loop, a bare timer or wall-clock read in a file that takes a Clock.
+// error-to-text outside src/log, a hand hex loop, a bare timer or wall-clock read in a file that takes a Clock,
+// a `now: () => number` option (or `Date.now` handed on as one) where the project's Clock belongs.
 
 import assert from "node:assert/strict";
 import { readSources, stripComments } from "./sources.ts";
@@ -43,6 +44,14 @@ export const RULES: Rule[] = [
       reason: "the process's own age (performance.now counts from its start), not a time a clock could move",
     }],
   },
+  {
+    name: "time is taken as a Clock, not a now function",
+    // `now?: () => number` options and `= Date.now` / `() => performance.now()` defaults: ten services took
+    // time this way beside the Clock the others take, and their tests each faked it differently.
+    pattern:
+      /\b(?:now|\w+Now)\??\s*:\s*\(\)\s*=>\s*number\b|(?<![\w.])(?:Date|performance)\.now\b(?!\s*\()|\(\)\s*=>\s*(?:Date|performance)\.now\s*\(\s*\)/,
+    appliesTo: (file) => file !== "src/clock.ts",
+  },
 ];
 
 /** Every line of `files` that breaks a rule, as "file:line: rule". */
@@ -61,13 +70,13 @@ export function secondWays(files: Map<string, string>, rules = RULES): string[] 
   return found;
 }
 
-Deno.test("one way: no second error-to-text, hex loop or clock in src/", async () => {
+Deno.test("one way: no second error-to-text, hex loop, clock or now option in src/", async () => {
   const found = secondWays(await readSources());
   assert.deepEqual(found, [], `a second way to do a small thing:\n${found.join("\n")}`);
 });
 
 // The rules proved on made-up files, so a rule that stops matching anything is seen.
-Deno.test("one way rules: an inline error text, a hex loop and a bare timer beside a Clock are each caught", () => {
+Deno.test("one way rules: an inline error text, a hex loop, a bare timer beside a Clock and a now option are each caught", () => {
   const files = new Map([
     ["src/pbx/link.ts", "const text = error instanceof Error ? error.message : String(error);\n"],
     ["src/log/error_text.ts", "if (error instanceof Error ? error.message : 0) {}\n"],
@@ -83,6 +92,13 @@ Deno.test("one way rules: an inline error text, a hex loop and a bare timer besi
       "// setInterval(go, 5) in a comment\nconst at = new Date(this.#clock.now());\nconst t = Date.now();\n",
     ],
     ["src/net/no_clock.ts", "setTimeout(go, 5);\n"],
+    [
+      "src/http/sessions.ts",
+      "export interface SessionOptions {\n  now?: () => number;\n  idleMinutes: () => number;\n}\n" +
+      "constructor(private readonly now: () => number = Date.now) {}\n" +
+      "const throttle = new Throttle(() => performance.now());\nconst wallNow: () => number = clock.now;\n",
+    ],
+    ["src/clock.ts", "export const systemClock: Clock = { now: () => Date.now() };\n"],
   ]);
   assert.deepEqual(secondWays(files), [
     "src/pbx/link.ts:1: error-to-text is errorText (src/log/error_text.ts)",
@@ -90,5 +106,9 @@ Deno.test("one way rules: an inline error text, a hex loop and a bare timer besi
     "src/switchboard/keys.ts:1: hex is Uint8Array toHex",
     "src/smdr/push.ts:2: time is the injected Clock",
     "src/smdr/push.ts:6: time is the injected Clock",
+    "src/http/sessions.ts:2: time is taken as a Clock, not a now function",
+    "src/http/sessions.ts:5: time is taken as a Clock, not a now function",
+    "src/http/sessions.ts:6: time is taken as a Clock, not a now function",
+    "src/http/sessions.ts:7: time is taken as a Clock, not a now function",
   ]);
 });

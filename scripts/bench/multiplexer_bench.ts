@@ -200,6 +200,7 @@ async function fanOut(
     const elapsed = (performance.now() - started) / 1000;
     const pbxFrames = sim.eventReportsSent - reportsBefore;
     const loopDelay = await target.loopDelay();
+    const mallocHeapMb = mallocHeapRssMb(target.pid);
     await new Promise((r) => setTimeout(r, 500));
     const cpuAfter = target.usage();
     const delivered = apps.reduce((sum, a) => sum + a.events, 0);
@@ -245,6 +246,7 @@ async function fanOut(
     row("RSS idle: mapped from files (the executable's code)", idle.rssFileMb, "MB");
     row("RSS peak under load", peakRssMb, "MB", baseline ? peakRssMb / baseline.peakRssMb : 1);
     row("RSS peak under load: anonymous", peakRssAnonMb, "MB");
+    row("RSS at the end of the load: the malloc heap ([heap], write buffers among it)", mallocHeapMb, "MB");
     row("applications dropped", dropped, "apps");
     if (target instanceof CstaboxProcess) {
       const memory = await target.memory();
@@ -470,6 +472,21 @@ function processUsage(pid: number): ProcessUsage {
     rssAnonMb: megabytes("RssAnon"),
     rssFileMb: megabytes("RssFile"),
   };
+}
+
+/**
+ * Resident pages of the process's malloc heap (the `[heap]` mapping in /proc/<pid>/smaps), where the
+ * backing stores of write buffers live. A time series under load (docs/BENCHMARKS.md, issue 24) found the
+ * RSS peak there (22.8 to 147.8 MB) while the V8 heap stayed flat; freed, that memory mostly stays resident.
+ */
+function mallocHeapRssMb(pid: number): number {
+  let kb = 0;
+  let inHeap = false;
+  for (const line of Deno.readTextFileSync(`/proc/${pid}/smaps`).split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inHeap = line.endsWith("[heap]");
+    else if (inHeap && line.startsWith("Rss:")) kb += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
+  }
+  return kb / 1024;
 }
 
 /**

@@ -111,6 +111,10 @@
         const current = document.getElementById(targetId);
         if (!fresh || !current) return;
         current.replaceWith(fresh);
+        // Parts outside the table that say what the filter found (the card's count) follow it too.
+        for (const part of page.querySelectorAll("[data-follows-filter][id]")) {
+          document.getElementById(part.id)?.replaceWith(part);
+        }
         history.replaceState(null, "", url + location.hash);
       };
       const soon = () => {

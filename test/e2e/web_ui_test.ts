@@ -185,6 +185,11 @@ Deno.test({
             // The address follows once the table is in place (history.replaceState).
             await page.waitForURL(/[?&]q=Office/);
             assert.equal(await page.locator("#lines-table tbody tr").count(), 1);
+            assert.equal(
+              (await page.textContent("#lines-count"))?.trim(),
+              "(1 match)",
+              "the card's count follows",
+            );
             assertSameOrigin(run, base);
           }),
           STEP_MS,

@@ -248,7 +248,18 @@ async function linesPage(
     body: (ctx) => (
       <div class="grid">
         <Card
-          title={info ? `Lines (${info.total.toLocaleString("en-GB")}${filtered ? " match" : ""})` : "Lines"}
+          title={
+            <>
+              Lines {info
+                ? (
+                  <span id="lines-count" data-follows-filter>
+                    ({info.total.toLocaleString("en-GB")}
+                    {filtered ? " match" : ""})
+                  </span>
+                )
+                : null}
+            </>
+          }
           id="lines-card"
           wide
           actions={<a href="/api/lines/export" class="button secondary" id="lines-export">Export</a>}

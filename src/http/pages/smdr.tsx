@@ -24,7 +24,15 @@ import { formatTime } from "./format.ts";
 import type { PageContext } from "./layout.tsx";
 import { renderPage } from "./render.tsx";
 import type { PageInfo } from "../api/list_query.ts";
-import { FilterForm, listParams, pageFacts, Pager, SortHead, type TablePlace } from "./table_nav.tsx";
+import {
+  FilterForm,
+  FilterRefused,
+  listParams,
+  pageFacts,
+  Pager,
+  SortHead,
+  type TablePlace,
+} from "./table_nav.tsx";
 import { saveSettingsForm, sectionValues, SettingsForm } from "./settings_form.tsx";
 import { localModeWords, storeFigureRows } from "./smdr_figures.ts";
 
@@ -367,11 +375,7 @@ async function SmdrHistory(props: { deps: WebDeps; ctx: PageContext; query: URLS
             <Pager info={pageFacts(result.data)} place={place} id="smdr-history-pager" noun="records" />
           </>
         )
-        : (
-          <p class="notice error" role="alert" id="smdr-history-error">
-            {result.error.message}
-          </p>
-        )}
+        : <FilterRefused message={result.error.message} place={place} id="smdr-history-error" />}
     </>
   );
 }

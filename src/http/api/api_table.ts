@@ -14,7 +14,7 @@ import { CALL_RECORDS_ROUTES, createCallRecordsApi } from "./call_records_api.ts
 import { CALLS_ROUTES, createCallsApi } from "./calls_api.ts";
 import { createCstaUsersApi, CSTA_USERS_ROUTES } from "./csta_users_api.ts";
 import { createLicencesApi, LICENCES_ROUTES } from "./licences_api.ts";
-import { createLineApi, lineRoutes } from "./line_api.ts";
+import { createLineApi, LINE_CONFIG_ROUTES, lineRoutes } from "./line_api.ts";
 import { createLineScopesApi, LINE_SCOPES_ROUTES } from "./line_scopes_api.ts";
 import { createLinesApi, LINES_ROUTES } from "./lines_api.ts";
 import { createLocationApi, LOCATION_ROUTES } from "./location_api.ts";
@@ -23,19 +23,20 @@ import { createMqttApi, MQTT_ROUTES } from "./mqtt_api.ts";
 import { createMultiplexerApi, MULTIPLEXER_ROUTES } from "./multiplexer_api.ts";
 import { createNumberRulesApi, NUMBER_RULES_ROUTES } from "./number_rules_api.ts";
 import { createOpenApiApi } from "./openapi.ts";
-import { createPbxApi } from "./pbx_api.ts";
-import { createSettingsApi } from "./settings_api.ts";
+import { createPbxApi, PBX_ROUTES } from "./pbx_api.ts";
+import { createSettingsApi, SETTINGS_ROUTES } from "./settings_api.ts";
 import { createSmdrApi, SMDR_ROUTES } from "./smdr_api.ts";
-import { createStatisticsApi } from "./statistics_api.ts";
-import { createSystemApi } from "./system_api.ts";
-import { createTraceApi } from "./trace_api.ts";
+import { createStatisticsApi, STATISTICS_ROUTES } from "./statistics_api.ts";
+import { createSystemApi, SYSTEM_ROUTES } from "./system_api.ts";
+import { createTraceApi, TRACE_ROUTES } from "./trace_api.ts";
 import { createTlsApi, TLS_ROUTES } from "./tls_api.ts";
 import { createWebhooksApi, WEBHOOKS_ROUTES } from "./webhooks_api.ts";
-import { createWebUsersApi } from "./web_users_api.ts";
+import { createWebUsersApi, WEB_USERS_ROUTES } from "./web_users_api.ts";
 import type { WebUsers } from "../../accounts/web_users.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
-import { createAuditApi } from "./audit_api.ts";
-import type { RouteDoc } from "./route_doc.ts";
+import { AUDIT_ROUTES, createAuditApi } from "./audit_api.ts";
+import { isoTime, type RouteDoc, serviceStatusSchema } from "./route_doc.ts";
+import { z } from "zod";
 
 /** The services behind the API; each one given mounts its routes (tests give a few). */
 export interface ApiServices {
@@ -81,6 +82,30 @@ export interface ApiRoute {
   docs?: readonly RouteDoc[];
 }
 
+/** The routes served here for the OpenAPI document. */
+const STATUS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "Version, mode, every service's status and the dashboard's sections",
+    response: z.looseObject({
+      version: z.string(),
+      startedAt: isoTime,
+      mode: z.enum(["pbx", "demo"]),
+      settingsProblem: z.unknown().describe("why the settings file is refused, or null"),
+      services: z.record(z.string(), serviceStatusSchema),
+    }).describe("besides these, the dashboard's sections (multiplexer, licences, …)"),
+  },
+];
+const SUPPORT_BUNDLE_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "A support bundle: status, masked settings, the recent log, the last trace, versions",
+    response: { media: "application/gzip" },
+  },
+];
+
 /** What the OpenAPI document says of each administration sub-app's routes, by its mount path. */
 export const ROUTE_DOCS: Readonly<Record<string, readonly RouteDoc[]>> = {
   "/lines": LINES_ROUTES,
@@ -94,9 +119,19 @@ export const ROUTE_DOCS: Readonly<Record<string, readonly RouteDoc[]>> = {
   "/webhooks": WEBHOOKS_ROUTES,
   "/mqtt": MQTT_ROUTES,
   "/call-records": CALL_RECORDS_ROUTES,
-  "/multiplexer": MULTIPLEXER_ROUTES,
-  "/calls": CALLS_ROUTES,
+  "/users": WEB_USERS_ROUTES,
+  "/settings": SETTINGS_ROUTES,
   "/logs": LOGS_ROUTES,
+  "/trace": TRACE_ROUTES,
+  "/calls": CALLS_ROUTES,
+  "/pbx": PBX_ROUTES,
+  "/audit": AUDIT_ROUTES,
+  "/multiplexer": MULTIPLEXER_ROUTES,
+  "/system": SYSTEM_ROUTES,
+  "/": LINE_CONFIG_ROUTES,
+  "/status": STATUS_ROUTES,
+  "/support-bundle": SUPPORT_BUNDLE_ROUTES,
+  "/statistics": STATISTICS_ROUTES,
 };
 
 /** The routes of `/api`, in matching order. */

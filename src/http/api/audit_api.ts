@@ -5,6 +5,38 @@ import { Hono } from "hono";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import { z } from "zod";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
+
+/** The routes of /api/audit for the OpenAPI document. */
+export const AUDIT_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The audit log, newest first; download=1 answers JSON Lines",
+    query: z.object({
+      user: z.string().optional(),
+      text: z.string().optional().describe("found in the action, the object or either value"),
+      from: z.string().optional().describe("ISO time, inclusive"),
+      to: z.string().optional().describe("ISO time, inclusive"),
+      limit: z.string().optional(),
+      download: z.string().optional().describe("any value: the entries as a JSON Lines file"),
+    }),
+    response: z.strictObject({
+      entries: z.array(z.strictObject({
+        id: z.number().int(),
+        at: isoTime,
+        user: z.string(),
+        via: z.string().describe('session, basic, or token "name"'),
+        address: z.string(),
+        action: z.string(),
+        object: z.string(),
+        old: z.unknown().optional(),
+        new: z.unknown().optional(),
+      })),
+    }),
+  },
+];
 
 export function createAuditApi(audit: AuditLog): Hono<HttpEnv> {
   return new Hono<HttpEnv>().get("/", (c) => {

@@ -21,6 +21,7 @@ import { LINE_NUMBER_PATTERN } from "../../lines/line.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import { fieldPath, JSON_BODY_MAX, readBoundedText } from "./json_body.ts";
+import type { RouteDoc } from "./route_doc.ts";
 import { errorText } from "../../log/error_text.ts";
 
 /** Who asks and what they may do, from the authenticated request (line_api_rights.ts). */
@@ -374,6 +375,17 @@ export function lineRoutes(deps: LineApiDependencies): LineRoute[] {
 }
 
 const partnerSchema = z.strictObject({ partner: lineParam.nullable() });
+
+/** The line API's configuration routes (not TAPI operations) for the OpenAPI document. */
+export const LINE_CONFIG_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "put",
+    path: "/lines/:line/partner",
+    summary: "Name the line's Super-Twin partner (null removes it); taken at the line's next lineOpen",
+    body: partnerSchema,
+    response: z.strictObject({ line: z.string(), partner: z.string().nullable() }),
+  },
+];
 
 /** Mounts the routes (paths relative to /api). */
 export function createLineApi(deps: LineApiDependencies): Hono<HttpEnv> {

@@ -63,31 +63,6 @@ const monitorSchema = z.strictObject({
   lostSince: isoTime.nullable(),
 });
 
-/** The list routes of /api/multiplexer for the OpenAPI document. */
-export const MULTIPLEXER_ROUTES: readonly RouteDoc[] = [
-  {
-    method: "get",
-    path: "/applications",
-    summary: "The connected applications, a page at a time, sorted and filtered",
-    query: applicationsQuery,
-    response: z.object({
-      applications: z.array(applicationSchema),
-      cdrOwner: z.number().int().nullable(),
-      hotelOwner: z.number().int().nullable(),
-      ...pageInfoShape,
-    }),
-  },
-  {
-    method: "get",
-    path: "/monitors",
-    summary: "The devices monitored in the PBX, a page at a time, and the refusals",
-    query: monitorsQuery,
-    response: z.object({ monitors: z.array(monitorSchema), ...pageInfoShape }).describe(
-      "and lostMonitors, systemStatus, licenceRefusals, lastLicenceRefusal",
-    ),
-  },
-];
-
 const applicationSorts: Record<string, (a: Application) => string | number> = {
   id: (a) => a.id,
   remote: (a) => a.remote,
@@ -105,6 +80,67 @@ const monitorSorts: Record<string, (m: Monitor) => string | number> = {
   subscribers: (m) => m.subscribers,
   lostSince: (m) => m.lostSince ?? "",
 };
+
+const lostMonitor = z.strictObject({
+  device: z.string(),
+  reason: z.string(),
+  since: isoTime,
+  subscribers: z.number().int(),
+  retries: z.number().int(),
+  nextRetryAt: isoTime.nullable(),
+});
+const licenceRefusal = z.strictObject({ device: z.string(), reason: z.string(), at: isoTime }).nullable();
+const owners = {
+  cdrOwner: z.number().int().nullable().describe("the application that holds the CDR stream"),
+  hotelOwner: z.number().int().nullable(),
+};
+
+/** The routes of /api/multiplexer for the OpenAPI document. */
+export const MULTIPLEXER_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The applications, the monitored devices and the multiplexer's counters",
+    response: z.looseObject({
+      applications: z.array(applicationSchema),
+      systemStatus: z.string(),
+      monitors: z.array(monitorSchema),
+      lostMonitors: z.array(lostMonitor),
+      ...owners,
+      eventsInPerSecond: z.number(),
+      eventsOutPerSecond: z.number(),
+      lastLicenceRefusal: licenceRefusal,
+      licenceRefusals: z.number().int(),
+    }),
+  },
+  {
+    method: "get",
+    path: "/applications",
+    summary: "The connected applications, a page at a time, sorted and filtered",
+    query: applicationsQuery,
+    response: z.strictObject({ applications: z.array(applicationSchema), ...pageInfoShape, ...owners }),
+  },
+  {
+    method: "post",
+    path: "/applications/:id/disconnect",
+    summary: "Disconnect an application (its monitors stop)",
+    response: null,
+  },
+  {
+    method: "get",
+    path: "/monitors",
+    summary: "The devices monitored in the PBX, a page at a time, with lost monitors and the refusals",
+    query: monitorsQuery,
+    response: z.strictObject({
+      monitors: z.array(monitorSchema),
+      ...pageInfoShape,
+      lostMonitors: z.array(lostMonitor),
+      systemStatus: z.string(),
+      licenceRefusals: z.number().int(),
+      lastLicenceRefusal: licenceRefusal,
+    }),
+  },
+];
 
 export interface MultiplexerApiDependencies {
   multiplexer: MultiplexerControl;

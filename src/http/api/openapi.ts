@@ -66,7 +66,9 @@ export function openApiDocument(sources: OpenApiSources): JsonObject {
   };
   const docs = new Map<string, RouteDoc>();
   for (const { mount, routes } of sources.adminRoutes?.() ?? []) {
-    for (const doc of routes) docs.set(`${doc.method} ${openApiPath(mount + doc.path)}`, doc);
+    for (const doc of routes) {
+      docs.set(`${doc.method} ${openApiPath(`${mount}${doc.path}`.replace(/\/+/g, "/"))}`, doc);
+    }
   }
   for (const { method, path } of sources.router().routes) {
     const verb = method.toLowerCase();

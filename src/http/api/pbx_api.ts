@@ -8,12 +8,13 @@ import { z } from "zod";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import type { ConnectNowOutcome, PbxLinkDetails } from "../../pbx/pbx_link.ts";
 import type { ServiceStatus } from "../../service.ts";
-import type { Settings } from "../../settings/schema.ts";
+import { type Settings, settingsSchema } from "../../settings/schema.ts";
 import type { HttpEnv } from "../context.ts";
 import type { PbxProbeReport, PbxProbeTarget } from "../../pbx/probe.ts";
 import { apiError } from "../api_errors.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
+import { type RouteDoc, serviceStatusSchema } from "./route_doc.ts";
 
 export interface PbxApiDependencies {
   linkStatus: () => ServiceStatus<PbxLinkDetails> | undefined;
@@ -35,6 +36,42 @@ export interface PbxTestAnswer extends PbxProbeReport {
   /** False when the running link was reported instead of opening a test connection. */
   probed: boolean;
 }
+
+const testAnswer = z.strictObject({
+  ok: z.boolean(),
+  probed: z.boolean().describe("false: the running link was reported instead of opening a test connection"),
+  target: z.string(),
+  summary: z.string(),
+  steps: z.array(z.strictObject({ step: z.string(), ok: z.boolean(), detail: z.string(), ms: z.number() })),
+});
+
+/** The routes of /api/pbx for the OpenAPI document. */
+export const PBX_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The mode, the PBX settings and the link's status",
+    response: z.strictObject({
+      mode: z.enum(["pbx", "demo"]),
+      settings: settingsSchema.shape.pbx,
+      link: serviceStatusSchema.nullable(),
+    }),
+  },
+  {
+    method: "post",
+    path: "/test",
+    summary: "Test the connection to a PBX (the configured one unless host/port are given)",
+    body: testSchema,
+    response: testAnswer,
+  },
+  {
+    method: "post",
+    path: "/connect",
+    summary: "Connect now, without waiting for the link's back-off",
+    status: 202,
+    response: z.strictObject({ connecting: z.literal(true), message: z.string() }),
+  },
+];
 
 /** Builds the /api/pbx sub-app. */
 export function createPbxApi(deps: PbxApiDependencies): Hono<HttpEnv> {

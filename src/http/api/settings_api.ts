@@ -17,6 +17,7 @@ import { maskSecrets } from "../../backup/support_bundle.ts";
 import { apiError } from "../api_errors.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import type { HttpEnv } from "../context.ts";
+import type { RouteDoc } from "./route_doc.ts";
 import type { SettingsAccess } from "../../settings/settings_access.ts";
 import { fieldPath, readJsonBody } from "./json_body.ts";
 
@@ -50,6 +51,61 @@ export function overriddenPaths(effective: Settings, file: Settings): string[] {
   return out;
 }
 
+/** The body of `PUT /api/settings/{section}`: the section's keys to change (the rest keep their value). */
+const sectionChange = z.record(z.string(), z.unknown()).describe(
+  "keys of the section and their new values, checked against the settings schema (docs/settings.md)",
+);
+const refusedSchema = z.strictObject({
+  message: z.string(),
+  problems: z.array(z.strictObject({
+    field: z.string().describe("dotted path, e.g. pbx.port; empty for a YAML syntax error"),
+    message: z.string(),
+    line: z.number().int().optional(),
+    column: z.number().int().optional(),
+  })),
+}).nullable().describe(
+  "why the settings file is refused, if it is; the answers then come from the running settings",
+);
+const sectionValues = z.record(z.string(), z.unknown()).describe("the section's keys (docs/settings.md)");
+
+/** The routes of /api/settings for the OpenAPI document. */
+export const SETTINGS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The settings in force, the file's own values, what a command-line flag overrides",
+    response: z.strictObject({
+      settings: settingsSchema,
+      file: settingsSchema,
+      overridden: z.array(z.string()).describe("section.key paths a command-line flag overrides"),
+      refused: refusedSchema,
+    }),
+  },
+  {
+    method: "get",
+    path: "/:section",
+    summary: "One section",
+    response: z.strictObject({
+      section: z.enum(sectionNames as [SectionName, ...SectionName[]]),
+      settings: sectionValues,
+      file: sectionValues,
+      overridden: z.array(z.string()),
+      refused: refusedSchema,
+    }),
+  },
+  {
+    method: "put",
+    path: "/:section",
+    summary: "Change keys of one section; saved atomically and applied",
+    body: sectionChange,
+    response: z.strictObject({
+      section: z.enum(sectionNames as [SectionName, ...SectionName[]]),
+      settings: sectionValues,
+      file: sectionValues,
+    }),
+  },
+];
+
 /** Builds the /api/settings sub-app. */
 export function createSettingsApi(settings: SettingsAccess, audit?: AuditLog): Hono<HttpEnv> {
   const app = new Hono<HttpEnv>();
@@ -81,7 +137,7 @@ export function createSettingsApi(settings: SettingsAccess, audit?: AuditLog): H
   app.put("/:section", async (c) => {
     const section = c.req.param("section") as SectionName;
     if (!sectionNames.includes(section)) return unknownSection(c, section);
-    const body = await readJsonBody(c, z.record(z.string(), z.unknown()));
+    const body = await readJsonBody(c, sectionChange);
     if (!body.ok) return body.response;
     const { file, refused } = await settings.fileView();
     // A missing file is written again from the running settings; a refused edit would be lost by a save.

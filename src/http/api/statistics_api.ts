@@ -6,10 +6,33 @@ import type { SeriesChart } from "../../statistics/statistic_charts.ts";
 import { errorText } from "../../log/error_text.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
+import { z } from "zod";
+import { isoTime, type RouteDoc } from "./route_doc.ts";
 
 export interface StatisticsSource {
   charts(): SeriesChart[];
 }
+
+/** The routes of /api/statistics for the OpenAPI document. */
+export const STATISTICS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "Every series the Statistics page draws (or one, with ?series=)",
+    query: z.object({ series: z.string().optional().describe("one series by name, e.g. events") }),
+    response: z.strictObject({
+      series: z.array(z.strictObject({
+        name: z.string(),
+        title: z.string(),
+        unit: z.string(),
+        bucketSeconds: z.number(),
+        from: isoTime,
+        to: isoTime,
+        points: z.array(z.strictObject({ at: isoTime, value: z.number().nullable() })),
+      })),
+    }),
+  },
+];
 
 export function createStatisticsApi(source: StatisticsSource): Hono<HttpEnv> {
   return new Hono<HttpEnv>().get("/", (c) => {

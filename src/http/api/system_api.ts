@@ -13,6 +13,7 @@ import type { HttpEnv } from "../context.ts";
 import { installedServices, type StatusSource } from "../status_source.ts";
 import type { SystemControl } from "../web_ui_sources.ts";
 import { readJsonBody } from "./json_body.ts";
+import { isoTime, type RouteDoc, serviceStatusSchema } from "./route_doc.ts";
 
 export interface SystemApiDependencies {
   system: SystemControl;
@@ -31,6 +32,72 @@ export interface SystemApiDependencies {
 const WEB_SERVICES = new Set(["http", "https"]);
 
 const tokenSchema = z.strictObject({ name: z.string().max(200) });
+
+const tokenInfo = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  user: z.string().describe("the web user it acts as"),
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+});
+
+/** The routes of /api/system for the OpenAPI document. */
+export const SYSTEM_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "Version, uptime, mode and each service's state",
+    response: z.strictObject({
+      version: z.string(),
+      startedAt: isoTime,
+      uptimeSeconds: z.number().int(),
+      mode: z.enum(["pbx", "demo"]),
+      services: z.record(z.string(), z.strictObject({ state: z.string(), reason: z.string().nullable() })),
+    }),
+  },
+  {
+    method: "post",
+    path: "/services/:name/restart",
+    summary: "Restart one service (the web servers: 202, restarted after the answer)",
+    response: z.union([
+      z.strictObject({ service: z.string(), status: serviceStatusSchema }),
+      z.strictObject({ service: z.string(), scheduled: z.literal(true) }),
+    ]),
+  },
+  {
+    method: "get",
+    path: "/backup",
+    summary: "Download a backup of the settings and the database (.tar.gz)",
+    response: { media: "application/gzip" },
+  },
+  {
+    method: "post",
+    path: "/restore",
+    summary: "Restore a backup (the .tar.gz as the body, or the multipart field `backup`)",
+    upload: "application/gzip",
+    response: z.strictObject({
+      settings: z.boolean(),
+      database: z.boolean(),
+      createdAt: isoTime.describe("when the backup was made"),
+      version: z.string().describe("the cstabox version that made it"),
+    }),
+  },
+  {
+    method: "get",
+    path: "/tokens",
+    summary: "The API tokens (never their secrets)",
+    response: z.strictObject({ tokens: z.array(tokenInfo) }),
+  },
+  {
+    method: "post",
+    path: "/tokens",
+    summary: "Make an API token for the signed-in user; the answer shows it, once",
+    body: tokenSchema,
+    status: 201,
+    response: z.strictObject({ token: z.string().describe("cbx_…, shown once"), ...tokenInfo.shape }),
+  },
+  { method: "delete", path: "/tokens/:id", summary: "Revoke an API token", response: null },
+];
 
 /** Builds the /api/system sub-app. */
 export function createSystemApi(deps: SystemApiDependencies): Hono<HttpEnv> {

@@ -4,13 +4,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Logger } from "../../log/logger.ts";
-import type { FrameTrace, TraceFrame } from "../../trace/frame_trace.ts";
+import type { FrameTrace, TraceFrame, TraceStatus } from "../../trace/frame_trace.ts";
 import { directionText, traceTextLines } from "../../trace/trace_text.ts";
 import { apiError } from "../api_errors.ts";
 import type { HttpEnv } from "../context.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { readJsonBody } from "./json_body.ts";
+import type { RouteDoc } from "./route_doc.ts";
 
 const startSchema = z.strictObject({
   seconds: z.number().int().min(1),
@@ -44,6 +45,51 @@ export function frameJson(frame: TraceFrame) {
     hex: frame.apdu.toHex(),
   };
 }
+
+const traceStatus: z.ZodType<TraceStatus> = z.strictObject({
+  running: z.boolean(),
+  startedAt: z.number().nullable().describe("ms since the epoch"),
+  endsAt: z.number().nullable().describe("when it stops (running) or stopped, ms since the epoch"),
+  stoppedBecause: z.string().nullable(),
+  selection: z.strictObject({
+    pbx: z.boolean(),
+    applications: z.union([z.enum(["all", "none"]), z.array(z.number().int())]),
+  }).nullable(),
+  frames: z.number().int(),
+  dropped: z.number().int().describe("frames dropped because maxFrames were kept"),
+  maxFrames: z.number().int(),
+});
+const traceFrame = z.strictObject({
+  seq: z.number().int(),
+  at: z.string(),
+  direction: z.enum(["in", "out"]),
+  route: z.string().describe("PBX -> cstabox, cstabox -> application, …"),
+  connection: z.string(),
+  kind: z.string(),
+  name: z.string(),
+  invokeId: z.number().int().nullable(),
+  devices: z.array(z.string()),
+  callIds: z.array(z.string()),
+  crossRefs: z.array(z.string()),
+  causes: z.array(z.string()),
+  details: z.string(),
+  problem: z.string().nullable(),
+  hex: z.string(),
+});
+
+/** The routes of /api/trace for the OpenAPI document. */
+export const TRACE_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The trace's status and its frames after a sequence number",
+    query: followQuery,
+    response: z.strictObject({ status: traceStatus, frames: z.array(traceFrame) }),
+  },
+  { method: "post", path: "/start", summary: "Start a trace", body: startSchema, response: traceStatus },
+  { method: "post", path: "/stop", summary: "Stop the trace", response: traceStatus },
+  { method: "get", path: "/text", summary: "The last trace as text", response: { media: "text/plain" } },
+];
 
 /** Builds the /api/trace sub-app. */
 export function createTraceApi(

@@ -5,13 +5,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ROLES } from "../../accounts/roles.ts";
-import { WebUserError, type WebUsers } from "../../accounts/web_users.ts";
+import { type WebUser, WebUserError, type WebUsers } from "../../accounts/web_users.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
 import type { Logger } from "../../log/logger.ts";
 import { auditActor } from "../auth/audit_actor.ts";
 import { apiError } from "../api_errors.ts";
 import { newPasswordProblem } from "../auth/password_policy.ts";
 import type { HttpEnv } from "../context.ts";
+import type { RouteDoc } from "./route_doc.ts";
 import { readJsonBody } from "./json_body.ts";
 
 const addSchema = z.strictObject({
@@ -20,6 +21,43 @@ const addSchema = z.strictObject({
   role: z.enum(ROLES),
 });
 const roleSchema = z.strictObject({ role: z.enum(ROLES) });
+
+const webUser: z.ZodType<WebUser> = z.strictObject({
+  name: z.string(),
+  mustChangePassword: z.boolean().describe("the first login must set a new password"),
+  role: z.enum(ROLES),
+});
+
+/** The routes of /api/users for the OpenAPI document. */
+export const WEB_USERS_ROUTES: readonly RouteDoc[] = [
+  {
+    method: "get",
+    path: "/",
+    summary: "The web users",
+    response: z.strictObject({ users: z.array(webUser) }),
+  },
+  {
+    method: "post",
+    path: "/",
+    summary: "Add a web user with a role and a first password",
+    body: addSchema,
+    status: 201,
+    response: z.strictObject({ user: webUser }),
+  },
+  {
+    method: "put",
+    path: "/:name",
+    summary: "Change a web user's role",
+    body: roleSchema,
+    response: z.strictObject({ user: webUser }),
+  },
+  {
+    method: "delete",
+    path: "/:name",
+    summary: "Remove a web user (not the last administrator)",
+    response: null,
+  },
+];
 
 export function createWebUsersApi(deps: { users: WebUsers; log: Logger; audit?: AuditLog }): Hono<HttpEnv> {
   const { users, log } = deps;

@@ -108,6 +108,8 @@ export function apiAuth(options: ApiAuthOptions): MiddlewareHandler<HttpEnv> {
       user = credentials && (await options.users.authenticate(credentials.name, credentials.password));
     } catch (error) {
       if (!(error instanceof PasswordChecksBusyError)) throw error;
+      // As the login page: a busy refusal counts against the address only.
+      options.throttle?.recordFailure(address);
       c.header("Retry-After", "5");
       return apiError(c, 503, "busy", error.message);
     }

@@ -300,8 +300,10 @@ async function checkLogin(
   try {
     verified = await ctx.users.verify(name, password);
   } catch (error) {
-    if (error instanceof PasswordChecksBusyError) return error;
-    throw error;
+    if (!(error instanceof PasswordChecksBusyError)) throw error;
+    // As the web login: a busy refusal counts against the address only, so a flood is throttled.
+    ctx.throttle.recordFailure(address);
+    return error;
   }
   if (!verified) {
     ctx.throttle.recordFailure(address, name);

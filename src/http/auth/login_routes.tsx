@@ -71,6 +71,9 @@ export function mountLoginRoutes(app: Hono<HttpEnv>, options: LoginRoutesOptions
       user = name && password ? await users.authenticate(name, password) : undefined;
     } catch (error) {
       if (!(error instanceof PasswordChecksBusyError)) throw error;
+      // Counted against the address (not the user name: no password was checked), so a flooding address is
+      // throttled instead of holding the queue full for everyone (issue 18, defect 5).
+      throttle.recordFailure(address);
       log.warn("web login refused: busy", { address, reason: error.message });
       const form = { values: { user: name }, errors: {}, message: `The appliance is ${error.message}.` };
       c.header("Retry-After", "5");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CstaUsers } from "../../../src/accounts/csta_users.ts";
 import { LoginThrottle } from "../../../src/accounts/login_throttle.ts";
+import { type PasswordCheckLimits, PasswordChecks } from "../../../src/accounts/password_checks.ts";
 import {
   encodeAarq,
   encodeLoginAarq,
@@ -78,6 +79,8 @@ async function harness(
     ctiApplications?: number;
     queueBytes?: number;
     loginsPerMinute?: number;
+    /** Password checks at once and waiting (default the product's 1 and 16). */
+    passwordChecks?: PasswordCheckLimits;
     /** Records each setNoDelay call on the accepted plain TCP connections. */
     noDelayCalls?: (boolean | undefined)[];
     frameCompletionSeconds?: number;
@@ -89,7 +92,8 @@ async function harness(
   } = {},
 ): Promise<Harness> {
   const db = openDatabase(join(await Deno.makeTempDir(), "t.db"));
-  const users = new CstaUsers(() => db, 1000);
+  const checks = options.passwordChecks;
+  const users = new CstaUsers(() => db, 1000, new PasswordChecks(checks && (() => checks)));
   await users.ensureDefault("admin");
   const log = new Logger("test", { sink: (line) => options.logLines?.push(line) });
   const pbx = new InstantPbx();
@@ -270,6 +274,27 @@ Deno.test("after too many failed logins from an address even the right password 
     }
     assert.equal(h.tls.status().details?.loginFailed, 3);
   } finally {
+    await h.close();
+  }
+});
+
+Deno.test("CSTA logins refused as busy count against the address: a flooding address is then throttled", async () => {
+  const h = await harness({ loginsPerMinute: 3, passwordChecks: { atOnce: 1, waiting: 0 } });
+  const apps: RawCstaPeer[] = [];
+  try {
+    // Three at once: one is checked (wrong), two find the checks busy.
+    for (let i = 0; i < 3; i++) apps.push(await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts }));
+    await Promise.all(apps.map((app, i) => app.send(encodeLoginAarq("admin", `guess${i}`))));
+    await Promise.all(apps.map((app) => app.waitFor(1)));
+    // Three failures from this address: even the right password is refused now (before, busy answers were
+    // not counted and the flood kept the queue full for everyone).
+    const right = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+    apps.push(right);
+    await right.send(encodeLoginAarq("admin", "admin"));
+    const [answer] = await right.waitFor(1);
+    assert.equal(toHex(answer), toHex(AARE_BAD_LOGIN));
+  } finally {
+    for (const app of apps) app.close();
     await h.close();
   }
 });

@@ -456,6 +456,47 @@ Deno.test("a flood of logins is checked one at a time behind a short queue; past
   }
 });
 
+Deno.test("logins refused as busy count against their address, so a flooding address is throttled and the queue is free for others", async () => {
+  // Issue 18's defect 5, seen by the soak: 40 addresses flooding wrong logins got 657 answers of 503 busy and
+  // none of 429 in 6 s, so the flood kept the password queue full (and a real login busy) for as long as
+  // it went on.
+  const f = await webFixture({ loginAttemptsPerMinute: 3, passwordChecks: { atOnce: 1, waiting: 0 } });
+  try {
+    const flooder = { remoteAddress: "192.0.2.7", secure: true };
+    const burst = Array.from(
+      { length: 6 },
+      (_, i) =>
+        new Browser(f.app, flooder).post("/login", { user: "admin", password: `guess${i}` }, { csrf: false }),
+    );
+    const statuses = (await Promise.all(burst)).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [401, 503, 503, 503, 503, 503]);
+    const next = await new Browser(f.app, flooder).post("/login", { user: "admin", password: "guess" }, {
+      csrf: false,
+    });
+    assert.equal(next.status, 429, "the flooding address is throttled, not checked or queued again");
+    // The busy answers say nothing about the user name: the administrator signs in from elsewhere.
+    const admin = await new Browser(f.app, { remoteAddress: "192.0.2.8", secure: true }).post(
+      "/login",
+      { user: "admin", password: PROVISIONED },
+      { csrf: false },
+    );
+    assert.equal(admin.status, 303);
+    // Basic authentication refused as busy counts the same way.
+    const api = { remoteAddress: "192.0.2.9", secure: true };
+    const basics = Array.from(
+      { length: 4 },
+      () => f.app.request("/api/status", { headers: { authorization: basic("admin", "wrong") } }, api),
+    );
+    assert.deepEqual((await Promise.all(basics)).map((r) => r.status).sort(), [401, 503, 503, 503]);
+    const blocked = await f.app.request("/api/status", {
+      headers: { authorization: basic("admin", "wrong") },
+    }, api);
+    assert.equal(blocked.status, 429);
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("a failed web login logs a user name that is no user by its length only: a password typed there stays out of the log", async () => {
   const f = await webFixture();
   try {

@@ -127,7 +127,8 @@
     const held = call.state.startsWith("onhold");
     const active = others.find((c) => c.state === "connected");
     const list = [];
-    if (call.state === "offering") {
+    // A call rings in both: `accepted` is one offered and accepted before answer (ECMA-269's offered mode).
+    if (call.state === "offering" || call.state === "accepted") {
       list.push(button("Answer", post("answer"), "answer"));
       list.push(button("Redirect", () => api("POST", `/calls/${id}/redirect`, { to: target() }), "redirect"));
     }

@@ -7,6 +7,7 @@ import mqtt from "mqtt";
 import { SimulatorService } from "../../src/sim/sim_service.ts";
 import { startBroker } from "../../test/support/mosquitto.ts";
 import { CstaboxProcess, percentile, playCall, Receiver } from "./multiplexer_bench.ts";
+import type { LoopDelayFigures } from "./loop_delay_probe.ts";
 import type { BenchReport } from "./report.ts";
 
 const SUITE = "integrations";
@@ -18,6 +19,9 @@ interface Run {
   calls: number;
   seconds: number;
   cpuPercent: number;
+  /** cstabox's CPU per call made: unlike the latencies it hardly grows with the machine's other load. */
+  cpuMsPerCall: number;
+  loopDelay: LoopDelayFigures;
 }
 
 /** What the MQTT subscriber and the webhook receivers saw, with each arrival's delay after its call's action. */
@@ -74,6 +78,17 @@ export async function run(report: BenchReport): Promise<void> {
       row("CSTA fan-out latency p99, integrations on", on.fanOutP99, "ms", on.fanOutP99 / off.fanOutP99);
       row("cstabox CPU, integrations off", off.cpuPercent, "% of a core", 1);
       row("cstabox CPU, integrations on", on.cpuPercent, "% of a core", on.cpuPercent / off.cpuPercent);
+      row("cstabox CPU per call, integrations off", off.cpuMsPerCall, "ms", 1);
+      row("cstabox CPU per call, integrations on", on.cpuMsPerCall, "ms", on.cpuMsPerCall / off.cpuMsPerCall);
+      for (const key of ["p99", "max"] as const) {
+        row(`cstabox event-loop delay ${key}, integrations off`, off.loopDelay[key], "ms", 1);
+        row(
+          `cstabox event-loop delay ${key}, integrations on`,
+          on.loopDelay[key],
+          "ms",
+          on.loopDelay[key] / off.loopDelay[key],
+        );
+      }
       row("MQTT call events and records received", mqttArrivals.count / on.seconds, "messages/s");
       row("MQTT latency from the PBX event p50", percentile(mqttArrivals.latencies, 50), "ms");
       row("MQTT latency from the PBX event p99", percentile(mqttArrivals.latencies, 99), "ms");
@@ -138,6 +153,7 @@ async function fanOut(
     await Promise.all(apps.map((app) => app.monitorAll()));
     const actionAt = on?.actionAt ?? new Map<number, number>();
     for (const probe of apps.filter((a) => a.probe)) probe.actionAt = actionAt;
+    await target.resetLoopDelay();
     const cpuBefore = target.usage();
     const started = performance.now();
     let calls = 0;
@@ -151,6 +167,7 @@ async function fanOut(
     // Let the last deliveries arrive before the figures are read.
     await new Promise((r) => setTimeout(r, 1000));
     const cpuAfter = target.usage();
+    const loopDelay = await target.loopDelay();
     const latencies = apps.flatMap((a) => a.latencies);
     return {
       fanOutP50: percentile(latencies, 50),
@@ -158,6 +175,8 @@ async function fanOut(
       calls,
       seconds,
       cpuPercent: ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) / seconds) * 100,
+      cpuMsPerCall: ((cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1000) / calls,
+      loopDelay,
     };
   } finally {
     for (const app of apps) app.close();

@@ -277,6 +277,12 @@ class EndpointWorker {
   #attempt?: AbortController;
   /** The endpoint's oldest pending durable deliveries, in order, as they stand after the attempts so far. */
   #window: StoredDelivery[] = [];
+  /**
+   * Whether the store may hold pending deliveries the window has not read: at start, after a durable
+   * delivery was enqueued, and while a read filled the whole window. Without it every call event sent
+   * read the store again (one SELECT per delivery).
+   */
+  #unread = true;
   /** Attempts not written to the store yet (one commit per interval). */
   #outcomes: AttemptOutcome[] = [];
   #commitTimer?: TimerHandle;
@@ -293,6 +299,7 @@ class EndpointWorker {
 
   update(webhook: Webhook): void {
     this.#webhook = webhook;
+    this.#unread = true;
     this.wake();
   }
 
@@ -327,6 +334,7 @@ class EndpointWorker {
   }
 
   wake(deliveryId?: string, madeAt?: number): void {
+    if (deliveryId !== undefined) this.#unread = true;
     if (deliveryId !== undefined && madeAt !== undefined) this.#madeAt.set(deliveryId, madeAt);
     const wakeUp = this.#wakeUp;
     this.#wakeUp = undefined;
@@ -402,12 +410,16 @@ class EndpointWorker {
     }
   }
 
-  /** The oldest pending durable delivery; the window is read again (after writing the attempts) when empty. */
+  /**
+   * The oldest pending durable delivery; the window is read again (after writing the attempts) when empty
+   * and the store may hold more.
+   */
   #nextDurable(): StoredDelivery | undefined {
-    if (this.#window.length === 0) {
+    if (this.#window.length === 0 && this.#unread) {
       this.#commit();
       try {
         this.#window = this.#c.repository.pending(this.#webhook.id, WINDOW);
+        this.#unread = this.#window.length === WINDOW;
       } catch (error) {
         this.#c.log.error("webhook deliveries not read", {
           webhook: this.#webhook.name,

@@ -214,3 +214,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...opts,
+  name: "webhooks: call events go out in order without a read of the store per delivery",
+  fn: async () => {
+    const receiver = startReceiver();
+    const rig = await dispatcherRig();
+    let reads = 0;
+    const pending = rig.repository.pending.bind(rig.repository);
+    rig.repository.pending = (id, limit) => (reads++, pending(id, limit));
+    try {
+      rig.repository.create(
+        { name: "events", url: receiver.url, kinds: ["callEvent"], lines: [], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      await new Promise((r) => setTimeout(r, 100));
+      const before = reads;
+      for (let i = 0; i < 10; i++) {
+        rig.hand.view([ringing(`c${i}`, "101", "102")]);
+        rig.hand.view([]);
+      }
+      // Each call: ringback at 102 (the caller, the view's first party), offering at 101, then disconnected
+      // and idle at both.
+      await waitUntil(
+        () => receiver.received.length === 60,
+        10_000,
+        () => `${receiver.received.length} of 60`,
+      );
+      const states = receiver.received.map((d) => JSON.parse(d.body).data)
+        .filter((e) => e.callId === "c3").map((e) => `${e.line} ${e.state}`);
+      assert.deepEqual(states, [
+        "102 ringback",
+        "101 offering",
+        "102 disconnected",
+        "102 idle",
+        "101 disconnected",
+        "101 idle",
+      ]);
+      assert.ok(reads - before <= 1, `${reads - before} reads of the store for 60 call events`);
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  },
+});

@@ -356,14 +356,19 @@ export class CallTracker implements Service<CallTrackerDetails> {
     if (this.#listeners.size === 0) return;
     let change: CallViewChange = { all: true };
     if (touched !== "all") {
-      const calls: CallView[] = [];
-      const ended: string[] = [];
-      for (const key of touched) {
-        const view = this.#model.view(key);
-        if (view) calls.push(view);
-        else ended.push(key);
-      }
-      change = { all: false, calls, ended };
+      // The views are made when a listener reads them (during its call): with integrations off the feed
+      // only notes that it fell behind, and no view is made for it.
+      let split: { calls: CallView[]; ended: string[] } | undefined;
+      const views = () => split ??= this.#views(touched);
+      change = {
+        all: false,
+        get calls() {
+          return views().calls;
+        },
+        get ended() {
+          return views().ended;
+        },
+      };
     }
     for (const listener of this.#listeners) {
       try {
@@ -372,6 +377,18 @@ export class CallTracker implements Service<CallTrackerDetails> {
         this.#options.log.error("call view listener failed", { error });
       }
     }
+  }
+
+  /** The touched calls still in progress (their views now) and those that ended or were merged away. */
+  #views(touched: readonly string[]): { calls: CallView[]; ended: string[] } {
+    const calls: CallView[] = [];
+    const ended: string[] = [];
+    for (const key of touched) {
+      const view = this.#model.view(key);
+      if (view) calls.push(view);
+      else ended.push(key);
+    }
+    return { calls, ended };
   }
 
   /** The switch stopped a monitor itself (§6 **): the line is monitored again at the next try. */

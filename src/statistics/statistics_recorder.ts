@@ -130,7 +130,8 @@ export function minuteValues(previous: StatisticsSample, current: StatisticsSamp
   const values: Record<SeriesName, number> = {
     events: grew(previous.eventsIn, current.eventsIn),
     calls: grew(previous.callsFinished, current.callsFinished),
-    smdr: grew(previous.smdrRecords, current.smdrRecords),
+    // The store's position only goes back when a restore replaced the database: no records were made then.
+    smdr: Math.max(0, current.smdrRecords - previous.smdrRecords),
     // Up for the minute only when up at both ends and not reconnected in between.
     link: previous.linkUp && current.linkUp && previous.linkConnects === current.linkConnects ? 1 : 0,
     rss: current.rssBytes,

@@ -93,7 +93,7 @@ Deno.test("events are a mean rate over the recorded minutes; the link a share of
   assert.equal((await chartWith(link, [], now)).points.length, 168);
 });
 
-Deno.test("a minute's values: counter growth, a counter that restarted, the link up only when never down", () => {
+Deno.test("a minute's values: counter growth, a counter that restarted, a restored store, the link up only when never down", () => {
   const at = (over: Partial<StatisticsSample>): StatisticsSample => ({
     eventsIn: 100,
     callsFinished: 10,
@@ -111,6 +111,8 @@ Deno.test("a minute's values: counter growth, a counter that restarted, the link
     rss: 64,
   });
   assert.equal(minuteValues(at({}), at({ eventsIn: 7 })).events, 7);
+  // The SMDR position is the store's: it goes back only when a restore replaced the database.
+  assert.equal(minuteValues(at({}), at({ smdrRecords: 120 })).smdr, 0);
   assert.equal(minuteValues(at({}), at({ linkConnects: 2 })).link, 0);
   assert.equal(minuteValues(at({ linkUp: false }), at({})).link, 0);
   assert.equal(minuteValues(at({}), at({ linkUp: false })).link, 0);

@@ -86,7 +86,7 @@ export function Pager(props: { info: PageInfo; place: TablePlace; id: string; no
         ? (
           <span class="pager-links">
             {link(1, "« First", "first", info.page > 1)}
-            {link(Math.min(info.page - 1, info.pages), "‹ Previous", "previous", info.page > 1)}
+            {link(Math.max(1, Math.min(info.page - 1, info.pages)), "‹ Previous", "previous", info.page > 1)}
             {link(info.page + 1, "Next ›", "next", info.page < info.pages)}
             {link(info.pages, "Last »", "last", info.page !== info.pages && info.pages > 0)}
           </span>

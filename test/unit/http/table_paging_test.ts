@@ -59,6 +59,10 @@ Deno.test("the Applications page pages with plain links and says so when a filte
     assert.match(second.html, /data-live="applications:page%3D2"/, "the live region keeps the page");
     const sorted = await b.page("/applications?sort=remote&dir=desc");
     assert.match(sorted.html, /aria-sort="descending"/);
+    const empty = await b.page("/applications?q=nobody&page=3");
+    assert.match(empty.html, /No applications\./);
+    assert.doesNotMatch(empty.html, /page=0/, "past the end of nothing, no link leads to page 0");
+    assert.match(empty.html, /href="\/applications\?q=nobody" id="applications-pager-first"/);
     const bad = await b.page("/applications?perPage=5000");
     assert.equal(bad.res.status, 200);
     assert.match(bad.html, /id="applications-refused"[^>]*>This filter cannot be used: perPage: /);

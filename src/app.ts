@@ -118,6 +118,7 @@ export class App {
   readonly smdr: SmdrService;
   readonly calls: CallTracker;
   readonly integrations: IntegrationFeed;
+  readonly #outboxCommits: OutboxCommits;
   readonly mqtt: MqttPublisher;
   readonly webhooks: WebhookDispatcher;
   /** The line API: lines opened over HTTP and WebSocket. */
@@ -405,6 +406,7 @@ export class App {
       log: log.child("integrations"),
     });
     this.integrations = feed;
+    this.#outboxCommits = outboxCommits;
     this.mqtt = new MqttPublisher({
       settings: () => current().mqtt,
       boxName: Deno.hostname(),
@@ -680,6 +682,7 @@ export class App {
     this.#timeZone.stop();
     await this.registry.stopAll();
     this.integrations.stop();
+    this.#outboxCommits.stop();
     this.#eventLoop.stop();
     this.log.info("cstabox stopped");
   }

@@ -25,7 +25,7 @@ Deno.test("the outboxes' commits reach the disk once per sync interval; the othe
     write();
     clock.advance(599);
     write();
-    clock.advance(1);
+    clock.advance(1001); // the trailing sync at 1000 (next test), then a write a whole interval later
     write();
     assert.deepEqual(seen, [FULL, NORMAL, NORMAL, FULL]);
     assert.equal(level(), FULL, "the connection's own level is back after each commit");
@@ -36,6 +36,35 @@ Deno.test("the outboxes' commits reach the disk once per sync interval; the othe
     zero.commit(() => seen.push(level()));
     zero.commit(() => seen.push(level()));
     assert.deepEqual(seen.slice(-2), [FULL, FULL], "0 syncs every commit");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a commit that did not wait for the disk is followed by a synced one when the interval ends", async () => {
+  const store = await openTempDatabase();
+  try {
+    const clock = new ManualClock(0);
+    const commits = new OutboxCommits(() => store.db, () => 1000, clock);
+    const syncedAt = () =>
+      (store.db.prepare("SELECT value FROM integration_state WHERE key = 'synced_at'").get() as
+        | { value: number }
+        | undefined)?.value;
+    commits.commit(() => {});
+    clock.advance(300);
+    commits.commit(() => {});
+    assert.equal(syncedAt(), undefined, "nothing before the interval ends");
+    clock.advance(699);
+    assert.equal(syncedAt(), undefined);
+    clock.advance(1);
+    assert.equal(syncedAt(), clock.now(), "the trailing sync wrote at the interval's end");
+    clock.advance(5000);
+    commits.commit(() => {});
+    clock.advance(10);
+    commits.commit(() => {});
+    commits.stop();
+    clock.advance(5000);
+    assert.equal(syncedAt(), 1000, "no trailing sync after stop (closing the store syncs)");
   } finally {
     await store.close();
   }

@@ -156,8 +156,8 @@ export function createSmdrApi(smdr: SmdrApiSource, audit?: AuditLog): Hono<HttpE
       // With a cursor the records follow it; without, `page` and `perPage` say which.
       const perPage = q.limit ?? q.perPage;
       const window = cursor ? { offset: 0, limit: perPage } : pageWindow({ page: q.page, perPage });
-      const page = smdr.history.page(filter, q.order ?? q.dir, window.limit, cursor, window.offset);
       const total = smdr.history.count(filter);
+      const page = smdr.history.page(filter, q.order ?? q.dir, window.limit, cursor, window.offset, total);
       return c.json({
         records: page.records.map(describeRecord),
         nextCursor: page.next ? `${page.next.createdAt}:${page.next.position}` : null,

@@ -255,3 +255,26 @@ Deno.test("the history keeps records by days and by count, but never the replay 
   assert.equal(outbox.storedCount(), 30);
   await store.close();
 });
+
+Deno.test("a page past the middle, read from the other end, is the page an offset from the start gives", async () => {
+  // One record every 30 s, and all in the same millisecond (step 0): the order's tie-break by position.
+  for (const step of [30_000, 0]) {
+    const box = await withRecords(137, step);
+    try {
+      const history = box.service.history;
+      for (const filter of [{}, { direction: "IN" as const }, { extension: "1803" }]) {
+        const total = history.count(filter);
+        for (const order of ["asc", "desc"] as const) {
+          for (let offset = 0; offset < total + 10; offset += 10) {
+            const forward = history.page(filter, order, 10, undefined, offset);
+            const fromEnd = history.page(filter, order, 10, undefined, offset, total);
+            const what = `step ${step} ${JSON.stringify(filter)} ${order} offset ${offset} of ${total}`;
+            assert.deepEqual(fromEnd, forward, what);
+          }
+        }
+      }
+    } finally {
+      await box.close();
+    }
+  }
+});

@@ -96,11 +96,14 @@ export class IntegrationFeed {
   /**
    * Every item from now on; returns the unsubscribe function. `wants` says which kinds the subscriber
    * takes now (all without it): line states and call events are only worked out while someone wants them.
+   * Unsubscribing first hands over the records waiting for the group commit: MQTT and webhooks leave when
+   * cstabox stops, before the store closes, and those records would otherwise reach no outbox.
    */
   subscribe(listener: (item: FeedItem) => void, wants?: (kind: IntegrationKind) => boolean): () => void {
     this.#subscribers.add(listener);
     if (wants) this.#wants.set(listener, wants);
     return () => {
+      if (this.#subscribers.has(listener)) this.flush();
       this.#subscribers.delete(listener);
       this.#wants.delete(listener);
     };

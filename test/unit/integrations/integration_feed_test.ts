@@ -138,3 +138,18 @@ Deno.test("a change that names its calls is read without the whole view; a re-sy
   assert.equal(reads, 2);
   feed.stop();
 });
+
+Deno.test("a subscriber that leaves (cstabox stopping) first gets the records waiting for the group commit", () => {
+  const rig = feedRig(100);
+  const leaving: string[] = [];
+  const unsubscribe = rig.feed.subscribe((item) => {
+    if (item.kind === "callRecord") leaving.push(item.payload.id);
+  });
+  const sent = record();
+  rig.end(sent);
+  assert.deepEqual(leaving, [], "waiting for the commit interval");
+  unsubscribe();
+  assert.deepEqual(leaving, [sent.id]);
+  assert.equal(rig.commits.length, 1, "in one commit, while the store is still open");
+  rig.feed.stop();
+});

@@ -7,9 +7,9 @@ import { Logger } from "../../../src/log/logger.ts";
 import type { ServiceStatus } from "../../../src/service.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { StoreUnavailableError } from "../../../src/store/store_service.ts";
+import { loopbackEnv } from "../../support/api_call.ts";
 
 const running: ServiceStatus = { state: "running", since: "2026-01-01T00:00:00.000Z" };
-const loopback: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 const basic = (user: string, password: string) => ({ authorization: `Basic ${btoa(`${user}:${password}`)}` });
 
 async function setup(services: Record<string, ServiceStatus>) {
@@ -29,7 +29,7 @@ async function setup(services: Record<string, ServiceStatus>) {
 
 Deno.test("/healthz answers 200 with each service's state when all run", async () => {
   const { app, db } = await setup({ store: running, http: running });
-  const res = await app.request("/healthz", {}, loopback);
+  const res = await app.request("/healthz", {}, loopbackEnv);
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), {
     status: "ok",
@@ -41,7 +41,7 @@ Deno.test("/healthz answers 200 with each service's state when all run", async (
 Deno.test("/healthz answers 503 naming the failed service and its reason", async () => {
   const failed: ServiceStatus = { state: "failed", since: running.since, reason: "address already in use" };
   const { app, db } = await setup({ store: running, "csta-tcp": failed });
-  const res = await app.request("/healthz", {}, loopback);
+  const res = await app.request("/healthz", {}, loopbackEnv);
   assert.equal(res.status, 503);
   const body = await res.json();
   assert.equal(body.status, "failed");
@@ -51,12 +51,12 @@ Deno.test("/healthz answers 503 naming the failed service and its reason", async
 
 Deno.test("/api/status needs a web login and then shows the registry's snapshots", async () => {
   const { app, db } = await setup({ store: running });
-  assert.equal((await app.request("/api/status", {}, loopback)).status, 401);
+  assert.equal((await app.request("/api/status", {}, loopbackEnv)).status, 401);
   assert.equal(
-    (await app.request("/api/status", { headers: basic("admin", "wrong") }, loopback)).status,
+    (await app.request("/api/status", { headers: basic("admin", "wrong") }, loopbackEnv)).status,
     401,
   );
-  const res = await app.request("/api/status", { headers: basic("admin", "s3cret") }, loopback);
+  const res = await app.request("/api/status", { headers: basic("admin", "s3cret") }, loopbackEnv);
   assert.equal(res.status, 200);
   const body = await res.json();
   assert.equal(body.version, "9.9.9");
@@ -81,7 +81,7 @@ Deno.test("Basic authentication is refused over plain HTTP from another host", a
 
 Deno.test("unknown API paths answer JSON, not HTML", async () => {
   const { app, db } = await setup({});
-  const res = await app.request("/api/nothing", { headers: basic("admin", "s3cret") }, loopback);
+  const res = await app.request("/api/nothing", { headers: basic("admin", "s3cret") }, loopbackEnv);
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, "not_found");
   db.close();
@@ -102,7 +102,7 @@ Deno.test("the API answers 503 with a JSON reason while the store is down", asyn
       settingsProblem: () => undefined,
     },
   });
-  const res = await app.request("/api/status", { headers: basic("admin", "x") }, loopback);
+  const res = await app.request("/api/status", { headers: basic("admin", "x") }, loopbackEnv);
   assert.equal(res.status, 503);
   assert.equal((await res.json()).error.code, "store_unavailable");
 });
@@ -124,9 +124,9 @@ Deno.test("/readyz is 503 with the reason while the PBX link is down, 200 once e
     reasons: ["pbx-link degraded: connection refused; reconnecting in 2 s"],
   });
   // Liveness is unaffected: the process serves.
-  assert.equal((await app.request("/healthz", {}, loopback)).status, 200);
+  assert.equal((await app.request("/healthz", {}, loopbackEnv)).status, 200);
   services["pbx-link"] = running;
-  const up = await app.request("/readyz", {}, loopback);
+  const up = await app.request("/readyz", {}, loopbackEnv);
   assert.equal(up.status, 200);
   assert.deepEqual(await up.json(), { ready: true });
   db.close();
@@ -136,7 +136,7 @@ Deno.test("/readyz names a failed service; another service's warning (degraded) 
   const failed: ServiceStatus = { state: "failed", since: running.since, reason: "address already in use" };
   const expiring: ServiceStatus = { state: "degraded", since: running.since, reason: "expires in 3 days" };
   const { app, db } = await setup({ store: running, "pbx-link": running, tls: expiring, smdr: failed });
-  const res = await app.request("/readyz", {}, loopback);
+  const res = await app.request("/readyz", {}, loopbackEnv);
   assert.equal(res.status, 503);
   assert.deepEqual((await res.json()).reasons, ["smdr failed: address already in use"]);
   db.close();
@@ -149,12 +149,12 @@ Deno.test("/healthz and /readyz answer 503 while the store is degraded (a full d
     reason: "disk full: the data directory's file system has no space left (database or disk is full)",
   };
   const { app, db } = await setup({ store: full, http: running });
-  const res = await app.request("/healthz", {}, loopback);
+  const res = await app.request("/healthz", {}, loopbackEnv);
   assert.equal(res.status, 503);
   const body = await res.json();
   assert.equal(body.status, "degraded");
   assert.match(body.services.store.reason, /disk full/);
-  const ready = await app.request("/readyz", {}, loopback);
+  const ready = await app.request("/readyz", {}, loopbackEnv);
   assert.equal(ready.status, 503);
   assert.match((await ready.json()).reasons.join(), /store degraded: disk full/);
   db.close();

@@ -38,8 +38,10 @@ import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 import { readCharts } from "../../../src/statistics/statistic_charts.ts";
 import { StatisticsStore } from "../../../src/statistics/statistics_store.ts";
+import { loopbackEnv } from "../../support/api_call.ts";
 
-export const loopback: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
+/** The request env of a browser on the appliance itself (one definition, in test/support/api_call.ts). */
+export const loopback: RequestEnv = loopbackEnv;
 export const PROVISIONED = "provisioned-pw";
 export const NEW_PASSWORD = "a much better password";
 const since = "2026-01-01T00:00:00.000Z";

@@ -3,7 +3,6 @@
 
 import assert from "node:assert/strict";
 import { createSmdrApi, DOWNLOAD_PAGE } from "../../../src/http/api/smdr_api.ts";
-import type { RequestEnv } from "../../../src/http/context.ts";
 import { ManualClock } from "../../../src/clock.ts";
 import { Logger } from "../../../src/log/logger.ts";
 import { defaultSettings } from "../../../src/settings/schema.ts";
@@ -13,8 +12,8 @@ import type { HistoryFilter, RecordHistory } from "../../../src/smdr/record_hist
 import { SMDR_EVENT_TYPES, type SmdrEvent } from "../../../src/smdr/smdr_event.ts";
 import { SmdrService } from "../../../src/smdr/smdr_service.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
+import { loopbackEnv } from "../../support/api_call.ts";
 
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
 const START = new Date(2026, 10, 1, 8, 0, 0).getTime();
 const STEP = 17 * 60_000;
 
@@ -61,7 +60,7 @@ async function withRecords(count: number, step = STEP) {
     service,
     clock,
     all,
-    request: (path: string) => app.request(path, {}, env),
+    request: (path: string) => app.request(path, {}, loopbackEnv),
     async close() {
       await service.stop();
       await store.close();
@@ -209,7 +208,7 @@ Deno.test("a download of 100,000 records streams: the first bytes arrive after o
       count: (filter: HistoryFilter) => history.count(filter),
     },
   });
-  const res = await app.request("/records?format=text", {}, env);
+  const res = await app.request("/records?format=text", {}, loopbackEnv);
   const reader = res.body!.getReader();
   const first = await reader.read();
   assert.ok(first.value && first.value.length > 0);

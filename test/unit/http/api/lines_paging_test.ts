@@ -3,15 +3,14 @@
 
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import type { HttpEnv, RequestEnv } from "../../../../src/http/context.ts";
+import type { HttpEnv } from "../../../../src/http/context.ts";
 import { createLinesApi } from "../../../../src/http/api/lines_api.ts";
 import { LineRepository } from "../../../../src/lines/line_repository.ts";
 import { LocationRepository } from "../../../../src/lines/location_repository.ts";
 import { LineStoreSync } from "../../../../src/lines/line_store_sync.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
 import { fillLines } from "../../../support/table_fill.ts";
-
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
+import { loopbackEnv } from "../../../support/api_call.ts";
 
 async function withLines(count: number, work: (get: (query: string) => Promise<Response>) => Promise<void>) {
   const temp = await openTempDatabase();
@@ -20,7 +19,7 @@ async function withLines(count: number, work: (get: (query: string) => Promise<R
     const lines = new LineRepository(() => temp.db);
     const sync = new LineStoreSync(lines, new LocationRepository(() => temp.db));
     const app = new Hono<HttpEnv>().route("/api/lines", createLinesApi({ lines, sync }));
-    await work((query) => Promise.resolve(app.request(`/api/lines${query}`, {}, env)));
+    await work((query) => Promise.resolve(app.request(`/api/lines${query}`, {}, loopbackEnv)));
   } finally {
     await temp.close();
   }

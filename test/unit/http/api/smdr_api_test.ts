@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { createSmdrApi } from "../../../../src/http/api/smdr_api.ts";
-import type { RequestEnv } from "../../../../src/http/context.ts";
 import { Logger } from "../../../../src/log/logger.ts";
 import { defaultSettings } from "../../../../src/settings/schema.ts";
 import { SmdrService } from "../../../../src/smdr/smdr_service.ts";
 import { seedScenarios } from "../../smdr/seed_scenarios.ts";
 import { openTempDatabase } from "../../../support/temp_database.ts";
-
-const env: RequestEnv = { remoteAddress: "127.0.0.1", secure: false };
+import { loopbackEnv } from "../../../support/api_call.ts";
 
 async function setup() {
   const store = await openTempDatabase();
@@ -19,7 +17,7 @@ async function setup() {
   });
   await service.start();
   const app = createSmdrApi(service);
-  const request = (path: string, init: RequestInit = {}) => app.request(path, init, env);
+  const request = (path: string, init: RequestInit = {}) => app.request(path, init, loopbackEnv);
   return {
     service,
     request,

@@ -128,7 +128,8 @@ Deno.test({
             assert.equal(await page.inputValue("#rule-incoming-pattern-0"), "^0(\\d+)$");
 
             await page.locator("#rule-check-incoming").pressSequentially("0301234", { delay: 20 });
-            await page.waitForSelector("#rule-check-result-incoming:text('Rule 1 matches')");
+            // Each keystroke asks again; wait for the answer to the whole number, not the first match.
+            await page.waitForSelector("#rule-check-result-incoming:text('Rule 1 matches: +49301234')");
             assert.equal(await page.textContent("#rule-check-result-incoming"), "Rule 1 matches: +49301234");
             await run.screenshot("03-number-rule-check");
 

@@ -29,6 +29,21 @@ export class LoginThrottle {
       (user !== undefined && this.#recent(this.#byUser, user).length >= limit);
   }
 
+  /**
+   * Whole seconds until `address` (and `user`, when given) may try again: until enough of the failures
+   * counted against it have left the minute; 0 when it is not blocked.
+   */
+  retryAfterSeconds(address: string, user?: string): number {
+    const limit = this.limitPerMinute();
+    const wait = (recent: number[]) =>
+      recent.length < limit ? 0 : recent[recent.length - limit] + 60_000 - this.clock.monotonic();
+    const ms = Math.max(
+      wait(this.#recent(this.#byAddress, address)),
+      user === undefined ? 0 : wait(this.#recent(this.#byUser, user)),
+    );
+    return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 0;
+  }
+
   recordFailure(address: string, user?: string): void {
     this.#record(this.#byAddress, address);
     if (user !== undefined) this.#record(this.#byUser, user);

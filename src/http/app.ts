@@ -183,7 +183,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<HttpEnv> {
       clock: ui.clock ?? systemClock,
       maxRestoreBytes,
     };
-    mountLoginRoutes(app, { users: options.users, sessions, throttle: ui.throttle, log: options.log, audit });
+    mountLoginRoutes(app, {
+      users: options.users,
+      sessions,
+      throttle: ui.throttle,
+      log: options.log,
+      audit,
+      clock: ui.clock,
+    });
     const guard = pageGuard({
       sessions,
       users: options.users,

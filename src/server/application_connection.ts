@@ -18,6 +18,7 @@ import type { FrameTemplate } from "../csta/frame_template.ts";
 import { encodeFrame, FRAME_HEADER_SIZE, FrameReassembler } from "../csta/framing.ts";
 import { peekApdu } from "../csta/peek.ts";
 import type { Logger } from "../log/logger.ts";
+import type { SummarisedWarning } from "../log/summarised_log.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { ReadBuffer } from "../net/read_buffer.ts";
 import type { WriteWindow } from "../net/write_window.ts";
@@ -38,6 +39,8 @@ export interface ConnectionContext {
   users: CstaUsers;
   throttle: LoginThrottle;
   log: Logger;
+  /** Logins the throttle refused, logged per address once a minute with their count (issue 18). */
+  refusedLogins: SummarisedWarning;
   loginRequired: boolean;
   maxFrameBytes: number;
   outboundQueueBytes: number;
@@ -171,10 +174,13 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       }
       if (refusal) {
         ctx.count("loginFailed");
-        // A name that is no user may be a password typed in the wrong field: logged by its length only.
-        const known = user !== undefined && ctx.users.list().some((u) => u.name === user);
-        const logged = user === undefined ? null : typedUserForLog(user, known);
-        ctx.log.warn("CSTA login refused", { remote, user: logged, reason: refusal });
+        if (refusal === THROTTLED) ctx.refusedLogins.note(remoteAddr.hostname);
+        else {
+          // A name that is no user may be a password typed in the wrong field: logged by its length only.
+          const known = user !== undefined && ctx.users.list().some((u) => u.name === user);
+          const logged = user === undefined ? null : typedUserForLog(user, known);
+          ctx.log.warn("CSTA login refused", { remote, user: logged, reason: refusal });
+        }
         // X.227 Associate-source-diagnostic: authentication-required (14) when the AARQ carries no
         // calling-authentication-value, authentication-failure (13, as derived in §2.3 [D]) when the one it
         // carries does not pass (wrong, or a name without a password).
@@ -182,7 +188,10 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
         const value = given ? "authenticationFailure" : "authenticationRequired";
         send(encodeAareRejected({ kind: "acseServiceUser", value }));
         await writer.drained();
-        return close(`login refused: ${refusal}`);
+        const reason = refusal === THROTTLED
+          ? "too many failed logins from this address or for this user name; try again in a minute"
+          : refusal;
+        return close(`login refused: ${reason}`);
       }
     }
     if (closed) return;
@@ -282,16 +291,17 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
   }
 }
 
+/** A login refused by the throttle, before any check: logged per address a minute, not one line each. */
+const THROTTLED = Symbol("throttled");
+
 async function checkLogin(
   aarq: AarqApdu,
   address: string,
   ctx: ConnectionContext,
-): Promise<string | PasswordChecksBusyError | undefined> {
+): Promise<string | typeof THROTTLED | PasswordChecksBusyError | undefined> {
   const name = aarq.credentials?.name;
   const password = aarq.credentials?.password;
-  if (ctx.throttle.blocked(address, name)) {
-    return "too many failed logins from this address or for this user name; try again in a minute";
-  }
+  if (ctx.throttle.blocked(address, name)) return THROTTLED;
   if (name === undefined || password === undefined) {
     ctx.throttle.recordFailure(address);
     return "no user name and password in the AARQ";

@@ -9,6 +9,7 @@ import type { AllowList } from "../net/allow_list.ts";
 import { sendAtOnce } from "../net/no_delay.ts";
 import { WriteWindow } from "../net/write_window.ts";
 import type { Logger } from "../log/logger.ts";
+import { SummarisedWarning } from "../log/summarised_log.ts";
 import type { ListenerInfo, Service, ServiceStatus } from "../service.ts";
 import type { Switchboard } from "../switchboard/switchboard.ts";
 import { type ConnectionContext, serveApplication } from "./application_connection.ts";
@@ -87,9 +88,16 @@ export class CstaListener implements Service<CstaListenerDetails> {
   /** Addresses whose refusal was logged, so a connection flood from one does not flood the log. */
   #refusalsLogged = new Set<string>();
 
+  #refusedLogins: SummarisedWarning;
+
   constructor(options: CstaListenerOptions) {
     this.name = options.name;
     this.#options = options;
+    this.#refusedLogins = new SummarisedWarning(
+      options.log,
+      "CSTA login refused: too many failed attempts",
+      "address",
+    );
   }
 
   async start(): Promise<void> {
@@ -197,6 +205,7 @@ export class CstaListener implements Service<CstaListenerDetails> {
       users: this.#options.users,
       throttle: this.#options.throttle,
       log: this.#options.log,
+      refusedLogins: this.#refusedLogins,
       loginRequired: this.#options.loginRequired(),
       maxFrameBytes: limits.maxFrameBytes,
       outboundQueueBytes: limits.outboundQueueBytes,

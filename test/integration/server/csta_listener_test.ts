@@ -278,6 +278,27 @@ Deno.test("after too many failed logins from an address even the right password 
   }
 });
 
+Deno.test("a throttled address's refused CSTA logins are logged once with their count, not one line each", async () => {
+  const logLines: string[] = [];
+  const h = await harness({ loginsPerMinute: 2, logLines });
+  try {
+    for (const password of ["a", "b", "c", "d", "e", "admin"]) {
+      const app = await RawCstaPeer.connect(portOf(h.tls), { caCerts: h.caCerts });
+      await app.send(encodeLoginAarq("admin", password));
+      const [answer] = await app.waitFor(1);
+      assert.equal(toHex(answer), toHex(AARE_BAD_LOGIN), `password ${password}`);
+      app.close();
+    }
+    const throttled = logLines.filter((line) => /too many failed/.test(line));
+    assert.equal(throttled.length, 1, throttled.join("\n"));
+    assert.match(throttled[0], /CSTA login refused: too many failed attempts/);
+    assert.match(throttled[0], /count.{0,3}1/);
+    assert.equal(h.tls.status().details?.loginFailed, 6, "every refusal is still counted");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("CSTA logins refused as busy count against the address: a flooding address is then throttled", async () => {
   const h = await harness({ loginsPerMinute: 3, passwordChecks: { atOnce: 1, waiting: 0 } });
   const apps: RawCstaPeer[] = [];

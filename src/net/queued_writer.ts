@@ -5,7 +5,7 @@
 
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { FrameSource } from "../csta/frame_template.ts";
-import { type BufferPool, bufferSizeFor, LARGEST_BUFFER_BYTES, sharedWriteBuffers } from "./buffer_pool.ts";
+import { type BufferPool, bufferSizeFor, sharedWriteBuffers } from "./buffer_pool.ts";
 import type { WriteWindow } from "./write_window.ts";
 import { errorText } from "../log/error_text.ts";
 
@@ -38,9 +38,13 @@ export interface QueuedWriterOptions {
 
 /**
  * Most bytes gathered into one write. A backlog (a peer reading slowly) is sent in pieces of this size,
- * each in its own buffer, so no write ever has to join or copy what was queued.
+ * each in its own buffer, so no write ever has to join or copy what was queued. Each lagging peer holds
+ * up to two partly used buffers (the one in flight, already partly taken by the kernel, and the tail
+ * being filled): at 64 KB pieces the write buffers of 1,000 lagging applications held 1.9x the bytes
+ * queued in them, at 16 KB 1.15x (issue 24, docs/BENCHMARKS.md). A backlog of 50 MB/s in 16 KB
+ * pieces is some 3,000 writes a second, next to the fan-out's 500,000 copies.
  */
-const MAX_WRITE_BYTES = LARGEST_BUFFER_BYTES;
+export const MAX_WRITE_BYTES = 16 * 1024;
 
 export class QueuedWriter {
   #sink: ByteSink;

@@ -1,5 +1,6 @@
 // The webhook service: every endpoint has its own worker, so a slow or dead endpoint never delays another,
-// and the feed only enqueues (the multiplexer never waits on HTTP). Records and SMDR lines are stored per
+// and the feed only enqueues (the multiplexer never waits on HTTP). The POSTs themselves run on one sender
+// thread for all endpoints (webhook_http_sender.ts), handed each endpoint's due deliveries as a batch. Records and SMDR lines are stored per
 // endpoint and retried with back-off for `recordRetryHours`, then marked failed; call events, line and link
 // states wait in memory and are retried for `eventRetrySeconds`, then dropped and counted.
 
@@ -14,13 +15,7 @@ import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import type { WebhooksSettings } from "./webhook_options.ts";
 import type { AttemptOutcome, StoredDelivery, Webhook, WebhookRepository } from "./webhook_repository.ts";
-import {
-  DELIVERY_HEADER,
-  EVENT_HEADER,
-  signature,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-} from "./webhook_signature.ts";
+import { type PostResult, WebhookHttpSender } from "./webhook_http_sender.ts";
 
 export interface WebhookDispatcherOptions {
   settings: () => WebhooksSettings;
@@ -34,6 +29,8 @@ export interface WebhookDispatcherOptions {
   clock?: Clock;
   random?: () => number;
   userAgent?: string;
+  /** The sender thread's module (a test gives one that dies). */
+  senderWorkerUrl?: URL;
 }
 
 /** One attempt as the delivery log shows it. */
@@ -73,8 +70,6 @@ interface LiveDelivery {
 }
 
 const RECENT_ATTEMPTS = 50;
-/** Bytes of an endpoint's answer read (and kept for the error text). */
-const ANSWER_BYTES = 4096;
 const PRUNE_EVERY = 100;
 
 export class WebhookDispatcher implements Service {
@@ -86,7 +81,7 @@ export class WebhookDispatcher implements Service {
   readonly #lifecycle = new Lifecycle();
   readonly #workers = new Map<string, EndpointWorker>();
   #unsubscribe?: () => void;
-  #stopping = new AbortController();
+  #sender?: WebhookHttpSender;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
@@ -95,7 +90,11 @@ export class WebhookDispatcher implements Service {
 
   start(): Promise<void> {
     this.#lifecycle.set("starting");
-    this.#stopping = new AbortController();
+    this.#sender = new WebhookHttpSender({
+      log: this.#options.log,
+      clock: this.#clock,
+      workerUrl: this.#options.senderWorkerUrl,
+    });
     this.#unsubscribe = this.#options.feed.subscribe(
       (item) => this.#onItem(item),
       (kind) => [...this.#workers.values()].some((w) => w.wantsKind(kind)),
@@ -110,9 +109,9 @@ export class WebhookDispatcher implements Service {
     this.#lifecycle.set("stopping");
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    this.#stopping.abort();
     await Promise.all([...this.#workers.values()].map((w) => w.stop()));
     this.#workers.clear();
+    this.#sender?.stop();
     this.#lifecycle.set("stopped");
   }
 
@@ -127,6 +126,7 @@ export class WebhookDispatcher implements Service {
         backlog: endpoints.reduce((n, e) => n + e.backlog, 0),
         queued: endpoints.reduce((n, e) => n + e.queued, 0),
         failing: failing.map((e) => e.name),
+        senderRestarts: this.#sender?.restarts ?? 0,
         ...this.stats.snapshot(),
       },
     });
@@ -187,7 +187,7 @@ export class WebhookDispatcher implements Service {
       log: this.#options.log,
       clock: this.#clock,
       random: this.#options.random ?? Math.random,
-      stopping: this.#stopping.signal,
+      sender: this.#sender!,
       total: this.stats,
       userAgent: this.#options.userAgent ?? "cstabox",
       commitIntervalMs: this.#options.commitIntervalMs ?? (() => 0),
@@ -251,7 +251,7 @@ interface WorkerContext {
   log: Logger;
   clock: Clock;
   random: () => number;
-  stopping: AbortSignal;
+  sender: WebhookHttpSender;
   total: DeliveryStats;
   userAgent: string;
   commitIntervalMs: () => number;
@@ -260,6 +260,13 @@ interface WorkerContext {
 
 /** Durable deliveries read from the store at a time, per endpoint. */
 const WINDOW = 100;
+/** Deliveries handed to the sender thread at a time, per endpoint. */
+const BATCH = 100;
+
+/** A delivery due now, durable (in the store) or live (call events in memory). */
+type Due =
+  | { durable: true; delivery: StoredDelivery }
+  | { durable: false; delivery: LiveDelivery };
 
 /** One endpoint's deliveries, one at a time and in order, on its own loop. */
 class EndpointWorker {
@@ -274,7 +281,8 @@ class EndpointWorker {
   #wakeUp?: () => void;
   #timer?: TimerHandle;
   #finished = 0;
-  #attempt?: AbortController;
+  /** The sender's number of the batch in flight. */
+  #batch?: number;
   /** The endpoint's oldest pending durable deliveries, in order, as they stand after the attempts so far. */
   #window: StoredDelivery[] = [];
   /**
@@ -298,7 +306,11 @@ class EndpointWorker {
   }
 
   update(webhook: Webhook): void {
+    const old = this.#webhook;
     this.#webhook = webhook;
+    // A batch in flight to an endpoint switched off or moved stops after its current attempt.
+    const moved = !webhook.enabled || webhook.url !== old.url || webhook.secret !== old.secret;
+    if (moved && this.#batch !== undefined) this.#c.sender.abort(this.#batch);
     this.#unread = true;
     this.wake();
   }
@@ -343,7 +355,7 @@ class EndpointWorker {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#attempt?.abort();
+    if (this.#batch !== undefined) this.#c.sender.abort(this.#batch);
     this.wake();
     await this.#loop;
     this.#commit();
@@ -367,7 +379,8 @@ class EndpointWorker {
     const id = crypto.randomUUID();
     const now = this.#c.clock.now();
     const payload = { message: "a test delivery from cstabox", webhook: this.#webhook.name };
-    const result = await this.#post(id, "test", body(id, "test", now, JSON.stringify(payload)));
+    const items = [{ id, kind: "test", body: body(id, "test", now, JSON.stringify(payload)) }];
+    const [result = NOT_SENT] = await this.#c.sender.send(this.#batchFor(items)).outcomes;
     const attempt: DeliveryAttempt = {
       delivery: id,
       kind: "test",
@@ -391,23 +404,66 @@ class EndpointWorker {
       this.#expireLive(now);
       const durable = this.#webhook.enabled ? this.#nextDurable() : undefined;
       const live = this.#webhook.enabled ? this.#live[0] : undefined;
-      const candidates = [
-        durable &&
-        {
-          due: durable.nextAttemptAt,
-          createdAt: durable.createdAt,
-          run: () => this.#deliverDurable(durable!),
-        },
-        live && { due: live.nextAttemptAt, createdAt: live.createdAt, run: () => this.#deliverLive(live) },
-      ].filter((c) => c !== undefined);
-      const due = candidates.filter((c) => c.due <= now).sort((a, b) => a.createdAt - b.createdAt)[0];
-      if (due) {
-        await due.run();
+      const due = this.#due(now);
+      if (due.length > 0) {
+        await this.#deliver(due);
         continue;
       }
-      const next = candidates.length === 0 ? undefined : Math.min(...candidates.map((c) => c.due));
-      await this.#sleep(next === undefined ? undefined : next - now);
+      const times = [durable?.nextAttemptAt, live?.nextAttemptAt].filter((t) => t !== undefined);
+      await this.#sleep(times.length === 0 ? undefined : Math.min(...times) - now);
     }
+  }
+
+  /**
+   * The deliveries due now, oldest first: the durable window's and the live queue's, each from its head up
+   * to the first one waiting for a retry (each keeps its order), at most BATCH.
+   */
+  #due(now: number): Due[] {
+    if (!this.#webhook.enabled) return [];
+    const due: Due[] = [];
+    let d = 0;
+    let l = 0;
+    while (due.length < BATCH) {
+      const durable = this.#window[d]?.nextAttemptAt <= now ? this.#window[d] : undefined;
+      const live = this.#live[l]?.nextAttemptAt <= now ? this.#live[l] : undefined;
+      if (durable && (!live || durable.createdAt <= live.createdAt)) {
+        due.push({ durable: true, delivery: durable });
+        d++;
+      } else if (live) {
+        due.push({ durable: false, delivery: live });
+        l++;
+      } else break;
+    }
+    return due;
+  }
+
+  /** Sends the batch on the sender thread and takes its outcomes in order; the rest stay due. */
+  async #deliver(due: Due[]): Promise<void> {
+    const items = due.map(({ durable, delivery }) =>
+      durable
+        ? { id: delivery.id, kind: delivery.kind, body: delivery.payload }
+        : { id: delivery.id, kind: delivery.kind, body: delivery.body }
+    );
+    const sent = this.#c.sender.send(this.#batchFor(items));
+    this.#batch = sent.batch;
+    const outcomes = await sent.outcomes;
+    this.#batch = undefined;
+    outcomes.forEach((result, i) => {
+      const { durable, delivery } = due[i];
+      if (durable) this.#afterDurable(delivery, result);
+      else this.#afterLive(delivery, result);
+    });
+  }
+
+  #batchFor(items: { id: string; kind: string; body: string }[]) {
+    return {
+      url: this.#webhook.url,
+      secret: this.#webhook.secret,
+      userAgent: this.#c.userAgent,
+      timeoutMs: this.#c.settings().timeoutSeconds * 1000,
+      clockOffsetMs: this.#c.clock.now() - Date.now(),
+      items,
+    };
   }
 
   /**
@@ -475,13 +531,12 @@ class EndpointWorker {
     }
   }
 
-  async #deliverLive(delivery: LiveDelivery): Promise<void> {
-    const result = await this.#post(delivery.id, delivery.kind, delivery.body);
+  #afterLive(delivery: LiveDelivery, result: PostResult): void {
     const now = this.#c.clock.now();
     delivery.attempts++;
     let outcome: DeliveryAttempt["outcome"];
     if (result.ok) {
-      this.#live.shift();
+      this.#dropLive(delivery);
       this.#count("delivered", delivery.kind);
       if (delivery.madeAt !== undefined) this.#latency(this.#c.clock.monotonic() - delivery.madeAt);
       outcome = "delivered";
@@ -489,7 +544,7 @@ class EndpointWorker {
       const delay = this.#backoff(delivery.attempts);
       const limit = this.#c.settings().eventRetrySeconds * 1000;
       if (now + delay - delivery.createdAt > limit) {
-        this.#live.shift();
+        this.#dropLive(delivery);
         this.#count("dropped", delivery.kind);
         outcome = "dropped";
       } else {
@@ -508,8 +563,12 @@ class EndpointWorker {
     });
   }
 
-  async #deliverDurable(delivery: StoredDelivery): Promise<void> {
-    const result = await this.#post(delivery.id, delivery.kind, delivery.payload);
+  /** The live queue's head leaves it (delivered or given up). */
+  #dropLive(delivery: LiveDelivery): void {
+    if (this.#live[0] === delivery) this.#live.shift();
+  }
+
+  #afterDurable(delivery: StoredDelivery, result: PostResult): void {
     if (this.#stopped && !result.ok) return; // cut short by the stop: tried again after the restart
     const now = this.#c.clock.now();
     const kind = delivery.kind as IntegrationKind;
@@ -569,65 +628,6 @@ class EndpointWorker {
     });
   }
 
-  async #post(
-    id: string,
-    kind: IntegrationKind | "test",
-    text: string,
-  ): Promise<{ ok: boolean; status: number | null; error: string | null; ms: number }> {
-    const started = this.#c.clock.monotonic();
-    const timestamp = Math.floor(this.#c.clock.now() / 1000);
-    // One controller per attempt, aborted by the timeout, by the worker's stop (through #attempt) and by
-    // the dispatcher's: AbortSignal.any over a fresh AbortSignal.timeout cost about 40 µs more CPU per
-    // delivery (measured beside a local receiver), at thousands of deliveries a second.
-    const attempt = new AbortController();
-    const signal = attempt.signal;
-    this.#attempt = attempt;
-    let timedOut = false;
-    const timer = this.#c.clock.setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, this.#c.settings().timeoutSeconds * 1000);
-    const stop = () => attempt.abort();
-    if (this.#c.stopping.aborted) stop();
-    else this.#c.stopping.addEventListener("abort", stop);
-    try {
-      const response = await fetch(this.#webhook.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": this.#c.userAgent,
-          [EVENT_HEADER]: kind,
-          [DELIVERY_HEADER]: id,
-          [TIMESTAMP_HEADER]: String(timestamp),
-          [SIGNATURE_HEADER]: signature(this.#webhook.secret, timestamp, text),
-        },
-        body: text,
-        redirect: "manual",
-        signal,
-      });
-      const answer = await readSome(response, ANSWER_BYTES);
-      const ms = this.#c.clock.monotonic() - started;
-      if (response.status >= 200 && response.status < 300) {
-        return { ok: true, status: response.status, error: null, ms };
-      }
-      const detail = answer.trim().slice(0, 200);
-      return {
-        ok: false,
-        status: response.status,
-        error: `HTTP ${response.status}${detail ? `: ${detail}` : ""}`,
-        ms,
-      };
-    } catch (error) {
-      const ms = this.#c.clock.monotonic() - started;
-      const reason = timedOut ? `no answer within ${this.#c.settings().timeoutSeconds} s` : errorText(error);
-      return { ok: false, status: null, error: reason, ms };
-    } finally {
-      this.#c.clock.clearTimeout(timer);
-      this.#c.stopping.removeEventListener("abort", stop);
-      if (this.#attempt === attempt) this.#attempt = undefined;
-    }
-  }
-
   #backoff(attempts: number): number {
     const s = this.#c.settings();
     return backoffDelay(
@@ -653,30 +653,8 @@ class EndpointWorker {
   }
 }
 
-/** Up to `limit` bytes of the answer as text; the rest is not read (the connection is released). */
-async function readSome(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(all.subarray(0, limit));
-}
+/** The outcome of a delivery the sender thread handed back unsent (it died, or the dispatcher stopped). */
+const NOT_SENT: PostResult = { ok: false, status: null, error: "not sent (the sender stopped)", ms: 0 };
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -18,17 +18,20 @@ export interface Delivery {
 }
 
 /**
- * An HTTP receiver: `answer` decides each reply (status, or "hang" to never answer). `stop()` and
+ * An HTTP receiver: `answer` decides each reply (status, at once or later, or "hang" to never answer). `stop()` and
  * `restart()` take it away and bring it back on the same port (an endpoint outage).
  */
-export function startReceiver(answer: (delivery: Delivery) => number | "hang" = () => 200, port = 0) {
+export function startReceiver(
+  answer: (delivery: Delivery) => number | "hang" | Promise<number> = () => 200,
+  port = 0,
+) {
   const received: Delivery[] = [];
   const hanging: (() => void)[] = [];
   const serve = (on: number) =>
     Deno.serve({ hostname: "127.0.0.1", port: on, onListen: () => {} }, async (request) => {
       const delivery = { headers: request.headers, body: await request.text(), at: Date.now() };
       received.push(delivery);
-      const reply = answer(delivery);
+      const reply = await answer(delivery);
       if (reply === "hang") {
         await new Promise<void>((resolve) => hanging.push(resolve));
         return new Response("late", { status: 200 });
@@ -88,7 +91,11 @@ export function quietLog(): Logger {
   return new Logger("test", { level: "error", sink: () => {} });
 }
 
-export async function dispatcherRig(settings: Partial<WebhooksSettings> = {}, clockOffset = { ms: 0 }) {
+export async function dispatcherRig(
+  settings: Partial<WebhooksSettings> = {},
+  clockOffset = { ms: 0 },
+  senderWorkerUrl?: URL,
+) {
   const store: TempDatabase = await openTempDatabase();
   const repository = new WebhookRepository(() => store.db);
   const hand = new HandFeed();
@@ -97,6 +104,7 @@ export async function dispatcherRig(settings: Partial<WebhooksSettings> = {}, cl
     repository,
     feed: hand.feed,
     log: quietLog(),
+    senderWorkerUrl,
     clock: {
       now: () => Date.now() + clockOffset.ms,
       monotonic: () => performance.now(),

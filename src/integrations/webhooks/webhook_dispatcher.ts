@@ -127,6 +127,7 @@ export class WebhookDispatcher implements Service {
         queued: endpoints.reduce((n, e) => n + e.queued, 0),
         failing: failing.map((e) => e.name),
         senderRestarts: this.#sender?.restarts ?? 0,
+        senderMessages: this.#sender?.messages ?? 0,
         ...this.stats.snapshot(),
       },
     });

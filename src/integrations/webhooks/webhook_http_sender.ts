@@ -35,6 +35,8 @@ export class WebhookHttpSender {
   #stopped = false;
   /** Threads that died and were replaced, for the status. */
   restarts = 0;
+  /** Messages posted to the thread (batches of all endpoints go together), for the status. */
+  messages = 0;
 
   constructor(options: HttpSenderOptions) {
     this.#options = options;
@@ -90,6 +92,7 @@ export class WebhookHttpSender {
   }
 
   #post(message: ToWorker): void {
+    this.messages++;
     (this.#worker ??= this.#start()).postMessage(message);
   }
 

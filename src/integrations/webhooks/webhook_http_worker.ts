@@ -2,6 +2,7 @@
 // deliveries in order, one in flight per endpoint, stopping at the first failure) and posts the outcomes back
 // in one message per turn, so `fetch` (90 to 160 µs of CPU per POST) leaves the event loop of the fan-out.
 
+import { setPriority } from "node:os";
 import { errorText } from "../../log/error_text.ts";
 import type { HttpBatch, PostResult, ToMain, ToWorker } from "./webhook_http_messages.ts";
 import {
@@ -19,6 +20,18 @@ const scope = globalThis as unknown as {
   addEventListener(type: "message", listener: (event: MessageEvent<ToWorker>) => void): void;
   postMessage(message: ToMain): void;
 };
+
+/**
+ * Sending webhooks is background work: on a box whose cores are busy, the CSTA fan-out on the main thread
+ * goes first. Linux gives each thread its own nice value (this one's id from /proc/thread-self); elsewhere,
+ * or without the right, the thread keeps the process's priority.
+ */
+const NICE = 10;
+try {
+  setPriority(Number(Deno.readLinkSync("/proc/thread-self").split("/").pop()), NICE);
+} catch {
+  // not Linux: same priority as the main thread
+}
 
 /** The attempt in flight of each batch, aborted by the main thread's `abort` (a stop). */
 const inFlight = new Map<number, AbortController>();

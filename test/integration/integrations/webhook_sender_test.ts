@@ -1,0 +1,201 @@
+// The webhook sender thread: batches go out in order, one POST in flight per endpoint, with one message to
+// the thread for many deliveries; a slow endpoint keeps its order and delays no other; a thread that dies is
+// replaced and every delivery still arrives (again only if it was in flight); a stop writes what was sent.
+
+import assert from "node:assert/strict";
+import type { WebhookDispatcher } from "../../../src/integrations/webhooks/webhook_dispatcher.ts";
+import { WebhookHttpSender } from "../../../src/integrations/webhooks/webhook_http_sender.ts";
+import { systemClock } from "../../../src/clock.ts";
+import { waitUntil } from "../../support/wait_until.ts";
+import { dispatcherRig, quietLog, record, ringing, startReceiver } from "../../support/webhook_rig.ts";
+
+const SECRET = "a-secret-of-at-least-16";
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A receiver that answers after `ms` and notes the most POSTs it held at once. */
+function slowReceiver(ms: number, status: (id: string) => number = () => 200) {
+  let open = 0;
+  const seen = { most: 0 };
+  const receiver = startReceiver(async (d) => {
+    seen.most = Math.max(seen.most, ++open);
+    await sleep(ms);
+    open--;
+    return status(d.headers.get("x-cstabox-delivery")!);
+  });
+  return { ...receiver, seen };
+}
+
+const ids = (r: { received: { headers: Headers }[] }) =>
+  r.received.map((d) => d.headers.get("x-cstabox-delivery")!);
+const details = (rig: { dispatcher: WebhookDispatcher }) =>
+  rig.dispatcher.status().details as { senderMessages: number; senderRestarts: number };
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: batches made in one turn go to the thread in one message; each is sent in order, one at a time, up to its first failure",
+  fn: async () => {
+    const a = slowReceiver(5);
+    const b = slowReceiver(5, (id) => (id === "b3" ? 500 : 200));
+    const sender = new WebhookHttpSender({ log: quietLog(), clock: systemClock });
+    try {
+      const batch = (url: string, prefix: string) => ({
+        url,
+        secret: SECRET,
+        userAgent: "test",
+        timeoutMs: 5000,
+        clockOffsetMs: 0,
+        items: [1, 2, 3, 4, 5].map((n) => ({ id: `${prefix}${n}`, kind: "callEvent", body: `{"n":${n}}` })),
+      });
+      const first = sender.send(batch(a.url, "a"));
+      const second = sender.send(batch(b.url, "b"));
+      const [outA, outB] = await Promise.all([first.outcomes, second.outcomes]);
+      assert.equal(sender.messages, 1, "both batches in one message");
+      assert.deepEqual(outA.map((o) => o.status), [200, 200, 200, 200, 200]);
+      assert.deepEqual(ids(a), ["a1", "a2", "a3", "a4", "a5"]);
+      assert.deepEqual(outB.map((o) => o.status), [200, 200, 500], "nothing after the failure");
+      assert.equal(outB[2].ok, false);
+      assert.match(outB[2].error!, /HTTP 500/);
+      assert.deepEqual(ids(b), ["b1", "b2", "b3"]);
+      assert.equal(a.seen.most, 1, "one POST in flight per endpoint");
+      assert.equal(b.seen.most, 1);
+    } finally {
+      sender.stop();
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: a slow endpoint gets every call event in order, one at a time, and delays no other endpoint; few messages to the thread",
+  fn: async () => {
+    const slow = slowReceiver(15);
+    const fast = slowReceiver(0);
+    const rig = await dispatcherRig();
+    try {
+      for (const [name, url] of [["slow", slow.url], ["fast", fast.url]]) {
+        rig.repository.create(
+          { name, url, kinds: ["callEvent"], lines: [], enabled: true },
+          SECRET,
+          new Date(),
+        );
+      }
+      rig.dispatcher.reload();
+      await sleep(100);
+      for (let i = 0; i < 10; i++) {
+        rig.hand.view([ringing(`c${i}`, "101", "102")]);
+        rig.hand.view([]);
+      }
+      await waitUntil(
+        () => fast.received.length === 60,
+        10_000,
+        () => `${fast.received.length} of 60 (fast)`,
+      );
+      assert.ok(
+        slow.received.length < 60,
+        `the slow endpoint had ${slow.received.length} when the fast one was done`,
+      );
+      await waitUntil(
+        () => slow.received.length === 60,
+        10_000,
+        () => `${slow.received.length} of 60 (slow)`,
+      );
+      const events = (r: { received: { body: string }[] }) =>
+        r.received.map((d) => JSON.parse(d.body).data).map((e) => `${e.callId} ${e.line} ${e.state}`);
+      assert.deepEqual(events(slow), events(fast), "the same events in the same order");
+      assert.equal(slow.seen.most, 1, "one POST in flight");
+      const messages = details(rig).senderMessages;
+      assert.ok(messages <= 30, `${messages} messages to the thread for 120 deliveries`);
+    } finally {
+      await rig.close();
+      await slow.close();
+      await fast.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: a thread that dies is replaced; every record arrives, twice only if it was in flight when it died",
+  fn: async () => {
+    const flag = await Deno.makeTempFile();
+    await Deno.remove(flag);
+    Deno.env.set("CSTABOX_TEST_DIE_FLAG", flag);
+    const receiver = slowReceiver(10);
+    const dying = new URL("../../support/dying_webhook_worker.ts", import.meta.url);
+    const rig = await dispatcherRig({}, { ms: 0 }, dying);
+    try {
+      const hook = rig.repository.create(
+        { name: "crm", url: receiver.url, kinds: ["callRecord"], lines: [], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      for (let i = 0; i < 20; i++) rig.hand.record(record());
+      await waitUntil(() => details(rig).senderRestarts === 1, 5000, () => "the thread died");
+      const beforeDeath = new Set(ids(receiver));
+      await waitUntil(() => rig.repository.pendingCount(hook.id) === 0, 10_000, () => "all delivered");
+      const stored = rig.store.db.prepare("SELECT id, state FROM webhook_delivery").all() as {
+        id: string;
+        state: string;
+      }[];
+      assert.equal(stored.length, 20);
+      assert.ok(stored.every((d) => d.state === "delivered"));
+      const got = ids(receiver);
+      for (const d of stored) assert.ok(got.includes(d.id), `${d.id} arrived`);
+      const twice = got.filter((id, i) => got.indexOf(id) !== i);
+      assert.ok(twice.every((id) => beforeDeath.has(id)), "only deliveries sent before the death come again");
+      assert.ok(beforeDeath.size < 20, "the thread died with deliveries still to send");
+      assert.equal(details(rig).senderRestarts, 1);
+    } finally {
+      Deno.env.delete("CSTABOX_TEST_DIE_FLAG");
+      await rig.close();
+      await receiver.close();
+      await Deno.remove(flag).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: a stop writes every answered delivery; after a start only the rest (and the one cut short) is sent",
+  fn: async () => {
+    const receiver = slowReceiver(20);
+    const rig = await dispatcherRig();
+    try {
+      const hook = rig.repository.create(
+        { name: "crm", url: receiver.url, kinds: ["callRecord"], lines: [], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      for (let i = 0; i < 20; i++) rig.hand.record(record());
+      await waitUntil(() => receiver.received.length >= 5, 5000, () => "five sent");
+      const started = Date.now();
+      await rig.dispatcher.stop();
+      assert.ok(Date.now() - started < 1000, "the stop does not wait for the batch");
+      const sentBeforeStop = ids(receiver);
+      const delivered = (rig.store.db.prepare("SELECT id FROM webhook_delivery WHERE state = 'delivered'")
+        .all() as { id: string }[]).map((d) => d.id);
+      assert.ok(delivered.length >= 4, `${delivered.length} written as delivered`);
+      assert.ok(delivered.every((id) => sentBeforeStop.includes(id)));
+      assert.ok(sentBeforeStop.length - delivered.length <= 1, "at most the one in flight is not written");
+      assert.equal(rig.repository.pendingCount(hook.id), 20 - delivered.length);
+      await rig.dispatcher.start();
+      await waitUntil(() => rig.repository.pendingCount(hook.id) === 0, 10_000, () => "the rest delivered");
+      const got = ids(receiver);
+      const twice = got.filter((id, i) => got.indexOf(id) !== i);
+      assert.ok(twice.length <= 1, `sent twice: ${twice.join(", ")}`);
+      assert.equal(new Set(got).size, 20);
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  },
+});

@@ -12,5 +12,7 @@ mkdir -p "$(dirname "$out")"
 # Web assets are imported as text/bytes (--unstable-raw-imports), so they are part of the module graph
 # and need no --include. The V8 flags are the ones `deno task start` runs with (a smaller young
 # generation keeps resident memory down with 1000 applications connected; see docs/BENCHMARKS.md).
-deno compile --allow-all --unstable-raw-imports --unstable-net --v8-flags=--max-semi-space-size=8 --output "$out" mod.ts
+# The webhook sender thread's module is started with `new Worker`, which the module graph does not follow.
+deno compile --allow-all --unstable-raw-imports --unstable-net --v8-flags=--max-semi-space-size=8 \
+  --include src/integrations/webhooks/webhook_http_worker.ts --output "$out" mod.ts
 echo "compile: wrote $out"

@@ -462,7 +462,7 @@ class EndpointWorker {
       secret: this.#webhook.secret,
       userAgent: this.#c.userAgent,
       timeoutMs: this.#c.settings().timeoutSeconds * 1000,
-      clockOffsetMs: this.#c.clock.now() - Date.now(),
+      handedAt: this.#c.clock.now(),
       items,
     };
   }

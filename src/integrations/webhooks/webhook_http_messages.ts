@@ -8,8 +8,8 @@ export interface HttpBatch {
   secret: string;
   userAgent: string;
   timeoutMs: number;
-  /** The dispatcher's clock less the system clock, so the signed timestamp is the dispatcher's time. */
-  clockOffsetMs: number;
+  /** The dispatcher's clock (ms) when it handed the batch over: the signed timestamps follow that clock. */
+  handedAt: number;
   items: { id: string; kind: string; body: string }[];
 }
 

@@ -47,14 +47,15 @@ scope.addEventListener("message", (event) => {
     }
     return;
   }
-  for (const batch of message.batches) void run(batch);
+  for (const batch of message.batches) void run(batch, batch.handedAt - Date.now());
 });
 
-async function run(batch: HttpBatch): Promise<void> {
+/** `clockOffset`: the dispatcher's clock less this thread's (a test's dispatcher may run in the future). */
+async function run(batch: HttpBatch, clockOffset: number): Promise<void> {
   const outcomes: PostResult[] = [];
   for (const item of batch.items) {
     if (aborted.has(batch.batch)) break;
-    const result = await post(batch, item.id, item.kind, item.body);
+    const result = await post(batch, clockOffset, item.id, item.kind, item.body);
     outcomes.push(result);
     if (!result.ok) break;
   }
@@ -70,9 +71,15 @@ function flush(): void {
   scope.postMessage({ type: "done", results });
 }
 
-async function post(batch: HttpBatch, id: string, kind: string, text: string): Promise<PostResult> {
+async function post(
+  batch: HttpBatch,
+  clockOffset: number,
+  id: string,
+  kind: string,
+  text: string,
+): Promise<PostResult> {
   const started = performance.now();
-  const timestamp = Math.floor((Date.now() + batch.clockOffsetMs) / 1000);
+  const timestamp = Math.floor((Date.now() + clockOffset) / 1000);
   const attempt = new AbortController();
   inFlight.set(batch.batch, attempt);
   let timedOut = false;

@@ -45,7 +45,7 @@ Deno.test({
         secret: SECRET,
         userAgent: "test",
         timeoutMs: 5000,
-        clockOffsetMs: 0,
+        handedAt: Date.now(),
         items: [1, 2, 3, 4, 5].map((n) => ({ id: `${prefix}${n}`, kind: "callEvent", body: `{"n":${n}}` })),
       });
       const first = sender.send(batch(a.url, "a"));

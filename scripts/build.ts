@@ -74,21 +74,35 @@ export function withLicencePublicKey(bundle: string, publicKey: string): string 
   return bundle.replace(quoted, JSON.stringify(publicKey));
 }
 
-/** `deno bundle` of mod.ts, with the licence key and the test-only packages checked. */
-async function buildBundle(work: string, publicKey: string): Promise<string> {
-  const out = join(work, "cstabox.js");
-  await run(
-    Deno.execPath(),
-    ["bundle", "--unstable-raw-imports", "--platform", "deno", "-o", out, "mod.ts"],
-    {
+/** The thread modules `new Worker` starts, which `deno bundle` does not follow: each bundled on its own, beside
+ * cstabox.js under the name its starter looks for there (see SENDER_MODULE in webhook_http_sender.ts). */
+const workerModules = ["src/integrations/webhooks/webhook_http_worker.ts"];
+
+/** The bundles of one build: cstabox.js and the thread modules beside it. */
+interface Bundles {
+  main: string;
+  workers: string[];
+}
+
+/** `deno bundle` of mod.ts (and of each thread module), with the licence key and test-only packages checked. */
+async function buildBundle(work: string, publicKey: string): Promise<Bundles> {
+  const bundle = async (entry: string, out: string) =>
+    await run(Deno.execPath(), ["bundle", "--unstable-raw-imports", "--platform", "deno", "-o", out, entry], {
       cwd: root,
-    },
-  );
+    });
+  const out = join(work, "cstabox.js");
+  await bundle("mod.ts", out);
   const text = await Deno.readTextFile(out);
   const shipped = [...bundledNpmPackages(text)].filter((name) => testOnlyPackages.includes(name));
   if (shipped.length) throw new BuildError(`test-only packages in the bundle: ${shipped.join(", ")}`);
   await Deno.writeTextFile(out, withLicencePublicKey(text, publicKey));
-  return out;
+  const workers: string[] = [];
+  for (const entry of workerModules) {
+    const worker = join(work, basename(entry).replace(/\.ts$/, ".js"));
+    await bundle(entry, worker);
+    workers.push(worker);
+  }
+  return { main: out, workers };
 }
 
 /** The `deno` binary of the pinned version for `arch`, from its npm package (npm pack, cached). */
@@ -151,7 +165,7 @@ async function buildPackage(options: {
   arch: string;
   version: string;
   denoVersion: string;
-  bundle: string;
+  bundle: Bundles;
   compiled?: string;
   cache: string;
   out: string;
@@ -181,7 +195,10 @@ async function buildPackage(options: {
       "usr/lib/cstabox/deno",
       0o755,
     );
-    await put(options.bundle, "usr/lib/cstabox/cstabox.js", 0o644);
+    await put(options.bundle.main, "usr/lib/cstabox/cstabox.js", 0o644);
+    for (const worker of options.bundle.workers) {
+      await put(worker, `usr/lib/cstabox/${basename(worker)}`, 0o644);
+    }
   }
   await write("usr/bin/cstabox", launcher(options.compiled !== undefined), 0o755);
   await put(join(appliance, "cstabox.service"), "lib/systemd/system/cstabox.service", 0o644);
@@ -241,9 +258,12 @@ export async function main(args: string[]): Promise<number> {
   try {
     const bundle = await buildBundle(work, publicKey);
     await Deno.mkdir(values.out, { recursive: true });
-    await Deno.copyFile(bundle, join(values.out, "cstabox.js"));
+    await Deno.copyFile(bundle.main, join(values.out, "cstabox.js"));
+    for (const worker of bundle.workers) await Deno.copyFile(worker, join(values.out, basename(worker)));
     console.log(
-      `build: ${join(values.out, "cstabox.js")} (${((await Deno.stat(bundle)).size / 1e6).toFixed(1)} MB)`,
+      `build: ${join(values.out, "cstabox.js")} (${
+        ((await Deno.stat(bundle.main)).size / 1e6).toFixed(1)
+      } MB)`,
     );
     for (const arch of values.arch.split(",")) {
       let compiled: string | undefined;
@@ -259,7 +279,8 @@ export async function main(args: string[]): Promise<number> {
           target,
           "--output",
           compiled,
-          bundle,
+          ...bundle.workers.flatMap((worker) => ["--include", worker]),
+          bundle.main,
         ]);
       }
       const deb = await buildPackage({

@@ -45,7 +45,8 @@ touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
 dpkg --root="$root" --force-depends --force-not-root --unpack "$deb" >"$work/dpkg.log" 2>&1
 check "dpkg --unpack into a scratch root" test $? -eq 0 || cat "$work/dpkg.log"
 check "dpkg records the package" sh -c "dpkg --root='$root' -s cstabox 2>/dev/null | grep -q '^Version: $version$'"
-for path in usr/bin/cstabox usr/lib/cstabox/deno usr/lib/cstabox/cstabox.js lib/systemd/system/cstabox.service \
+for path in usr/bin/cstabox usr/lib/cstabox/deno usr/lib/cstabox/cstabox.js usr/lib/cstabox/webhook_http_worker.js \
+  lib/systemd/system/cstabox.service \
   usr/share/doc/cstabox/INSTALL.md usr/share/doc/cstabox/operations.md usr/share/doc/cstabox/licensing.md; do
   check "the package holds /$path" test -s "$root/$path"
 done
@@ -57,6 +58,18 @@ for script in postinst prerm postrm; do
 done
 check "no test-only package in the bundle" \
   sh -c "! grep -qE '^// .*registry\.npmjs\.org/(playwright-core|fast-check)/' '$root/usr/lib/cstabox/cstabox.js'"
+# The webhook sender thread: the bundle starts it beside itself, and the packaged runtime loads it as a thread
+# (a module that is missing or does not load fires the Worker's error event, not a silent hang).
+check "the bundle starts the webhook sender thread from beside itself" \
+  grep -q '"./webhook_http_worker.js"' "$root/usr/lib/cstabox/cstabox.js"
+cat >"$work/thread_check.js" <<EOF
+const worker = new Worker("file://$root/usr/lib/cstabox/webhook_http_worker.js", { type: "module" });
+worker.onerror = (event) => { event.preventDefault(); console.log("thread failed: " + event.message); Deno.exit(1); };
+worker.postMessage({ type: "send", batches: [] });
+setTimeout(() => { console.log("thread loaded"); Deno.exit(0); }, 1500);
+EOF
+check "the packaged runtime starts the packaged webhook sender thread" \
+  sh -c "DENO_DIR='$work/cache' '$root/usr/lib/cstabox/deno' run --allow-all --no-config '$work/thread_check.js' | grep -qx 'thread loaded'"
 check "the unit is Type=notify" grep -qx "Type=notify" "$root/lib/systemd/system/cstabox.service"
 
 # The packaged runtime runs the packaged bundle with the launcher's flags, to "cstabox ready".

@@ -20,6 +20,17 @@ export interface HttpSenderOptions {
 
 const RESTART = { minMs: 200, maxMs: 30_000 };
 
+/**
+ * The thread's module. From the source tree (and `deno compile` of it, which `--include`s it) it is the .ts
+ * beside this file. In the package, `import.meta.url` is the bundle's own address (cstabox.js) and `deno bundle`
+ * does not follow `new Worker`, so scripts/build.ts bundles the thread on its own, as webhook_http_worker.js
+ * beside cstabox.js.
+ */
+export const SENDER_MODULE = new URL(
+  import.meta.url.endsWith(".ts") ? "./webhook_http_worker.ts" : "./webhook_http_worker.js",
+  import.meta.url,
+);
+
 export class WebhookHttpSender {
   readonly #options: HttpSenderOptions;
   #worker?: Worker;
@@ -97,7 +108,7 @@ export class WebhookHttpSender {
   }
 
   #start(): Worker {
-    const url = this.#options.workerUrl ?? new URL("./webhook_http_worker.ts", import.meta.url);
+    const url = this.#options.workerUrl ?? SENDER_MODULE;
     const worker = new Worker(url, { type: "module", name: "webhook-http" });
     worker.onmessage = (event: MessageEvent<ToMain>) => {
       this.#deaths = 0;

@@ -113,10 +113,11 @@ export function setup(options: { seats?: SeatPool; directory?: DeviceDirectory; 
     monitorRetry: () => ({ minMs: 1_000, maxMs: 4_000 }),
     random: () => 0.999,
   });
-  const connect = (name: string) => {
+  /** An application on a socket, or (`internal`) one of the appliance's own consumers. */
+  const connect = (name: string, transport: "tcp" | "internal" = "tcp") => {
     const port = new FakePort();
     const session = board.attach(
-      { transport: "tcp", remote: name, seatKind: "application" },
+      { transport, remote: name, seatKind: transport === "internal" ? "call-tracking" : "application" },
       port,
     ) as Session;
     return { session, port, send: (apdu: Uint8Array) => board.fromApplication(session, apdu) };

@@ -34,6 +34,31 @@ Deno.test("an application's filter suppresses events for it alone", async () => 
   assert.equal(loud.port.delivered.length, 1);
 });
 
+Deno.test("an event is queued for every socket before the appliance's own consumers get theirs", async () => {
+  const { pbx, board, connect } = setup();
+  const order: string[] = [];
+  const tracker = connect("call-tracker", "internal");
+  const first = connect("first");
+  const second = connect("second");
+  tracker.send(monitorStart(1, deviceByNumber("201")));
+  first.send(monitorStart(1, deviceByNumber("201")));
+  second.send(monitorStart(1, deviceByNumber("201")));
+  pbx.answer(0, pbxXrefResult(hex("00000001")));
+  await flush();
+  for (const [name, app] of [["call-tracker", tracker], ["first", first], ["second", second]] as const) {
+    app.port.take();
+    app.port.deliver = (apdu) => {
+      order.push(name);
+      app.port.delivered.push(apdu);
+    };
+  }
+  const event = delivered(9, hex("00000001"));
+  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  // The tracker subscribed first, yet is served last: its work must not run before the sockets' writes.
+  assert.deepEqual(order, ["first", "second", "call-tracker"]);
+  assert.equal(tracker.port.delivered.length, 1);
+});
+
 Deno.test("requests fail fast with a ReturnError while the link is down, and on PBX timeout", async () => {
   const { pbx, connect } = setup();
   const a = connect("a");

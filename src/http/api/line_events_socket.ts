@@ -1,8 +1,6 @@
 // GET /api/events: the line API's WebSocket. A client subscribes to lines (or all it may see), gets a
 // snapshot of each line first, then every message of those lines, each with a per-connection `seq`. A
 // client that does not read is cut off by the rules of a slow CSTA application; it never holds up others.
-// With `?batch=true` the messages of one event-loop turn leave as one frame, a JSON array: one send and
-// one receive instead of one per message (a call's events come several to a turn).
 
 import { type Context, Hono } from "hono";
 import { z } from "zod";
@@ -30,13 +28,6 @@ export interface EventSocketOptions {
   log: Logger;
 }
 
-/** The upgrade's query: `batch=true` asks for every frame as a JSON array of the turn's messages. */
-export const eventSocketQuerySchema = z.object({
-  batch: z.enum(["true", "false"]).optional().describe(
-    "true: each frame is a JSON array of the messages of one event-loop turn, in seq order",
-  ),
-});
-
 /** What a client may send. */
 export const eventSocketRequestSchema = z.union([
   z.strictObject({ subscribe: z.union([z.array(lineParam).max(10_000), z.literal("all")]) }),
@@ -53,8 +44,6 @@ interface Connection {
   seq: number;
   /** Monotonic ms since when its queue has not been empty; undefined while it is empty. */
   backedUpSince?: number;
-  /** Batch mode only: the messages of this turn, sent as one array frame when the turn ends. */
-  batch?: string[];
 }
 
 const CHECK_MS = 1_000;
@@ -65,17 +54,6 @@ export class LineEventHub {
   readonly #connections = new Set<Connection>();
   #timer?: ReturnType<typeof setInterval>;
   #counters = { opened: 0, cutOff: 0, messages: 0 };
-  /** Batch-mode connections with messages waiting for the end of the turn. */
-  #batchesDue: Connection[] = [];
-  #sendBatches = (): void => {
-    const due = this.#batchesDue;
-    this.#batchesDue = [];
-    for (const connection of due) {
-      const batch = connection.batch!;
-      if (connection.socket.readyState === WebSocket.OPEN) connection.socket.send(`[${batch.join(",")}]`);
-      batch.length = 0;
-    }
-  };
 
   constructor(options: EventSocketOptions) {
     this.#options = options;
@@ -133,17 +111,9 @@ export class LineEventHub {
         ),
       );
     }
-    const query = eventSocketQuerySchema.safeParse(c.req.query());
-    if (!query.success) {
-      return lineError(
-        c,
-        new LineApiError("LINEERR_INVALPARAM", "batch: true or false (?batch=true)", "batch"),
-      );
-    }
     const caller = this.#options.caller(c);
     const { socket, response } = Deno.upgradeWebSocket(c.req.raw, { idleTimeout: 120 });
     const connection: Connection = { socket, closing, caller, lines: new Set(), all: false, seq: 0 };
-    if (query.data.batch === "true") connection.batch = [];
     socket.onopen = () => {
       this.#connections.add(connection);
       this.#counters.opened++;
@@ -251,11 +221,7 @@ export class LineEventHub {
     }
     if (queued === 0) connection.backedUpSince = undefined;
     else connection.backedUpSince ??= performance.now();
-    const batch = connection.batch;
-    if (!batch) return socket.send(text);
-    // Sent when the turn's work is done: everything the line API publishes for one PBX read is in it.
-    if (batch.length === 0 && this.#batchesDue.push(connection) === 1) queueMicrotask(this.#sendBatches);
-    batch.push(text);
+    socket.send(text);
   }
 
   /** Once a second: a queue that has not drained for the drain timeout is cut off. */

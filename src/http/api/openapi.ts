@@ -161,20 +161,12 @@ function eventsOperation(): JsonObject {
     description:
       "Upgrade to a WebSocket. Send EventSocketRequest messages; every message received carries a " +
       "per-connection `seq` besides the fields of its schema (components CallStateMessage, LineStateMessage, " +
-      "AddressStateMessage, SnapshotMessage). With batch=true each frame is a JSON array of the messages " +
-      "of one event-loop turn, in seq order.",
+      "AddressStateMessage, SnapshotMessage).",
     tags: ["line API"],
-    parameters: [{
-      name: "batch",
-      in: "query",
-      required: false,
-      description: "true: each frame is a JSON array of one or more messages (one frame per turn)",
-      schema: { type: "string", enum: ["true", "false"] },
-    }],
     responses: {
       "101": { description: "switching to the WebSocket protocol" },
       "400": {
-        description: "not a WebSocket upgrade, or batch neither true nor false",
+        description: "not a WebSocket upgrade",
         content: { "application/json": { schema: ERROR_REF } },
       },
       "403": {

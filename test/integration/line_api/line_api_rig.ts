@@ -20,8 +20,6 @@ export interface ApiAnswer {
 export interface EventSocket {
   // deno-lint-ignore no-explicit-any
   messages: any[];
-  /** How many messages each frame held, in order (1 each unless the socket asked for batches). */
-  frames: number[];
   send(value: unknown): void;
   // deno-lint-ignore no-explicit-any
   next(test: (m: any) => boolean, what: string, ms?: number): Promise<any>;
@@ -36,8 +34,7 @@ export interface LineApiRig {
   cstaPort: number;
   dataDir: string;
   api(method: string, path: string, body?: unknown, auth?: string): Promise<ApiAnswer>;
-  /** An event WebSocket; `query` e.g. `?batch=true`. */
-  socket(auth?: string, query?: string): Promise<EventSocket>;
+  socket(auth?: string): Promise<EventSocket>;
   close(): Promise<void>;
 }
 
@@ -104,20 +101,16 @@ async function startApp(sim: SimulatorService, options: RigOptions): Promise<Lin
     cstaPort,
     dataDir,
     api,
-    async socket(auth = BASIC, query = "") {
+    async socket(auth = BASIC) {
       const ws = new WebSocket(
-        `ws://127.0.0.1:${port}/api/events${query}`,
+        `ws://127.0.0.1:${port}/api/events`,
         { headers: { authorization: auth } } as never,
       );
       // deno-lint-ignore no-explicit-any
       const messages: any[] = [];
-      const frames: number[] = [];
       const waiters = new Set<() => void>();
       ws.onmessage = (e) => {
-        const frame = JSON.parse(e.data);
-        const batch = Array.isArray(frame) ? frame : [frame];
-        frames.push(batch.length);
-        messages.push(...batch);
+        messages.push(JSON.parse(e.data));
         for (const w of waiters) w();
       };
       const closed = new Promise<CloseEvent>((resolve) => ws.onclose = resolve);
@@ -130,7 +123,6 @@ async function startApp(sim: SimulatorService, options: RigOptions): Promise<Lin
       const find = (test: (m: unknown) => boolean) => messages.findIndex((m, i) => !taken.has(i) && test(m));
       const socket: EventSocket = {
         messages,
-        frames,
         send: (value) => ws.send(JSON.stringify(value)),
         async next(test, what, ms = 5_000) {
           await waitUntil(() => find(test) >= 0, ms, () => `${what}; got ${JSON.stringify(messages)}`);

@@ -14,7 +14,16 @@ import { readSources, stripComments } from "./sources.ts";
 export const LAYERS: { name: string; units: string[] }[] = [
   {
     name: "foundation",
-    units: ["clock.ts", "deadlines.ts", "service.ts", "lifecycle.ts", "service_registry.ts", "log", "fs"],
+    units: [
+      "clock.ts",
+      "deadlines.ts",
+      "latch.ts",
+      "service.ts",
+      "lifecycle.ts",
+      "service_registry.ts",
+      "log",
+      "fs",
+    ],
   },
   { name: "protocol", units: ["csta"] },
   { name: "infrastructure", units: ["net", "store", "accounts", "licensing", "tls", "systemd", "trace"] },

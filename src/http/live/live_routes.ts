@@ -10,6 +10,7 @@ import type { SessionStore } from "../auth/session_store.ts";
 import type { HttpEnv } from "../context.ts";
 import type { PageContext } from "../pages/layout.tsx";
 import type { LiveRegions } from "./live_regions.ts";
+import { Latch } from "../../latch.ts";
 
 export interface LiveRoutesOptions {
   regions: LiveRegions;
@@ -46,8 +47,8 @@ export function mountLiveRoutes(app: Hono<HttpEnv>, options: LiveRoutesOptions):
     c.header("Cache-Control", "no-store");
 
     return streamSSE(c, async (stream) => {
-      const wake = Promise.withResolvers<void>();
-      const stop = () => wake.resolve();
+      const wake = new Latch<void>();
+      const stop = () => wake.fire();
       options.closing?.addEventListener("abort", stop, { once: true });
       stream.onAbort(stop);
       const ends = Date.now() + lifetimeMs;
@@ -68,7 +69,7 @@ export function mountLiveRoutes(app: Hono<HttpEnv>, options: LiveRoutesOptions):
             sent.set(name, html);
             await stream.writeSSE({ event: "region", data: JSON.stringify({ name, html }) });
           }
-          await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), wake.promise]);
+          await wake.race(new Promise((r) => setTimeout(r, intervalMs)));
         }
       } finally {
         options.closing?.removeEventListener("abort", stop);

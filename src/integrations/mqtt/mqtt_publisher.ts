@@ -6,6 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { type Clock, systemClock, type TimerHandle, withinTime } from "../../clock.ts";
 import { Lifecycle } from "../../lifecycle.ts";
+import { Latch } from "../../latch.ts";
 import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
@@ -69,7 +70,7 @@ export class MqttPublisher implements Service {
   /** When the durable messages of this process were made (monotonic ms), for their latency. */
   #madeAt = new Map<number, number>();
   /** Settles when the client's connection closes: the outbox stops waiting for its acknowledgements. */
-  #closed = new WeakMap<MqttClient, Promise<"closed">>();
+  #closed = new WeakMap<MqttClient, Latch<"closed">>();
   /** Discovery config topics published on this connection. */
   #announced = new Set<string>();
   #discoveryTimer?: TimerHandle;
@@ -257,8 +258,8 @@ export class MqttPublisher implements Service {
     }
     const client = mqtt.connect(s.url, options);
     this.#client = client;
-    const closed = Promise.withResolvers<"closed">();
-    this.#closed.set(client, closed.promise);
+    const closed = new Latch<"closed">();
+    this.#closed.set(client, closed);
     let settled = false;
     client.on("connect", () => {
       if (this.#client !== client) return;
@@ -280,7 +281,7 @@ export class MqttPublisher implements Service {
     });
     client.on("close", () => {
       if (this.#client !== client) return;
-      closed.resolve("closed");
+      closed.fire("closed");
       const wasConnected = this.#connection === "connected";
       this.#client = undefined;
       client.removeAllListeners();
@@ -408,7 +409,7 @@ export class MqttPublisher implements Service {
 
   async #drainLoop(client: MqttClient): Promise<void> {
     const qos = Math.max(1, this.#settings.qos) as 1 | 2;
-    const closed = this.#closed.get(client) ?? new Promise<"closed">(() => {});
+    const closed = this.#closed.get(client) ?? new Latch<"closed">();
     while (this.#client === client && this.#connection === "connected") {
       this.#wake = false;
       const batch = this.outbox.after(this.#cursor, this.#options.window ?? 64);
@@ -417,7 +418,7 @@ export class MqttPublisher implements Service {
         // mqtt.js keeps QoS 1 messages of one client in order; a window of them in flight at once.
         const acked = Promise.all(batch.map((m) => client.publishAsync(m.topic, m.payload, { qos })));
         acked.catch(() => {});
-        if (await Promise.race([acked, closed]) === "closed") return;
+        if (await closed.race(acked) === "closed") return;
       } catch (error) {
         this.#options.log.debug("MQTT outbox publish interrupted", { reason: errorText(error) });
         return;

@@ -57,6 +57,7 @@ import { SimulatorService } from "./sim/sim_service.ts";
 import { SmdrService } from "./smdr/smdr_service.ts";
 import { GroupCommit } from "./store/group_commit.ts";
 import { StoreService, StoreUnavailableError } from "./store/store_service.ts";
+import { syncWal } from "./store/wal_sync.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { MultiplexerHeartbeat } from "./switchboard/heartbeat.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
@@ -389,11 +390,17 @@ export class App {
         return new Set<string>();
       }
     });
-    const outboxCommits = new OutboxCommits(
-      () => store.db,
-      () => current().integrations.syncIntervalMs,
-      this.#clock,
-    );
+    const integrationsLog = log.child("integrations");
+    const outboxCommits = new OutboxCommits({
+      db: () => store.db,
+      syncIntervalMs: () => current().integrations.syncIntervalMs,
+      syncLog: () => syncWal(store.path),
+      onSyncFailed: (error) =>
+        integrationsLog.warn("the outboxes' last commits could not be flushed to the disk", {
+          error: errorText(error),
+        }),
+      clock: this.#clock,
+    });
     const feed = new IntegrationFeed({
       calls,
       smdr,

@@ -1,18 +1,53 @@
+// The integrations' outbox commits: none waits for the disk on the event loop; the log is flushed off it
+// within the sync interval; a commit survives a kill -9 at once.
+
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
-import { OutboxCommits } from "../../../src/integrations/outbox_commits.ts";
+import { OutboxCommits, type OutboxCommitsOptions } from "../../../src/integrations/outbox_commits.ts";
 import { withSavepoint } from "../../../src/store/savepoint.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 
 const FULL = 2;
 const NORMAL = 1;
 
-Deno.test("the outboxes' commits reach the disk once per sync interval; the others do not wait for it", async () => {
+/** Flushes that the test finishes by hand: when each began (clock ms). */
+function manualFlushes(clock: ManualClock) {
+  const began: number[] = [];
+  const pending: (() => void)[] = [];
+  const syncLog = () => {
+    began.push(clock.now());
+    return new Promise<void>((resolve) => pending.push(resolve));
+  };
+  const finish = async () => {
+    pending.shift()?.();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  return { began, syncLog, finish };
+}
+
+function commitsOn(
+  db: OutboxCommitsOptions["db"],
+  clock: ManualClock,
+  syncLog: () => Promise<void>,
+  interval = 1000,
+  failed: unknown[] = [],
+) {
+  return new OutboxCommits({
+    db,
+    syncIntervalMs: () => interval,
+    syncLog,
+    onSyncFailed: (error) => failed.push(error),
+    clock,
+  });
+}
+
+Deno.test("no outbox commit waits for the disk; the log is flushed off the event loop at most once per interval", async () => {
   const store = await openTempDatabase();
   try {
     store.db.exec("CREATE TABLE t (v TEXT)");
     const clock = new ManualClock(0);
-    const commits = new OutboxCommits(() => store.db, () => 1000, clock);
+    const flushes = manualFlushes(clock);
+    const commits = commitsOn(() => store.db, clock, flushes.syncLog);
     const level = () => (store.db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
     const seen: number[] = [];
     const write = () =>
@@ -21,50 +56,67 @@ Deno.test("the outboxes' commits reach the disk once per sync interval; the othe
         seen.push(level());
       });
     write();
+    assert.deepEqual(flushes.began, [], "the flush is not run inside the commit");
+    clock.advance(0);
+    assert.deepEqual(flushes.began, [0], "the first commit after a quiet interval is flushed at once");
     clock.advance(400);
     write();
     clock.advance(599);
     write();
-    clock.advance(1001); // the trailing sync at 1000 (next test), then a write a whole interval later
-    write();
-    assert.deepEqual(seen, [FULL, NORMAL, NORMAL, FULL]);
+    await flushes.finish();
+    assert.deepEqual(flushes.began, [0], "one flush per interval");
+    assert.equal(commits.unsynced, 2);
+    clock.advance(1);
+    assert.deepEqual(flushes.began, [0, 1000], "the commits since are flushed when the interval ends");
+    await flushes.finish();
+    assert.equal(commits.unsynced, 0);
+    clock.advance(5000);
+    assert.deepEqual(flushes.began, [0, 1000], "nothing to flush, no flush");
+    assert.deepEqual(seen, [NORMAL, NORMAL, NORMAL]);
     assert.equal(level(), FULL, "the connection's own level is back after each commit");
     // Inside a caller's transaction the caller's commit decides.
     withSavepoint(store.db, () => write());
     assert.equal(seen.at(-1), FULL);
-    const zero = new OutboxCommits(() => store.db, () => 0, clock);
+    const zero = commitsOn(() => store.db, clock, flushes.syncLog, 0);
     zero.commit(() => seen.push(level()));
-    zero.commit(() => seen.push(level()));
-    assert.deepEqual(seen.slice(-2), [FULL, FULL], "0 syncs every commit");
+    assert.equal(seen.at(-1), FULL, "0: every commit waits for the disk itself");
   } finally {
     await store.close();
   }
 });
 
-Deno.test("a commit that did not wait for the disk is followed by a synced one when the interval ends", async () => {
+Deno.test("a commit made while a flush is under way gets the next flush; a failed flush is reported, not thrown", async () => {
   const store = await openTempDatabase();
   try {
     const clock = new ManualClock(0);
-    const commits = new OutboxCommits(() => store.db, () => 1000, clock);
-    const syncedAt = () =>
-      (store.db.prepare("SELECT value FROM integration_state WHERE key = 'synced_at'").get() as
-        | { value: number }
-        | undefined)?.value;
+    const flushes = manualFlushes(clock);
+    const failed: unknown[] = [];
+    let fail = false;
+    const commits = commitsOn(
+      () => store.db,
+      clock,
+      () => {
+        if (fail) return Promise.reject(new Deno.errors.PermissionDenied("EIO"));
+        return flushes.syncLog();
+      },
+      1000,
+      failed,
+    );
     commits.commit(() => {});
-    clock.advance(300);
-    commits.commit(() => {});
-    assert.equal(syncedAt(), undefined, "nothing before the interval ends");
-    clock.advance(699);
-    assert.equal(syncedAt(), undefined);
+    clock.advance(0);
+    commits.commit(() => {}); // during the flush begun at 0
+    await flushes.finish();
+    clock.advance(999);
+    assert.deepEqual(flushes.began, [0]);
+    fail = true;
     clock.advance(1);
-    assert.equal(syncedAt(), clock.now(), "the trailing sync wrote at the interval's end");
-    clock.advance(5000);
-    commits.commit(() => {});
-    clock.advance(10);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(failed.length, 1);
+    assert.equal(commits.unsynced, 0);
     commits.commit(() => {});
     commits.stop();
     clock.advance(5000);
-    assert.equal(syncedAt(), 1000, "no trailing sync after stop (closing the store syncs)");
+    assert.equal(failed.length, 1, "no flush after stop (closing the store writes everything)");
   } finally {
     await store.close();
   }
@@ -82,7 +134,12 @@ Deno.test("a commit that did not wait for the disk survives a kill -9 of the pro
       import.meta.url,
     )}";
       const db = openDatabase(${JSON.stringify(store.path)}, { exclusive: true });
-      const commits = new OutboxCommits(() => db, () => 3_600_000);
+      const commits = new OutboxCommits({
+        db: () => db,
+        syncIntervalMs: () => 3_600_000,
+        syncLog: () => new Promise(() => {}),
+        onSyncFailed: () => {},
+      });
       for (let i = 0; i < 50; i++) commits.commit(() => db.prepare("INSERT INTO t VALUES (?)").run(String(i)));
       Deno.kill(Deno.pid, "SIGKILL");
     `;

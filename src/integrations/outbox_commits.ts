@@ -38,7 +38,7 @@ export class OutboxCommits {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Commits made and not yet known to be on the disk (status, tests). */
+  /** Commits not yet known to be on the disk: those since the flush under way began, and that flush (tests). */
   get unsynced(): number {
     return this.#unsynced + (this.#syncing ? 1 : 0);
   }
@@ -55,11 +55,6 @@ export class OutboxCommits {
     this.#unsynced++;
     this.#scheduleSync();
     return result;
-  }
-
-  /** Resolves when the flush under way (if any) is over; for a stop that wants the last one done. */
-  async settled(): Promise<void> {
-    await this.#syncing;
   }
 
   /** No more flushes (the store closes after this, and closing it writes everything to the disk). */

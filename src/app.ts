@@ -326,10 +326,11 @@ export class App {
 
     // ---- SMDR ---------------------------------------------------------------------------------------
     // SMDR records and the trunk calls they are about commit together every smdr.commitIntervalMs, each
-    // record sent only once committed: one fsync per interval instead of one per record on the event loop.
+    // record sent only once committed and on the disk: one fsync per interval, on another thread.
     const smdrCommits = new GroupCommit({
       db: database,
       intervalMs: () => current().smdr.commitIntervalMs,
+      syncLog: () => syncWal(store.path),
       clock: this.#clock,
       log: log.child("smdr"),
     });

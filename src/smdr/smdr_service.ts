@@ -145,7 +145,7 @@ export class SmdrService implements Service<SmdrDetails> {
   async stop(): Promise<void> {
     if (this.#lifecycle.state === "stopped" && !this.#local && !this.#push) return;
     // Records waiting for their commit are committed and sent before the collectors go.
-    this.#options.commits?.flush();
+    await this.#options.commits?.flush();
     this.#lifecycle.set("stopping");
     await this.#stopParts();
     this.#lifecycle.set("stopped");

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { GroupCommit } from "../../../src/store/group_commit.ts";
+import { Logger } from "../../../src/log/logger.ts";
 import { openTempDatabase, type TempDatabase } from "../../support/temp_database.ts";
 import { quietLog } from "../../support/webhook_rig.ts";
 
@@ -103,6 +104,105 @@ Deno.test("flush commits what is queued at once (on stop), and a follow-up that 
     assert.deepEqual(committed(), ["a", "b"]);
     assert.deepEqual(followed, ["b"]);
     assert.equal(clock.pendingTimers, 0, "the interval's timer is cleared");
+  } finally {
+    await temp.close();
+  }
+});
+
+/** A flush of the log the test lets finish (or fail) when it says, counting the flushes asked for. */
+function heldFlushes() {
+  const waiting: PromiseWithResolvers<void>[] = [];
+  return {
+    waiting,
+    syncLog: () => {
+      const flush = Promise.withResolvers<void>();
+      waiting.push(flush);
+      return flush.promise;
+    },
+  };
+}
+
+Deno.test("with syncLog the commit does not wait for the disk, and its follow-ups wait for the flush, in commit order", async () => {
+  const temp = await openTempDatabase();
+  try {
+    temp.db.exec("CREATE TABLE t (v TEXT UNIQUE)");
+    const clock = new ManualClock();
+    const flushes = heldFlushes();
+    const group = new GroupCommit({
+      db: () => temp.db,
+      intervalMs: () => 20,
+      clock,
+      log: quietLog(),
+      syncLog: flushes.syncLog,
+    });
+    const insert = (v: string) => () => temp.db.prepare("INSERT INTO t (v) VALUES (?)").run(v);
+    const followed: string[] = [];
+    group.write(insert("a"), () => followed.push("a"), unexpected);
+    clock.advance(20);
+    group.write(insert("b"), () => followed.push("b"), unexpected);
+    clock.advance(20);
+    assert.equal(flushes.waiting.length, 2, "one flush asked for per commit");
+    const level = temp.db.prepare("PRAGMA synchronous").get() as { synchronous: number };
+    assert.equal(level.synchronous, 2, "the connection keeps synchronous=FULL for everyone else");
+    await Promise.resolve();
+    assert.deepEqual(followed, [], "nothing follows a commit before its flush");
+    flushes.waiting[1].resolve(); // the later flush ends first: its follow-ups still wait for the earlier
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(followed, []);
+    flushes.waiting[0].resolve();
+    const stopped = group.flush(); // nothing queued: resolves after every follow-up so far
+    await stopped;
+    assert.deepEqual(followed, ["a", "b"]);
+  } finally {
+    await temp.close();
+  }
+});
+
+Deno.test("a flush that fails is logged once while it keeps failing, and the follow-ups still run", async () => {
+  const temp = await openTempDatabase();
+  try {
+    temp.db.exec("CREATE TABLE t (v TEXT UNIQUE)");
+    const clock = new ManualClock();
+    const lines: string[] = [];
+    let failing = true;
+    const group = new GroupCommit({
+      db: () => temp.db,
+      intervalMs: () => 0,
+      clock,
+      log: new Logger("test", { sink: (line) => lines.push(JSON.stringify(line)) }),
+      syncLog: () => failing ? Promise.reject(new Error("EIO: input/output error")) : Promise.resolve(),
+    });
+    const followed: string[] = [];
+    for (const v of ["a", "b", "c"]) {
+      group.write(
+        () => temp.db.prepare("INSERT INTO t (v) VALUES (?)").run(v),
+        () => followed.push(v),
+        unexpected,
+      );
+    }
+    await group.flush();
+    assert.deepEqual(followed, ["a", "b", "c"], "the writes stand: they are committed");
+    const errors = lines.filter((l) => l.includes("not flushed to the disk"));
+    assert.equal(errors.length, 1, `one error line, not one per commit: ${lines.join("\n")}`);
+    assert.match(errors[0], /EIO/);
+    failing = false;
+    group.write(
+      () => temp.db.prepare("INSERT INTO t (v) VALUES (?)").run("d"),
+      () => followed.push("d"),
+      unexpected,
+    );
+    failing = true;
+    group.write(
+      () => temp.db.prepare("INSERT INTO t (v) VALUES (?)").run("e"),
+      () => followed.push("e"),
+      unexpected,
+    );
+    await group.flush();
+    assert.equal(
+      lines.filter((l) => l.includes("not flushed to the disk")).length,
+      2,
+      "failing again after a good flush is said again",
+    );
   } finally {
     await temp.close();
   }

@@ -15,6 +15,7 @@ import { smdrHistoryMigration } from "./migrations/0011_smdr_history.ts";
 import { auditMigration } from "./migrations/0012_audit.ts";
 import { statisticsMigration } from "./migrations/0013_statistics.ts";
 import { tableIndexesMigration } from "./migrations/0014_table_indexes.ts";
+import { webhookPendingIndexMigration } from "./migrations/0015_webhook_pending_index.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   auditMigration,
   statisticsMigration,
   tableIndexesMigration,
+  webhookPendingIndexMigration,
 ];

@@ -11,7 +11,7 @@
 
 import { SimulatorService } from "../../src/sim/sim_service.ts";
 import { startBroker } from "../../test/support/mosquitto.ts";
-import { CstaboxProcess, percentile, playCall, Receiver } from "./multiplexer_bench.ts";
+import { CstaboxProcess, percentile, playCall, processUsage, Receiver } from "./multiplexer_bench.ts";
 import type { LoopDelayFigures } from "./loop_delay_probe.ts";
 import type { BenchReport } from "./report.ts";
 import type { Arrival, FromReceivers, ToReceivers } from "./integration_receivers_worker.ts";
@@ -25,6 +25,9 @@ class Pooled {
   calls = 0;
   seconds = 0;
   cpuSeconds = 0;
+  /** The bench's own process (simulator, CSTA receivers, the far ends' thread) and the broker's. */
+  benchCpuSeconds = 0;
+  brokerCpuSeconds = 0;
   loopDelayP99s: number[] = [];
   loopDelayMax = 0;
   /** Each call's action (ms, `performance.now()`), for the MQTT and webhook arrivals' latency. */
@@ -35,14 +38,20 @@ class Pooled {
     this.calls += segment.calls;
     this.seconds += segment.seconds;
     this.cpuSeconds += segment.cpuSeconds;
+    this.benchCpuSeconds += segment.benchCpuSeconds;
+    this.brokerCpuSeconds += segment.brokerCpuSeconds;
     this.loopDelayP99s.push(segment.loopDelay.p99);
     this.loopDelayMax = Math.max(this.loopDelayMax, segment.loopDelay.max);
     for (const [callId, at] of segment.actionAt) this.actionAt.set(callId, at);
   }
 
   get cpuPercent(): number {
-    return (this.cpuSeconds / this.seconds) * 100;
+    return percent(this.cpuSeconds, this.seconds);
   }
+}
+
+function percent(cpuSeconds: number, seconds: number): number {
+  return (cpuSeconds / seconds) * 100;
 }
 
 interface Segment {
@@ -50,6 +59,8 @@ interface Segment {
   calls: number;
   seconds: number;
   cpuSeconds: number;
+  benchCpuSeconds: number;
+  brokerCpuSeconds: number;
   loopDelay: LoopDelayFigures;
   actionAt: Map<number, number>;
 }
@@ -102,13 +113,16 @@ class FarEnds {
   }
 }
 
+/** Calls played before the first segment. */
+const WARM_UP_MS = 5000;
+
 /** After a switch, the calls of this many ms are not measured (the MQTT client connects, workers wake). */
 const SETTLE_MS = 1000;
 
 export async function run(report: BenchReport): Promise<void> {
   const size = report.quick
     ? { apps: 20, segments: 2, segmentSeconds: 2 }
-    : { apps: 200, segments: 12, segmentSeconds: 5 };
+    : { apps: 200, segments: 20, segmentSeconds: 5 };
   const sim = new SimulatorService({ plan: { extensions: "101-140", trunks: 4 }, keepaliveSeconds: 0 });
   await sim.start();
   const broker = await startBroker();
@@ -133,11 +147,15 @@ export async function run(report: BenchReport): Promise<void> {
     const probes = apps.filter((a) => a.probe);
     const off = new Pooled();
     const on = new Pooled();
+    const brokerPid = broker.pid!;
+    // Warm-up, measured by neither kind: the first segment measured was 10 to 14 % slower at p99 than
+    // the rest when both kinds were off (compiled code, the heap's first growth).
+    await playCalls(sim, WARM_UP_MS, new Map());
     for (let i = 0; i < size.segments; i++) {
       const integrationsOn = ((i + 1) >> 1) % 2 === 1;
       await api.set(integrationsOn);
       await playCalls(sim, SETTLE_MS, new Map());
-      (integrationsOn ? on : off).add(await segment(sim, target, probes, size.segmentSeconds));
+      (integrationsOn ? on : off).add(await segment(sim, target, brokerPid, probes, size.segmentSeconds));
     }
     const { mqtt: mqttArrivals, hooks: hookArrivals } = await farEnds.collect(on.actionAt);
     const row = (what: string, value: number, unit: string, ratioToBaseline?: number) =>
@@ -157,6 +175,19 @@ export async function run(report: BenchReport): Promise<void> {
       "ms",
       (off.cpuSeconds * 1000) / off.calls,
       (on.cpuSeconds * 1000) / on.calls,
+    );
+    // On this machine the far ends share the 2 cores with cstabox; elsewhere they are other machines.
+    ratioRow(
+      "bench process CPU (simulator, receivers, far ends)",
+      "% of a core",
+      percent(off.benchCpuSeconds, off.seconds),
+      percent(on.benchCpuSeconds, on.seconds),
+    );
+    ratioRow(
+      "broker CPU",
+      "% of a core",
+      percent(off.brokerCpuSeconds, off.seconds),
+      percent(on.brokerCpuSeconds, on.seconds),
     );
     ratioRow(
       "cstabox event-loop delay p99 (median of the segments)",
@@ -243,6 +274,7 @@ async function playCalls(sim: SimulatorService, ms: number, actionAt: Map<number
 async function segment(
   sim: SimulatorService,
   target: CstaboxProcess,
+  brokerPid: number,
   probes: Receiver[],
   seconds: number,
 ): Promise<Segment> {
@@ -253,11 +285,15 @@ async function segment(
   }
   await target.resetLoopDelay();
   const cpuBefore = target.usage();
+  const benchBefore = processUsage(Deno.pid);
+  const brokerBefore = processUsage(brokerPid);
   const started = performance.now();
   const calls = await playCalls(sim, seconds * 1000, actionAt);
   const elapsed = (performance.now() - started) / 1000;
   // The segment's CPU ends where it began, with calls under way (the settling calls' work counts at the start).
   const cpuAfter = target.usage();
+  const benchAfter = processUsage(Deno.pid);
+  const brokerAfter = processUsage(brokerPid);
   // The last calls' events arrive; the next segment's switch waits for them.
   await new Promise((r) => setTimeout(r, 200));
   const loopDelay = await target.loopDelay();
@@ -266,6 +302,8 @@ async function segment(
     calls,
     seconds: elapsed,
     cpuSeconds: cpuAfter.cpuSeconds - cpuBefore.cpuSeconds,
+    benchCpuSeconds: benchAfter.cpuSeconds - benchBefore.cpuSeconds,
+    brokerCpuSeconds: brokerAfter.cpuSeconds - brokerBefore.cpuSeconds,
     loopDelay,
     actionAt,
   };

@@ -9,6 +9,8 @@ export const MOSQUITTO = "/usr/sbin/mosquitto";
 export interface Broker {
   port: number;
   url: string;
+  /** The broker's process while it runs (the integrations bench reads its CPU time). */
+  readonly pid: number | undefined;
   /** Stops the broker (SIGTERM, then SIGKILL) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts it again on the same port (after `stop`). */
@@ -74,6 +76,9 @@ export async function startBroker(
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     async stop() {
       if (!child) return;
       const running = child;

@@ -42,7 +42,7 @@ export const smdrSchema = z.object({
     "push backlog cap in records (0 = unlimited; drops beyond a cap are counted and shown)",
   ),
   commitIntervalMs: z.number().int().min(0).max(1000).default(20).describe(
-    "records (and the trunk calls in progress they are about) made within this many ms are committed together, then sent (0 = each at once; each commit costs an fsync)",
+    "records (and the trunk calls in progress they are about) made within this many ms are committed together, flushed to the disk, then sent (0 = each at once; each commit costs an fsync, off the event loop)",
   ),
 }).strict().superRefine((smdr, ctx) => {
   // The SMDR service's own checks, so what it would refuse at apply is refused at save.

@@ -1,6 +1,7 @@
 // APDUs to and from the Switchboard in the same process: the appliance's own consumers (call tracker,
 // line API) attach a session exactly as a remote application does, without sockets or ACSE.
 
+import { setImmediate } from "node:timers";
 import type { Session, SessionInfo, SessionPort } from "../switchboard/session.ts";
 import type { AttachRefusal } from "../switchboard/switchboard.ts";
 import { CstaAssociationError } from "./client_errors.ts";
@@ -24,8 +25,13 @@ export interface InProcessIdentity {
 
 /**
  * A Switchboard session as a client transport. The Switchboard calls its port from inside its own
- * processing, so deliveries are queued and handed on in a microtask: the client may then send at once
- * without re-entering the Switchboard mid-step.
+ * processing, so deliveries are queued and handed on later: the client may then send at once without
+ * re-entering the Switchboard mid-step.
+ *
+ * Later means in a turn of the event loop of their own, after the reads already waiting (`setImmediate`),
+ * not in a microtask of the PBX read's turn. The PBX's events of one call arrive in reads of their own; with
+ * the in-process sessions' work (call tracking, the integrations it feeds, the line API) done in each read's
+ * turn, the next event's fan-out to every application waited for it.
  */
 export class InProcessTransport implements ClientTransport {
   readonly kind = "in-process";
@@ -109,9 +115,11 @@ export class InProcessTransport implements ClientTransport {
     this.#inboxBytes += apdu.length;
     if (!this.#draining) {
       this.#draining = true;
-      queueMicrotask(() => this.#drain());
+      setImmediate(this.#drainLater);
     }
   }
+
+  #drainLater = (): void => this.#drain();
 
   #drain(): void {
     this.#draining = false;

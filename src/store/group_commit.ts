@@ -92,16 +92,16 @@ export class GroupCommit {
       }, { synced: syncLog === undefined });
     } catch (error) {
       // The commit itself failed (a full disk): none of these writes is stored.
-      return this.#then(() => {
+      return this.#inOrder(() => {
         for (const item of queued) this.#follow(() => item.failed(error));
-      }, syncLog === undefined);
+      });
     }
     const followUps = () =>
       queued.forEach((item, i) => {
         const outcome = outcomes[i];
         this.#follow(() => "error" in outcome ? item.failed(outcome.error) : item.committed(outcome.result));
       });
-    if (syncLog === undefined) return this.#then(followUps, true);
+    if (syncLog === undefined) return this.#inOrder(followUps);
     // The flush is asked for now (it covers this commit); the follow-ups keep the order of the commits.
     const synced = syncLog().then(() => {
       this.#syncFailing = false;
@@ -111,15 +111,16 @@ export class GroupCommit {
       if (!this.#syncFailing) this.options.log.error("committed writes not flushed to the disk", { error });
       this.#syncFailing = true;
     });
-    return this.#then(() => synced.then(followUps), false);
+    return this.#inOrder(() => synced.then(followUps));
   }
 
   /**
-   * Runs `next` after the follow-ups of earlier commits: `now` when each commit waited for the disk
-   * itself (nothing is ever left waiting then), else in the chain of the flushes under way.
+   * Runs `next` once the follow-ups of the earlier commits ran: at once when each commit waits for the disk
+   * itself (nothing is ever left waiting then), else at the end of the chain of flushes under way (it never
+   * rejects: a failed flush is logged, and a follow-up that throws is caught).
    */
-  #then(next: () => void | Promise<void>, now: boolean): Promise<void> {
-    if (now) {
+  #inOrder(next: () => void | Promise<void>): Promise<void> {
+    if (this.options.syncLog === undefined) {
       next();
       return this.#following;
     }

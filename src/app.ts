@@ -327,10 +327,12 @@ export class App {
     // ---- SMDR ---------------------------------------------------------------------------------------
     // SMDR records and the trunk calls they are about commit together every smdr.commitIntervalMs, each
     // record sent only once committed and on the disk: one fsync per interval, on another thread.
+    // SMDR's group commit and the integrations' outbox commits flush the store's log off the event loop.
+    const flushStoreLog = () => syncWal(store.path);
     const smdrCommits = new GroupCommit({
       db: database,
       intervalMs: () => current().smdr.commitIntervalMs,
-      syncLog: () => syncWal(store.path),
+      syncLog: flushStoreLog,
       clock: this.#clock,
       log: log.child("smdr"),
     });
@@ -395,7 +397,7 @@ export class App {
     const outboxCommits = new OutboxCommits({
       db: () => store.db,
       syncIntervalMs: () => current().integrations.syncIntervalMs,
-      syncLog: () => syncWal(store.path),
+      syncLog: flushStoreLog,
       onSyncFailed: (error) =>
         integrationsLog.warn("the outboxes' last commits could not be flushed to the disk", {
           error: errorText(error),

@@ -458,7 +458,6 @@ interface ProcessUsage {
 }
 
 /** CPU time (utime + stime) and resident memory (`VmRSS` and its parts) of a process, from /proc. */
-/** A process's CPU time so far and its memory, from /proc. */
 export function processUsage(pid: number): ProcessUsage {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
   const ticks = Number(stat[11]) + Number(stat[12]); // in clock ticks (100/s)

@@ -404,10 +404,10 @@ export class Switchboard {
       else copied += this.#copyEvent(session, subscription, copies, event);
     }
     // The appliance's own consumers (call tracking, the line API, and through them the integrations) come
-    // after every socket. Each is handed its copy in a microtask, and each socket's write starts in one
-    // queued by its first copy of the turn: queued first, the consumers' work on an event ran before every
-    // application's write and was part of each copy's latency (issue 21: fan-out p99 1.70x with MQTT and
-    // webhooks on, docs/BENCHMARKS.md).
+    // after every socket. Each socket's write starts in a microtask queued by its first copy of the turn;
+    // the consumers take their copies in a later turn (InProcessTransport). When they took them in a
+    // microtask too, queued first, their work on an event ran before every application's write and was
+    // part of each copy's latency (issue 21: fan-out p99 1.70x with MQTT and webhooks on, BENCHMARKS.md).
     for (const subscription of internal) {
       const session = this.#sessions.get(subscription.sessionId)!;
       copied += this.#copyEvent(session, subscription, copies, event);

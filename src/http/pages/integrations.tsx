@@ -44,6 +44,7 @@ const MQTT_KEYS = [
   "homeAssistantDiscovery",
   "homeAssistantPrefix",
   "backlogLimit",
+  "writeBatchMs",
   "reconnectMinSeconds",
   "reconnectMaxSeconds",
 ];
@@ -63,6 +64,7 @@ const MQTT_LABELS: Record<string, string> = {
   homeAssistantDiscovery: "Home Assistant discovery",
   homeAssistantPrefix: "Home Assistant discovery prefix",
   backlogLimit: "Backlog limit (messages, 0 = none)",
+  writeBatchMs: "Write batch (ms, 0 = each message at once)",
   reconnectMinSeconds: "First reconnect delay (s)",
   reconnectMaxSeconds: "Longest reconnect delay (s)",
 };

@@ -40,6 +40,9 @@ export const mqttSchema = z.object({
   backlogLimit: z.number().int().min(0).default(100_000).describe(
     "records and SMDR lines kept for the broker while it is away (0 = unlimited); drops beyond are counted",
   ),
+  writeBatchMs: z.number().int().min(0).max(1000).default(5).describe(
+    "messages made within this many ms go to the broker in one socket write (0 = each at once)",
+  ),
   reconnectMinSeconds: z.number().min(0.1).max(60).default(1).describe("first reconnect delay after a loss"),
   reconnectMaxSeconds: z.number().min(1).max(3600).default(60).describe(
     "reconnect delay ceiling; delays double up to it, with jitter",

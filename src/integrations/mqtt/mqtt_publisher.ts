@@ -79,6 +79,8 @@ export class MqttPublisher implements Service {
   /** …and deleted from the outbox up to here. */
   #deletedUpTo = 0;
   #ackTimer?: TimerHandle;
+  /** The socket held corked until the write batch's timer ends, while one is open. */
+  #corked?: MqttClient["stream"];
 
   constructor(options: MqttPublisherOptions) {
     this.#options = options;
@@ -227,6 +229,7 @@ export class MqttPublisher implements Service {
       this.stats.dropped[kind]++;
       return;
     }
+    this.#batchWrites(client);
     client.publish(
       topic,
       payload,
@@ -240,6 +243,25 @@ export class MqttPublisher implements Service {
         if (madeAt !== undefined) this.stats.latency(this.#clock.monotonic() - madeAt);
       },
     );
+  }
+
+  /**
+   * Holds the socket's writes for `writeBatchMs`, then sends what was published meanwhile in one write.
+   * mqtt.js writes each packet in the turn it was made; at 1,100 messages/s (integrations bench) those
+   * writes cost 43 ms of every second on the event loop of the CSTA fan-out, and one write per 5 ms window
+   * took 40 µs of CPU off each message (127 to 83 µs, measured with a real Mosquitto, 2026-12-07).
+   * A Node stream's cork is counted: mqtt.js's own cork and uncork of each packet nest inside this one.
+   */
+  #batchWrites(client: MqttClient): void {
+    const ms = this.#settings.writeBatchMs;
+    const stream = client.stream;
+    if (ms <= 0 || this.#corked === stream || typeof stream?.cork !== "function") return;
+    stream.cork();
+    this.#corked = stream;
+    this.#clock.setTimeout(() => {
+      if (this.#corked === stream) this.#corked = undefined;
+      stream.uncork();
+    }, ms);
   }
 
   // ---- connection -------------------------------------------------------------------------------
@@ -416,6 +438,7 @@ export class MqttPublisher implements Service {
       if (batch.length === 0) return;
       try {
         // mqtt.js keeps QoS 1 messages of one client in order; a window of them in flight at once.
+        this.#batchWrites(client);
         const acked = Promise.all(batch.map((m) => client.publishAsync(m.topic, m.payload, { qos })));
         acked.catch(() => {});
         if (await closed.race(acked) === "closed") return;

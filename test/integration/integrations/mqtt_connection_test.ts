@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MqttPublisher } from "../../../src/integrations/mqtt/mqtt_publisher.ts";
 import { mqttSchema, type MqttSettings } from "../../../src/integrations/mqtt/mqtt_options.ts";
 import { freePort, startBroker, subscribe } from "../../support/mosquitto.ts";
-import { HandFeed, quietLog, record } from "../../support/webhook_rig.ts";
+import { HandFeed, quietLog, record, ringing } from "../../support/webhook_rig.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 import { waitUntil } from "../../support/wait_until.ts";
 
@@ -141,3 +141,82 @@ Deno.test({
     }
   },
 });
+
+/** A TCP relay to the broker that counts the reads of the client's bytes (one socket write ≈ one read). */
+function countingRelay(brokerPort: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const counts = { reads: 0 };
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const client of listener) {
+      const broker = await Deno.connect({ hostname: "127.0.0.1", port: brokerPort });
+      conns.push(client, broker);
+      void broker.readable.pipeTo(client.writable).catch(() => {});
+      void client.readable.pipeThrough(
+        new TransformStream({
+          transform(chunk, controller) {
+            counts.reads++;
+            controller.enqueue(chunk);
+          },
+        }),
+      ).pipeTo(broker.writable).catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    counts,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
+}
+
+for (const [writeBatchMs, expect] of [[300, "one write"], [0, "a write each"]] as const) {
+  Deno.test({
+    ...opts,
+    name:
+      `MQTT: call events made in separate turns within writeBatchMs ${writeBatchMs} go to the broker in ${expect}`,
+    fn: async () => {
+      const broker = await startBroker();
+      const relay = countingRelay(broker.port);
+      const sub = await subscribe(broker.url, "t/line/+/event");
+      const rig = await publisherRig({
+        url: `mqtt://127.0.0.1:${relay.port}`,
+        publish: ["callEvent"],
+        qos: 0,
+        writeBatchMs,
+      });
+      try {
+        await waitUntil(
+          () => rig.details().connection === "connected",
+          10_000,
+          () => JSON.stringify(rig.details()),
+        );
+        await new Promise((r) => setTimeout(r, 50)); // the CONNECT's and first turns' bytes are counted before
+        const before = relay.counts.reads;
+        for (let i = 0; i < 10; i++) {
+          rig.hand.view([ringing(`c${i}`, "101", "102")]);
+          rig.hand.view([]);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        const calls = () => [...new Set(sub.messages.map((m) => JSON.parse(m.payload).callId))];
+        await waitUntil(() => calls().includes("c9"), 10_000, () => `events of ${calls().join(", ")}`);
+        await new Promise((r) => setTimeout(r, 50)); // the last call's other events
+        const reads = relay.counts.reads - before;
+        assert.deepEqual(calls(), Array.from({ length: 10 }, (_, i) => `c${i}`), "in order");
+        if (writeBatchMs > 0) assert.equal(reads, 1, `the ${sub.messages.length} events in one write`);
+        else assert.ok(reads >= 5, `each turn's event written at once (${reads} reads)`);
+      } finally {
+        await rig.close();
+        await sub.close();
+        relay.close();
+        await broker.stop();
+      }
+    },
+  });
+}

@@ -16,6 +16,7 @@ import { auditMigration } from "./migrations/0012_audit.ts";
 import { statisticsMigration } from "./migrations/0013_statistics.ts";
 import { tableIndexesMigration } from "./migrations/0014_table_indexes.ts";
 import { webhookPendingIndexMigration } from "./migrations/0015_webhook_pending_index.ts";
+import { webhookFinishedIndexMigration } from "./migrations/0016_webhook_finished_index.ts";
 
 export const migrations: readonly Migration[] = [
   coreMigration,
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   statisticsMigration,
   tableIndexesMigration,
   webhookPendingIndexMigration,
+  webhookFinishedIndexMigration,
 ];

@@ -1,7 +1,7 @@
 // Webhook endpoints and their durable deliveries in the store: what each endpoint wants (kinds, lines),
 // its secret, and every record delivery with its attempts, so a restart resumes them.
 
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { z } from "zod";
 import { withSavepoint } from "../../store/savepoint.ts";
 import { type IntegrationKind, integrationKindSchema } from "../integration_kinds.ts";
@@ -69,6 +69,12 @@ export interface StoredDelivery {
   lastError: string | null;
 }
 
+/** A durable delivery as it is stored: pending, not tried yet. */
+export type NewDelivery = Omit<
+  StoredDelivery,
+  "state" | "attempts" | "lastAttemptAt" | "lastStatus" | "lastError"
+>;
+
 interface WebhookRow {
   id: string;
   name: string;
@@ -80,7 +86,19 @@ interface WebhookRow {
   created_at: string;
 }
 
+/** The statements each delivery runs, prepared once per connection of the store. */
+interface DeliveryStatements {
+  db: DatabaseSync;
+  insert: StatementSync;
+  pending: StatementSync;
+  update: StatementSync;
+  oldestKept: StatementSync;
+  prune: StatementSync;
+}
+
 export class WebhookRepository {
+  #sql?: DeliveryStatements;
+
   constructor(private readonly db: () => DatabaseSync) {}
 
   list(): Webhook[] {
@@ -147,17 +165,9 @@ export class WebhookRepository {
   // ---- deliveries -------------------------------------------------------------------------------
 
   /** Stores one durable delivery per endpoint in one transaction (one commit for all of them). */
-  enqueue(
-    deliveries: readonly Omit<
-      StoredDelivery,
-      "state" | "attempts" | "lastAttemptAt" | "lastStatus" | "lastError"
-    >[],
-  ): void {
+  enqueue(deliveries: readonly NewDelivery[]): void {
     if (deliveries.length === 0) return;
-    const db = this.db();
-    const insert = db.prepare(
-      "INSERT INTO webhook_delivery (id, webhook_id, kind, payload, created_at, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-    );
+    const { db, insert } = this.#statements();
     withSavepoint(db, () => {
       for (const d of deliveries) {
         insert.run(d.id, d.webhookId, d.kind, d.payload, d.createdAt, d.nextAttemptAt);
@@ -167,9 +177,9 @@ export class WebhookRepository {
 
   /** The endpoint's oldest pending deliveries, due or not (deliveries of an endpoint go out in order). */
   pending(webhookId: string, limit: number): StoredDelivery[] {
-    return (this.db().prepare(
-      "SELECT * FROM webhook_delivery WHERE webhook_id = ? AND state = 'pending' ORDER BY created_at, rowid LIMIT ?",
-    ).all(webhookId, limit) as unknown as DeliveryRow[]).map(deliveryFromRow);
+    return (this.#statements().pending.all(webhookId, limit) as unknown as DeliveryRow[]).map(
+      deliveryFromRow,
+    );
   }
 
   pendingCount(webhookId?: string): number {
@@ -192,10 +202,7 @@ export class WebhookRepository {
   /** Records attempts, in one commit: each delivered, failed for good, or pending until `nextAttemptAt`. */
   attempted(outcomes: readonly AttemptOutcome[]): void {
     if (outcomes.length === 0) return;
-    const db = this.db();
-    const update = db.prepare(
-      "UPDATE webhook_delivery SET state = ?, attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-    );
+    const { db, update } = this.#statements();
     withSavepoint(db, () => {
       for (const o of outcomes) {
         update.run(o.state, o.attempts, o.at, o.status, o.error, o.nextAttemptAt, o.id);
@@ -212,13 +219,44 @@ export class WebhookRepository {
 
   /** Keeps the newest `keep` finished deliveries of an endpoint; pending ones always stay. */
   prune(webhookId: string, keep: number): number {
-    return Number(
-      this.db().prepare(
-        `DELETE FROM webhook_delivery WHERE webhook_id = ? AND state != 'pending' AND rowid NOT IN (
-          SELECT rowid FROM webhook_delivery WHERE webhook_id = ? AND state != 'pending'
-          ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
-      ).run(webhookId, webhookId, keep).changes,
-    );
+    const sql = this.#statements();
+    // The oldest one kept, found in the index of the finished ones (no row read), and all before it go.
+    // Finished at the same ms, they go by state, then in order (the index's order: no sort, no row read).
+    const oldest = sql.oldestKept.get(webhookId, keep - 1) as
+      | { at: number; state: string; row: number }
+      | undefined;
+    if (!oldest) return 0;
+    return Number(sql.prune.run(webhookId, oldest.at, oldest.state, oldest.row).changes);
+  }
+
+  /**
+   * Prepared once per connection (a restore reopens the store): preparing them at each call was a fifth of
+   * the dispatcher's time on the event loop (integrations bench, 2.9 of 15 ms a second).
+   */
+  #statements(): DeliveryStatements {
+    const db = this.db();
+    if (this.#sql?.db === db) return this.#sql;
+    this.#sql = {
+      db,
+      insert: db.prepare(
+        "INSERT INTO webhook_delivery (id, webhook_id, kind, payload, created_at, state, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+      ),
+      pending: db.prepare(
+        "SELECT * FROM webhook_delivery WHERE webhook_id = ? AND state = 'pending' ORDER BY created_at, rowid LIMIT ?",
+      ),
+      update: db.prepare(
+        "UPDATE webhook_delivery SET state = ?, attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+      ),
+      oldestKept: db.prepare(
+        `SELECT created_at AS at, state, rowid AS row FROM webhook_delivery WHERE webhook_id = ? AND state != 'pending'
+          ORDER BY created_at DESC, state DESC, rowid DESC LIMIT 1 OFFSET ?`,
+      ),
+      prune: db.prepare(
+        `DELETE FROM webhook_delivery WHERE webhook_id = ? AND state != 'pending'
+          AND (created_at, state, rowid) < (?, ?, ?)`,
+      ),
+    };
+    return this.#sql;
   }
 }
 

@@ -14,7 +14,13 @@ import { DeliveryStats } from "../delivery_stats.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import type { WebhooksSettings } from "./webhook_options.ts";
-import type { AttemptOutcome, StoredDelivery, Webhook, WebhookRepository } from "./webhook_repository.ts";
+import type {
+  AttemptOutcome,
+  NewDelivery,
+  StoredDelivery,
+  Webhook,
+  WebhookRepository,
+} from "./webhook_repository.ts";
 import { type PostResult, WebhookHttpSender } from "./webhook_http_sender.ts";
 
 export interface WebhookDispatcherOptions {
@@ -58,6 +64,9 @@ export interface EndpointStatus {
   stats: ReturnType<DeliveryStats["snapshot"]>;
   lastAttempts: DeliveryAttempt[];
 }
+
+/** An attempt as the endpoint keeps it until the delivery log is asked for. */
+type NotedAttempt = Omit<DeliveryAttempt, "at"> & { at: number };
 
 interface LiveDelivery {
   id: string;
@@ -218,7 +227,7 @@ export class WebhookDispatcher implements Service {
         this.#options.log.error("webhook deliveries not stored", { kind: item.kind, error });
         return;
       }
-      wanting.forEach((w, i) => w.wake(deliveries[i].id, item.madeAt));
+      wanting.forEach((w, i) => w.enqueued(deliveries[i], item.madeAt));
       return;
     }
     for (const worker of wanting) {
@@ -275,7 +284,8 @@ class EndpointWorker {
   #webhook: Webhook;
   readonly #c: WorkerContext;
   readonly #live: LiveDelivery[] = [];
-  readonly #recent: DeliveryAttempt[] = [];
+  /** The last attempts, their time kept as a number: formatted only when asked (status), not per attempt. */
+  readonly #recent: NotedAttempt[] = [];
   readonly #madeAt = new Map<string, number>();
   #stopped = false;
   #loop: Promise<void>;
@@ -287,9 +297,9 @@ class EndpointWorker {
   /** The endpoint's oldest pending durable deliveries, in order, as they stand after the attempts so far. */
   #window: StoredDelivery[] = [];
   /**
-   * Whether the store may hold pending deliveries the window has not read: at start, after a durable
-   * delivery was enqueued, and while a read filled the whole window. Without it every call event sent
-   * read the store again (one SELECT per delivery).
+   * Whether the store may hold pending deliveries the window has not read: at start, after a change of
+   * the endpoint, while a read filled the whole window, and after a delivery found the window full.
+   * Without it every call event sent read the store again (one SELECT per delivery).
    */
   #unread = true;
   /** Attempts not written to the store yet (one commit per interval). */
@@ -334,7 +344,7 @@ class EndpointWorker {
       this.#note({
         delivery: delivery.id,
         kind: delivery.kind,
-        at: iso(this.#c.clock.now()),
+        at: this.#c.clock.now(),
         status: null,
         ms: 0,
         error: "queue full",
@@ -346,9 +356,30 @@ class EndpointWorker {
     this.wake();
   }
 
-  wake(deliveryId?: string, madeAt?: number): void {
-    if (deliveryId !== undefined) this.#unread = true;
-    if (deliveryId !== undefined && madeAt !== undefined) this.#madeAt.set(deliveryId, madeAt);
+  /**
+   * A durable delivery was stored for this endpoint. While the window holds every pending one (and has
+   * room), the new one joins its end, where a read of the store would put it (the newest, in insertion
+   * order): the store is read again only when the window had no room. Reading it after each record meant
+   * committing the attempts first, one commit per batch whatever `commitIntervalMs` said.
+   */
+  enqueued(delivery: NewDelivery, madeAt: number): void {
+    if (!this.#unread && this.#window.length < WINDOW) {
+      this.#window.push({
+        ...delivery,
+        state: "pending",
+        attempts: 0,
+        lastAttemptAt: null,
+        lastStatus: null,
+        lastError: null,
+      });
+    } else {
+      this.#unread = true;
+    }
+    this.#madeAt.set(delivery.id, madeAt);
+    this.wake();
+  }
+
+  wake(): void {
     const wakeUp = this.#wakeUp;
     this.#wakeUp = undefined;
     wakeUp?.();
@@ -372,7 +403,7 @@ class EndpointWorker {
       queued: this.#live.length,
       failedRecords: safe(() => repo.failedCount(this.#webhook.id), 0),
       stats: this.stats.snapshot(),
-      lastAttempts: [...this.#recent].reverse(),
+      lastAttempts: this.#recent.map(({ at, ...attempt }) => ({ ...attempt, at: iso(at) })).reverse(),
     };
   }
 
@@ -382,17 +413,17 @@ class EndpointWorker {
     const payload = { message: "a test delivery from cstabox", webhook: this.#webhook.name };
     const items = [{ id, kind: "test", body: body(id, "test", now, JSON.stringify(payload)) }];
     const [result = NOT_SENT] = await this.#c.sender.send(this.#batchFor(items)).outcomes;
-    const attempt: DeliveryAttempt = {
+    const attempt: NotedAttempt = {
       delivery: id,
       kind: "test",
-      at: iso(now),
+      at: now,
       status: result.status,
       ms: result.ms,
       error: result.error,
       outcome: result.ok ? "delivered" : "failed",
     };
     this.#note(attempt);
-    return attempt;
+    return { ...attempt, at: iso(now) };
   }
 
   // ---- the loop ---------------------------------------------------------------------------------
@@ -556,7 +587,7 @@ class EndpointWorker {
     this.#note({
       delivery: delivery.id,
       kind: delivery.kind,
-      at: iso(now),
+      at: now,
       status: result.status,
       ms: result.ms,
       error: result.error,
@@ -621,7 +652,7 @@ class EndpointWorker {
     this.#note({
       delivery: delivery.id,
       kind,
-      at: iso(now),
+      at: now,
       status: result.status,
       ms: result.ms,
       error: result.error,
@@ -648,7 +679,7 @@ class EndpointWorker {
     this.#c.total.latency(ms);
   }
 
-  #note(attempt: DeliveryAttempt): void {
+  #note(attempt: NotedAttempt): void {
     this.#recent.push(attempt);
     if (this.#recent.length > RECENT_ATTEMPTS) this.#recent.shift();
   }

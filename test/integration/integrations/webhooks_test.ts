@@ -215,24 +215,30 @@ Deno.test({
   },
 });
 
+/** A dispatcher with one endpoint that takes `kind`, counting its reads of the store's pending deliveries. */
+async function countingReads(kind: "callEvent" | "callRecord") {
+  const receiver = startReceiver();
+  const rig = await dispatcherRig();
+  let reads = 0;
+  const pending = rig.repository.pending.bind(rig.repository);
+  rig.repository.pending = (id, limit) => (reads++, pending(id, limit));
+  rig.repository.create(
+    { name: kind, url: receiver.url, kinds: [kind], lines: [], enabled: true },
+    SECRET,
+    new Date(),
+  );
+  rig.dispatcher.reload();
+  await new Promise((r) => setTimeout(r, 100)); // the endpoint's first read
+  return { receiver, rig, reads: () => reads };
+}
+
 Deno.test({
   ...opts,
   name: "webhooks: call events go out in order without a read of the store per delivery",
   fn: async () => {
-    const receiver = startReceiver();
-    const rig = await dispatcherRig();
-    let reads = 0;
-    const pending = rig.repository.pending.bind(rig.repository);
-    rig.repository.pending = (id, limit) => (reads++, pending(id, limit));
+    const { receiver, rig, reads } = await countingReads("callEvent");
     try {
-      rig.repository.create(
-        { name: "events", url: receiver.url, kinds: ["callEvent"], lines: [], enabled: true },
-        SECRET,
-        new Date(),
-      );
-      rig.dispatcher.reload();
-      await new Promise((r) => setTimeout(r, 100));
-      const before = reads;
+      const before = reads();
       for (let i = 0; i < 10; i++) {
         rig.hand.view([ringing(`c${i}`, "101", "102")]);
         rig.hand.view([]);
@@ -254,7 +260,33 @@ Deno.test({
         "101 disconnected",
         "101 idle",
       ]);
-      assert.ok(reads - before <= 1, `${reads - before} reads of the store for 60 call events`);
+      assert.ok(reads() - before <= 1, `${reads() - before} reads of the store for 60 call events`);
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "webhooks: records go out in order without a read of the store (nor a commit) per record",
+  fn: async () => {
+    const { receiver, rig, reads } = await countingReads("callRecord");
+    try {
+      const before = reads();
+      const sent: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = record();
+        sent.push(r.id);
+        rig.hand.record(r);
+        // Each one delivered before the next is made: the window is empty at every record.
+        await waitUntil(() => receiver.received.length === i + 1, 10_000, () => `record ${i + 1}`);
+      }
+      const ids = receiver.received.map((d) => JSON.parse(d.body).data.id);
+      assert.deepEqual(ids, sent);
+      assert.ok(reads() - before <= 1, `${reads() - before} reads of the store for 20 records`);
+      await waitUntil(() => rig.repository.pendingCount() === 0, 5_000, () => "the attempts are written");
     } finally {
       await rig.close();
       await receiver.close();

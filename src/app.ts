@@ -398,6 +398,7 @@ export class App {
       db: () => store.db,
       syncIntervalMs: () => current().integrations.syncIntervalMs,
       syncLog: flushStoreLog,
+      laterMs: () => current().integrations.commitIntervalMs,
       onSyncFailed: (error) =>
         integrationsLog.warn("the outboxes' last commits could not be flushed to the disk", {
           error: errorText(error),
@@ -423,8 +424,7 @@ export class App {
       version,
       feed,
       db: database,
-      commitIntervalMs: () => current().integrations.commitIntervalMs,
-      commit: (work) => outboxCommits.commit(work),
+      writes: outboxCommits,
       lines: () =>
         lines.list().filter((line) => line.enabled && line.kind === "extension").map((line) => ({
           number: line.number,
@@ -436,8 +436,7 @@ export class App {
     const webhookRepository = new WebhookRepository(database);
     this.webhooks = new WebhookDispatcher({
       settings: () => current().webhooks,
-      commitIntervalMs: () => current().integrations.commitIntervalMs,
-      commit: (work) => outboxCommits.commit(work),
+      writes: outboxCommits,
       repository: webhookRepository,
       feed,
       log: log.child("webhooks"),

@@ -14,6 +14,7 @@ import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
+import { immediateWrites, type OutboxWrites } from "../outbox_commits.ts";
 import { clientIdOf, type MqttSettings, topicPrefixOf, topicSafe } from "./mqtt_options.ts";
 import { MqttOutbox } from "./mqtt_outbox.ts";
 import { homeAssistantDiscovery, RETAINED, topics } from "./mqtt_topics.ts";
@@ -26,12 +27,10 @@ export interface MqttPublisherOptions {
   feed: IntegrationFeed;
   db: () => DatabaseSync;
   /**
-   * How long acknowledged messages may stay in the outbox before they are deleted in one commit (the
-   * integrations' group commit); after a crash in between they are published again (same record id).
+   * Deletes acknowledged messages from the outbox with the outboxes' next shared commit (the integrations'
+   * OutboxCommits; at once without); after a crash in between they are published again (same record id).
    */
-  commitIntervalMs?: () => number;
-  /** Runs the outbox's deletions as one commit (the integrations' OutboxCommits); at once without. */
-  commit?: (work: () => void) => void;
+  writes?: OutboxWrites;
   /** Enabled extension lines, for Home Assistant discovery. */
   lines: () => readonly { number: string; name: string }[];
   log: Logger;
@@ -78,7 +77,9 @@ export class MqttPublisher implements Service {
   #cursor = 0;
   /** …and deleted from the outbox up to here. */
   #deletedUpTo = 0;
-  #ackTimer?: TimerHandle;
+  /** Whether the deletion of acknowledged messages waits for the next commit. */
+  #deleteWaiting = false;
+  readonly #writes: OutboxWrites;
   /** The socket held corked until the write batch's timer ends, while one is open. */
   #corked?: MqttClient["stream"];
 
@@ -86,6 +87,7 @@ export class MqttPublisher implements Service {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.outbox = new MqttOutbox(options.db, this.#clock);
+    this.#writes = options.writes ?? immediateWrites;
   }
 
   /** The connection now, for the UI and /metrics. */
@@ -461,28 +463,37 @@ export class MqttPublisher implements Service {
     }
   }
 
-  /** Deletes what the broker acknowledged, at most once per commit interval (one commit, one fsync). */
+  /** Deletes what the broker acknowledged with the outboxes' next commit. */
   #scheduleDelete(): void {
-    const ms = this.#options.commitIntervalMs?.() ?? 0;
-    if (ms <= 0) return this.#deleteAcknowledged();
-    this.#ackTimer ??= this.#clock.setTimeout(() => {
-      this.#ackTimer = undefined;
-      this.#deleteAcknowledged();
-    }, ms);
+    if (this.#deleteWaiting) return;
+    this.#deleteWaiting = true;
+    this.#writes.later(() => {
+      this.#deleteWaiting = false;
+      this.#removeAcknowledged();
+    }, (error) => this.#notRemoved(error));
   }
 
+  /**
+   * Deletes what the broker acknowledged now, in one commit (at a stop and a new connection); the commit
+   * also takes the other outboxes' waiting work, so none is left for after the store closes.
+   */
   #deleteAcknowledged(): void {
-    if (this.#ackTimer !== undefined) this.#clock.clearTimeout(this.#ackTimer);
-    this.#ackTimer = undefined;
-    if (this.#cursor <= this.#deletedUpTo) return;
     try {
-      const upTo = this.#cursor;
-      const commit = this.#options.commit ?? ((work) => work());
-      commit(() => this.outbox.acknowledge(upTo));
-      this.#deletedUpTo = upTo;
+      this.#writes.commit(() => this.#removeAcknowledged());
     } catch (error) {
-      this.#options.log.error("acknowledged MQTT messages not removed from the outbox", { error });
+      this.#notRemoved(error);
     }
+  }
+
+  #removeAcknowledged(): void {
+    if (this.#cursor <= this.#deletedUpTo) return;
+    const upTo = this.#cursor;
+    this.outbox.acknowledge(upTo);
+    this.#deletedUpTo = upTo;
+  }
+
+  #notRemoved(error: unknown): void {
+    this.#options.log.error("acknowledged MQTT messages not removed from the outbox", { error });
   }
 
   #safe<T>(read: () => T, fallback: T): T {

@@ -11,6 +11,7 @@ import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
 import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
+import { immediateWrites, type OutboxWrites } from "../outbox_commits.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import type { WebhooksSettings } from "./webhook_options.ts";
@@ -25,10 +26,8 @@ import { type PostResult, WebhookHttpSender } from "./webhook_http_sender.ts";
 
 export interface WebhookDispatcherOptions {
   settings: () => WebhooksSettings;
-  /** Attempts are written to the store at most once per this many ms, in one commit (0 = each at once). */
-  commitIntervalMs?: () => number;
-  /** Runs the attempts' writes as one commit (the integrations' OutboxCommits); at once without. */
-  commit?: (work: () => void) => void;
+  /** Writes the attempts in the outboxes' shared commits (the integrations' OutboxCommits); at once without. */
+  writes?: OutboxWrites;
   repository: WebhookRepository;
   feed: IntegrationFeed;
   log: Logger;
@@ -200,8 +199,7 @@ export class WebhookDispatcher implements Service {
       sender: this.#sender!,
       total: this.stats,
       userAgent: this.#options.userAgent ?? "cstabox",
-      commitIntervalMs: this.#options.commitIntervalMs ?? (() => 0),
-      commit: this.#options.commit ?? ((work) => work()),
+      writes: this.#options.writes ?? immediateWrites,
     };
   }
 
@@ -264,8 +262,7 @@ interface WorkerContext {
   sender: WebhookHttpSender;
   total: DeliveryStats;
   userAgent: string;
-  commitIntervalMs: () => number;
-  commit: (work: () => void) => void;
+  writes: OutboxWrites;
 }
 
 /** Durable deliveries read from the store at a time, per endpoint. */
@@ -302,9 +299,10 @@ class EndpointWorker {
    * Without it every call event sent read the store again (one SELECT per delivery).
    */
   #unread = true;
-  /** Attempts not written to the store yet (one commit per interval). */
+  /** Attempts not written to the store yet (they go with the outboxes' next commit). */
   #outcomes: AttemptOutcome[] = [];
-  #commitTimer?: TimerHandle;
+  /** Whether the write of the attempts waits for the next commit. */
+  #writeWaiting = false;
 
   constructor(webhook: Webhook, context: WorkerContext) {
     this.#webhook = webhook;
@@ -360,7 +358,7 @@ class EndpointWorker {
    * A durable delivery was stored for this endpoint. While the window holds every pending one (and has
    * room), the new one joins its end, where a read of the store would put it (the newest, in insertion
    * order): the store is read again only when the window had no room. Reading it after each record meant
-   * committing the attempts first, one commit per batch whatever `commitIntervalMs` said.
+   * committing the attempts first, one commit per batch whatever `integrations.commitIntervalMs` said.
    */
   enqueued(delivery: NewDelivery, madeAt: number): void {
     if (!this.#unread && this.#window.length < WINDOW) {
@@ -390,7 +388,7 @@ class EndpointWorker {
     if (this.#batch !== undefined) this.#c.sender.abort(this.#batch);
     this.wake();
     await this.#loop;
-    this.#commit();
+    this.#commit({ always: true });
   }
 
   status(): EndpointStatus {
@@ -518,28 +516,46 @@ class EndpointWorker {
     return this.#window[0];
   }
 
-  /** Writes the attempts made since the last commit, in one commit. */
-  #commit(): void {
-    if (this.#commitTimer !== undefined) this.#c.clock.clearTimeout(this.#commitTimer);
-    this.#commitTimer = undefined;
+  /**
+   * Writes the attempts made so far now, in one commit (before the store is read, and at the stop, where
+   * the commit also takes the other outboxes' waiting work, so none is left for after the store closes).
+   */
+  #commit(options: { always?: boolean } = {}): void {
+    if (this.#outcomes.length === 0 && !options.always) return;
+    try {
+      this.#c.writes.commit(() => this.#writeOutcomes());
+    } catch (error) {
+      this.#notStored(error);
+    }
+  }
+
+  /** Writes the attempts with the outboxes' next commit. */
+  #commitLater(): void {
+    if (this.#writeWaiting) return;
+    this.#writeWaiting = true;
+    this.#c.writes.later(() => {
+      this.#writeWaiting = false;
+      this.#writeOutcomes();
+    }, (error) => this.#notStored(error));
+  }
+
+  #writeOutcomes(): void {
     const outcomes = this.#outcomes;
     if (outcomes.length === 0) return;
     this.#outcomes = [];
-    try {
-      const finished = outcomes.filter((o) => o.state !== "pending").length;
-      const prune =
-        Math.floor((this.#finished + finished) / PRUNE_EVERY) > Math.floor(this.#finished / PRUNE_EVERY);
-      this.#c.commit(() => {
-        this.#c.repository.attempted(outcomes);
-        if (prune) this.#c.repository.prune(this.#webhook.id, this.#c.settings().keepDeliveries);
-      });
-      this.#finished += finished;
-    } catch (error) {
-      this.#c.log.error("webhook delivery states not stored", {
-        webhook: this.#webhook.name,
-        error: errorText(error),
-      });
-    }
+    const finished = outcomes.filter((o) => o.state !== "pending").length;
+    const prune =
+      Math.floor((this.#finished + finished) / PRUNE_EVERY) > Math.floor(this.#finished / PRUNE_EVERY);
+    this.#c.repository.attempted(outcomes);
+    if (prune) this.#c.repository.prune(this.#webhook.id, this.#c.settings().keepDeliveries);
+    this.#finished += finished;
+  }
+
+  #notStored(error: unknown): void {
+    this.#c.log.error("webhook delivery states not stored", {
+      webhook: this.#webhook.name,
+      error: errorText(error),
+    });
   }
 
   #sleep(ms: number | undefined): Promise<void> {
@@ -646,9 +662,7 @@ class EndpointWorker {
     } else if (this.#window[0] === delivery) {
       this.#window.shift();
     }
-    const ms = this.#c.commitIntervalMs();
-    if (ms <= 0) this.#commit();
-    else this.#commitTimer ??= this.#c.clock.setTimeout(() => this.#commit(), ms);
+    this.#commitLater();
     this.#note({
       delivery: delivery.id,
       kind,

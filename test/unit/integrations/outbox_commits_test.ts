@@ -31,12 +31,14 @@ function commitsOn(
   syncLog: () => Promise<void>,
   interval = 1000,
   failed: unknown[] = [],
+  laterMs = 100,
 ) {
   return new OutboxCommits({
     db,
     syncIntervalMs: () => interval,
     syncLog,
     onSyncFailed: (error) => failed.push(error),
+    laterMs: () => laterMs,
     clock,
   });
 }
@@ -139,6 +141,7 @@ Deno.test("a commit that did not wait for the disk survives a kill -9 of the pro
         syncIntervalMs: () => 3_600_000,
         syncLog: () => new Promise(() => {}),
         onSyncFailed: () => {},
+        laterMs: () => 0,
       });
       for (let i = 0; i < 50; i++) commits.commit(() => db.prepare("INSERT INTO t VALUES (?)").run(String(i)));
       Deno.kill(Deno.pid, "SIGKILL");
@@ -151,6 +154,52 @@ Deno.test("a commit that did not wait for the disk survives a kill -9 of the pro
     assert.equal(child.signal, "SIGKILL", new TextDecoder().decode(child.stderr));
     const db = store.reopen();
     assert.equal((db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n, 50);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("the outboxes' bookkeeping waits for the next commit of any outbox, at the latest the interval; one failing write is undone alone", async () => {
+  const store = await openTempDatabase();
+  try {
+    store.db.exec("CREATE TABLE t (v TEXT NOT NULL)");
+    const clock = new ManualClock(0);
+    const flushes = manualFlushes(clock);
+    const commits = commitsOn(() => store.db, clock, flushes.syncLog, 1_000_000, [], 100);
+    const rows = () =>
+      (store.db.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) => r.v);
+    const insert = (v: string | null) => () => store.db.prepare("INSERT INTO t VALUES (?)").run(v);
+    const errors: string[] = [];
+    const onError = (who: string) => (error: unknown) => errors.push(`${who}: ${(error as Error).message}`);
+
+    commits.later(insert("webhook attempts"), onError("webhooks"));
+    commits.later(insert("mqtt acknowledgements"), onError("mqtt"));
+    assert.deepEqual(rows(), [], "nothing is written before a commit");
+    commits.commit(insert("a record"));
+    assert.deepEqual(
+      rows(),
+      ["webhook attempts", "mqtt acknowledgements", "a record"],
+      "one commit took all",
+    );
+    assert.equal(commits.unsynced, 1, "in one commit");
+
+    commits.later(insert("more attempts"), onError("webhooks"));
+    commits.later(insert(null), onError("mqtt")); // NOT NULL: this write fails
+    clock.advance(99);
+    assert.equal(rows().length, 3);
+    clock.advance(1);
+    assert.deepEqual(
+      rows().slice(3),
+      ["more attempts"],
+      "at the latest the interval; the failed one alone undone",
+    );
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /^mqtt: .*NOT NULL/);
+    assert.equal(commits.unsynced, 2);
+
+    commits.later(insert("at the stop"), onError("webhooks"));
+    commits.stop();
+    assert.equal(rows().at(-1), "at the stop", "the stop commits what waits");
   } finally {
     await store.close();
   }

@@ -386,13 +386,6 @@ export class App {
     this.registry.add(calls, { dependsOn: ["store", "smdr"] });
 
     // ---- integrations: MQTT, webhooks ---------------------------------------------------------------
-    const lineNumbers = cachedFor(this.#clock, 5_000, () => {
-      try {
-        return new Set(lines.list().map((line) => line.number));
-      } catch {
-        return new Set<string>();
-      }
-    });
     const integrationsLog = log.child("integrations");
     const outboxCommits = new OutboxCommits({
       db: () => store.db,
@@ -409,7 +402,13 @@ export class App {
       calls,
       smdr,
       linkState: () => this.pbxLink.state,
-      isLine: (number) => lineNumbers().has(number),
+      isLine: (number) => {
+        try {
+          return lines.has(number);
+        } catch {
+          return false; // the store is closed: no line filter can match
+        }
+      },
       durably: (work) => outboxCommits.commit(work),
       commitIntervalMs: () => current().integrations.commitIntervalMs,
       formatParty: (party, origin) =>
@@ -818,20 +817,6 @@ export class App {
       this.log.info("service restarted for new settings", { service: name, state: status.state });
     }
   }
-}
-
-/** `read()` at most once per `ms`: a value that may lag a little behind the store. */
-function cachedFor<T>(clock: Clock, ms: number, read: () => T): () => T {
-  let value: T | undefined;
-  let readAt = -Infinity;
-  return () => {
-    const now = clock.monotonic();
-    if (value === undefined || now - readAt >= ms) {
-      value = read();
-      readAt = now;
-    }
-    return value;
-  };
 }
 
 /** Memory and uptime of this process for status: where the bytes are (V8 heap, outside it, in total). */

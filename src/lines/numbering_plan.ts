@@ -23,7 +23,7 @@ export class NumberingPlan {
 
   /** In the extension ranges; with none configured, the number of a stored line. */
   isInternal(number: string): boolean {
-    return isInternal(this.locations.extensionRanges(), number, (n) => this.lines.get(n) !== undefined);
+    return isInternal(this.locations.extensionRanges(), number, (n) => this.lines.has(n));
   }
 
   /** Places a number written in any form; throws `PhoneNumberError` for what is no phone number. */
@@ -55,6 +55,6 @@ export class NumberingPlan {
   }
 
   #internalTest(ranges: ReturnType<LocationRepository["extensionRanges"]>) {
-    return (number: string) => isInternal(ranges, number, (n) => this.lines.get(n) !== undefined);
+    return (number: string) => isInternal(ranges, number, (n) => this.lines.has(n));
   }
 }

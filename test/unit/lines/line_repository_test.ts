@@ -109,3 +109,44 @@ Deno.test("a transaction that throws leaves no write behind", async () => {
     await temp.close();
   }
 });
+
+Deno.test("whether a number is a line is answered from memory, and every write through any repository on the connection is seen at once", async () => {
+  const temp = await openTempDatabase();
+  try {
+    let reads = 0;
+    const counting = new Proxy(temp.db, {
+      get(target, key) {
+        if (key === "prepare") return (sql: string) => (reads++, target.prepare(sql));
+        const value = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const lines = new LineRepository(() => temp.db);
+    const other = new LineRepository(() => temp.db); // e.g. the lines API's
+    lines.create({ number: "101" });
+    assert.equal(lines.has("101"), true);
+    assert.equal(lines.has("102"), false);
+
+    const asking = new LineRepository(() => counting);
+    for (let i = 0; i < 100; i++) asking.has(i % 2 ? "101" : "102");
+    assert.equal(reads, 1, "the numbers read once, then no read of the store per question");
+
+    other.create({ number: "102" });
+    assert.equal(lines.has("102"), true, "a write through another repository");
+    other.update("102", { name: "Sales" });
+    other.remove("101");
+    assert.equal(lines.has("101"), false, "a removal");
+    assert.throws(() =>
+      other.transaction(() => {
+        other.put({ number: "103" });
+        assert.equal(lines.has("103"), true, "inside the transaction: the store as it stands");
+        throw new Error("import refused");
+      })
+    );
+    assert.equal(lines.has("103"), false, "a rolled-back write leaves no number behind");
+    other.transaction(() => other.removeAll());
+    assert.equal(lines.has("102"), false, "removing every line");
+  } finally {
+    await temp.close();
+  }
+});

@@ -94,7 +94,6 @@ export class OutboxCommits implements OutboxWrites {
    */
   commit<T>(work: () => T): T {
     const db = this.#options.db();
-    if (db.isTransaction) return withSavepoint(db, work);
     const waiting = this.#takeLater();
     // The waiting work goes first, each in a savepoint of its own: one that fails is undone alone.
     const all = () => {
@@ -109,6 +108,7 @@ export class OutboxCommits implements OutboxWrites {
     };
     let result: T;
     try {
+      if (db.isTransaction) return withSavepoint(db, all);
       if (this.#options.syncIntervalMs() === 0) return withSavepoint(db, all, { synced: true });
       result = withSavepoint(db, all, { synced: false });
     } catch (error) {

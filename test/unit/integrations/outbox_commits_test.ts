@@ -204,3 +204,23 @@ Deno.test("the outboxes' bookkeeping waits for the next commit of any outbox, at
     await store.close();
   }
 });
+
+Deno.test("a commit inside a caller's transaction takes the waiting work with it: none is left behind without a timer", async () => {
+  const store = await openTempDatabase();
+  try {
+    store.db.exec("CREATE TABLE t (v TEXT)");
+    const clock = new ManualClock(0);
+    const commits = commitsOn(() => store.db, clock, manualFlushes(clock).syncLog, 1_000_000, [], 100);
+    commits.later(() => store.db.prepare("INSERT INTO t VALUES ('attempts')").run(), () => {});
+    withSavepoint(
+      store.db,
+      () => commits.commit(() => store.db.prepare("INSERT INTO t VALUES ('record')").run()),
+    );
+    const rows = (store.db.prepare("SELECT v FROM t ORDER BY rowid").all() as { v: string }[]).map((r) =>
+      r.v
+    );
+    assert.deepEqual(rows, ["attempts", "record"]);
+  } finally {
+    await store.close();
+  }
+});

@@ -470,7 +470,11 @@ export class MqttPublisher implements Service {
     this.#writes.later(() => {
       this.#deleteWaiting = false;
       this.#removeAcknowledged();
-    }, (error) => this.#notRemoved(error));
+    }, (error) => {
+      // Also when the shared commit failed before this ran: the next acknowledgements ask again.
+      this.#deleteWaiting = false;
+      this.#notRemoved(error);
+    });
   }
 
   /**

@@ -536,7 +536,11 @@ class EndpointWorker {
     this.#c.writes.later(() => {
       this.#writeWaiting = false;
       this.#writeOutcomes();
-    }, (error) => this.#notStored(error));
+    }, (error) => {
+      // Also when the shared commit failed before this ran: the next attempts ask for a commit again.
+      this.#writeWaiting = false;
+      this.#notStored(error);
+    });
   }
 
   #writeOutcomes(): void {

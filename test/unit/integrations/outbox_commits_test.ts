@@ -224,3 +224,27 @@ Deno.test("a commit inside a caller's transaction takes the waiting work with it
     await store.close();
   }
 });
+
+Deno.test("when the shared commit itself fails, every waiting work's owner hears of it (and may ask again)", async () => {
+  const store = await openTempDatabase();
+  try {
+    store.db.exec("CREATE TABLE t (v TEXT)");
+    const clock = new ManualClock(0);
+    const commits = commitsOn(() => store.db, clock, manualFlushes(clock).syncLog, 1_000_000, [], 100);
+    const heard: string[] = [];
+    commits.later(
+      () => store.db.prepare("INSERT INTO t VALUES ('attempts')").run(),
+      (error) => heard.push((error as Error).message),
+    );
+    assert.throws(() =>
+      commits.commit(() => {
+        throw new Error("disk full");
+      }), /disk full/);
+    assert.deepEqual(heard, ["disk full"]);
+    assert.equal((store.db.prepare("SELECT COUNT(*) AS n FROM t").get() as { n: number }).n, 0, "undone");
+    clock.advance(100);
+    assert.deepEqual(heard, ["disk full"], "not run a second time: the owner decides");
+  } finally {
+    await store.close();
+  }
+});

@@ -136,7 +136,6 @@ function lineWhere(filter: LineFilter): { where: string[]; params: SQLInputValue
   return { where, params };
 }
 
-/** The lines kept in the store. All writes check their values; reads return lines in number order. */
 /**
  * The numbers of the lines, per connection, while no write changed them: shared by every repository on
  * the connection (each write through any of them forgets it), never filled inside a transaction (a
@@ -144,6 +143,7 @@ function lineWhere(filter: LineFilter): { where: string[]; params: SQLInputValue
  */
 const lineNumbers = new WeakMap<DatabaseSync, Set<string>>();
 
+/** The lines kept in the store. All writes check their values; reads return lines in number order. */
 export class LineRepository {
   #depth = 0;
   #get?: { db: DatabaseSync; statement: StatementSync };

@@ -44,6 +44,39 @@ export const immediateWrites: OutboxWrites = {
   },
 };
 
+/**
+ * One owner's write for the next shared commit, asked for once while it waits however often it is
+ * scheduled: the owner keeps what to write (attempts, an acknowledged position) and `write` takes all of it.
+ * A failed commit (the work's own, or the whole commit's) clears the wait, so the next schedule asks again.
+ *
+ * @example
+ * ```ts
+ * const acknowledgements = new LaterWrite(writes, () => outbox.acknowledge(cursor), (error) => log.error("…", { error }));
+ * acknowledgements.schedule(); // after each acknowledged batch: one write per shared commit
+ * ```
+ */
+export class LaterWrite {
+  #waiting = false;
+
+  constructor(
+    private readonly writes: OutboxWrites,
+    private readonly write: () => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  schedule(): void {
+    if (this.#waiting) return;
+    this.#waiting = true;
+    this.writes.later(() => {
+      this.#waiting = false;
+      this.write();
+    }, (error) => {
+      this.#waiting = false;
+      this.onError(error);
+    });
+  }
+}
+
 export interface OutboxCommitsOptions {
   /** The store's database (asked at each commit: the store may have been reopened). */
   db: () => DatabaseSync;

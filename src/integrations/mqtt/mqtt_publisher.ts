@@ -14,7 +14,7 @@ import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
-import { immediateWrites, type OutboxWrites } from "../outbox_commits.ts";
+import { immediateWrites, LaterWrite, type OutboxWrites } from "../outbox_commits.ts";
 import { clientIdOf, type MqttSettings, topicPrefixOf, topicSafe } from "./mqtt_options.ts";
 import { MqttOutbox } from "./mqtt_outbox.ts";
 import { homeAssistantDiscovery, RETAINED, topics } from "./mqtt_topics.ts";
@@ -77,9 +77,9 @@ export class MqttPublisher implements Service {
   #cursor = 0;
   /** …and deleted from the outbox up to here. */
   #deletedUpTo = 0;
-  /** Whether the deletion of acknowledged messages waits for the next commit. */
-  #deleteWaiting = false;
   readonly #writes: OutboxWrites;
+  /** The deletion of acknowledged messages with the outboxes' next commit. */
+  readonly #deleteLater: LaterWrite;
   /** The socket held corked until the write batch's timer ends, while one is open. */
   #corked?: MqttClient["stream"];
 
@@ -88,6 +88,11 @@ export class MqttPublisher implements Service {
     this.#clock = options.clock ?? systemClock;
     this.outbox = new MqttOutbox(options.db, this.#clock);
     this.#writes = options.writes ?? immediateWrites;
+    this.#deleteLater = new LaterWrite(
+      this.#writes,
+      () => this.#removeAcknowledged(),
+      (e) => this.#notRemoved(e),
+    );
   }
 
   /** The connection now, for the UI and /metrics. */
@@ -450,7 +455,7 @@ export class MqttPublisher implements Service {
       }
       if (this.#client !== client) return;
       this.#cursor = batch[batch.length - 1].position;
-      this.#scheduleDelete();
+      this.#deleteLater.schedule();
       for (const message of batch) {
         const kind: IntegrationKind = message.topic.endsWith("/smdr") ? "smdr" : "callRecord";
         this.stats.delivered[kind]++;
@@ -461,20 +466,6 @@ export class MqttPublisher implements Service {
         }
       }
     }
-  }
-
-  /** Deletes what the broker acknowledged with the outboxes' next commit. */
-  #scheduleDelete(): void {
-    if (this.#deleteWaiting) return;
-    this.#deleteWaiting = true;
-    this.#writes.later(() => {
-      this.#deleteWaiting = false;
-      this.#removeAcknowledged();
-    }, (error) => {
-      // Also when the shared commit failed before this ran: the next acknowledgements ask again.
-      this.#deleteWaiting = false;
-      this.#notRemoved(error);
-    });
   }
 
   /**

@@ -11,7 +11,7 @@ import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
 import { errorText } from "../../log/error_text.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
-import { immediateWrites, type OutboxWrites } from "../outbox_commits.ts";
+import { immediateWrites, LaterWrite, type OutboxWrites } from "../outbox_commits.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
 import type { WebhooksSettings } from "./webhook_options.ts";
@@ -301,12 +301,17 @@ class EndpointWorker {
   #unread = true;
   /** Attempts not written to the store yet (they go with the outboxes' next commit). */
   #outcomes: AttemptOutcome[] = [];
-  /** Whether the write of the attempts waits for the next commit. */
-  #writeWaiting = false;
+  /** The attempts' write with the outboxes' next commit. */
+  readonly #attemptsLater: LaterWrite;
 
   constructor(webhook: Webhook, context: WorkerContext) {
     this.#webhook = webhook;
     this.#c = context;
+    this.#attemptsLater = new LaterWrite(
+      context.writes,
+      () => this.#writeOutcomes(),
+      (e) => this.#notStored(e),
+    );
     this.#loop = this.#run();
   }
 
@@ -529,20 +534,6 @@ class EndpointWorker {
     }
   }
 
-  /** Writes the attempts with the outboxes' next commit. */
-  #commitLater(): void {
-    if (this.#writeWaiting) return;
-    this.#writeWaiting = true;
-    this.#c.writes.later(() => {
-      this.#writeWaiting = false;
-      this.#writeOutcomes();
-    }, (error) => {
-      // Also when the shared commit failed before this ran: the next attempts ask for a commit again.
-      this.#writeWaiting = false;
-      this.#notStored(error);
-    });
-  }
-
   #writeOutcomes(): void {
     const outcomes = this.#outcomes;
     if (outcomes.length === 0) return;
@@ -666,7 +657,7 @@ class EndpointWorker {
     } else if (this.#window[0] === delivery) {
       this.#window.shift();
     }
-    this.#commitLater();
+    this.#attemptsLater.schedule();
     this.#note({
       delivery: delivery.id,
       kind,

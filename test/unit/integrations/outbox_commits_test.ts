@@ -3,7 +3,11 @@
 
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
-import { OutboxCommits, type OutboxCommitsOptions } from "../../../src/integrations/outbox_commits.ts";
+import {
+  LaterWrite,
+  OutboxCommits,
+  type OutboxCommitsOptions,
+} from "../../../src/integrations/outbox_commits.ts";
 import { withSavepoint } from "../../../src/store/savepoint.ts";
 import { openTempDatabase } from "../../support/temp_database.ts";
 
@@ -247,4 +251,26 @@ Deno.test("when the shared commit itself fails, every waiting work's owner hears
   } finally {
     await store.close();
   }
+});
+
+Deno.test("an owner's later write is asked for once while it waits, and again after a failed commit", () => {
+  const asked: { work: () => void; onError: (error: unknown) => void }[] = [];
+  const writes = {
+    commit: <T>(work: () => T) => work(),
+    later: (work: () => void, onError: (e: unknown) => void) => asked.push({ work, onError }),
+  };
+  let written = 0;
+  const errors: unknown[] = [];
+  const attempts = new LaterWrite(writes, () => written++, (error) => errors.push(error));
+  attempts.schedule();
+  attempts.schedule();
+  assert.equal(asked.length, 1, "one request while one waits");
+  asked[0].work();
+  assert.equal(written, 1);
+  attempts.schedule();
+  assert.equal(asked.length, 2, "asked again once written");
+  asked[1].onError(new Error("disk full"));
+  assert.equal(errors.length, 1);
+  attempts.schedule();
+  assert.equal(asked.length, 3, "asked again after the commit failed");
 });

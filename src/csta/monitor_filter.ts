@@ -173,8 +173,29 @@ export function monitorFilterSuppressing(events: Iterable<FilterableEventName>):
  * `"doNotDisturb"`). Events without a filter bit are never suppressed. §8.1 [C-std]
  */
 export function filterSuppresses(filter: MonitorFilter, event: string): boolean {
-  const entry = EVENT_BITS.get(event);
-  if (entry === undefined) return false;
-  const bits = filter[entry[0]];
-  return bits !== undefined && isBitSet(bits, entry[1]);
+  const bit = filterBitOf(event);
+  return bit !== undefined && suppressesBit(filter, bit);
+}
+
+/** Where an event's bit sits in a MonitorFilter: its category and bit number. */
+export type FilterBit = readonly [MonitorFilterCategory, number];
+
+/**
+ * The filter bit of the event named `event`, or undefined for events no filter can suppress. The fan-out
+ * looks it up once per event and tests each subscriber's filter with {@link suppressesBit}. §8.1 [C-std]
+ *
+ * @example
+ * ```ts
+ * const bit = filterBitOf("delivered");
+ * const wanted = subscribers.filter((s) => bit === undefined || !suppressesBit(s.filter, bit));
+ * ```
+ */
+export function filterBitOf(event: string): FilterBit | undefined {
+  return EVENT_BITS.get(event);
+}
+
+/** Whether `filter` has the bit `bit` (from {@link filterBitOf}) set. */
+export function suppressesBit(filter: MonitorFilter, bit: FilterBit): boolean {
+  const bits = filter[bit[0]];
+  return bits !== undefined && isBitSet(bits, bit[1]);
 }

@@ -7,8 +7,11 @@ import { integerOctetCount } from "../csta/tlv.ts";
 
 export class EventCopies {
   #apdu: Uint8Array;
-  /** Keyed by invoke ID octets (1..4) and crossRef length: `length * 8 + octets`. */
-  #templates = new Map<number, FrameTemplate>();
+  /**
+   * Indexed by crossRef length and invoke ID octets (1..4): `length * 8 + octets`. An array, not a Map: the
+   * lookup runs for every copy, and the few sizes in use keep it short.
+   */
+  #templates: (FrameTemplate | undefined)[] = [];
 
   constructor(apdu: Uint8Array) {
     this.#apdu = apdu;
@@ -21,10 +24,10 @@ export class EventCopies {
   addressedTo(invokeId: number, crossRef: Uint8Array): FrameTemplate {
     const octets = integerOctetCount(invokeId);
     const key = crossRef.length * 8 + octets;
-    let template = this.#templates.get(key);
+    let template = this.#templates[key];
     if (!template) {
       template = FrameTemplate.build(this.#apdu, octets, crossRef.length);
-      this.#templates.set(key, template);
+      this.#templates[key] = template;
     }
     return template.address(invokeId, crossRef);
   }

@@ -3,6 +3,7 @@
 
 import type { MonitorFilter } from "../csta/monitor_filter.ts";
 import { APP_XREF_MAX, readAppXref } from "./app_xref.ts";
+import type { Session } from "./session.ts";
 
 export type MonitorState =
   /** MonitorStart sent to the PBX, answer pending; later subscribers wait for it. */
@@ -15,7 +16,8 @@ export type MonitorState =
 export interface Subscription {
   /** The cross-reference ID this application knows, unique on this appliance (octets: `appXrefOctets`). */
   readonly appXref: number;
-  readonly sessionId: number;
+  /** The subscriber, held directly: the fan-out visits it for every copy (a lookup by ID cost each one). */
+  readonly session: Session;
   readonly monitor: Monitor;
   /** What the application asked to suppress; events it suppresses are not sent to it. */
   filter: MonitorFilter;
@@ -96,10 +98,10 @@ export class MonitorTable {
 
   subscribe(
     monitor: Monitor,
-    sessionId: number,
+    session: Session,
     filter: MonitorFilter,
   ): Subscription {
-    const subscription: Subscription = { appXref: this.#allocateAppXref(), sessionId, monitor, filter };
+    const subscription: Subscription = { appXref: this.#allocateAppXref(), session, monitor, filter };
     monitor.subscribers.set(subscription.appXref, subscription);
     this.#byAppXref.set(subscription.appXref, subscription);
     return subscription;

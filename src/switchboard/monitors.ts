@@ -41,8 +41,6 @@ export interface MonitorsOptions {
   directory: DeviceDirectory;
   /** Licence seats; without it every monitor is allowed (tests, unlicensed builds). */
   seats?: SeatPool;
-  /** The attached session with this ID, if it is still attached. */
-  sessionOf(id: number): Session | undefined;
   /** Delays between tries of a lost monitor: from `minMs` doubling to `maxMs` (pbx.monitorRetry*). */
   retry?: () => BackoffPolicy;
   /** Called whenever monitors are lost or recovered, so applications can be told. */
@@ -174,7 +172,7 @@ export class Monitors {
   /** MonitorStop: the application's subscription ends; the last one stops the PBX monitor. */
   stop(session: Session, peek: InvokePeek): void {
     const subscription = peek.crossRef ? this.#table.subscription(peek.crossRef.id) : undefined;
-    if (!subscription || subscription.sessionId !== session.id) {
+    if (!subscription || subscription.session !== session) {
       return session.port.deliver(failureAnswer(peek.invokeId, unknownCrossRefFailure));
     }
     this.#unsubscribe(session, subscription);
@@ -191,7 +189,7 @@ export class Monitors {
       return session.port.deliver(failureAnswer(peek.invokeId, mistypedArgumentFailure));
     }
     const subscription = this.#table.subscription(request.crossRef);
-    if (!subscription || subscription.sessionId !== session.id) {
+    if (!subscription || subscription.session !== session) {
       return session.port.deliver(failureAnswer(peek.invokeId, unknownCrossRefFailure));
     }
     subscription.filter = request.filter;
@@ -211,16 +209,17 @@ export class Monitors {
     const monitor = peek.crossRef ? this.#table.byPbxXref(peek.crossRef.id) : undefined;
     if (!monitor) return;
     for (const subscription of [...monitor.subscribers.values()]) {
-      const session = this.#options.sessionOf(subscription.sessionId);
-      if (!session) continue;
+      const session = subscription.session;
+      if (session.closed) continue;
       session.removeSubscription(subscription);
       session.port.deliver(
         replaceCrossRefId(replaceInvokeId(apdu, session.nextInvokeId()), appXrefOctets(subscription.appXref)),
       );
     }
     for (const subscription of [...monitor.subscribers.values()]) {
-      const session = this.#options.sessionOf(subscription.sessionId);
-      if (session) this.#options.seats?.release(monitor.key, session.holderId);
+      if (!subscription.session.closed) {
+        this.#options.seats?.release(monitor.key, subscription.session.holderId);
+      }
     }
     this.#cancelRetry(monitor);
     this.#table.remove(monitor);
@@ -396,7 +395,7 @@ export class Monitors {
 
   #admit(monitor: Monitor, start: WaitingStart): void {
     if (start.session.closed) return this.#releaseSeat(start.session, monitor.key);
-    const subscription = this.#table.subscribe(monitor, start.session.id, start.filter);
+    const subscription = this.#table.subscribe(monitor, start.session, start.filter);
     start.session.addSubscription(subscription);
     start.session.port.deliver(
       monitorStartAnswer(start.invokeId, appXrefOctets(subscription.appXref), start.filterElement),

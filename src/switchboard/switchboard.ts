@@ -6,7 +6,7 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { CstaDecodeError } from "../csta/decode_error.ts";
 import { eventNameOf } from "../csta/event_name.ts";
-import { filterSuppresses } from "../csta/monitor_filter.ts";
+import { type FilterBit, filterBitOf, suppressesBit } from "../csta/monitor_filter.ts";
 import { Opcode, SWITCH_ONLY_OPCODES } from "../csta/opcodes.ts";
 import {
   type ApduPeek,
@@ -121,7 +121,6 @@ export class Switchboard {
       log: options.log,
       directory: options.directory,
       seats: options.seats,
-      sessionOf: (id) => this.#sessions.get(id),
       retry: options.monitorRetry,
       onLostChange: () => this.#announce(),
       clock: this.#clock,
@@ -394,46 +393,35 @@ export class Switchboard {
       return;
     }
     const event = eventNameOf(apdu, peek);
+    const filterBit = event === undefined ? undefined : filterBitOf(event);
     const copies = new EventCopies(apdu);
     const internal = this.#internalLater;
     let copied = 0;
     for (const subscription of monitor.subscribers.values()) {
-      const session = this.#sessions.get(subscription.sessionId);
-      if (!session) continue;
-      if (session.info.transport === "internal") internal.push(subscription);
-      else copied += this.#copyEvent(session, subscription, copies, event);
+      if (subscription.session.inProcess) internal.push(subscription);
+      else copied += this.#copyEvent(subscription, copies, filterBit);
     }
     // The appliance's own consumers (call tracking, the line API, and through them the integrations) come
     // after every socket. Each socket's write starts in a microtask queued by its first copy of the turn;
     // the consumers take their copies in a later turn (InProcessTransport). When they took them in a
     // microtask too, queued first, their work on an event ran before every application's write and was
     // part of each copy's latency (issue 21: fan-out p99 1.70x with MQTT and webhooks on, BENCHMARKS.md).
-    for (const subscription of internal) {
-      const session = this.#sessions.get(subscription.sessionId)!;
-      copied += this.#copyEvent(session, subscription, copies, event);
-    }
+    for (const subscription of internal) copied += this.#copyEvent(subscription, copies, filterBit);
     internal.length = 0;
     this.#eventsOut.add(this.#clock.now(), copied);
     this.#counters.eventCopiesSent += copied;
   }
 
   /** Queues one subscriber's copy of an event, unless its filter suppresses it; 1 when a copy was queued. */
-  #copyEvent(
-    session: Session,
-    subscription: Subscription,
-    copies: EventCopies,
-    event: string | undefined,
-  ): number {
-    if (event && filterSuppresses(subscription.filter, event)) {
-      session.countEventFiltered();
+  #copyEvent(subscription: Subscription, copies: EventCopies, filterBit: FilterBit | undefined): number {
+    if (filterBit !== undefined && suppressesBit(subscription.filter, filterBit)) {
+      subscription.session.countEventFiltered();
       this.#counters.eventsFiltered++;
       return 0;
     }
     // Only the invoke ID and crossRef change; private data stays byte for byte, and each copy is
     // written straight into the session's queue. §13 points 2 and 5
-    session.countEventSent();
-    const appXref = appXrefOctets(subscription.appXref, this.#appXrefScratch);
-    session.deliverCopy(copies.addressedTo(session.nextEventInvokeId(), appXref));
+    subscription.session.sendEvent(copies, appXrefOctets(subscription.appXref, this.#appXrefScratch));
     return 1;
   }
 

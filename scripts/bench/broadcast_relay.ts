@@ -56,6 +56,8 @@ void readFrames(pbx, (apdu) => {
 });
 await started.promise;
 
+// Stopped by the bench with SIGTERM; exiting (rather than dying of it) lets `--cpu-prof` write its profile.
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 console.log(`relay listening ${listener.addr.port}`);
 for await (const conn of listener) void serve(conn);

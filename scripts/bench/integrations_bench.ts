@@ -142,7 +142,9 @@ export async function run(report: BenchReport): Promise<void> {
     for (const [i, port] of webhookPorts.entries()) {
       await api.addWebhook(`bench ${i}`, `http://127.0.0.1:${port}/hook`);
     }
-    for (let i = 0; i < size.apps; i++) apps.push(await Receiver.connect(target.cstaPort, i < 10));
+    for (let i = 0; i < size.apps; i++) {
+      apps.push(await Receiver.connect(target.cstaPort, i < 10 ? "first" : undefined));
+    }
     await Promise.all(apps.map((app) => app.monitorAll()));
     const probes = apps.filter((a) => a.probe);
     const off = new Pooled();

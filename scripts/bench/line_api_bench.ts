@@ -85,7 +85,9 @@ export async function run(report: BenchReport): Promise<void> {
     await target.waitForPbx();
     const base = `http://127.0.0.1:${target.httpPort}`;
     // CSTA applications first: their RSS is the baseline the WebSocket clients are measured against.
-    for (let i = 0; i < size.apps; i++) apps.push(await Receiver.connect(target.cstaPort, i < 10));
+    for (let i = 0; i < size.apps; i++) {
+      apps.push(await Receiver.connect(target.cstaPort, i < 10 ? "first" : undefined));
+    }
     await Promise.all(apps.map((app) => app.monitorAll()));
     await new Promise((r) => setTimeout(r, 1000));
     const rssCsta = target.usage().rssMb;

@@ -56,9 +56,11 @@ const endpointView = z.strictObject({
     id: z.string(),
     name: z.string(),
     enabled: z.boolean(),
-    backlog: z.number().int(),
+    backlog: z.number().int().nullable().describe("records waiting; null: the store could not count them"),
     queued: z.number().int(),
-    failedRecords: z.number().int(),
+    failedRecords: z.number().int().nullable().describe(
+      "records given up; null: the store could not count them",
+    ),
     stats: z.record(z.string(), z.unknown()),
     lastAttempts: z.array(attempt),
   }).nullable().describe("the delivery state while the webhook service runs"),

@@ -401,6 +401,11 @@ interface MqttDetails {
   latencyMs: { p50: number | null; p99: number | null };
 }
 
+/** A count from the delivery state: "unknown" when the store could not count, or the service is not running. */
+function countText(count: number | null | undefined): string {
+  return count === null || count === undefined ? "unknown" : String(count);
+}
+
 function MqttState(props: { deps: WebDeps; ctx: PageContext }) {
   const status = props.deps.status.services().mqtt as ServiceStatus | undefined;
   const d = status?.details as MqttDetails | undefined;
@@ -468,8 +473,8 @@ async function WebhookList(props: { deps: WebDeps; ctx: PageContext }) {
                 ["Lines", w.lines.length ? w.lines.join(", ") : "all"],
                 [
                   "Waiting",
-                  `${d?.backlog ?? 0} records, ${d?.queued ?? 0} events; ${
-                    d?.failedRecords ?? 0
+                  `${countText(d?.backlog)} records, ${d?.queued ?? 0} events; ${
+                    countText(d?.failedRecords)
                   } records failed for good`,
                 ],
               ]}

@@ -55,11 +55,15 @@ export interface EndpointStatus {
   id: string;
   name: string;
   enabled: boolean;
-  /** Durable deliveries waiting (records, SMDR lines). */
-  backlog: number;
+  /**
+   * Durable deliveries waiting (records, SMDR lines); null when the store could not count them. Never 0 for
+   * "unknown": a drained backlog is what an operator (and the outage test) waits for.
+   */
+  backlog: number | null;
   /** Call events and states waiting in memory. */
   queued: number;
-  failedRecords: number;
+  /** Records given up after `recordRetryHours`; null when the store could not count them. */
+  failedRecords: number | null;
   stats: ReturnType<DeliveryStats["snapshot"]>;
   lastAttempts: DeliveryAttempt[];
 }
@@ -131,7 +135,9 @@ export class WebhookDispatcher implements Service {
     const snapshot = this.#lifecycle.snapshot({
       details: {
         endpoints: endpoints.length,
-        backlog: endpoints.reduce((n, e) => n + e.backlog, 0),
+        backlog: endpoints.some((e) => e.backlog === null)
+          ? null
+          : endpoints.reduce((n, e) => n + e.backlog!, 0),
         queued: endpoints.reduce((n, e) => n + e.queued, 0),
         failing: failing.map((e) => e.name),
         senderRestarts: this.#sender?.restarts ?? 0,
@@ -402,9 +408,9 @@ class EndpointWorker {
       id: this.#webhook.id,
       name: this.#webhook.name,
       enabled: this.#webhook.enabled,
-      backlog: safe(() => repo.pendingCount(this.#webhook.id), 0),
+      backlog: countOrNull(() => repo.pendingCount(this.#webhook.id)),
       queued: this.#live.length,
-      failedRecords: safe(() => repo.failedCount(this.#webhook.id), 0),
+      failedRecords: countOrNull(() => repo.failedCount(this.#webhook.id)),
       stats: this.stats.snapshot(),
       lastAttempts: this.#recent.map(({ at, ...attempt }) => ({ ...attempt, at: iso(at) })).reverse(),
     };
@@ -701,10 +707,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function safe<T>(read: () => T, fallback: T): T {
+/** A count from the store, or null when the store failed (the status is read often: not logged here). */
+function countOrNull(count: () => number): number | null {
   try {
-    return read();
+    return count();
   } catch {
-    return fallback;
+    return null;
   }
 }

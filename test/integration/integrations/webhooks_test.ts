@@ -293,3 +293,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...opts,
+  name:
+    "webhooks: a backlog the store cannot count reads null (unknown), never 0, in the endpoint and the service status",
+  fn: async () => {
+    const receiver = startReceiver();
+    const rig = await dispatcherRig();
+    try {
+      rig.repository.create(
+        { name: "crm", url: receiver.url, kinds: ["callRecord"], lines: [], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      assert.equal(rig.dispatcher.endpoints()[0].backlog, 0, "counted while the store answers");
+      const failing = () => {
+        throw new Error("disk I/O error");
+      };
+      rig.repository.pendingCount = failing;
+      rig.repository.failedCount = failing;
+      const [endpoint] = rig.dispatcher.endpoints();
+      // A 0 here once let "every backlog drained" pass while deliveries still waited.
+      assert.equal(endpoint.backlog, null);
+      assert.equal(endpoint.failedRecords, null);
+      assert.equal((rig.dispatcher.status().details as { backlog: number | null }).backlog, null);
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  },
+});

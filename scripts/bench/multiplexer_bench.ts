@@ -645,14 +645,14 @@ function loopDelayProbe(): { file: string; args: string[]; env: Record<string, s
 class MeasuredProcess {
   constructor(protected readonly child: Deno.ChildProcess, private readonly loopDelayFile: string) {}
 
-  /** Starts the event-loop delay histogram afresh (the probe resets on SIGUSR1). */
+  /** Starts the event-loop delay histogram afresh: what it held until now is read and dropped. */
   async resetLoopDelay(): Promise<void> {
-    await Deno.remove(this.loopDelayFile).catch(() => {});
-    this.child.kill("SIGUSR1");
+    await this.loopDelay();
   }
 
-  /** The event-loop delay since `resetLoopDelay` (the probe writes it on SIGUSR2). */
+  /** The event-loop delay since the last read (the probe writes it on SIGUSR2 and starts afresh). */
   async loopDelay(): Promise<LoopDelayFigures> {
+    await Deno.remove(this.loopDelayFile).catch(() => {});
     this.child.kill("SIGUSR2");
     const until = Date.now() + 10_000;
     for (;;) {

@@ -1,7 +1,7 @@
 // A diagnostic probe, preloaded into cstabox under the bench (`CSTABOX_BENCH_DENO_FLAGS="--preload
 // scripts/bench/sqlite_probe.ts"`): times every node:sqlite call on the event loop (COMMITs apart, as
-// they carry the fsync of synchronous=FULL), reset on SIGUSR1, written on SIGUSR2 to
-// /tmp/cstabox-sqlite-probe-<pid>.json alongside the loop-delay probe's figures.
+// they carry the fsync of synchronous=FULL), written on SIGUSR2 to /tmp/cstabox-sqlite-probe-<pid>.json
+// alongside the loop-delay probe's figures, and started afresh (SIGUSR1 would start Deno's inspector).
 
 import { DatabaseSync, StatementSync } from "node:sqlite";
 
@@ -54,10 +54,6 @@ for (const name of ["run", "get", "all"]) {
 }
 
 let since = performance.now();
-Deno.addSignalListener("SIGUSR1", () => {
-  tallies.clear();
-  since = performance.now();
-});
 Deno.addSignalListener("SIGUSR2", () => {
   const seconds = (performance.now() - since) / 1000;
   const rows = [...tallies].sort((a, b) => b[1].ms - a[1].ms).map(([what, t]) => ({ what, ...t }));
@@ -70,4 +66,6 @@ Deno.addSignalListener("SIGUSR2", () => {
   } catch {
     // a process without write permission (the relays): nothing to report anyway
   }
+  tallies.clear();
+  since = performance.now();
 });

@@ -6,7 +6,7 @@ import { CstaDecodeError } from "./decode_error.ts";
 import { FRAME_HEADER_SIZE } from "./framing.ts";
 import { peekApdu } from "./peek.ts";
 import { rewriteApdu } from "./rewrite.ts";
-import { integerOctetCount, readHeader, TlvHeader } from "./tlv.ts";
+import { integerOctetCount, readHeader, TlvHeader, writeIntegerOctets } from "./tlv.ts";
 
 /** Bytes that know how to copy themselves into a buffer: what a queued writer accepts without a copy. */
 export interface FrameSource {
@@ -103,13 +103,9 @@ export class FrameTemplate implements FrameSource {
   /** Writes the framed APDU with the current address at `target[at]` (which must have room). */
   copyInto(target: Uint8Array, at: number): void {
     target.set(this.#frame, at);
-    // The invoke ID's octets, big-endian, in the room `address` checked it fits: written here without
-    // measuring it again (this runs for every copy of a fan-out, 500,000 times a second in the bench).
-    let value = this.#invokeId;
-    for (let i = at + this.#invokeIdAt + this.#invokeIdOctets - 1; i >= at + this.#invokeIdAt; i--) {
-      target[i] = value & 0xff;
-      value >>= 8;
-    }
+    // In the room `address` checked it fits: not measured again (this runs for every copy of a fan-out,
+    // 500,000 times a second in the bench).
+    writeIntegerOctets(target, at + this.#invokeIdAt, this.#invokeId, this.#invokeIdOctets);
     const crossRef = this.#crossRef;
     if (crossRef) {
       const from = at + this.#crossRefAt;

@@ -335,7 +335,19 @@ export function integerOctetCount(value: number): number {
 
 /** Writes the minimal content octets of `value` at `offset`; returns the offset just past them. */
 export function writeIntegerContent(target: Uint8Array, offset: number, value: number): number {
-  const count = integerOctetCount(value);
+  return writeIntegerOctets(target, offset, value, integerOctetCount(value));
+}
+
+/**
+ * Writes the low `count` octets of `value` at `offset`, big-endian, for a caller that already knows the
+ * count (a frame template's reserved room); returns the offset just past them.
+ *
+ * @example
+ * ```ts
+ * writeIntegerOctets(frame, 4, 0x0102, 2); // frame[4] = 0x01, frame[5] = 0x02
+ * ```
+ */
+export function writeIntegerOctets(target: Uint8Array, offset: number, value: number, count: number): number {
   for (let i = count - 1; i >= 0; i--) {
     target[offset + i] = value & 0xff;
     value >>= 8;

@@ -77,10 +77,15 @@ export class Session {
   /** IDs of invokes sent to the application that await its answer (X.880 "outstanding"). */
   #outstanding = new Set<number>();
   #nextInvokeId = 1;
-  #counters: SessionCounters = { requests: 0, eventsSent: 0, eventsFiltered: 0, rejected: 0, malformed: 0 };
+  #counters: Omit<SessionCounters, "eventsSent"> = {
+    requests: 0,
+    eventsFiltered: 0,
+    rejected: 0,
+    malformed: 0,
+  };
   /**
-   * Of the counters, the one the fan-out moves for every copy, kept on the session itself: at 500,000
-   * copies a second each object a copy touches is a cache miss more (issue 24, docs/BENCHMARKS.md).
+   * The counter the fan-out moves for every copy, kept on the session itself rather than in `#counters`: at
+   * 500,000 copies a second each object a copy touches is a cache miss more (issue 24, docs/BENCHMARKS.md).
    */
   #eventsSent = 0;
   /** The port's `deliverFrom`, or a fallback through `deliver`: looked up once, called for every copy. */

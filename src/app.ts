@@ -61,6 +61,7 @@ import { syncWal } from "./store/wal_sync.ts";
 import { DeviceDirectory } from "./switchboard/device_directory.ts";
 import { MultiplexerHeartbeat } from "./switchboard/heartbeat.ts";
 import { Switchboard } from "./switchboard/switchboard.ts";
+import { pbxLinkEventsFor } from "./switchboard/pbx_link_events.ts";
 import { CertStore } from "./tls/cert_store.ts";
 import { HotSwapTlsListener } from "./tls/tls_listener.ts";
 import { writeFileAtomic } from "./fs/atomic_file.ts";
@@ -218,11 +219,7 @@ export class App {
       log: log.child("pbx-link"),
       trace,
       settings: () => ({ ...current().pbx, ...pbxAddress(), maxFrameBytes: current().limits.maxFrameBytes }),
-      events: {
-        onReady: () => void this.switchboard.pbxReady(),
-        onLost: (reason) => this.switchboard.pbxLost(reason),
-        onFrame: (apdu, peek) => this.switchboard.fromPbx(apdu, peek),
-      },
+      events: pbxLinkEventsFor(() => this.switchboard),
     });
     const switchboard = new Switchboard({
       upstream: this.pbxLink,

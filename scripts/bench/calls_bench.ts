@@ -25,6 +25,7 @@ import { SmdrService } from "../../src/smdr/smdr_service.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { DeviceDirectory } from "../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../src/switchboard/switchboard.ts";
+import { pbxLinkEventsFor } from "../../src/switchboard/pbx_link_events.ts";
 import type { BenchReport } from "./report.ts";
 
 const SUITE = "calls";
@@ -113,13 +114,9 @@ async function endToEnd(seconds: number): Promise<Run> {
       requestTimeoutSeconds: 10,
       maxFrameBytes: 65535,
     }),
-    events: {
-      onReady: () => void switchboard.pbxReady(),
-      onLost: (reason) => switchboard.pbxLost(reason),
-      onFrame: (apdu, peek) => switchboard.fromPbx(apdu, peek),
-    },
+    events: pbxLinkEventsFor(() => switchboard),
   });
-  const switchboard = new Switchboard({
+  const switchboard: Switchboard = new Switchboard({
     upstream: link,
     log: silent,
     directory: new DeviceDirectory(),

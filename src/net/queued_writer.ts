@@ -126,6 +126,17 @@ export class QueuedWriter {
     return true;
   }
 
+  /**
+   * Starts writing what is queued now rather than at the end of the turn (no-op while a write is in
+   * flight, which takes the rest when it completes, or when a write window sets the pace). The fan-out
+   * calls it once an application's copies of a PBX read are queued, so the first applications' bytes
+   * leave while the others' are still being copied.
+   */
+  writeNow(): void {
+    if (!this.#flushScheduled || this.#options.window) return;
+    this.#flush();
+  }
+
   /** Resolves when everything queued so far has been written (or the writer failed). */
   drained(): Promise<void> {
     if (this.queuedBytes === 0 || this.#failed) return Promise.resolve();

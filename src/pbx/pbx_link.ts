@@ -75,6 +75,12 @@ export interface PbxLinkEvents {
   onLost(reason: string): void;
   /** Every frame the link does not handle itself: events, PBX invokes, a change of the PBX's SystemStatus. */
   onFrame(apdu: Uint8Array, peek: ApduPeek): void;
+  /**
+   * The frames given to `onFrame` so far must take effect now: called at the end of every read (the next
+   * read reuses the bytes `onFrame` saw) and before the link acts on a frame itself (an answer settles its
+   * request at once, so the events read before it must reach applications first).
+   */
+  onFramesEnd(): void;
 }
 
 export interface PbxLinkOptions {
@@ -368,10 +374,14 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
       for (;;) {
         const n = await conn.read(buffer);
         if (n === null) break;
-        reassembler.push(buffer.subarray(0, n), (apdu) => {
-          const handled = this.#onApdu(apdu);
-          if (handled === "associated") associated = true;
-        });
+        try {
+          reassembler.push(buffer.subarray(0, n), (apdu) => {
+            const handled = this.#onApdu(apdu);
+            if (handled === "associated") associated = true;
+          });
+        } finally {
+          this.#options.events.onFramesEnd();
+        }
         if (this.#conn !== conn) break;
       }
     } catch (error) {
@@ -393,6 +403,7 @@ export class PbxLink implements Service<PbxLinkDetails>, Upstream {
       this.#options.log.warn("undecodable frame from the PBX ignored", { error: peek.message });
       return;
     }
+    if (peek.kind !== "invoke") this.#options.events.onFramesEnd();
     switch (peek.kind) {
       case "aare":
         return this.#onAare(apdu);

@@ -200,6 +200,7 @@ export async function serveApplication(conn: Deno.Conn, ctx: ConnectionContext):
       {
         deliver: send,
         deliverFrom: sendCopy,
+        startWrite: () => writer.writeNow(),
         close: closeForMultiplexer,
         queuedBytes: () => writer.queuedBytes,
       },

@@ -3,6 +3,7 @@
 
 import type { FrameTemplate } from "../csta/frame_template.ts";
 import { FRAME_HEADER_SIZE } from "../csta/framing.ts";
+import { APP_XREF_OCTETS, appXrefOctets } from "./app_xref.ts";
 import type { EventCopies } from "./event_copies.ts";
 import type { Subscription } from "./monitor_table.ts";
 
@@ -31,6 +32,11 @@ export interface SessionPort {
    */
   deliverFrom?(source: FrameTemplate): void;
   /**
+   * Starts writing what is queued now, not at the end of the turn: the fan-out calls it once the session's
+   * copies of a PBX read are queued (see `HeldEvents`). Ports without it write when they write.
+   */
+  startWrite?(): void;
+  /**
    * Ends the session from the multiplexer's side, with the reason. `malformed`: after the frames' Rejects
    * have been written (they were promised); `memory`: at once, since the queue itself is the problem.
    */
@@ -41,6 +47,9 @@ export interface SessionPort {
 
 /** Why the multiplexer ends a session; the server counts and flushes accordingly. */
 export type CloseCause = "malformed" | "memory";
+
+/** Where a held copy's crossRef octets are written on their way into the copy (copied out at once). */
+const xrefScratch = new Uint8Array(APP_XREF_OCTETS);
 
 /** Invokes towards the application remembered as awaiting its answer; older ones are forgotten first. */
 const OUTSTANDING_KEPT = 1024;
@@ -90,6 +99,9 @@ export class Session {
   #eventsSent = 0;
   /** The port's `deliverFrom`, or a fallback through `deliver`: looked up once, called for every copy. */
   #deliverFrom: (source: FrameTemplate) => void;
+  /** Event copies of the PBX read in progress, with their crossRefs, until {@link sendHeldEvents}. */
+  #heldCopies: EventCopies[] = [];
+  #heldXrefs: number[] = [];
   /** Malformed frames in a row; reset by any good frame. */
   #consecutiveMalformed = 0;
   #closed = false;
@@ -246,12 +258,35 @@ export class Session {
   }
 
   /**
-   * Queues one EventReport copy for the peer under the session's next invoke ID and the subscription's
-   * crossRef octets, written straight into the port's queue (see {@link SessionPort.deliverFrom}).
+   * Holds one EventReport copy for the subscription `appXref` until the read's copies are sent; true when it
+   * is the first held since they were last sent (the caller then remembers to send them, see
+   * `HeldEvents`).
    */
-  sendEvent(copies: EventCopies, appXref: Uint8Array): void {
-    this.#eventsSent++;
-    this.#deliverFrom(copies.addressedTo(this.nextEventInvokeId(), appXref));
+  holdEvent(copies: EventCopies, appXref: number): boolean {
+    this.#heldCopies.push(copies);
+    this.#heldXrefs.push(appXref);
+    return this.#heldCopies.length === 1;
+  }
+
+  /**
+   * Queues the held copies in the order they were held, each under the session's next invoke ID and its
+   * subscription's crossRef octets, written straight into the port's queue (see
+   * {@link SessionPort.deliverFrom}), and starts their write. A closed session drops them.
+   */
+  sendHeldEvents(): void {
+    const copies = this.#heldCopies;
+    const xrefs = this.#heldXrefs;
+    if (!this.#closed) {
+      for (let i = 0; i < copies.length; i++) {
+        this.#eventsSent++;
+        this.#deliverFrom(
+          copies[i].addressedTo(this.nextEventInvokeId(), appXrefOctets(xrefs[i], xrefScratch)),
+        );
+      }
+      this.port.startWrite?.();
+    }
+    copies.length = 0;
+    xrefs.length = 0;
   }
 
   /**

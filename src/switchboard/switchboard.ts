@@ -28,10 +28,10 @@ import type { SeatPool } from "../licensing/seat_pool.ts";
 import type { Logger } from "../log/logger.ts";
 import type { BackoffPolicy } from "../net/backoff.ts";
 import type { Upstream } from "../pbx/upstream.ts";
-import { APP_XREF_OCTETS, appXrefOctets } from "./app_xref.ts";
 import type { DeviceDirectory } from "./device_directory.ts";
 import type { Subscription } from "./monitor_table.ts";
 import { EventCopies } from "./event_copies.ts";
+import { HeldEvents } from "./held_events.ts";
 import { ExclusiveServices } from "./exclusive_services.ts";
 import {
   duplicateInvocationReject,
@@ -83,10 +83,14 @@ export class Switchboard {
   #nextSessionId = 1;
   #monitors: Monitors;
   #exclusive: ExclusiveServices;
-  /** Each fan-out copy's crossRef octets, copied into the application's queue at once. */
-  #appXrefScratch = new Uint8Array(APP_XREF_OCTETS);
-  /** In-process subscribers of the event being fanned out, served after the sockets (reused, no garbage). */
-  #internalLater: Subscription[] = [];
+  /** Copies of the EventReports read from the PBX, held per session until {@link pbxFramesEnd}. */
+  #held = new HeldEvents();
+  /** Whether a microtask will send the held copies, should no `pbxFramesEnd` come this turn. */
+  #sendHeldQueued = false;
+  #sendHeldSoon = (): void => {
+    this.#sendHeldQueued = false;
+    this.pbxFramesEnd();
+  };
   #eventsIn = new RateMeter();
   #eventsOut = new RateMeter();
   #counters = {
@@ -355,12 +359,16 @@ export class Switchboard {
 
   // ---- from the PBX -----------------------------------------------------------------------------
 
-  /** A frame from the PBX that the link does not handle itself. */
+  /**
+   * A frame from the PBX that the link does not handle itself. An EventReport's copies are held until
+   * {@link pbxFramesEnd} (at the latest the end of the turn); any other frame sends them first, so every
+   * application sees the PBX's frames in the order they came.
+   */
   fromPbx(apdu: Uint8Array, peek: ApduPeek): void {
     if (peek.kind !== "invoke") return;
+    if (peek.opcode === Opcode.cSTAEventReport) return this.#fanOut(apdu, peek);
+    this.pbxFramesEnd();
     switch (peek.opcode) {
-      case Opcode.cSTAEventReport:
-        return this.#fanOut(apdu, peek);
       case Opcode.monitorStop:
         return this.#monitors.stoppedByPbx(apdu, peek);
       case Opcode.systemStatus:
@@ -394,35 +402,42 @@ export class Switchboard {
     }
     const event = eventNameOf(apdu, peek);
     const filterBit = event === undefined ? undefined : filterBitOf(event);
+    // The copies are made when they are sent, from this view of the link's read buffer: the link sends
+    // them (pbxFramesEnd) before it reads into that buffer again.
     const copies = new EventCopies(apdu);
-    const internal = this.#internalLater;
     let copied = 0;
     for (const subscription of monitor.subscribers.values()) {
-      if (subscription.session.inProcess) internal.push(subscription);
-      else copied += this.#copyEvent(subscription, copies, filterBit);
+      copied += this.#holdCopy(subscription, copies, filterBit);
     }
-    // The appliance's own consumers (call tracking, the line API, and through them the integrations) come
-    // after every socket. Each socket's write starts in a microtask queued by its first copy of the turn;
-    // the consumers take their copies in a later turn (InProcessTransport). When they took them in a
-    // microtask too, queued first, their work on an event ran before every application's write and was
-    // part of each copy's latency (issue 21: fan-out p99 1.70x with MQTT and webhooks on, BENCHMARKS.md).
-    for (const subscription of internal) copied += this.#copyEvent(subscription, copies, filterBit);
-    internal.length = 0;
     this.#eventsOut.add(this.#clock.now(), copied);
     this.#counters.eventCopiesSent += copied;
+    if (!this.#sendHeldQueued) {
+      this.#sendHeldQueued = true;
+      queueMicrotask(this.#sendHeldSoon);
+    }
   }
 
-  /** Queues one subscriber's copy of an event, unless its filter suppresses it; 1 when a copy was queued. */
-  #copyEvent(subscription: Subscription, copies: EventCopies, filterBit: FilterBit | undefined): number {
+  /** Holds one subscriber's copy of an event, unless its filter suppresses it; 1 when a copy is held. */
+  #holdCopy(subscription: Subscription, copies: EventCopies, filterBit: FilterBit | undefined): number {
     if (filterBit !== undefined && suppressesBit(subscription.filter, filterBit)) {
       subscription.session.countEventFiltered();
       this.#counters.eventsFiltered++;
       return 0;
     }
     // Only the invoke ID and crossRef change; private data stays byte for byte, and each copy is
-    // written straight into the session's queue. §13 points 2 and 5
-    subscription.session.sendEvent(copies, appXrefOctets(subscription.appXref, this.#appXrefScratch));
+    // written straight into the session's queue when sent. §13 points 2 and 5
+    this.#held.hold(subscription.session, copies, subscription.appXref);
     return 1;
+  }
+
+  /**
+   * The frames given to {@link fromPbx} so far take effect now: the held EventReport copies are queued,
+   * application by application, each application's write started as its copies are in. The link calls it
+   * at the end of every read and before it acts on a frame itself (an answer settles its request at once);
+   * without a call, the copies go at the end of the turn.
+   */
+  pbxFramesEnd(): void {
+    if (!this.#held.empty) this.#held.send();
   }
 
   /**
@@ -452,6 +467,8 @@ export class Switchboard {
 
   /** The link is down: applications stay, hear SystemStatus(disabled), monitors wait to be re-created. */
   pbxLost(reason: string): void {
+    // Events read before the loss are still delivered, before the SystemStatus that announces it.
+    this.pbxFramesEnd();
     this.#linkDown = true;
     this.#linkEpoch++;
     this.#monitors.linkLost(reason);

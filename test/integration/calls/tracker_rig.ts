@@ -14,6 +14,7 @@ import { SmdrService, type SmdrSettings } from "../../../src/smdr/smdr_service.t
 import { openDatabase } from "../../../src/store/database.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
+import { pbxLinkEventsFor } from "../../../src/switchboard/pbx_link_events.ts";
 
 /** The caller and DDI of the seed's inbound calls (the seed prints them anonymised). */
 export const CLI = "07968543537";
@@ -91,13 +92,9 @@ export async function trackerRig(options: TrackerRigOptions = {}): Promise<Track
       requestTimeoutSeconds: options.requestTimeoutSeconds ?? 5,
       maxFrameBytes: 65535,
     }),
-    events: {
-      onReady: () => void switchboard.pbxReady(),
-      onLost: (reason) => switchboard.pbxLost(reason),
-      onFrame: (apdu, peek) => switchboard.fromPbx(apdu, peek),
-    },
+    events: pbxLinkEventsFor(() => switchboard),
   });
-  const switchboard = new Switchboard({
+  const switchboard: Switchboard = new Switchboard({
     upstream: link,
     log,
     directory: new DeviceDirectory(),

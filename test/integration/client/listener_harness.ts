@@ -115,7 +115,10 @@ export async function startListeners(): Promise<ListenerHarness> {
     tlsPort: tls.status().listeners![0].port,
     caCerts: [cert.certPem],
     logLines,
-    fromPbx: (apdu) => board.fromPbx(apdu, peekApdu(apdu) as ApduPeek),
+    fromPbx: (apdu) => {
+      board.fromPbx(apdu, peekApdu(apdu) as ApduPeek);
+      board.pbxFramesEnd();
+    },
     async close() {
       await tcp.stop();
       await tls.stop();

@@ -10,6 +10,7 @@ import { SimulatorService } from "../../../src/sim/sim_service.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
+import { pbxLinkEventsFor } from "../../../src/switchboard/pbx_link_events.ts";
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;
@@ -42,11 +43,7 @@ async function rig() {
       requestTimeoutSeconds: 5,
       maxFrameBytes: 65535,
     }),
-    events: {
-      onReady: () => void wiring.board?.pbxReady(),
-      onLost: (reason) => wiring.board?.pbxLost(reason),
-      onFrame: (apdu, peek) => wiring.board?.fromPbx(apdu, peek),
-    },
+    events: pbxLinkEventsFor(() => wiring.board),
   });
   const board = new Switchboard({
     upstream: link,

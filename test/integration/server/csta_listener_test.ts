@@ -406,6 +406,7 @@ Deno.test("an application that stops reading is disconnected at its queue limit 
     const total = 10_000;
     for (let sent = 0; sent < total;) {
       for (let i = 0; i < 50; i++, sent++) h.board.fromPbx(event, peekApdu(event) as ApduPeek);
+      h.board.pbxFramesEnd();
       await reader.waitFor(3 + sent, 10_000);
     }
     assert.equal(reader.received.length, 3 + total);

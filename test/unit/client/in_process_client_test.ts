@@ -48,8 +48,10 @@ function switchboard(pbx: Upstream): Switchboard {
   });
 }
 
+/** One PBX read of one frame, as the link hands it over. */
 function fromPbx(board: Switchboard, apdu: Uint8Array): void {
   board.fromPbx(apdu, peekApdu(apdu) as ApduPeek);
+  board.pbxFramesEnd();
 }
 
 async function collect(client: CstaClient, count: number): Promise<ClientEvent[]> {

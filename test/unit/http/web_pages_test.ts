@@ -437,7 +437,7 @@ Deno.test("the dashboard and the PBX page show the PBX link's last error as text
       requestTimeoutSeconds: 5,
       maxFrameBytes: 65_535,
     }),
-    events: { onReady() {}, onLost() {}, onFrame() {} },
+    events: { onReady() {}, onLost() {}, onFrame() {}, onFramesEnd() {} },
     log: f.log,
   });
   try {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { BufferPool } from "../../../src/net/buffer_pool.ts";
+import { WriteWindow } from "../../../src/net/write_window.ts";
 import {
   type ByteSink,
   MAX_WRITE_BYTES,
@@ -16,6 +17,10 @@ class ControlledSink implements ByteSink {
     const done = Promise.withResolvers<number>();
     this.#waiting.push({ bytes: bytes.slice(), done });
     return done.promise;
+  }
+  /** Writes begun, complete or not. */
+  get started(): number {
+    return this.writes.length + this.#waiting.length;
   }
   completeAll(): void {
     for (const w of this.#waiting.splice(0)) {
@@ -429,6 +434,44 @@ Deno.test("setting the wall clock forward does not cut off a writer whose write 
   clock.offsetMs = 3_600_000; // NTP sets the clock an hour forward
   clock.advance(500); // the stall watch looks: this write is 500 ms old, not an hour
   assert.deepEqual(failures, []);
+  sink.completeAll();
+  await writer.drained();
+});
+
+Deno.test("writeNow starts the write before the turn ends; what is queued while it is in flight follows in one write", async () => {
+  const sink = new ControlledSink();
+  const writer = writerTo(sink, 100);
+  writer.enqueue(bytes(1, 2));
+  writer.writeNow();
+  assert.equal(sink.started, 1, "the write began at once");
+  writer.enqueue(bytes(3));
+  writer.enqueue(bytes(4));
+  writer.writeNow();
+  await tick();
+  assert.equal(sink.started, 1, "one write at a time: the rest waits for the one in flight");
+  sink.completeAll();
+  await tick();
+  sink.completeAll();
+  await writer.drained();
+  assert.deepEqual(sink.writes, [bytes(1, 2), bytes(3, 4)]);
+});
+
+Deno.test("writeNow leaves a write window's timing alone", async () => {
+  const clock = new ManualClock();
+  const sink = new ControlledSink();
+  const writer = new QueuedWriter(sink, {
+    maxQueuedBytes: 100,
+    drainTimeoutMs: 1000,
+    onFailure: () => {},
+    window: new WriteWindow(10, clock),
+    clock,
+  });
+  writer.enqueue(bytes(1));
+  writer.writeNow();
+  await tick();
+  assert.equal(sink.started, 0, "the window is still open");
+  clock.advance(10);
+  assert.equal(sink.started, 1);
   sink.completeAll();
   await writer.drained();
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/clock.ts";
 import { encodeAareRejected, panasonicAareAccepted } from "../../../src/csta/acse.ts";
+import { concatBytes } from "../../../src/csta/ber_writer.ts";
 import { encodeFrame, FrameReassembler } from "../../../src/csta/framing.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
@@ -45,9 +46,9 @@ class FakePbxConn {
     this.closed = true;
     this.#wake?.();
   }
-  /** The PBX sends an APDU. */
-  send(apdu: Uint8Array): void {
-    this.#toLink.push(encodeFrame(apdu));
+  /** The PBX sends APDUs, which the link reads in one read. */
+  send(...apdus: Uint8Array[]): void {
+    this.#toLink.push(concatBytes(apdus.map((apdu) => encodeFrame(apdu))));
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
@@ -73,6 +74,8 @@ function setup(connectBehaviour?: () => Promise<Deno.Conn>) {
   const conns: FakePbxConn[] = [];
   const journal: string[] = [];
   const frames: ApduPeek[] = [];
+  /** What the link handed on, in order: "frame" for each frame, "end" at each end of frames. */
+  const handedOn: string[] = [];
   const link = new PbxLink({
     settings: () => settings,
     log: new Logger("test", { sink: () => {} }),
@@ -86,10 +89,14 @@ function setup(connectBehaviour?: () => Promise<Deno.Conn>) {
     events: {
       onReady: () => journal.push("ready"),
       onLost: (reason) => journal.push(`lost: ${reason}`),
-      onFrame: (_apdu, peek) => frames.push(peek),
+      onFrame: (_apdu, peek) => {
+        frames.push(peek);
+        handedOn.push("frame");
+      },
+      onFramesEnd: () => handedOn.push("end"),
     },
   });
-  return { clock, conns, journal, frames, link };
+  return { clock, conns, journal, frames, handedOn, link };
 }
 
 async function associate(conn: FakePbxConn) {
@@ -178,6 +185,23 @@ Deno.test("a PBX that cannot be reached never stops the link; it keeps trying", 
   const status = link.status();
   assert.equal(status.state, "degraded");
   assert.match(status.reason!, /PBX link down: cannot connect to pbx:33333: connection refused/);
+  await link.stop();
+});
+
+Deno.test("a read's frames end before the link acts on an answer among them, and again at the end of the read", async () => {
+  const { conns, handedOn, link } = setup();
+  await link.start();
+  await associate(conns[0]);
+  handedOn.length = 0;
+  const answered = link.request(encodeInvoke(77, Opcode.answerCall, hex("30 00")), {
+    onAnswer: () => handedOn.push("answer"),
+  });
+  await tick();
+  // An EventReport, the answer to request 1, and another EventReport, in one read.
+  const event = (invokeId: number) => encodeInvoke(invokeId, Opcode.cSTAEventReport, hex("30 00"));
+  conns[0].send(event(5), encodeReturnResult(1, { opcode: Opcode.answerCall, value: NO_DATA }), event(6));
+  assert.equal((await answered).kind, "answer");
+  assert.deepEqual(handedOn, ["frame", "end", "answer", "frame", "end"]);
   await link.stop();
 });
 

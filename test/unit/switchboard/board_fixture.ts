@@ -76,6 +76,11 @@ export class FakePort implements SessionPort {
   deliver(apdu: Uint8Array): void {
     this.delivered.push(apdu);
   }
+  /** Writes begun (the fan-out starts one once an application's copies of a read are in). */
+  writesStarted = 0;
+  startWrite(): void {
+    this.writesStarted++;
+  }
   close(reason: string, cause?: CloseCause): void {
     this.closedWith = reason;
     this.closeCause = cause;
@@ -91,6 +96,12 @@ export class FakePort implements SessionPort {
     this.delivered = [];
     return out;
   }
+}
+
+/** Hands the board the frames of one PBX read, as the link does: each frame, then the end of the frames. */
+export function pbxRead(board: Switchboard, ...apdus: Uint8Array[]): void {
+  for (const apdu of apdus) board.fromPbx(apdu, peekApdu(apdu) as ApduPeek);
+  board.pbxFramesEnd();
 }
 
 export const flush = () => new Promise((r) => setTimeout(r, 0));

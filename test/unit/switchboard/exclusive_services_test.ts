@@ -1,10 +1,10 @@
 // Exclusive services through the Switchboard: one CDR owner, reports to it and its answers to the PBX (§10).
 
 import assert from "node:assert/strict";
-import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
+import { peekApdu } from "../../../src/csta/peek.ts";
 import { encodeInvoke, encodeReturnResult, NO_DATA } from "../../../src/csta/rose.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
-import { flush, hex, setup } from "./board_fixture.ts";
+import { flush, hex, pbxRead, setup } from "./board_fixture.ts";
 
 Deno.test("a second CDR application gets operation/generic; reports go to the owner and its answer to the PBX", async () => {
   const { pbx, board, connect } = setup();
@@ -23,7 +23,7 @@ Deno.test("a second CDR application gets operation/generic; reports go to the ow
   // A CDR report (PBX invoke 42) goes to the owner; the owner's answer goes back under id 42.
   owner.port.take(); // the StartCDR result
   const report = encodeInvoke(42, Opcode.cDRReport, hex("30 06 04 01 77 02 01 01"));
-  board.fromPbx(report, peekApdu(report) as ApduPeek);
+  pbxRead(board, report);
   const forwarded = owner.port.delivered.at(-1)!;
   const forwardedId = (peekApdu(forwarded) as { invokeId: number }).invokeId;
   assert.equal(second.port.delivered.length, 0);
@@ -47,7 +47,7 @@ Deno.test("hotel control has one owner; a KME Escape from the PBX goes to the la
   other.send(escape(3, "A4"));
   assert.equal(pbx.requests.length, 2, "other KME escapes pass");
   const kmeReply = encodeInvoke(900, Opcode.escape, hex("30 02 A4 00"));
-  board.fromPbx(kmeReply, peekApdu(kmeReply) as ApduPeek);
+  pbxRead(board, kmeReply);
   assert.deepEqual(hotel.port.take(), [], "the PBX's escape goes to the last sender only");
   const [passed] = other.port.take();
   assert.equal(passed.kind, "invoke");
@@ -73,8 +73,8 @@ Deno.test("device-list segments go only to the application whose request got tha
   assert.equal(asker.port.take()[0].kind, "returnResult");
   const segment = (xref: string) =>
     encodeInvoke(901, Opcode.switchingFunctionDevices, hex(`30 08 04 01 ${xref} 01 01 FF 30 00`));
-  board.fromPbx(segment("42"), peekApdu(segment("42")) as ApduPeek);
-  board.fromPbx(segment("43"), peekApdu(segment("43")) as ApduPeek);
+  pbxRead(board, segment("42"));
+  pbxRead(board, segment("43"));
   const got = asker.port.take();
   assert.deepEqual(got.map((a) => [a.kind, (a as { opcode?: number }).opcode]), [["invoke", 205]]);
   assert.deepEqual(bystander.port.take(), []);

@@ -17,6 +17,7 @@ import {
   hex,
   monitorStart,
   monitorStop,
+  pbxRead,
   pbxXrefResult,
   setup,
 } from "./board_fixture.ts";
@@ -81,7 +82,7 @@ Deno.test("a re-creation the PBX refuses leaves the monitor lost; it is retried 
   assert.deepEqual(board.lostMonitors(), []);
   assert.deepEqual(statuses(app.port.take()), ["normal"]);
 
-  board.fromPbx(delivered(55, hex("00000009")), peekApdu(delivered(55, hex("00000009"))) as ApduPeek);
+  pbxRead(board, delivered(55, hex("00000009")));
   const peek = peekApdu(app.port.delivered[0]) as { crossRef: { id: Uint8Array } };
   assert.deepEqual(peek.crossRef.id, xref, "events reach the application under the crossRef it always had");
 });
@@ -131,7 +132,7 @@ Deno.test("a late answer to a timed-out re-creation is adopted, and a retry that
   const stop = peekApdu(pbx.requests[3].apdu) as { opcode: number; crossRef: { id: Uint8Array } };
   assert.equal(stop.opcode, Opcode.monitorStop, "the second PBX monitor is not kept");
   assert.deepEqual(stop.crossRef.id, hex("00000006"));
-  board.fromPbx(delivered(56, hex("00000005")), peekApdu(delivered(56, hex("00000005"))) as ApduPeek);
+  pbxRead(board, delivered(56, hex("00000005")));
   assert.equal(app.port.take().length, 1, "events of the adopted monitor flow");
 });
 
@@ -251,7 +252,7 @@ Deno.test("the heartbeat service beats at the set rhythm and is degraded, naming
 Deno.test("a SystemStatus from the PBX with a value ECMA-285 does not define is not passed on; defined changes are", () => {
   const { board, connect } = setup();
   const app = connect("app");
-  const fromPbx = (apdu: Uint8Array) => board.fromPbx(apdu, peekApdu(apdu) as ApduPeek);
+  const fromPbx = (apdu: Uint8Array) => pbxRead(board, apdu);
   fromPbx(systemStatusInvoke(5, 42));
   fromPbx(hex("A1 09 02 01 06 02 02 00 D3 30 00"));
   assert.deepEqual(app.port.take(), []);

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { constructed, tlv } from "../../../src/csta/ber_writer.ts";
-import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
+import { peekApdu } from "../../../src/csta/peek.ts";
 import { decodeApdu } from "../../../src/csta/apdu.ts";
 import { encodeInvoke } from "../../../src/csta/rose.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
@@ -18,6 +18,7 @@ import {
   hex,
   monitorStart,
   monitorStop,
+  pbxRead,
   pbxXrefResult,
   setup,
 } from "./board_fixture.ts";
@@ -36,7 +37,7 @@ Deno.test("three applications monitoring 101 cause one MonitorStart in the PBX a
   assert.equal(new Set(xrefs.map((x) => x.join())).size, 3);
 
   // A call to 101 reaches all three, each under its own crossRef, private bytes intact.
-  board.fromPbx(delivered(55, hex("00000001")), peekApdu(delivered(55, hex("00000001"))) as ApduPeek);
+  pbxRead(board, delivered(55, hex("00000001")));
   apps.forEach((app, i) => {
     const [event] = app.port.delivered;
     const peek = peekApdu(event) as { opcode: number; crossRef: { id: Uint8Array } };
@@ -145,7 +146,7 @@ Deno.test("PBX link loss: applications hear disabled, then normal, and keep thei
   assert.deepEqual((normal as { argument?: { bytes: Uint8Array } }).argument?.bytes, hex("30 03 0A 01 02"));
 
   const event = delivered(3, hex("000000FF"));
-  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  pbxRead(board, event);
   const peek = peekApdu(a.port.delivered[0]) as { crossRef: { id: Uint8Array } };
   assert.deepEqual(peek.crossRef.id, xref, "events continue under the old crossRef");
 });
@@ -192,7 +193,7 @@ Deno.test("ChangeMonitorFilter in the ECMA form (30) or the A0 form changes what
     );
     const [answer] = a.port.take();
     assert.equal(answer.kind, "returnResult");
-    board.fromPbx(event, peekApdu(event) as ApduPeek);
+    pbxRead(board, event);
     assert.equal(a.port.delivered.length, 0, `suppressed after the ${filterTag} form`);
     a.send(
       encodeInvoke(
@@ -202,7 +203,7 @@ Deno.test("ChangeMonitorFilter in the ECMA form (30) or the A0 form changes what
       ),
     );
     a.port.take();
-    board.fromPbx(event, peekApdu(event) as ApduPeek);
+    pbxRead(board, event);
     assert.equal(a.port.take().length, 1);
   }
   assert.equal(pbx.requests.length, 1, "filters never reach the PBX");
@@ -216,7 +217,7 @@ Deno.test("events that follow a MonitorStart result in the same read reach the a
   // promise settles, exactly as the PBX link does for frames of one TCP read.
   pbx.answer(0, pbxXrefResult(hex("00000009")));
   const event = delivered(4, hex("00000009"));
-  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  pbxRead(board, event);
   const kinds = a.port.decoded().map((x) => x.kind);
   assert.deepEqual(kinds, ["returnResult", "invoke"]);
 });

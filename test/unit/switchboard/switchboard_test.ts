@@ -3,16 +3,19 @@
 
 import assert from "node:assert/strict";
 import { concatBytes } from "../../../src/csta/ber_writer.ts";
-import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import { encodeInvoke } from "../../../src/csta/rose.ts";
 import { Opcode } from "../../../src/csta/opcodes.ts";
 import type { Session } from "../../../src/switchboard/session.ts";
+import { constructed } from "../../../src/csta/ber_writer.ts";
+import { type ApduPeek, peekApdu } from "../../../src/csta/peek.ts";
 import {
+  crossRefOf,
   delivered,
   deviceByNumber,
   flush,
   hex,
   monitorStart,
+  pbxRead,
   pbxXrefResult,
   setup,
 } from "./board_fixture.ts";
@@ -29,9 +32,72 @@ Deno.test("an application's filter suppresses events for it alone", async () => 
   quiet.port.take();
   loud.port.take();
   const event = delivered(9, hex("00000001"));
-  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  pbxRead(board, event);
   assert.equal(quiet.port.delivered.length, 0);
   assert.equal(loud.port.delivered.length, 1);
+});
+
+Deno.test("a read's events reach each application together, in the PBX's order across monitors, its write begun before the next application's", async () => {
+  const { pbx, board, connect } = setup();
+  const a = connect("a");
+  const b = connect("b");
+  a.send(monitorStart(1, deviceByNumber("201")));
+  pbx.answer(0, pbxXrefResult(hex("00000001")));
+  a.send(monitorStart(2, deviceByNumber("202")));
+  pbx.answer(1, pbxXrefResult(hex("00000002")));
+  b.send(monitorStart(1, deviceByNumber("202")));
+  await flush();
+  const [a201, a202] = a.port.take().map(crossRefOf).map((x) => x.toHex());
+  const b202 = crossRefOf(b.port.take()[0]).toHex();
+  const journal: string[] = [];
+  for (const [name, app] of [["a", a], ["b", b]] as const) {
+    app.port.deliver = (apdu) => {
+      const crossRef = (peekApdu(apdu) as { crossRef: { id: Uint8Array } }).crossRef.id.toHex();
+      journal.push(`${name} ${crossRef}`);
+    };
+    app.port.startWrite = () => journal.push(`${name} writes`);
+  }
+  // The call's events at 201 and 202 interleave, as the PBX sends them, in one read.
+  pbxRead(board, delivered(7, hex("00000001")), delivered(8, hex("00000002")), delivered(9, hex("00000001")));
+  assert.deepEqual(journal, [
+    `a ${a201}`,
+    `a ${a202}`,
+    `a ${a201}`,
+    "a writes",
+    `b ${b202}`,
+    "b writes",
+  ]);
+});
+
+/** One application monitoring 201 under PBX crossRef 00000001, the MonitorStart answer taken. */
+async function oneApplicationAt201() {
+  const rig = setup();
+  const app = rig.connect("app");
+  app.send(monitorStart(1, deviceByNumber("201")));
+  rig.pbx.answer(0, pbxXrefResult(hex("00000001")));
+  await flush();
+  app.port.take();
+  return { board: rig.board, app };
+}
+
+Deno.test("events read before another PBX frame reach applications before it", async () => {
+  const { board, app } = await oneApplicationAt201();
+  const devicesChanged = encodeInvoke(40, Opcode.swFunctionDevicesChanged, constructed(0x30, []));
+  pbxRead(board, delivered(9, hex("00000001")), devicesChanged, delivered(10, hex("00000001")));
+  const opcodes = app.port.decoded().map((apdu) => (apdu as { opcode?: number }).opcode);
+  assert.deepEqual(opcodes, [
+    Opcode.cSTAEventReport,
+    Opcode.swFunctionDevicesChanged,
+    Opcode.cSTAEventReport,
+  ]);
+});
+
+Deno.test("an EventReport handed over without an end of frames still reaches applications by the end of the turn", async () => {
+  const { board, app } = await oneApplicationAt201();
+  const event = delivered(9, hex("00000001"));
+  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  await Promise.resolve();
+  assert.equal(app.port.delivered.length, 1);
 });
 
 Deno.test("an event is queued for every socket before the appliance's own consumers get theirs", async () => {
@@ -53,7 +119,7 @@ Deno.test("an event is queued for every socket before the appliance's own consum
     };
   }
   const event = delivered(9, hex("00000001"));
-  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  pbxRead(board, event);
   // The tracker subscribed first, yet is served last: its work must not run before the sockets' writes.
   assert.deepEqual(order, ["first", "second", "call-tracker"]);
   assert.equal(tracker.port.delivered.length, 1);

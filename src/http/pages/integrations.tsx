@@ -4,6 +4,7 @@
 import type { Context, Hono } from "hono";
 import type { DeliveryAttempt, EndpointStatus } from "../../integrations/webhooks/webhook_dispatcher.ts";
 import { INTEGRATION_KINDS } from "../../integrations/integration_kinds.ts";
+import type { MqttStatusDetails } from "../../integrations/mqtt/mqtt_publisher.ts";
 import type { ServiceStatus } from "../../service.ts";
 import type { HttpEnv } from "../context.ts";
 import { formErrors } from "../inner_api.ts";
@@ -386,21 +387,6 @@ async function page(c: Context<HttpEnv>, deps: WebDeps, state: PageState, status
   });
 }
 
-interface MqttDetails {
-  enabled: boolean;
-  broker: string | null;
-  topicPrefix: string;
-  connection: string;
-  connectedSince: string | null;
-  lastError: { at: string; message: string } | null;
-  nextRetryAt: string | null;
-  backlog: number;
-  backlogDropped: number;
-  delivered: Record<string, number>;
-  dropped: Record<string, number>;
-  latencyMs: { p50: number | null; p99: number | null };
-}
-
 /** A count from the delivery state: "unknown" when the store could not count, or the service is not running. */
 function countText(count: number | null | undefined): string {
   return count === null || count === undefined ? "unknown" : String(count);
@@ -408,7 +394,7 @@ function countText(count: number | null | undefined): string {
 
 function MqttState(props: { deps: WebDeps; ctx: PageContext }) {
   const status = props.deps.status.services().mqtt as ServiceStatus | undefined;
-  const d = status?.details as MqttDetails | undefined;
+  const d = status?.details as MqttStatusDetails | undefined;
   if (!status || !d) return <p class="muted">The MQTT publisher is not part of this appliance's setup.</p>;
   if (!d.enabled) {
     return (
@@ -432,7 +418,10 @@ function MqttState(props: { deps: WebDeps; ctx: PageContext }) {
           ["Topic prefix", <span class="mono">{d.topicPrefix}/#</span>],
           ["Connected since", d.connectedSince ? formatTime(d.connectedSince) : "–"],
           ["Next try", d.nextRetryAt ? formatTime(d.nextRetryAt) : "–"],
-          ["Backlog (records, SMDR lines)", `${d.backlog} waiting, ${d.backlogDropped} dropped by the limit`],
+          [
+            "Backlog (records, SMDR lines)",
+            `${countText(d.backlog)} waiting, ${countText(d.backlogDropped)} dropped by the limit`,
+          ],
           [
             "Published",
             `${sum(d.delivered)} (${d.delivered.callRecord} records, ${d.delivered.callEvent} events)`,

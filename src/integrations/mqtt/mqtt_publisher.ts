@@ -11,6 +11,7 @@ import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
 import { errorText } from "../../log/error_text.ts";
+import { countOrNull } from "../count_or_null.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
 import { DURABLE_KINDS, type IntegrationKind } from "../integration_kinds.ts";
@@ -51,13 +52,30 @@ export interface MqttPublisherOptions {
   window?: number;
 }
 
+/** What the publisher reports in its status: the Integrations page and the API show these. */
+export interface MqttStatusDetails extends ReturnType<DeliveryStats["snapshot"]> {
+  enabled: boolean;
+  /** The broker URL, its password redacted; null when none is set. */
+  broker: string | null;
+  topicPrefix: string;
+  connection: MqttConnectionState;
+  connectedSince: string | null;
+  connects: number;
+  lastError: { at: string; message: string } | null;
+  nextRetryAt: string | null;
+  /** Records and SMDR lines waiting in the outbox; null when the store could not count them. */
+  backlog: number | null;
+  /** Messages the backlog limit dropped; null when the store could not count them. */
+  backlogDropped: number | null;
+}
+
 export type MqttConnectionState = "disabled" | "connecting" | "connected" | "waiting";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How often the lines are compared with those announced to Home Assistant. */
 const DISCOVERY_CHECK_MS = 5_000;
 
-export class MqttPublisher implements Service {
+export class MqttPublisher implements Service<MqttStatusDetails> {
   readonly name = "mqtt";
   readonly stats = new DeliveryStats();
   readonly outbox: MqttOutbox;
@@ -160,9 +178,9 @@ export class MqttPublisher implements Service {
     this.#lifecycle.set("stopped");
   }
 
-  status(): ServiceStatus {
+  status(): ServiceStatus<MqttStatusDetails> {
     const s = this.#settings ?? this.#options.settings();
-    const details = {
+    const details: MqttStatusDetails = {
       enabled: s.enabled,
       broker: s.url ? redactUrl(s.url) : null,
       topicPrefix: this.#prefix,
@@ -171,8 +189,8 @@ export class MqttPublisher implements Service {
       connects: this.#connects,
       lastError: this.#lastError,
       nextRetryAt: this.#nextRetryAt,
-      backlog: this.#safe(() => this.outbox.size(), 0),
-      backlogDropped: this.#safe(() => this.outbox.dropped(), 0),
+      backlog: countOrNull(() => this.outbox.size()),
+      backlogDropped: countOrNull(() => this.outbox.dropped()),
       ...this.stats.snapshot(),
     };
     const snapshot = this.#lifecycle.snapshot({ details });

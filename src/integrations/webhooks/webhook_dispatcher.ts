@@ -10,6 +10,7 @@ import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
 import type { Service, ServiceStatus } from "../../service.ts";
 import { errorText } from "../../log/error_text.ts";
+import { countOrNull } from "../count_or_null.ts";
 import { DeliveryStats } from "../delivery_stats.ts";
 import { immediateWrites, LaterWrite, type OutboxWrites } from "../outbox_commits.ts";
 import { type FeedItem, type IntegrationFeed, payloadJson } from "../integration_feed.ts";
@@ -705,13 +706,4 @@ const NOT_SENT: PostResult = { ok: false, status: null, error: "not sent (the se
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-/** A count from the store, or null when the store failed (the status is read often: not logged here). */
-function countOrNull(count: () => number): number | null {
-  try {
-    return count();
-  } catch {
-    return null;
-  }
 }

@@ -34,7 +34,8 @@ async function publisherRig(settings: Partial<MqttSettings>) {
     publisher.status().details as {
       connection: string;
       lastError: { message: string } | null;
-      backlog: number;
+      backlog: number | null;
+      backlogDropped: number | null;
     };
   return {
     publisher,
@@ -96,6 +97,28 @@ Deno.test({
     } finally {
       await rig.close();
       await broker.stop();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name: "MQTT: a backlog the store cannot count reads null (unknown), never 0",
+  fn: async () => {
+    const rig = await publisherRig({ url: `mqtt://127.0.0.1:${freePort()}` });
+    try {
+      rig.hand.record(record());
+      assert.equal(rig.details().backlog, 1, "counted while the store answers");
+      const failing = () => {
+        throw new Error("disk I/O error");
+      };
+      rig.publisher.outbox.size = failing;
+      rig.publisher.outbox.dropped = failing;
+      // A 0 here would let "every backlog drained" pass while records still wait.
+      assert.equal(rig.details().backlog, null);
+      assert.equal(rig.details().backlogDropped, null);
+    } finally {
+      await rig.close();
     }
   },
 });

@@ -22,19 +22,19 @@ import type { Session } from "./session.ts";
  */
 export class HeldEvents {
   /** Sessions with held copies, in the order their first one came. */
-  #sockets: Session[] = [];
-  #inProcess: Session[] = [];
+  #sockets = new SessionList();
+  #inProcess = new SessionList();
 
   /** Whether any copy waits to be sent. */
   get empty(): boolean {
-    return this.#sockets.length === 0 && this.#inProcess.length === 0;
+    return this.#sockets.count === 0 && this.#inProcess.count === 0;
   }
 
   /** Holds one copy of `copies` for the subscription `appXref` of `session`. */
   hold(session: Session, copies: EventCopies, appXref: number): void {
     if (!session.holdEvent(copies, appXref)) return;
-    if (session.inProcess) this.#inProcess.push(session);
-    else this.#sockets.push(session);
+    if (session.inProcess) this.#inProcess.add(session);
+    else this.#sockets.add(session);
   }
 
   /**
@@ -42,13 +42,31 @@ export class HeldEvents {
    * in-process consumers come last: their work on an event must not delay any socket's copy (issue 21).
    */
   send(): void {
-    sendAll(this.#sockets);
-    sendAll(this.#inProcess);
+    this.#sockets.sendAll();
+    this.#inProcess.sendAll();
   }
 }
 
-/** Sends the held copies of each session in `sessions` and empties it (sessions added meanwhile included). */
-function sendAll(sessions: Session[]): void {
-  for (let i = 0; i < sessions.length; i++) sessions[i].sendHeldEvents();
-  sessions.length = 0;
+/**
+ * Sessions in order, kept in an array that is never shortened: `length = 0` gives up its room, and the list
+ * of 1,000 sessions was grown again, doubling from nothing, at every read. Sent entries are cleared, so a
+ * session that has gone is not kept alive by the list.
+ */
+class SessionList {
+  #sessions: (Session | undefined)[] = [];
+  count = 0;
+
+  add(session: Session): void {
+    this.#sessions[this.count++] = session;
+  }
+
+  /** Sends each listed session's held copies (sessions added meanwhile included) and empties the list. */
+  sendAll(): void {
+    const sessions = this.#sessions;
+    for (let i = 0; i < this.count; i++) {
+      sessions[i]!.sendHeldEvents();
+      sessions[i] = undefined;
+    }
+    this.count = 0;
+  }
 }

@@ -99,9 +99,14 @@ export class Session {
   #eventsSent = 0;
   /** The port's `deliverFrom`, or a fallback through `deliver`: looked up once, called for every copy. */
   #deliverFrom: (source: FrameTemplate) => void;
-  /** Event copies of the PBX read in progress, with their crossRefs, until {@link sendHeldEvents}. */
+  /**
+   * Event copies of the PBX read in progress, with their crossRefs, until {@link sendHeldEvents}: the first
+   * `#heldCount` entries. The arrays are never emptied (`length = 0` gives up their room, and 1,000 sessions
+   * grew them again at every read); older entries are overwritten by the next read's.
+   */
   #heldCopies: EventCopies[] = [];
   #heldXrefs: number[] = [];
+  #heldCount = 0;
   /** Malformed frames in a row; reset by any good frame. */
   #consecutiveMalformed = 0;
   #closed = false;
@@ -263,9 +268,10 @@ export class Session {
    * `HeldEvents`).
    */
   holdEvent(copies: EventCopies, appXref: number): boolean {
-    this.#heldCopies.push(copies);
-    this.#heldXrefs.push(appXref);
-    return this.#heldCopies.length === 1;
+    const index = this.#heldCount++;
+    this.#heldCopies[index] = copies;
+    this.#heldXrefs[index] = appXref;
+    return index === 0;
   }
 
   /**
@@ -274,19 +280,18 @@ export class Session {
    * {@link SessionPort.deliverFrom}), and starts their write. A closed session drops them.
    */
   sendHeldEvents(): void {
+    const count = this.#heldCount;
+    this.#heldCount = 0;
+    if (this.#closed) return;
     const copies = this.#heldCopies;
     const xrefs = this.#heldXrefs;
-    if (!this.#closed) {
-      for (let i = 0; i < copies.length; i++) {
-        this.#eventsSent++;
-        this.#deliverFrom(
-          copies[i].addressedTo(this.nextEventInvokeId(), appXrefOctets(xrefs[i], xrefScratch)),
-        );
-      }
-      this.port.startWrite?.();
+    for (let i = 0; i < count; i++) {
+      this.#eventsSent++;
+      this.#deliverFrom(
+        copies[i].addressedTo(this.nextEventInvokeId(), appXrefOctets(xrefs[i], xrefScratch)),
+      );
     }
-    copies.length = 0;
-    xrefs.length = 0;
+    this.port.startWrite?.();
   }
 
   /**

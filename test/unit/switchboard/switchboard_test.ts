@@ -92,6 +92,15 @@ Deno.test("events read before another PBX frame reach applications before it", a
   ]);
 });
 
+Deno.test("events read before the PBX link is lost reach applications before the SystemStatus that says so", async () => {
+  const { board, app } = await oneApplicationAt201();
+  const event = delivered(9, hex("00000001"));
+  board.fromPbx(event, peekApdu(event) as ApduPeek);
+  board.pbxLost("connection reset");
+  const opcodes = app.port.decoded().map((apdu) => (apdu as { opcode?: number }).opcode);
+  assert.deepEqual(opcodes, [Opcode.cSTAEventReport, Opcode.systemStatus]);
+});
+
 Deno.test("an EventReport handed over without an end of frames still reaches applications by the end of the turn", async () => {
   const { board, app } = await oneApplicationAt201();
   const event = delivered(9, hex("00000001"));

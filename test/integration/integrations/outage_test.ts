@@ -50,6 +50,23 @@ async function drained(box: CstaboxProcess): Promise<boolean> {
     hooks.webhooks.every((w) => w.delivery !== null && w.delivery.backlog === 0);
 }
 
+/**
+ * Nothing left to make or to send, after a start: the call tracker has re-synchronised with the PBX (the
+ * trunk calls taken back from the last run are closed then, and their records made), no call is in
+ * progress, and both backlogs are empty, twice, further apart than a group commit (100 ms). Backlogs alone
+ * were once empty just before the re-sync closed four calls of the last run: their records were stored as
+ * the test stopped cstabox, and counted as undelivered.
+ */
+async function quiet(box: CstaboxProcess): Promise<boolean> {
+  type Calls = { lastResync: unknown; callsInProgress: number };
+  const status = await api<{ services: Record<string, { details?: Calls }> }>(box, "/status");
+  const calls = status.services["call-tracker"]?.details;
+  if (!calls || calls.lastResync === null || calls.callsInProgress > 0) return false;
+  if (!(await drained(box))) return false;
+  await new Promise((r) => setTimeout(r, 500));
+  return await drained(box);
+}
+
 Deno.test({
   name:
     "outage: broker and webhook receiver away, cstabox killed with SIGKILL in between; every record id arrives",
@@ -108,7 +125,7 @@ Deno.test({
       // Whatever the last moments left is delivered by a quiet start (no new calls).
       await writeSettings(dir, broker.url, 0);
       box = await startCstabox(args);
-      await waitUntil(async () => await drained(box), 30_000, () => "the rest delivered");
+      await waitUntil(async () => await quiet(box), 30_000, () => "the rest delivered");
       assert.equal(await box.stop("SIGTERM"), 0);
 
       // Every record the store holds (each is in both outboxes or in none: one commit) reached both.

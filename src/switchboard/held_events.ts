@@ -60,11 +60,14 @@ class SessionList {
     this.#sessions[this.count++] = session;
   }
 
-  /** Sends each listed session's held copies (sessions added meanwhile included) and empties the list. */
+  /**
+   * Sends each listed session's held copies (sessions added meanwhile included) and empties the list. An
+   * entry already sent is skipped, should a port's close handler ever send the held copies again meanwhile.
+   */
   sendAll(): void {
     const sessions = this.#sessions;
     for (let i = 0; i < this.count; i++) {
-      sessions[i]!.sendHeldEvents();
+      sessions[i]?.sendHeldEvents();
       sessions[i] = undefined;
     }
     this.count = 0;

@@ -54,7 +54,7 @@ async function drained(box: CstaboxProcess): Promise<boolean> {
  * Nothing left to make or to send, after a start: the call tracker has re-synchronised with the PBX (the
  * trunk calls taken back from the last run are closed then, and their records made), no call is in
  * progress, and both backlogs are empty, twice, further apart than a group commit (100 ms). Backlogs alone
- * were once empty just before the re-sync closed four calls of the last run: their records were stored as
+ * were once empty just before the re-sync closed seven calls of the last run: their records were stored as
  * the test stopped cstabox, and counted as undelivered.
  */
 async function quiet(box: CstaboxProcess): Promise<boolean> {

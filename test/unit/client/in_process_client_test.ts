@@ -11,6 +11,7 @@ import type { Upstream, UpstreamOutcome } from "../../../src/pbx/upstream.ts";
 import { DeviceDirectory } from "../../../src/switchboard/device_directory.ts";
 import { Switchboard } from "../../../src/switchboard/switchboard.ts";
 import { bytesHex, exampleApdu, hexBytes, protocolExample } from "../../fixtures/protocol_examples.ts";
+import { pbxRead } from "../switchboard/board_fixture.ts";
 
 const PBX_XREF = hexBytes("00 00 00 01");
 const DELIVERED = exampleApdu(protocolExample("EventReport Delivered"));
@@ -48,12 +49,6 @@ function switchboard(pbx: Upstream): Switchboard {
   });
 }
 
-/** One PBX read of one frame, as the link hands it over. */
-function fromPbx(board: Switchboard, apdu: Uint8Array): void {
-  board.fromPbx(apdu, peekApdu(apdu) as ApduPeek);
-  board.pbxFramesEnd();
-}
-
 async function collect(client: CstaClient, count: number): Promise<ClientEvent[]> {
   const events: ClientEvent[] = [];
   if (count === 0) return events;
@@ -74,7 +69,7 @@ Deno.test("in-process clients share one PBX monitor and each gets the PBX's even
     const linesXref = await lines.monitorStart("201");
     assert.notEqual(bytesHex(trackerXref), bytesHex(linesXref));
     assert.deepEqual(pbx.requests, [Opcode.monitorStart], "one MonitorStart reached the PBX");
-    for (let id = 5; id < 10; id++) fromPbx(board, replaceInvokeId(DELIVERED, id));
+    for (let id = 5; id < 10; id++) pbxRead(board, replaceInvokeId(DELIVERED, id));
     const [seenByTracker, seenByLines] = await Promise.all([collect(tracker, 5), collect(lines, 5)]);
     for (const event of seenByTracker) assert.equal(bytesHex(event.crossRef), bytesHex(trackerXref));
     for (const event of seenByLines) assert.equal(bytesHex(event.crossRef), bytesHex(linesXref));
@@ -114,7 +109,7 @@ Deno.test("an in-process client's MonitorStop is answered by the Switchboard and
   try {
     const xref = await client.monitorStart("203");
     await client.monitorStop(xref);
-    fromPbx(board, DELIVERED);
+    pbxRead(board, DELIVERED);
     await client.requestSystemStatus();
     assert.equal(client.stats().eventsReceived, 0);
   } finally {

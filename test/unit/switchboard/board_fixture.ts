@@ -76,11 +76,8 @@ export class FakePort implements SessionPort {
   deliver(apdu: Uint8Array): void {
     this.delivered.push(apdu);
   }
-  /** Writes begun (the fan-out starts one once an application's copies of a read are in). */
-  writesStarted = 0;
-  startWrite(): void {
-    this.writesStarted++;
-  }
+  /** The fan-out starts a write once an application's copies of a read are in; a test replaces it to watch. */
+  startWrite(): void {}
   close(reason: string, cause?: CloseCause): void {
     this.closedWith = reason;
     this.closeCause = cause;

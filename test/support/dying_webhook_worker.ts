@@ -7,7 +7,7 @@ import "../../src/integrations/webhooks/webhook_http_worker.ts";
 const flag = Deno.env.get("CSTABOX_TEST_DIE_FLAG")!;
 
 globalThis.addEventListener("message", (event) => {
-  if ((event as MessageEvent<{ type: string }>).data.type !== "send") return;
+  if (!(event as MessageEvent<{ send?: unknown[] }>).data.send) return;
   try {
     Deno.statSync(flag);
     return;

@@ -1,21 +1,37 @@
-// Hands webhook deliveries to the HTTP sender thread (webhook_http_worker.ts) in batches, one postMessage per
-// event-loop turn for every endpoint's batch made in it, and gets the outcomes back the same way: a message
-// to a Worker and back costs 63 to 97 µs, so one per delivery would save only about 40 % of `fetch`'s cost.
-// A thread that dies takes its batches with it: they come back unsent (the dispatcher sends them again, the
-// same delivery ids, at least once as documented) and a new thread starts after a back-off.
+// Hands the HTTP sender thread (webhook_http_worker.ts) what one event-loop turn made, in one postMessage:
+// the endpoints' settings when they changed, each call event once for all endpoints that want it (the thread
+// makes, sends, retries and drops their deliveries), and the batches of stored deliveries; it gets the
+// batches' outcomes and the call events' counts back the same way. A message to a Worker and back costs 63 to
+// 97 µs, so one per delivery would save little. A thread that dies takes its work with it: the batches come
+// back unsent (the dispatcher sends them again, the same delivery ids, at least once as documented), the call
+// events it held are counted as dropped, and a new thread starts after a back-off.
 
 import type { Clock, TimerHandle } from "../../clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { backoffDelay } from "../../net/backoff.ts";
-import type { HttpBatch, PostResult, ToMain, ToWorker } from "./webhook_http_messages.ts";
+import type {
+  EndpointConfig,
+  HttpBatch,
+  LiveEvent,
+  LiveReport,
+  PostResult,
+  ToMain,
+  ToWorker,
+} from "./webhook_http_messages.ts";
 
-export type { PostResult } from "./webhook_http_messages.ts";
+export type { EndpointConfig, LiveReport, PostResult } from "./webhook_http_messages.ts";
 
 export interface HttpSenderOptions {
   log: Logger;
   clock: Clock;
   /** The thread's module; a test gives one that dies. */
   workerUrl?: URL;
+  /** Every endpoint as the thread should know it now; read once per message, sent when it changed. */
+  endpoints?: () => EndpointConfig[];
+  /** What became of the call events, from the thread (about every 100 ms while they move). */
+  onLiveReports?: (reports: LiveReport[]) => void;
+  /** The thread died with the call events it held: the last reports' queued counts are lost. */
+  onLiveLost?: () => void;
 }
 
 const RESTART = { minMs: 200, maxMs: 30_000 };
@@ -37,6 +53,10 @@ export class WebhookHttpSender {
   #serial = 0;
   /** Batches made this turn, posted together at its end. */
   #outgoing: HttpBatch[] = [];
+  /** Call events handed over this turn. */
+  #live: LiveEvent[] = [];
+  /** The endpoints as last sent to the thread (JSON), undefined for a new thread. */
+  #sentEndpoints?: string;
   #flushTimer?: TimerHandle;
   /** Batches the thread holds, by number, with who waits for them. */
   readonly #waiting = new Map<number, (outcomes: PostResult[]) => void>();
@@ -48,6 +68,8 @@ export class WebhookHttpSender {
   restarts = 0;
   /** Messages posted to the thread (batches of all endpoints go together), for the status. */
   messages = 0;
+  /** Call events handed to the thread (once each, whatever the number of endpoints), for the status. */
+  liveEvents = 0;
 
   constructor(options: HttpSenderOptions) {
     this.#options = options;
@@ -66,6 +88,24 @@ export class WebhookHttpSender {
     return { batch: number, outcomes };
   }
 
+  /**
+   * Hands a call event to the thread for the endpoints it names; false (nothing taken) while a thread that
+   * died waits for its restart.
+   */
+  live(event: LiveEvent): boolean {
+    if (this.#stopped) return false;
+    if (!this.#worker && this.#restartAt > this.#options.clock.monotonic()) return false;
+    this.liveEvents++;
+    this.#live.push(event);
+    this.#schedule(0);
+    return true;
+  }
+
+  /** The endpoints changed: the thread learns it with the next message (at once if it runs). */
+  refresh(): void {
+    if (this.#worker) this.#schedule(0);
+  }
+
   /** Stops the batch after the attempt in flight (which is cut short). */
   abort(batch: number): void {
     const index = this.#outgoing.findIndex((b) => b.batch === batch);
@@ -74,7 +114,7 @@ export class WebhookHttpSender {
       this.#finish(batch, []);
       return;
     }
-    if (this.#waiting.has(batch)) this.#post({ type: "abort", batches: [batch] });
+    if (this.#waiting.has(batch)) this.#post({ abort: [batch] });
   }
 
   /** Ends the thread; batches still held come back unsent. */
@@ -84,6 +124,7 @@ export class WebhookHttpSender {
     this.#flushTimer = undefined;
     this.#worker?.terminate();
     this.#worker = undefined;
+    this.#live = [];
     for (const b of this.#outgoing.splice(0)) this.#finish(b.batch, []);
     for (const number of [...this.#waiting.keys()]) this.#finish(number, []);
   }
@@ -96,15 +137,30 @@ export class WebhookHttpSender {
   }
 
   #flush(): void {
-    if (this.#stopped || this.#outgoing.length === 0) return;
+    if (this.#stopped) return;
     const wait = this.#restartAt - this.#options.clock.monotonic();
     if (!this.#worker && wait > 0) return this.#schedule(wait);
-    this.#post({ type: "send", batches: this.#outgoing.splice(0) });
+    const message: Omit<ToWorker, "handedAt"> = {};
+    if (this.#outgoing.length > 0) message.send = this.#outgoing.splice(0);
+    if (this.#live.length > 0) {
+      message.live = this.#live;
+      this.#live = [];
+    }
+    if (message.send || message.live || this.#worker) this.#post(message);
   }
 
-  #post(message: ToWorker): void {
+  /** Posts the message, with the endpoints when they changed since the last (all of them to a new thread). */
+  #post(message: Omit<ToWorker, "handedAt">): void {
+    this.#worker ??= this.#start();
+    const endpoints = this.#options.endpoints?.() ?? [];
+    const text = JSON.stringify(endpoints);
+    if (text !== this.#sentEndpoints) {
+      this.#sentEndpoints = text;
+      message = { ...message, endpoints };
+    }
+    if (!message.send && !message.live && !message.abort && !message.endpoints) return;
     this.messages++;
-    (this.#worker ??= this.#start()).postMessage(message);
+    this.#worker.postMessage({ ...message, handedAt: this.#options.clock.now() } satisfies ToWorker);
   }
 
   #start(): Worker {
@@ -113,6 +169,7 @@ export class WebhookHttpSender {
     worker.onmessage = (event: MessageEvent<ToMain>) => {
       this.#deaths = 0;
       for (const r of event.data.results) this.#finish(r.batch, r.outcomes);
+      if (event.data.live.length > 0) this.#options.onLiveReports?.(event.data.live);
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -126,6 +183,7 @@ export class WebhookHttpSender {
     if (this.#worker !== worker) return;
     worker.terminate();
     this.#worker = undefined;
+    this.#sentEndpoints = undefined;
     this.restarts++;
     const delay = backoffDelay(this.#deaths++, RESTART, Math.random);
     this.#restartAt = this.#options.clock.monotonic() + delay;
@@ -135,6 +193,9 @@ export class WebhookHttpSender {
       restartInMs: Math.round(delay),
     });
     for (const number of [...this.#waiting.keys()]) this.#finish(number, []);
+    // Call events not posted yet go with the thread's: counted as dropped, none sent after the restart.
+    this.#live = [];
+    this.#options.onLiveLost?.();
   }
 
   #finish(batch: number, outcomes: PostResult[]): void {

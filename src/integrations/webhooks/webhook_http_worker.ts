@@ -1,10 +1,23 @@
-// The webhook HTTP sender's thread: it signs and POSTs the batches the main thread hands it (one endpoint's
-// deliveries in order, one in flight per endpoint, stopping at the first failure) and posts the outcomes back
-// in one message per turn, so `fetch` (90 to 160 µs of CPU per POST) leaves the event loop of the fan-out.
+// The webhook HTTP sender's thread. It keeps each endpoint's queue: the call events (and line and link
+// states) handed over once for all endpoints that want them, which it delivers, retries and drops itself,
+// and the batches of stored deliveries (records, SMDR lines) the dispatcher hands it, whose outcomes go back
+// for the store. One POST in flight per endpoint, oldest first; `fetch` (90 to 160 µs of CPU per POST), the
+// signature and the per-delivery bookkeeping stay off the event loop of the fan-out.
 
 import { setPriority } from "node:os";
 import { errorText } from "../../log/error_text.ts";
-import type { HttpBatch, PostResult, ToMain, ToWorker } from "./webhook_http_messages.ts";
+import { backoffDelay } from "../../net/backoff.ts";
+import type {
+  EndpointConfig,
+  HttpBatch,
+  LiveAttempt,
+  LiveEvent,
+  LiveReport,
+  PostResult,
+  ToMain,
+  ToWorker,
+} from "./webhook_http_messages.ts";
+import { deliveryBody } from "./webhook_body.ts";
 import {
   DELIVERY_HEADER,
   EVENT_HEADER,
@@ -15,6 +28,10 @@ import {
 
 /** Bytes of an endpoint's answer read (and kept for the error text). */
 const ANSWER_BYTES = 4096;
+/** How soon what became of the call events is reported (the status and the delivery log lag this much). */
+const REPORT_MS = 100;
+/** Attempts kept per report: the delivery log shows the last 50. */
+const REPORT_ATTEMPTS = 50;
 
 const scope = globalThis as unknown as {
   addEventListener(type: "message", listener: (event: MessageEvent<ToWorker>) => void): void;
@@ -33,70 +50,354 @@ try {
   // not Linux: same priority as the main thread
 }
 
-/** The attempt in flight of each batch, aborted by the main thread's `abort` (a stop). */
-const inFlight = new Map<number, AbortController>();
-const aborted = new Set<number>();
+/** The dispatcher's clock less this thread's (a test's dispatcher may run in the future), ms. */
+let clockOffset = 0;
+
+/** The dispatcher's clock, as near as this thread can tell (each message sets the offset). */
+function dispatcherNow(): number {
+  return Date.now() + clockOffset;
+}
+
+/** A call event waiting for one endpoint. */
+interface Live {
+  id: string;
+  kind: string;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  /** This thread's Date.now() when it is due. */
+  nextAttemptAt: number;
+  /** The dispatcher's clock (ms) of the PBX event. */
+  madeAt: number;
+}
+
+interface HeldBatch {
+  batch: HttpBatch;
+  outcomes: PostResult[];
+  aborted: boolean;
+}
+
+/** One endpoint's queue: its call events and its batches of stored deliveries, one POST at a time. */
+class Lane {
+  config: EndpointConfig;
+  readonly #live: Live[] = [];
+  readonly #batches: HeldBatch[] = [];
+  #busy = false;
+  #timer?: ReturnType<typeof setTimeout>;
+  #inFlight?: AbortController;
+  /** The batch whose item is in flight (else a call event is, or nothing). */
+  #sending?: HeldBatch;
+  readonly #queued: Record<string, number> = {};
+  #report = emptyReport();
+  #dirty = false;
+
+  constructor(config: EndpointConfig) {
+    this.config = config;
+  }
+
+  take(event: LiveEvent): void {
+    const id = crypto.randomUUID();
+    const live: Live = {
+      id,
+      kind: event.kind,
+      body: deliveryBody(id, event.kind, event.createdAt, event.data),
+      createdAt: event.createdAt,
+      attempts: 0,
+      nextAttemptAt: 0,
+      madeAt: event.madeAt,
+    };
+    if (this.#live.length >= this.config.queueLimit) {
+      this.#count("dropped", live.kind);
+      this.#note(live, null, "queue full", 0, "dropped");
+      return;
+    }
+    this.#live.push(live);
+    this.#queued[live.kind] = (this.#queued[live.kind] ?? 0) + 1;
+    this.wake();
+  }
+
+  join(batch: HttpBatch): void {
+    this.#batches.push({ batch, outcomes: [], aborted: false });
+    this.wake();
+  }
+
+  /** Stops a batch after its attempt in flight (cut short), or at once if it has not started. */
+  abort(number: number): boolean {
+    const index = this.#batches.findIndex((b) => b.batch.batch === number);
+    if (index < 0) return false;
+    const held = this.#batches[index];
+    held.aborted = true;
+    if (this.#sending === held) this.#inFlight?.abort();
+    else this.#finish(held);
+    return true;
+  }
+
+  /** The endpoint is gone: its batches go back with what was sent, its call events are forgotten. */
+  close(): void {
+    this.#inFlight?.abort();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    for (const held of [...this.#batches]) this.#finish(held);
+    this.#live.length = 0;
+  }
+
+  takeReport(): LiveReport | undefined {
+    if (!this.#dirty) return undefined;
+    const report = { ...this.#report, endpoint: this.config.id, queued: { ...this.#queued } };
+    this.#report = emptyReport();
+    this.#dirty = false;
+    return report;
+  }
+
+  wake(): void {
+    if (this.#busy) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    while (!this.#busy) {
+      this.#expire();
+      const next = this.#next();
+      if (next === undefined) return this.#sleep();
+      this.#busy = true;
+      try {
+        if ("batch" in next) await this.#sendStored(next);
+        else await this.#sendLive(next);
+      } finally {
+        this.#busy = false;
+      }
+    }
+  }
+
+  /** The oldest due: the head batch's next item or the first call event, if due (each keeps its order). */
+  #next(): HeldBatch | Live | undefined {
+    const held = this.#batches[0];
+    const stored = held?.batch.items[held.outcomes.length];
+    const live = this.config.enabled && this.#live[0]?.nextAttemptAt <= Date.now()
+      ? this.#live[0]
+      : undefined;
+    if (stored && (!live || stored.createdAt <= live.createdAt)) return held;
+    return live;
+  }
+
+  #sleep(): void {
+    const head = this.config.enabled ? this.#live[0] : undefined;
+    if (head === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.wake();
+    }, Math.max(0, head.nextAttemptAt - Date.now()));
+  }
+
+  async #sendStored(held: HeldBatch): Promise<void> {
+    const { batch } = held;
+    const item = batch.items[held.outcomes.length];
+    this.#sending = held;
+    const result = await this.#post(batch, item.id, item.kind, item.body);
+    this.#sending = undefined;
+    held.outcomes.push(result);
+    if (!result.ok || held.aborted || held.outcomes.length === batch.items.length) this.#finish(held);
+  }
+
+  async #sendLive(live: Live): Promise<void> {
+    const c = this.config;
+    const result = await this.#post(c, live.id, live.kind, live.body);
+    live.attempts++;
+    if (result.ok) {
+      this.#shift();
+      this.#count("delivered", live.kind);
+      this.#report.latencies.push(dispatcherNow() - live.madeAt);
+      return this.#note(live, result.status, null, result.ms, "delivered");
+    }
+    const delay = backoffDelay(live.attempts - 1, { minMs: c.retryMinMs, maxMs: c.retryMaxMs }, Math.random);
+    if (dispatcherNow() + delay - live.createdAt > c.eventRetryMs) {
+      this.#shift();
+      this.#count("dropped", live.kind);
+      return this.#note(live, result.status, result.error, result.ms, "dropped");
+    }
+    live.nextAttemptAt = Date.now() + delay;
+    this.#note(live, result.status, result.error, result.ms, "retrying");
+  }
+
+  /** Call events tried before and older than the retry time are given up, counted. */
+  #expire(): void {
+    const now = dispatcherNow();
+    while (this.#live.length > 0 && this.#live[0].attempts > 0) {
+      if (now - this.#live[0].createdAt <= this.config.eventRetryMs) break;
+      this.#count("dropped", this.#shift().kind);
+    }
+  }
+
+  #shift(): Live {
+    const live = this.#live.shift()!;
+    this.#queued[live.kind]--;
+    return live;
+  }
+
+  #post(
+    to: Pick<HttpBatch, "url" | "secret" | "userAgent" | "timeoutMs">,
+    id: string,
+    kind: string,
+    body: string,
+  ) {
+    this.#inFlight = new AbortController();
+    return post(to, this.#inFlight, id, kind, body).finally(() => this.#inFlight = undefined);
+  }
+
+  #finish(held: HeldBatch): void {
+    const index = this.#batches.indexOf(held);
+    if (index < 0) return;
+    this.#batches.splice(index, 1);
+    batchDone(held.batch.batch, held.outcomes);
+  }
+
+  #count(what: "delivered" | "dropped", kind: string): void {
+    this.#report[what][kind] = (this.#report[what][kind] ?? 0) + 1;
+    this.#changed();
+  }
+
+  #note(
+    live: Live,
+    status: number | null,
+    error: string | null,
+    ms: number,
+    outcome: LiveAttempt["outcome"],
+  ) {
+    const attempts = this.#report.attempts;
+    attempts.push({ delivery: live.id, kind: live.kind, at: dispatcherNow(), status, ms, error, outcome });
+    if (attempts.length > REPORT_ATTEMPTS) attempts.shift();
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.#dirty = true;
+    scheduleFlush(REPORT_MS);
+  }
+}
+
+function emptyReport(): Omit<LiveReport, "endpoint" | "queued"> {
+  return { delivered: {}, dropped: {}, latencies: [], attempts: [] };
+}
+
+const lanes = new Map<string, Lane>();
+/** Which lane holds each batch, for an abort. */
+const batchLanes = new Map<number, Lane>();
+/** Batches sent on their own (a test), with their attempt in flight. */
+const loose = new Map<number, { controller?: AbortController; aborted: boolean }>();
 let done: ToMain["results"] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+let flushAt = Infinity;
 
 scope.addEventListener("message", (event) => {
   const message = event.data;
-  if (message.type === "abort") {
-    for (const batch of message.batches) {
-      aborted.add(batch);
-      inFlight.get(batch)?.abort();
-    }
-    return;
+  clockOffset = message.handedAt - Date.now();
+  if (message.endpoints) configure(message.endpoints);
+  for (const live of message.live ?? []) {
+    for (const id of live.endpoints) lanes.get(id)?.take(live);
   }
-  for (const batch of message.batches) void run(batch, batch.handedAt - Date.now());
+  for (const batch of message.send ?? []) {
+    const lane = batch.endpoint === undefined ? undefined : lanes.get(batch.endpoint);
+    if (lane) {
+      batchLanes.set(batch.batch, lane);
+      lane.join(batch);
+    } else void sendLoose(batch);
+  }
+  for (const number of message.abort ?? []) {
+    if (batchLanes.get(number)?.abort(number)) continue;
+    const held = loose.get(number);
+    if (held) {
+      held.aborted = true;
+      held.controller?.abort();
+    }
+  }
 });
 
-/** `clockOffset`: the dispatcher's clock less this thread's (a test's dispatcher may run in the future). */
-async function run(batch: HttpBatch, clockOffset: number): Promise<void> {
+function configure(endpoints: EndpointConfig[]): void {
+  const ids = new Set(endpoints.map((e) => e.id));
+  for (const [id, lane] of lanes) {
+    if (ids.has(id)) continue;
+    lane.close();
+    lanes.delete(id);
+  }
+  for (const config of endpoints) {
+    const lane = lanes.get(config.id);
+    if (!lane) lanes.set(config.id, new Lane(config));
+    else {
+      lane.config = config;
+      lane.wake();
+    }
+  }
+}
+
+/** A batch of no endpoint's queue (a *send test*): in order, up to its first failure. */
+async function sendLoose(batch: HttpBatch): Promise<void> {
+  const held: { controller?: AbortController; aborted: boolean } = { aborted: false };
+  loose.set(batch.batch, held);
   const outcomes: PostResult[] = [];
   for (const item of batch.items) {
-    if (aborted.has(batch.batch)) break;
-    const result = await post(batch, clockOffset, item.id, item.kind, item.body);
+    if (held.aborted) break;
+    held.controller = new AbortController();
+    const result = await post(batch, held.controller, item.id, item.kind, item.body);
     outcomes.push(result);
     if (!result.ok) break;
   }
-  aborted.delete(batch.batch);
+  loose.delete(batch.batch);
+  batchDone(batch.batch, outcomes);
+}
+
+function batchDone(batch: number, outcomes: PostResult[]): void {
+  batchLanes.delete(batch);
+  done.push({ batch, outcomes });
   // Batches that end in the same turn go back in one message.
-  if (done.length === 0) setTimeout(flush, 0);
-  done.push({ batch: batch.batch, outcomes });
+  scheduleFlush(0);
+}
+
+function scheduleFlush(ms: number): void {
+  const at = Date.now() + ms;
+  if (flushTimer !== undefined && flushAt <= at) return;
+  if (flushTimer !== undefined) clearTimeout(flushTimer);
+  flushAt = at;
+  flushTimer = setTimeout(flush, ms);
 }
 
 function flush(): void {
+  flushTimer = undefined;
+  flushAt = Infinity;
+  const live: LiveReport[] = [];
+  for (const lane of lanes.values()) {
+    const report = lane.takeReport();
+    if (report) live.push(report);
+  }
   const results = done;
   done = [];
-  scope.postMessage({ type: "done", results });
+  if (results.length > 0 || live.length > 0) scope.postMessage({ results, live });
 }
 
 async function post(
-  batch: HttpBatch,
-  clockOffset: number,
+  to: Pick<HttpBatch, "url" | "secret" | "userAgent" | "timeoutMs">,
+  attempt: AbortController,
   id: string,
   kind: string,
   text: string,
 ): Promise<PostResult> {
   const started = performance.now();
-  const timestamp = Math.floor((Date.now() + clockOffset) / 1000);
-  const attempt = new AbortController();
-  inFlight.set(batch.batch, attempt);
+  const timestamp = Math.floor(dispatcherNow() / 1000);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     attempt.abort();
-  }, batch.timeoutMs);
+  }, to.timeoutMs);
   try {
-    const response = await fetch(batch.url, {
+    const response = await fetch(to.url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "user-agent": batch.userAgent,
+        "user-agent": to.userAgent,
         [EVENT_HEADER]: kind,
         [DELIVERY_HEADER]: id,
         [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signature(batch.secret, timestamp, text),
+        [SIGNATURE_HEADER]: signature(to.secret, timestamp, text),
       },
       body: text,
       redirect: "manual",
@@ -116,11 +417,10 @@ async function post(
     };
   } catch (error) {
     const ms = performance.now() - started;
-    const reason = timedOut ? `no answer within ${batch.timeoutMs / 1000} s` : errorText(error);
+    const reason = timedOut ? `no answer within ${to.timeoutMs / 1000} s` : errorText(error);
     return { ok: false, status: null, error: reason, ms };
   } finally {
     clearTimeout(timer);
-    if (inFlight.get(batch.batch) === attempt) inFlight.delete(batch.batch);
   }
 }
 

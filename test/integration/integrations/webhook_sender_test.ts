@@ -29,7 +29,40 @@ function slowReceiver(ms: number, status: (id: string) => number = () => 200) {
 const ids = (r: { received: { headers: Headers }[] }) =>
   r.received.map((d) => d.headers.get("x-cstabox-delivery")!);
 const details = (rig: { dispatcher: WebhookDispatcher }) =>
-  rig.dispatcher.status().details as { senderMessages: number; senderRestarts: number };
+  rig.dispatcher.status().details as { senderMessages: number; senderRestarts: number; senderEvents: number };
+const kinds = (r: { received: { headers: Headers }[] }) =>
+  r.received.map((d) => d.headers.get("x-cstabox-event"));
+
+/** Endpoints that take every call event, one per receiver, named by its key. */
+function callEventEndpoints(
+  rig: Awaited<ReturnType<typeof dispatcherRig>>,
+  receivers: Record<string, { url: string }>,
+): void {
+  for (const [name, { url }] of Object.entries(receivers)) {
+    rig.repository.create({ name, url, kinds: ["callEvent"], lines: [], enabled: true }, SECRET, new Date());
+  }
+  rig.dispatcher.reload();
+}
+
+/** A rig whose sender thread dies once, at its first batch of stored deliveries (dying_webhook_worker.ts). */
+async function withDyingThread<R extends { close(): Promise<void> }>(
+  receiver: R,
+  test: (rig: Awaited<ReturnType<typeof dispatcherRig>>, receiver: R) => Promise<void>,
+): Promise<void> {
+  const flag = await Deno.makeTempFile();
+  await Deno.remove(flag);
+  Deno.env.set("CSTABOX_TEST_DIE_FLAG", flag);
+  const dying = new URL("../../support/dying_webhook_worker.ts", import.meta.url);
+  const rig = await dispatcherRig({}, { ms: 0 }, dying);
+  try {
+    await test(rig, receiver);
+  } finally {
+    Deno.env.delete("CSTABOX_TEST_DIE_FLAG");
+    await rig.close();
+    await receiver.close();
+    await Deno.remove(flag).catch(() => {});
+  }
+}
 
 Deno.test({
   ...opts,
@@ -46,7 +79,12 @@ Deno.test({
         userAgent: "test",
         timeoutMs: 5000,
         handedAt: Date.now(),
-        items: [1, 2, 3, 4, 5].map((n) => ({ id: `${prefix}${n}`, kind: "callEvent", body: `{"n":${n}}` })),
+        items: [1, 2, 3, 4, 5].map((n) => ({
+          id: `${prefix}${n}`,
+          kind: "callEvent",
+          body: `{"n":${n}}`,
+          createdAt: n,
+        })),
       });
       const first = sender.send(batch(a.url, "a"));
       const second = sender.send(batch(b.url, "b"));
@@ -77,14 +115,7 @@ Deno.test({
     const fast = slowReceiver(0);
     const rig = await dispatcherRig();
     try {
-      for (const [name, url] of [["slow", slow.url], ["fast", fast.url]]) {
-        rig.repository.create(
-          { name, url, kinds: ["callEvent"], lines: [], enabled: true },
-          SECRET,
-          new Date(),
-        );
-      }
-      rig.dispatcher.reload();
+      callEventEndpoints(rig, { slow, fast });
       await sleep(100);
       for (let i = 0; i < 10; i++) {
         rig.hand.view([ringing(`c${i}`, "101", "102")]);
@@ -123,13 +154,7 @@ Deno.test({
   name:
     "webhook sender: a thread that dies is replaced; every record arrives, twice only if it was in flight when it died",
   fn: async () => {
-    const flag = await Deno.makeTempFile();
-    await Deno.remove(flag);
-    Deno.env.set("CSTABOX_TEST_DIE_FLAG", flag);
-    const receiver = slowReceiver(10);
-    const dying = new URL("../../support/dying_webhook_worker.ts", import.meta.url);
-    const rig = await dispatcherRig({}, { ms: 0 }, dying);
-    try {
+    await withDyingThread(slowReceiver(10), async (rig, receiver) => {
       const hook = rig.repository.create(
         { name: "crm", url: receiver.url, kinds: ["callRecord"], lines: [], enabled: true },
         SECRET,
@@ -152,12 +177,7 @@ Deno.test({
       assert.ok(twice.every((id) => beforeDeath.has(id)), "only deliveries sent before the death come again");
       assert.ok(beforeDeath.size < 20, "the thread died with deliveries still to send");
       assert.equal(details(rig).senderRestarts, 1);
-    } finally {
-      Deno.env.delete("CSTABOX_TEST_DIE_FLAG");
-      await rig.close();
-      await receiver.close();
-      await Deno.remove(flag).catch(() => {});
-    }
+    });
   },
 });
 
@@ -197,5 +217,105 @@ Deno.test({
       await rig.close();
       await receiver.close();
     }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: a call event goes to the thread once for all the endpoints that want it; each endpoint gets its own delivery",
+  fn: async () => {
+    const a = slowReceiver(0);
+    const b = slowReceiver(0);
+    const rig = await dispatcherRig();
+    try {
+      callEventEndpoints(rig, { a, b });
+      for (let i = 0; i < 5; i++) {
+        rig.hand.view([ringing(`c${i}`, "101", "102")]);
+        rig.hand.view([]);
+      }
+      await waitUntil(
+        () => a.received.length === 30 && b.received.length === 30,
+        10_000,
+        () => `${a.received.length} and ${b.received.length} of 30`,
+      );
+      assert.equal(details(rig).senderEvents, 30, "30 call events handed over once each, not 60");
+      const both = new Set([...ids(a), ...ids(b)]);
+      assert.equal(both.size, 60, "every delivery its own id");
+      await waitUntil(
+        () => rig.dispatcher.endpoints().every((e) => e.stats.delivered.callEvent === 30),
+        2000,
+        () => JSON.stringify(rig.dispatcher.endpoints().map((e) => e.stats.delivered)),
+      );
+      const [first] = rig.dispatcher.endpoints();
+      assert.equal(first.queued, 0);
+      assert.equal(first.lastAttempts[0].outcome, "delivered");
+      assert.ok(first.stats.latencyMs.p50! >= 0, "latency from the event to the delivery");
+    } finally {
+      await rig.close();
+      await a.close();
+      await b.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: one endpoint's call events and records go out oldest first, one at a time, though handed over apart",
+  fn: async () => {
+    const receiver = slowReceiver(30);
+    const rig = await dispatcherRig();
+    try {
+      rig.repository.create(
+        { name: "crm", url: receiver.url, kinds: ["callEvent", "callRecord"], lines: ["101"], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      rig.hand.view([ringing("c1", "101", "102")]);
+      await sleep(5);
+      rig.hand.record(record());
+      await sleep(5);
+      rig.hand.view([]);
+      await waitUntil(() => receiver.received.length === 3, 5000, () => `${receiver.received.length} of 3`);
+      assert.deepEqual(kinds(receiver), ["callEvent", "callRecord", "callEvent"]);
+      assert.equal(receiver.seen.most, 1, "one POST in flight");
+    } finally {
+      await rig.close();
+      await receiver.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: call events a dying thread held are counted as dropped; every one is delivered or counted",
+  fn: async () => {
+    await withDyingThread(slowReceiver(20), async (rig, receiver) => {
+      rig.repository.create(
+        { name: "crm", url: receiver.url, kinds: ["callEvent", "callRecord"], lines: [], enabled: true },
+        SECRET,
+        new Date(),
+      );
+      rig.dispatcher.reload();
+      for (let i = 0; i < 10; i++) {
+        rig.hand.view([ringing(`c${i}`, "101", "102")]);
+        rig.hand.view([]);
+      }
+      rig.hand.record(record());
+      await waitUntil(() => details(rig).senderRestarts === 1, 5000, () => "the thread died");
+      await waitUntil(() => rig.repository.pendingCount() === 0, 10_000, () => "the record delivered");
+      const handed = details(rig).senderEvents;
+      const endpoint = () => rig.dispatcher.endpoints()[0];
+      await waitUntil(
+        () => endpoint().stats.delivered.callEvent + endpoint().stats.dropped.callEvent === handed,
+        5000,
+        () => `${handed} handed: ${JSON.stringify(endpoint().stats)}`,
+      );
+      assert.ok(endpoint().stats.dropped.callEvent > 0, "the dying thread held call events");
+      assert.equal(endpoint().queued, 0);
+    });
   },
 });

@@ -106,6 +106,7 @@ export class WebhookDispatcher implements Service {
       clock: this.#clock,
       workerUrl: this.#options.senderWorkerUrl,
       endpoints: () => [...this.#workers.values()].map((w) => w.config()),
+      handoverMs: () => this.#options.settings().handoverMs,
       onLiveReports: (reports) => {
         for (const report of reports) this.#workers.get(report.endpoint)?.liveReport(report);
       },

@@ -65,7 +65,8 @@ export interface ToWorker {
   handedAt: number;
   /** Every endpoint (the whole list: one not named is forgotten with its call events). */
   endpoints?: EndpointConfig[];
-  live?: LiveEvent[];
+  /** The call events, as the JSON text of a `LiveEvent[]` (one string clones cheaply; the thread parses). */
+  live?: string;
   send?: HttpBatch[];
   abort?: number[];
 }

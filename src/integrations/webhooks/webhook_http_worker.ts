@@ -280,6 +280,9 @@ function emptyReport(): Omit<LiveReport, "endpoint" | "queued"> {
   return { delivered: {}, dropped: {}, latencies: [], attempts: [] };
 }
 
+/** A call event as the message's text holds it: its data as JSON, not as a string of JSON. */
+type LiveOnTheWire = Omit<LiveEvent, "data"> & { data: unknown };
+
 const lanes = new Map<string, Lane>();
 /** Which lane holds each batch, for an abort. */
 const batchLanes = new Map<number, Lane>();
@@ -293,7 +296,9 @@ scope.addEventListener("message", (event) => {
   const message = event.data;
   clockOffset = message.handedAt - Date.now();
   if (message.endpoints) configure(message.endpoints);
-  for (const live of message.live ?? []) {
+  for (const parsed of message.live ? JSON.parse(message.live) as LiveOnTheWire[] : []) {
+    // The data, parsed with the message, is made text again once for every endpoint that wants it.
+    const live: LiveEvent = { ...parsed, data: JSON.stringify(parsed.data) };
     for (const id of live.endpoints) lanes.get(id)?.take(live);
   }
   for (const batch of message.send ?? []) {

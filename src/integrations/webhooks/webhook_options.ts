@@ -18,6 +18,9 @@ export const webhooksSchema = z.object({
   queuePerEndpoint: z.number().int().min(10).max(1_000_000).default(10_000).describe(
     "call events waiting for one endpoint in memory; more are dropped and counted",
   ),
+  handoverMs: z.number().int().min(0).max(1000).default(5).describe(
+    "call events go to the sender thread in one message at most this often (ms; 0 = every event-loop turn)",
+  ),
   keepDeliveries: z.number().int().min(10).max(100_000).default(1000).describe(
     "finished deliveries kept per endpoint for the delivery log",
   ),

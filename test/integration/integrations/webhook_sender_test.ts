@@ -319,3 +319,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: call events of separate turns within webhooks.handoverMs go to the thread in one message; with 0, one per turn",
+  fn: async () => {
+    const messagesFor = async (handoverMs: number) => {
+      const receiver = slowReceiver(0);
+      const rig = await dispatcherRig({ handoverMs });
+      try {
+        callEventEndpoints(rig, { crm: receiver });
+        for (let i = 0; i < 5; i++) {
+          rig.hand.view([ringing(`c${i}`, "101", "102")]);
+          await sleep(5);
+          rig.hand.view([]);
+          await sleep(5);
+        }
+        await waitUntil(
+          () => receiver.received.length === 30,
+          5000,
+          () => `${receiver.received.length} of 30`,
+        );
+        return details(rig).senderMessages;
+      } finally {
+        await rig.close();
+        await receiver.close();
+      }
+    };
+    const windowed = await messagesFor(500);
+    const eachTurn = await messagesFor(0);
+    assert.ok(windowed <= 2, `${windowed} messages with a 500 ms window`);
+    assert.ok(eachTurn >= 10, `${eachTurn} messages with none`);
+  },
+});

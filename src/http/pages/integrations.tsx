@@ -76,6 +76,7 @@ const WEBHOOK_KEYS = [
   "retryMinSeconds",
   "retryMaxSeconds",
   "queuePerEndpoint",
+  "handoverMs",
   "keepDeliveries",
 ];
 const WEBHOOK_LABELS: Record<string, string> = {
@@ -85,6 +86,7 @@ const WEBHOOK_LABELS: Record<string, string> = {
   retryMinSeconds: "First retry delay (s)",
   retryMaxSeconds: "Longest retry delay (s)",
   queuePerEndpoint: "Call events queued per endpoint",
+  handoverMs: "Call events to the sender thread every (ms)",
   keepDeliveries: "Deliveries kept per endpoint",
 };
 const METRICS_KEYS = ["enabled", "openOnLoopback"];

@@ -69,7 +69,7 @@ export interface EndpointStatus {
    * "unknown": a drained backlog is what an operator (and the outage test) waits for.
    */
   backlog: number | null;
-  /** Call events and states waiting in memory. */
+  /** Call events and states waiting on the sender thread, as of its last report (up to 100 ms old). */
   queued: number;
   /** Records given up after `recordRetryHours`; null when the store could not count them. */
   failedRecords: number | null;

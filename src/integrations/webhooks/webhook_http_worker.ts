@@ -85,6 +85,8 @@ class Lane {
   readonly #live: Live[] = [];
   readonly #batches: HeldBatch[] = [];
   #busy = false;
+  /** The endpoint is gone: an answer that still comes in is not counted, nothing more is sent. */
+  #closed = false;
   #timer?: ReturnType<typeof setTimeout>;
   #inFlight?: AbortController;
   /** The batch whose item is in flight (else a call event is, or nothing). */
@@ -136,6 +138,7 @@ class Lane {
 
   /** The endpoint is gone: its batches go back with what was sent, its call events are forgotten. */
   close(): void {
+    this.#closed = true;
     this.#inFlight?.abort();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     for (const held of [...this.#batches]) this.#finish(held);
@@ -158,7 +161,7 @@ class Lane {
   }
 
   async #pump(): Promise<void> {
-    while (!this.#busy) {
+    while (!this.#busy && !this.#closed) {
       this.#expire();
       const next = this.#next();
       if (next === undefined) return this.#sleep();
@@ -205,6 +208,7 @@ class Lane {
   async #sendLive(live: Live): Promise<void> {
     const c = this.config;
     const result = await this.#post(c, live.id, live.kind, live.body);
+    if (this.#closed) return;
     live.attempts++;
     if (result.ok) {
       this.#shift();

@@ -353,3 +353,31 @@ Deno.test({
     assert.ok(eachTurn >= 10, `${eachTurn} messages with none`);
   },
 });
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: an endpoint deleted while a call event's POST is in flight leaves the thread running for the others",
+  fn: async () => {
+    const doomed = slowReceiver(150);
+    const other = slowReceiver(0);
+    const rig = await dispatcherRig();
+    try {
+      callEventEndpoints(rig, { doomed, other });
+      rig.hand.view([ringing("c1", "101", "102")]);
+      await waitUntil(() => doomed.received.length === 1, 5000, () => "the doomed endpoint's POST in flight");
+      const id = rig.dispatcher.endpoints().find((e) => e.name === "doomed")!.id;
+      rig.repository.remove(id);
+      rig.dispatcher.reload();
+      await sleep(300);
+      rig.hand.view([]);
+      await waitUntil(() => other.received.length === 4, 5000, () => `${other.received.length} of 4`);
+      assert.equal(details(rig).senderRestarts, 0, "the sender thread did not die");
+      assert.equal(doomed.received.length, 1, "nothing more for the deleted endpoint");
+    } finally {
+      await rig.close();
+      await doomed.close();
+      await other.close();
+    }
+  },
+});

@@ -63,7 +63,6 @@ export class Lane {
   readonly #queued: Record<string, number> = {};
   #report = emptyReport();
   #dirty = false;
-
   readonly #context: LaneContext;
 
   constructor(config: EndpointConfig, context: LaneContext) {

@@ -65,7 +65,7 @@ check "the bundle starts the webhook sender thread from beside itself" \
 cat >"$work/thread_check.js" <<EOF
 const worker = new Worker("file://$root/usr/lib/cstabox/webhook_http_worker.js", { type: "module" });
 worker.onerror = (event) => { event.preventDefault(); console.log("thread failed: " + event.message); Deno.exit(1); };
-worker.postMessage({ type: "send", batches: [] });
+worker.postMessage({ handedAt: Date.now(), send: [] });
 setTimeout(() => { console.log("thread loaded"); Deno.exit(0); }, 1500);
 EOF
 check "the packaged runtime starts the packaged webhook sender thread" \

@@ -448,7 +448,12 @@ class EndpointWorker {
       queued: Object.values(this.#queued).reduce((sum, n) => sum + n, 0),
       failedRecords: countOrNull(() => repo.failedCount(this.#webhook.id)),
       stats: this.stats.snapshot(),
-      lastAttempts: this.#recent.map(({ at, ...attempt }) => ({ ...attempt, at: iso(at) })).reverse(),
+      // Newest first by the attempts' own times: a batch's stored deliveries are noted when the whole batch
+      // is back, after the call events the thread sent between them.
+      lastAttempts: [...this.#recent].reverse().sort((a, b) => b.at - a.at).map(({ at, ...attempt }) => ({
+        ...attempt,
+        at: iso(at),
+      })),
     };
   }
 
@@ -462,18 +467,18 @@ class EndpointWorker {
       body: deliveryBody(id, "test", now, JSON.stringify(payload)),
       createdAt: now,
     }];
-    const [result = NOT_SENT] = await this.#c.sender.send(this.#batchFor(items, false)).outcomes;
+    const [result = notSent(now)] = await this.#c.sender.send(this.#batchFor(items, false)).outcomes;
     const attempt: NotedAttempt = {
       delivery: id,
       kind: "test",
-      at: now,
+      at: result.at,
       status: result.status,
       ms: result.ms,
       error: result.error,
       outcome: result.ok ? "delivered" : "failed",
     };
     this.#note(attempt);
-    return { ...attempt, at: iso(now) };
+    return { ...attempt, at: iso(result.at) };
   }
 
   // ---- the loop ---------------------------------------------------------------------------------
@@ -629,7 +634,7 @@ class EndpointWorker {
       id: delivery.id,
       state: outcome === "delivered" ? "delivered" : outcome === "failed" ? "failed" : "pending",
       attempts,
-      at: now,
+      at: result.at,
       status: result.status,
       error: result.error,
       nextAttemptAt,
@@ -644,7 +649,7 @@ class EndpointWorker {
     this.#note({
       delivery: delivery.id,
       kind,
-      at: now,
+      at: result.at,
       status: result.status,
       ms: result.ms,
       error: result.error,
@@ -681,8 +686,10 @@ class EndpointWorker {
   }
 }
 
-/** The outcome of a delivery the sender thread handed back unsent (it died, or the dispatcher stopped). */
-const NOT_SENT: PostResult = { ok: false, status: null, error: "not sent (the sender stopped)", ms: 0 };
+/** The outcome of a test the sender thread handed back unsent (it died, or the dispatcher stopped). */
+function notSent(at: number): PostResult {
+  return { ok: false, status: null, error: "not sent (the sender stopped)", ms: 0, at };
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

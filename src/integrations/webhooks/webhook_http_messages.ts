@@ -26,6 +26,8 @@ export interface PostResult {
   status: number | null;
   error: string | null;
   ms: number;
+  /** The dispatcher's clock (ms) when the attempt ended: the delivery log's time, whenever it is reported. */
+  at: number;
 }
 
 /** What the sender thread needs to send, retry and drop an endpoint's call events itself. */

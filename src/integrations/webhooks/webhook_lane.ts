@@ -83,7 +83,7 @@ export class Lane {
     };
     if (this.#live.length >= this.config.queueLimit) {
       this.#count("dropped", live.kind);
-      this.#note(live, null, "queue full", 0, "dropped");
+      this.#note(live, { status: null, error: "queue full", ms: 0, at: this.#context.now() }, "dropped");
       return;
     }
     this.#live.push(live);
@@ -185,16 +185,16 @@ export class Lane {
       this.#shift();
       this.#count("delivered", live.kind);
       this.#report.latencies.push(this.#context.now() - live.madeAt);
-      return this.#note(live, result.status, null, result.ms, "delivered");
+      return this.#note(live, result, "delivered");
     }
     const delay = backoffDelay(live.attempts - 1, { minMs: c.retryMinMs, maxMs: c.retryMaxMs }, Math.random);
     if (this.#context.now() + delay - live.createdAt > c.eventRetryMs) {
       this.#shift();
       this.#count("dropped", live.kind);
-      return this.#note(live, result.status, result.error, result.ms, "dropped");
+      return this.#note(live, result, "dropped");
     }
     live.nextAttemptAt = Date.now() + delay;
-    this.#note(live, result.status, result.error, result.ms, "retrying");
+    this.#note(live, result, "retrying");
   }
 
   /** Call events tried before and older than the retry time are given up, counted. */
@@ -234,23 +234,10 @@ export class Lane {
     this.#changed();
   }
 
-  #note(
-    live: Live,
-    status: number | null,
-    error: string | null,
-    ms: number,
-    outcome: LiveAttempt["outcome"],
-  ) {
+  #note(live: Live, result: Omit<PostResult, "ok">, outcome: LiveAttempt["outcome"]): void {
     const attempts = this.#report.attempts;
-    attempts.push({
-      delivery: live.id,
-      kind: live.kind,
-      at: this.#context.now(),
-      status,
-      ms,
-      error,
-      outcome,
-    });
+    const { status, error, ms, at } = result;
+    attempts.push({ delivery: live.id, kind: live.kind, at, status, ms, error, outcome });
     if (attempts.length > REPORT_ATTEMPTS) attempts.shift();
     this.#changed();
   }

@@ -56,7 +56,7 @@ export async function post(
     });
     const ms = performance.now() - started;
     if (answer.status >= 200 && answer.status < 300) {
-      return { ok: true, status: answer.status, error: null, ms };
+      return { ok: true, status: answer.status, error: null, ms, at: now + ms };
     }
     const detail = answer.text.trim().slice(0, 200);
     return {
@@ -64,11 +64,12 @@ export async function post(
       status: answer.status,
       error: `HTTP ${answer.status}${detail ? `: ${detail}` : ""}`,
       ms,
+      at: now + ms,
     };
   } catch (error) {
     const ms = performance.now() - started;
     const reason = timedOut ? `no answer within ${to.timeoutMs / 1000} s` : errorText(error);
-    return { ok: false, status: null, error: reason, ms };
+    return { ok: false, status: null, error: reason, ms, at: now + ms };
   } finally {
     clearTimeout(timer);
   }

@@ -44,6 +44,16 @@ function callEventEndpoints(
   rig.dispatcher.reload();
 }
 
+/** An endpoint that takes line 101's call events and every record. */
+function recordsAndEventsOf101(rig: Awaited<ReturnType<typeof dispatcherRig>>, url: string): void {
+  rig.repository.create(
+    { name: "crm", url, kinds: ["callEvent", "callRecord"], lines: ["101"], enabled: true },
+    SECRET,
+    new Date(),
+  );
+  rig.dispatcher.reload();
+}
+
 /** A rig whose sender thread dies once, at its first batch of stored deliveries (dying_webhook_worker.ts). */
 async function withDyingThread<R extends { close(): Promise<void> }>(
   receiver: R,
@@ -267,12 +277,7 @@ Deno.test({
     const receiver = slowReceiver(30);
     const rig = await dispatcherRig();
     try {
-      rig.repository.create(
-        { name: "crm", url: receiver.url, kinds: ["callEvent", "callRecord"], lines: ["101"], enabled: true },
-        SECRET,
-        new Date(),
-      );
-      rig.dispatcher.reload();
+      recordsAndEventsOf101(rig, receiver.url);
       rig.hand.view([ringing("c1", "101", "102")]);
       await sleep(5);
       rig.hand.record(record());
@@ -385,6 +390,44 @@ Deno.test({
       await rig.close();
       await doomed.close();
       await other.close();
+    }
+  },
+});
+
+Deno.test({
+  ...opts,
+  name:
+    "webhook sender: the delivery log lists attempts newest first by when each ended, a call event sent between two records of one batch between them",
+  fn: async () => {
+    const receiver = slowReceiver(20);
+    const clock = { ms: 0 };
+    const rig = await dispatcherRig({}, clock);
+    try {
+      recordsAndEventsOf101(rig, receiver.url);
+      await sleep(50);
+      // One turn, four ages (the dispatcher's clock moved between them): a call event, which the thread
+      // sends at once (20 ms), then a record, a call event and a record. The records go to the thread as
+      // one batch while the first POST is on the wire; the second call event is sent between them.
+      rig.hand.view([ringing("c1", "101", "102")]);
+      clock.ms += 10;
+      rig.hand.record(record());
+      clock.ms += 10;
+      rig.hand.view([]);
+      clock.ms += 10;
+      rig.hand.record(record());
+      const records = () => kinds(receiver).filter((k) => k === "callRecord").length;
+      await waitUntil(() => records() === 2, 5000, () => `${kinds(receiver)}`);
+      await sleep(300); // the last call events and the thread's report
+      const sent = kinds(receiver);
+      const [first, last] = [sent.indexOf("callRecord"), sent.lastIndexOf("callRecord")];
+      assert.ok(sent.slice(first, last).includes("callEvent"), `a call event between the records: ${sent}`);
+      const attempts = rig.dispatcher.endpoints()[0].lastAttempts;
+      assert.deepEqual(attempts.map((a) => a.kind), sent.toReversed(), "newest first");
+      const times = attempts.map((a) => Date.parse(a.at));
+      assert.deepEqual(times, times.toSorted((a, b) => b - a), JSON.stringify(attempts));
+    } finally {
+      await rig.close();
+      await receiver.close();
     }
   },
 });

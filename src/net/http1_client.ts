@@ -5,6 +5,7 @@
 // a core on a 2-core box. RFC 9112 (HTTP/1.1 message syntax) [certain]; no proxies, no pipelining.
 
 import { concatBytes } from "../csta/ber_writer.ts";
+import { closeQuietly, writeAll } from "./conn_io.ts";
 
 /** One POST: the body is sent as it is, with Content-Length; `signal` cuts it short (the socket is closed). */
 export interface Http1Request {
@@ -75,16 +76,16 @@ export class Http1Client {
       const connection = (fresh ? undefined : this.#takeIdle(key)) ?? await this.#connect(request);
       const reused = !fresh && connection.idleSince > 0;
       const reader = new AnswerReader(connection.socket, request.url.href);
-      const stop = () => close(connection.socket);
+      const stop = () => closeQuietly(connection.socket);
       request.signal?.addEventListener("abort", stop, { once: true });
       try {
         await writeAll(connection.socket, message);
         const { answer, keep } = await reader.answer(this.#options.answerBytes, this.#options.drainBytes);
         if (keep && !request.signal?.aborted) this.#keep(connection);
-        else close(connection.socket);
+        else closeQuietly(connection.socket);
         return answer;
       } catch (error) {
-        close(connection.socket);
+        closeQuietly(connection.socket);
         if (request.signal?.aborted) throw request.signal.reason ?? error;
         if (reused && reader.received === 0) continue;
         throw error;
@@ -96,7 +97,7 @@ export class Http1Client {
 
   /** Closes every kept connection. */
   close(): void {
-    for (const list of this.#idle.values()) for (const c of list) close(c.socket);
+    for (const list of this.#idle.values()) for (const c of list) closeQuietly(c.socket);
     this.#idle.clear();
   }
 
@@ -117,7 +118,7 @@ export class Http1Client {
     while (list && list.length > 0) {
       const connection = list.pop()!;
       if (now - connection.idleSince <= this.#options.idleMs) return connection;
-      close(connection.socket);
+      closeQuietly(connection.socket);
     }
     return undefined;
   }
@@ -143,23 +144,10 @@ export class Http1Client {
     const socket = await connecting;
     this.opened++;
     if (signal?.aborted) {
-      close(socket);
+      closeQuietly(socket);
       throw signal.reason;
     }
     return { socket, key: url.origin, idleSince: 0 };
-  }
-}
-
-async function writeAll(socket: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await socket.write(bytes.subarray(written));
-}
-
-function close(socket: Deno.Conn): void {
-  try {
-    socket.close();
-  } catch {
-    // already closed
   }
 }
 

@@ -6,6 +6,7 @@ import { type Clock, systemClock, withinTime } from "../clock.ts";
 import { decodeAcse, encodeRlrq, panasonicAarq } from "../csta/acse.ts";
 import { encodeFrame, FrameReassembler } from "../csta/framing.ts";
 import { errorText } from "../log/error_text.ts";
+import { writeAll } from "../net/conn_io.ts";
 
 export interface PbxProbeTarget {
   host: string;
@@ -256,11 +257,6 @@ async function resolveHost(
     "",
   );
   throw new Error(`the name server did not answer: ${plain}`);
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
 function isIpLiteral(host: string): boolean {

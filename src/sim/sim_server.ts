@@ -8,6 +8,7 @@ import { sendAtOnce } from "../net/no_delay.ts";
 import { describeWriterFailure, QueuedWriter } from "../net/queued_writer.ts";
 import { Association, type AssociationOptions } from "./association.ts";
 import { errorText } from "../log/error_text.ts";
+import { closeQuietly, writeAll } from "../net/conn_io.ts";
 
 /** What a second client gets while an association is up (§13, §16.4: unknown on Panasonic [?]). */
 export type SecondClientPolicy =
@@ -236,18 +237,5 @@ async function drainedOrTimeout(writer: QueuedWriter, ms: number): Promise<void>
     await Promise.race([writer.drained(), new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
   }
 }

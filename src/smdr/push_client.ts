@@ -12,6 +12,7 @@ import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "../net/backof
 import { RECORD_LINE_END } from "./record.ts";
 import { errorText } from "../log/error_text.ts";
 import { unacknowledgedBytes } from "../net/tcp_send_queue.ts";
+import { closeQuietly } from "../net/conn_io.ts";
 
 /** What the push client reads from and acknowledges into: the outbox. */
 export interface PushSource {
@@ -434,14 +435,6 @@ class LiveConnection {
     this.#timer = undefined;
     this.#settled?.resolve();
     this.onBroken();
-  }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // closed already
   }
 }
 

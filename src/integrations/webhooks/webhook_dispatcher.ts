@@ -371,7 +371,7 @@ class EndpointWorker {
     this.#queued = report.queued;
     for (const what of ["delivered", "dropped"] as const) {
       for (const [kind, n] of Object.entries(report[what]) as [IntegrationKind, number][]) {
-        this.#add(what, kind, n);
+        this.#count(what, kind, n);
         this.#unsettled[kind] = (this.#unsettled[kind] ?? 0) - n;
       }
     }
@@ -390,7 +390,7 @@ class EndpointWorker {
    */
   liveLost(): void {
     for (const [kind, n] of Object.entries(this.#unsettled) as [IntegrationKind, number][]) {
-      if (n > 0) this.#add("dropped", kind, n);
+      if (n > 0) this.#count("dropped", kind, n);
     }
     this.#unsettled = {};
     this.#queued = {};
@@ -398,7 +398,7 @@ class EndpointWorker {
 
   /** A call event the sender thread could not take (it is restarting), counted as dropped. */
   refused(kind: IntegrationKind): void {
-    this.#add("dropped", kind, 1);
+    this.#count("dropped", kind);
   }
 
   /**
@@ -666,11 +666,7 @@ class EndpointWorker {
     );
   }
 
-  #count(what: "delivered" | "failed" | "dropped", kind: IntegrationKind): void {
-    this.#add(what, kind, 1);
-  }
-
-  #add(what: "delivered" | "failed" | "dropped", kind: IntegrationKind, n: number): void {
+  #count(what: "delivered" | "failed" | "dropped", kind: IntegrationKind, n = 1): void {
     this.stats[what][kind] += n;
     this.#c.total[what][kind] += n;
   }
